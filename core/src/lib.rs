@@ -1,0 +1,17 @@
+//! countersign-core: the whole brain of the Countersign authenticator.
+//!
+//! Everything that is not screen, camera, notification or sensor lives here, as plain
+//! Rust with no FFI types: the phone shells reach it through `countersign-ffi`, the
+//! desktop through `countersign-cli`. Inputs that vary between platforms (time,
+//! randomness, key storage) come in through small traits so tests can pin them.
+
+pub mod account;
+pub mod clock;
+pub mod otp;
+pub mod secret;
+pub mod uri;
+
+pub use account::OtpAccount;
+pub use clock::{Clock, FixedClock, OffsetClock, SystemClock};
+pub use otp::{Algorithm, OtpCode, OtpError, OtpKind, OtpParams};
+pub use secret::{SecretBytes, SecretError};
