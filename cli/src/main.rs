@@ -2,28 +2,63 @@
 //! Parses arguments, runs one command, prints its result or its error.
 
 mod commands;
+mod error;
+mod select;
+mod vault_access;
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use crate::vault_access::VaultOptions;
+
 #[derive(Debug, Parser)]
 #[command(name = "countersign", version, about = "A two-factor authenticator")]
 struct Cli {
+    #[command(flatten)]
+    vault: VaultOptions,
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Print the current code of an otpauth:// URI and the seconds it has left.
+    /// Print the current code of an otpauth:// URI without storing anything.
     Code(commands::code::CodeArgs),
+    /// Add an account from an otpauth:// URI.
+    Add(commands::add::AddArgs),
+    /// List the accounts in your order (no codes).
+    List(commands::list::ListArgs),
+    /// Show every account's current code and seconds left.
+    Codes(commands::codes::CodesArgs),
+    /// Show one account's details.
+    Show(commands::accounts::ShowArgs),
+    /// Change an account's issuer or name.
+    Rename(commands::accounts::RenameArgs),
+    /// Move an account to another place in the list.
+    Move(commands::accounts::MoveArgs),
+    /// Delete an account.
+    Delete(commands::accounts::DeleteArgs),
+    /// Show the next code of an HOTP (counter-based) account.
+    Next(commands::accounts::NextArgs),
+    /// Show or change settings, and this device's Protect ID.
+    Settings(commands::settings::SettingsArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = match cli.command {
-        Command::Code(args) => commands::code::run(&args),
+    let vault = &cli.vault;
+    let result = match &cli.command {
+        Command::Code(args) => commands::code::run(args),
+        Command::Add(args) => commands::add::run(vault, args),
+        Command::List(args) => commands::list::run(vault, args),
+        Command::Codes(args) => commands::codes::run(vault, args),
+        Command::Show(args) => commands::accounts::show(vault, args),
+        Command::Rename(args) => commands::accounts::rename(vault, args),
+        Command::Move(args) => commands::accounts::move_account(vault, args),
+        Command::Delete(args) => commands::accounts::delete(vault, args),
+        Command::Next(args) => commands::accounts::next(vault, args),
+        Command::Settings(args) => commands::settings::run(vault, args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -7,11 +7,15 @@
 
 pub mod account;
 pub mod clock;
+pub mod keys;
 pub mod otp;
 pub mod secret;
 pub mod uri;
+pub mod vault;
 
 pub use account::OtpAccount;
 pub use clock::{Clock, FixedClock, OffsetClock, SystemClock};
+pub use keys::{SecretStore, SecretStoreError};
 pub use otp::{Algorithm, OtpCode, OtpError, OtpKind, OtpParams};
 pub use secret::{SecretBytes, SecretError};
+pub use vault::{Vault, VaultError};

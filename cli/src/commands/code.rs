@@ -1,8 +1,10 @@
 //! `countersign code URI [--at UNIX_TIME]`: one code from a URI, nothing stored.
 
 use countersign_core::clock::UnixTime;
-use countersign_core::uri::{UriError, parse_otpauth};
-use countersign_core::{Clock, OtpError, OtpKind, SystemClock};
+use countersign_core::uri::parse_otpauth;
+use countersign_core::{Clock, OtpKind, SystemClock};
+
+use crate::error::CliError;
 
 #[derive(Debug, clap::Args)]
 pub struct CodeArgs {
@@ -13,15 +15,7 @@ pub struct CodeArgs {
     at: Option<UnixTime>,
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum CodeError {
-    #[error("{0}")]
-    Uri(#[from] UriError),
-    #[error("{0}")]
-    Otp(#[from] OtpError),
-}
-
-pub fn run(args: &CodeArgs) -> Result<(), CodeError> {
+pub fn run(args: &CodeArgs) -> Result<(), CliError> {
     let parsed = parse_otpauth(&args.uri)?;
     for warning in &parsed.warnings {
         eprintln!("warning: {warning}");

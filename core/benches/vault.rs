@@ -1,0 +1,49 @@
+//! Opening the vault and producing the codes view (what the app does on every
+//! launch), for 1,000 and 10,000 accounts in a real SQLite file.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::hint::black_box;
+
+use countersign_core::keys::MemorySecretStore;
+use countersign_core::uri::parse_otpauth;
+use countersign_core::{OtpAccount, SecretBytes, Vault};
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+
+fn accounts(count: u32) -> Vec<OtpAccount> {
+    let template = parse_otpauth("otpauth://totp/Issuer:user?secret=JBSWY3DPEHPK3PXP")
+        .unwrap()
+        .account;
+    (0..count)
+        .map(|i| OtpAccount {
+            issuer: Some(format!("Issuer {i}")),
+            name: format!("user{i}@example.com"),
+            secret: SecretBytes::new(i.to_be_bytes().repeat(5)),
+            ..template.clone()
+        })
+        .collect()
+}
+
+fn open_and_codes_view(c: &mut Criterion) {
+    let mut group = c.benchmark_group("vault_open_and_codes_view");
+    group.sample_size(20);
+    for count in [1_000u32, 10_000] {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("vault.sqlite");
+        let store = MemorySecretStore::new();
+        Vault::open(&path, &store)
+            .unwrap()
+            .add_all(&accounts(count), 0)
+            .unwrap();
+        group.bench_with_input(BenchmarkId::from_parameter(count), &count, |b, _| {
+            b.iter(|| {
+                let vault = Vault::open(&path, &store).unwrap();
+                black_box(vault.codes_view(1_700_000_000).unwrap())
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, open_and_codes_view);
+criterion_main!(benches);

@@ -1,0 +1,75 @@
+//! The vault's tables and their forward-only migrations, keyed on SQLite's
+//! `user_version`. Migration N takes a file at version N-1 to version N inside one
+//! transaction, so a crash mid-migration leaves the previous version intact.
+//! Never edit a released migration: add the next one, and a test that opens a
+//! file of the previous version (`core/tests/fixtures/`).
+
+use rusqlite::{Connection, TransactionBehavior};
+
+use super::VaultError;
+
+/// "CSv1" in the database header: tells a vault from any other SQLite file.
+pub(super) const APPLICATION_ID: i64 = 0x4353_7631;
+
+const MIGRATIONS: &[&str] = &[
+    // 1: accounts, their order, settings and the vault's own metadata.
+    "CREATE TABLE meta (
+        name  TEXT PRIMARY KEY NOT NULL,
+        value BLOB NOT NULL
+    ) STRICT;
+    CREATE TABLE accounts (
+        id         TEXT PRIMARY KEY NOT NULL,
+        position   INTEGER NOT NULL,
+        kind       TEXT NOT NULL CHECK (kind IN ('totp', 'hotp', 'steam')),
+        issuer     TEXT,
+        name       TEXT NOT NULL,
+        secret     BLOB NOT NULL,           -- sealed: see vault/seal.rs
+        algorithm  TEXT NOT NULL,
+        digits     INTEGER NOT NULL,
+        period     INTEGER,                 -- totp, steam
+        t0         INTEGER,                 -- totp
+        counter    INTEGER,                 -- hotp: next code's counter, u64 bits
+        extra      TEXT NOT NULL DEFAULT '[]',
+        created_at INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX accounts_by_position ON accounts (position);
+    CREATE TABLE settings (
+        name  TEXT PRIMARY KEY NOT NULL,
+        value TEXT NOT NULL
+    ) STRICT;",
+];
+
+pub(super) const CURRENT_VERSION: i64 = MIGRATIONS.len() as i64;
+
+pub(super) fn migrate(connection: &mut Connection) -> Result<(), VaultError> {
+    let application_id: i64 =
+        connection.query_row("PRAGMA application_id", [], |row| row.get(0))?;
+    let has_tables: bool = connection.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE type = 'table')",
+        [],
+        |row| row.get(0),
+    )?;
+    if has_tables && application_id != APPLICATION_ID {
+        return Err(VaultError::NotAVault);
+    }
+    let version: i64 = connection.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    if version > CURRENT_VERSION {
+        return Err(VaultError::TooNew {
+            found: version,
+            supported: CURRENT_VERSION,
+        });
+    }
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(version.max(0) as usize) {
+        let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // Another process may have migrated while we waited for the write lock.
+        let now: i64 = transaction.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+        if now > index as i64 {
+            continue;
+        }
+        transaction.execute_batch(sql)?;
+        transaction.pragma_update(None, "user_version", index as i64 + 1)?;
+        transaction.pragma_update(None, "application_id", APPLICATION_ID)?;
+        transaction.commit()?;
+    }
+    Ok(())
+}

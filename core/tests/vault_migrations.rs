@@ -1,0 +1,79 @@
+//! Vault files written by earlier versions keep opening. `fixtures/vault-v<N>/` holds
+//! a vault made by the release that introduced schema N (with its key file); each
+//! later schema must open it with every account, setting and identity intact.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::Path;
+
+use countersign_core::keys::KeyFileSecretStore;
+use countersign_core::vault::CodeDisplay;
+use countersign_core::{Algorithm, OtpKind, Vault};
+
+fn open_copy_of(fixture: &str) -> (tempfile::TempDir, Vault) {
+    let source = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(fixture);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(source.join("vault.sqlite"), dir.path().join("vault.sqlite")).unwrap();
+    std::fs::copy(source.join("keys"), dir.path().join("keys")).unwrap();
+    #[cfg(unix)]
+    {
+        // git does not keep the 0600 mode, which the key file store insists on.
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(
+            dir.path().join("keys"),
+            std::fs::Permissions::from_mode(0o600),
+        )
+        .unwrap();
+    }
+    let vault = Vault::open(
+        &dir.path().join("vault.sqlite"),
+        &KeyFileSecretStore::new(dir.path().join("keys")),
+    )
+    .unwrap();
+    (dir, vault)
+}
+
+#[test]
+fn a_schema_1_vault_opens_with_everything_in_it() {
+    let (_dir, mut vault) = open_copy_of("vault-v1");
+    assert_eq!(vault.integrity_check().unwrap(), "ok");
+    assert_eq!(vault.protect_id(), "7DNC-62N7-D4ET-HZKK");
+    assert!(!vault.diagnostics_enabled().unwrap());
+    let accounts = vault.list(None).unwrap();
+    let titles: Vec<_> = accounts
+        .iter()
+        .map(|a| (a.issuer.clone().unwrap(), a.name.clone()))
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            ("GitHub".into(), "jane".into()),
+            ("Bank".into(), "jane".into()),
+            ("Steam".into(), "gaben".into()),
+            ("ACME Co".into(), "jane@acme.test".into())
+        ]
+    );
+    assert_eq!(accounts[1].params.kind(), OtpKind::Hotp { counter: 5 });
+    assert_eq!(accounts[3].params.algorithm(), Algorithm::Sha512);
+    let acme = vault.account(&accounts[3].id).unwrap().account;
+    assert_eq!(
+        acme.extra,
+        [("image".to_owned(), "https://acme.test/i.png".to_owned())]
+    );
+    let view = vault.codes_view(59).unwrap();
+    let CodeDisplay::Code(github) = &view.entries[0].display else {
+        panic!("{view:?}")
+    };
+    assert_eq!(github.value, "287082");
+    let CodeDisplay::Code(steam) = &view.entries[2].display else {
+        panic!("{view:?}")
+    };
+    assert_eq!(steam.value, "9WW3X");
+    // RFC 4226 appendix D, counter 5.
+    assert_eq!(
+        vault.next_hotp_code(&accounts[1].id).unwrap().value,
+        "254676"
+    );
+}
