@@ -72,7 +72,10 @@ mod tests {
             store.delete(&name).unwrap();
             assert_eq!(store.load(&name).unwrap(), None);
         } else {
-            assert!(matches!(store.load(&name), Err(SecretStoreError::Unavailable { .. })));
+            assert!(matches!(
+                store.load(&name),
+                Err(SecretStoreError::Unavailable { .. })
+            ));
             assert!(matches!(
                 store.store(&name, &secret),
                 Err(SecretStoreError::Unavailable { .. })
