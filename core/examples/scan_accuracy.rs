@@ -1,0 +1,222 @@
+//! Accuracy and speed of the scanner on the shared test corpus:
+//!   cargo run --release -p countersign-core --example scan_accuracy [-- --attempts]
+//! Prints, for the real photos (zxing-cpp blackbox) and the synthetic 720p frames,
+//! the detection rate and the median / p95 time per image of the full cascade and
+//! of a live session; with --attempts, the same for every single attempt, which is
+//! how the cascade's order was chosen.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use countersign_core::scan::{
+    ALL_STRATEGIES, ALL_TRANSFORMS, Attempt, CASCADE, Gray, LumaFrame, Rotation, ScanSession,
+    decode_image_file, run_attempt,
+};
+
+struct Sample {
+    name: String,
+    image: Gray,
+    /// None for frames that hold no code.
+    expected: Option<String>,
+}
+
+fn testdata() -> PathBuf {
+    std::env::var_os("COUNTERSIGN_TESTDATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/testdata"))
+        .join("qr")
+}
+
+fn normalise(text: &str) -> String {
+    text.replace("\r\n", "\n")
+}
+
+fn load_set(set: &str) -> Vec<Sample> {
+    let dir = testdata().join(set);
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
+    manifest
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|entry| !entry["structured_append_part"].as_bool().unwrap_or(false))
+        .map(|entry| {
+            let name = entry["file"].as_str().unwrap().to_owned();
+            let image = decode_image_file(&std::fs::read(dir.join(&name)).unwrap()).unwrap();
+            Sample {
+                name,
+                image,
+                expected: entry["expected"].as_str().map(normalise),
+            }
+        })
+        .collect()
+}
+
+struct Score {
+    found: usize,
+    positives: usize,
+    false_positives: usize,
+    times: Vec<Duration>,
+}
+
+impl Score {
+    fn line(&mut self, label: &str) -> String {
+        self.times.sort();
+        let pick = |q: f64| {
+            let index = ((self.times.len() as f64 - 1.0) * q).round() as usize;
+            self.times[index].as_secs_f64() * 1000.0
+        };
+        format!(
+            "{label:<44} {:>4}/{:<4} {:>5.1} %  {:>7.2}  {:>7.2}  {}",
+            self.found,
+            self.positives,
+            100.0 * self.found as f64 / self.positives.max(1) as f64,
+            pick(0.5),
+            pick(0.95),
+            self.false_positives
+        )
+    }
+}
+
+fn score(samples: &[Sample], mut scan: impl FnMut(&Gray) -> Option<String>) -> Score {
+    let mut score = Score {
+        found: 0,
+        positives: 0,
+        false_positives: 0,
+        times: Vec::new(),
+    };
+    for sample in samples {
+        let started = Instant::now();
+        let found = scan(&sample.image);
+        score.times.push(started.elapsed());
+        match (&sample.expected, found) {
+            (Some(expected), Some(text)) if normalise(&text) == *expected => score.found += 1,
+            (None, Some(_)) => score.false_positives += 1,
+            _ => {}
+        }
+        if sample.expected.is_some() {
+            score.positives += 1;
+        }
+    }
+    score
+}
+
+fn cascade(image: &Gray) -> Option<String> {
+    CASCADE
+        .iter()
+        .find_map(|attempt| run_attempt(image, *attempt))
+        .map(|(text, _)| text)
+}
+
+/// A live session on a still scene: the same frame pushed up to `frames` times,
+/// each push timed as one frame.
+fn session(samples: &[Sample], frames: usize) -> Score {
+    let mut score = Score {
+        found: 0,
+        positives: 0,
+        false_positives: 0,
+        times: Vec::new(),
+    };
+    for sample in samples {
+        let mut session = ScanSession::default();
+        let frame = LumaFrame {
+            width: sample.image.width,
+            height: sample.image.height,
+            row_stride: sample.image.width,
+            rotation: Rotation::Deg0,
+            bytes: &sample.image.pixels,
+        };
+        let mut found = None;
+        for _ in 0..frames {
+            let started = Instant::now();
+            let result = session.push_frame(&frame).unwrap();
+            score.times.push(started.elapsed());
+            if let Some(result) = result {
+                found = Some(result.text);
+                break;
+            }
+        }
+        match (&sample.expected, found) {
+            (Some(expected), Some(text)) if normalise(&text) == *expected => score.found += 1,
+            (None, Some(_)) => score.false_positives += 1,
+            _ => {}
+        }
+        if sample.expected.is_some() {
+            score.positives += 1;
+        }
+    }
+    score
+}
+
+fn main() {
+    let per_attempt = std::env::args().any(|arg| arg == "--attempts");
+    let misses = std::env::args().any(|arg| arg == "--misses");
+    let only_synthetic = std::env::args().any(|arg| arg == "--synthetic");
+    for (set, label) in [
+        ("zxing-blackbox", "real photos"),
+        ("synthetic-seed1", "synthetic 720p frames"),
+    ] {
+        if only_synthetic && set != "synthetic-seed1" {
+            continue;
+        }
+        let samples = load_set(set);
+        println!("\n{label} ({set}, {} images)", samples.len());
+        println!(
+            "{:<44} {:>9} {:>7}  {:>7}  {:>7}  false+",
+            "", "found", "rate", "median", "p95 ms"
+        );
+        println!(
+            "{}",
+            score(&samples, cascade).line("full cascade (still image)")
+        );
+        println!(
+            "{}",
+            session(&samples, 30).line("live session, found within 30 frames (1 s)")
+        );
+        println!(
+            "{}",
+            session(&samples, 120).line("live session, found within 120 frames (4 s)")
+        );
+        if per_attempt {
+            for transform in ALL_TRANSFORMS {
+                for strategy in ALL_STRATEGIES {
+                    let attempt = Attempt {
+                        transform,
+                        strategy,
+                    };
+                    let mut hits = Vec::new();
+                    let mut line = score(&samples, |image| {
+                        let found = run_attempt(image, attempt).map(|(t, _)| t);
+                        hits.push(found.is_some());
+                        found
+                    });
+                    let new: usize = samples
+                        .iter()
+                        .zip(&hits)
+                        .filter(|(s, hit)| {
+                            **hit
+                                && s.expected.as_ref().is_some_and(|e| {
+                                    cascade(&s.image).map(|t| normalise(&t)).as_ref() != Some(e)
+                                })
+                        })
+                        .count();
+                    println!(
+                        "{}  new vs cascade: {new}",
+                        line.line(&format!("{transform:?} + {strategy:?}"))
+                    );
+                }
+            }
+        }
+        if misses {
+            for sample in &samples {
+                if sample.expected.is_some()
+                    && cascade(&sample.image).map(|t| normalise(&t)) != sample.expected
+                {
+                    println!("  missed {}", sample.name);
+                }
+            }
+        }
+    }
+}

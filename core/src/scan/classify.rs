@@ -1,0 +1,133 @@
+//! What a decoded QR payload is for: an account, a batch of exported accounts, a
+//! push enrollment (ours or privacyIDEA's), or something that is not ours at all.
+
+use crate::uri::{
+    MigrationBatch, MigrationError, ParsedOtpauth, UriError, parse_migration, parse_otpauth,
+};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScanPayload {
+    /// `otpauth://totp|hotp|steam/…`: one account, ready to add.
+    Otpauth(ParsedOtpauth),
+    /// An `otpauth://` URI that cannot become an account; the error names the field.
+    InvalidOtpauth(UriError),
+    /// One QR of a Google Authenticator export (`otpauth-migration://offline?data=…`).
+    /// Exports of more than ~10 accounts span several codes (`batch_index` of
+    /// `batch_size`, same `batch_id`).
+    MigrationBatch(MigrationBatch),
+    /// An export QR whose data cannot be read.
+    InvalidMigration(MigrationError),
+    /// Our push enrollment (`countersign://enroll?…`, docs/protocol.md).
+    PushEnrollment { uri: String },
+    /// A privacyIDEA push token enrollment (`otpauth://pipush/…`).
+    PrivacyIdeaPush { uri: String },
+    /// Anything else: the shell can say "this QR is a link to example.com, not an account".
+    NotAuthenticator {
+        text: String,
+        link_host: Option<String>,
+    },
+}
+
+pub fn classify(text: &str) -> ScanPayload {
+    let trimmed = text.trim();
+    let scheme = trimmed
+        .split_once("://")
+        .map(|(scheme, _)| scheme.to_ascii_lowercase())
+        .unwrap_or_default();
+    let rest = trimmed.split_once("://").map_or("", |(_, rest)| rest);
+    match scheme.as_str() {
+        "otpauth" if rest.to_ascii_lowercase().starts_with("pipush/") => {
+            ScanPayload::PrivacyIdeaPush {
+                uri: trimmed.to_owned(),
+            }
+        }
+        "otpauth" => match parse_otpauth(trimmed) {
+            Ok(parsed) => ScanPayload::Otpauth(parsed),
+            Err(error) => ScanPayload::InvalidOtpauth(error),
+        },
+        "otpauth-migration" => match parse_migration(trimmed) {
+            Ok(batch) => ScanPayload::MigrationBatch(batch),
+            Err(error) => ScanPayload::InvalidMigration(error),
+        },
+        "countersign" if rest.to_ascii_lowercase().starts_with("enroll") => {
+            ScanPayload::PushEnrollment {
+                uri: trimmed.to_owned(),
+            }
+        }
+        "pia" => ScanPayload::PrivacyIdeaPush {
+            uri: trimmed.to_owned(),
+        },
+        _ => ScanPayload::NotAuthenticator {
+            text: text.to_owned(),
+            link_host: link_host(&scheme, rest),
+        },
+    }
+}
+
+fn link_host(scheme: &str, rest: &str) -> Option<String> {
+    if scheme != "http" && scheme != "https" {
+        return None;
+    }
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = authority.rsplit('@').next().unwrap_or("");
+    let host = host.split(':').next().unwrap_or("");
+    (!host.is_empty()).then(|| host.to_ascii_lowercase())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::uri::UriError;
+
+    #[test]
+    fn each_kind_of_payload_is_recognised() {
+        assert!(matches!(
+            classify("otpauth://totp/A:b?secret=JBSWY3DPEHPK3PXP"),
+            ScanPayload::Otpauth(_)
+        ));
+        assert_eq!(
+            classify("otpauth://totp/A:b?digits=6"),
+            ScanPayload::InvalidOtpauth(UriError::MissingSecret)
+        );
+        assert!(matches!(
+            classify("otpauth://pipush/PIPU0001?url=https://pi.example/ttype/push&ttl=10"),
+            ScanPayload::PrivacyIdeaPush { .. }
+        ));
+        assert!(matches!(
+            classify("countersign://enroll?v=1&url=https://a.example&token=t"),
+            ScanPayload::PushEnrollment { .. }
+        ));
+        assert_eq!(
+            classify("https://user@Example.com:8443/login?x=1"),
+            ScanPayload::NotAuthenticator {
+                text: "https://user@Example.com:8443/login?x=1".into(),
+                link_host: Some("example.com".into())
+            }
+        );
+        assert_eq!(
+            classify("WIFI:S:home;;"),
+            ScanPayload::NotAuthenticator {
+                text: "WIFI:S:home;;".into(),
+                link_host: None
+            }
+        );
+    }
+
+    #[test]
+    fn migration_batches_report_their_index_and_size() {
+        // version 1, batch_size 3, batch_index 1, batch_id 42 (hand-encoded protobuf).
+        let payload = data_encoding::BASE64.encode(&[0x10, 1, 0x18, 3, 0x20, 1, 0x28, 42]);
+        let uri = format!("otpauth-migration://offline?data={payload}");
+        let ScanPayload::MigrationBatch(batch) = classify(&uri) else {
+            panic!()
+        };
+        assert_eq!(
+            (batch.batch_index, batch.batch_size, batch.batch_id),
+            (Some(1), Some(3), Some(42))
+        );
+        assert_eq!(
+            classify("otpauth-migration://offline?data=%%%"),
+            ScanPayload::InvalidMigration(MigrationError::NotBase64)
+        );
+    }
+}
