@@ -25,4 +25,6 @@ pub enum CliError {
     Usage(String),
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    #[error("{0}")]
+    Scan(#[from] countersign_core::scan::ScanError),
 }

@@ -25,7 +25,7 @@ struct Cli {
 enum Command {
     /// Print the current code of an otpauth:// URI without storing anything.
     Code(commands::code::CodeArgs),
-    /// Add an account from an otpauth:// URI.
+    /// Add an account from an otpauth:// URI, or the account(s) in a QR image.
     Add(commands::add::AddArgs),
     /// List the accounts in your order (no codes).
     List(commands::list::ListArgs),
@@ -41,6 +41,8 @@ enum Command {
     Delete(commands::accounts::DeleteArgs),
     /// Show the next code of an HOTP (counter-based) account.
     Next(commands::accounts::NextArgs),
+    /// Read the QR codes in image files and say what each one is.
+    Scan(commands::scan::ScanArgs),
     /// Show or change settings, and this device's Protect ID.
     Settings(commands::settings::SettingsArgs),
 }
@@ -58,6 +60,7 @@ fn main() -> ExitCode {
         Command::Move(args) => commands::accounts::move_account(vault, args),
         Command::Delete(args) => commands::accounts::delete(vault, args),
         Command::Next(args) => commands::accounts::next(vault, args),
+        Command::Scan(args) => commands::scan::run(args),
         Command::Settings(args) => commands::settings::run(vault, args),
     };
     match result {

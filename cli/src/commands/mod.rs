@@ -5,6 +5,7 @@ pub mod add;
 pub mod code;
 pub mod codes;
 pub mod list;
+pub mod scan;
 pub mod settings;
 
 use countersign_core::OtpKind;

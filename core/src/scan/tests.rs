@@ -84,3 +84,46 @@ fn not_an_image_is_a_typed_error() {
         Err(ScanError::NotAnImage { .. })
     ));
 }
+
+mod never_panics {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(96))]
+
+        /// Any geometry with any buffer: a result, `None`, or a typed error.
+        #[test]
+        fn scan_luma_with_arbitrary_geometry(
+            width in 0u32..80,
+            height in 0u32..80,
+            padding in 0u32..16,
+            rotation in prop_oneof![Just(Rotation::Deg0), Just(Rotation::Deg90), Just(Rotation::Deg180), Just(Rotation::Deg270)],
+            bytes in proptest::collection::vec(any::<u8>(), 0..8000),
+        ) {
+            let frame = LumaFrame { width, height, row_stride: width + padding, rotation, bytes: &bytes };
+            let _ = scan_luma(&frame);
+            let _ = ScanSession::default().push_frame(&frame);
+        }
+
+        #[test]
+        fn scan_image_with_arbitrary_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..2000)) {
+            let _ = scan_image(&bytes);
+        }
+
+        /// Real PNG headers followed by junk reach the decoder's deeper paths.
+        #[test]
+        fn scan_image_with_a_png_signature_and_junk(junk in proptest::collection::vec(any::<u8>(), 0..2000)) {
+            let mut bytes = b"\x89PNG\r\n\x1a\n".to_vec();
+            bytes.extend(junk);
+            let _ = scan_image(&bytes);
+        }
+
+        #[test]
+        fn classify_arbitrary_text(text in "\\PC{0,200}") {
+            let _ = classify(&text);
+            let _ = classify(&format!("otpauth-migration://offline?data={text}"));
+        }
+    }
+}
