@@ -9,6 +9,7 @@ pub mod account;
 pub mod clock;
 pub mod keys;
 pub mod otp;
+pub mod push;
 pub mod scan;
 pub mod secret;
 pub mod uri;

@@ -1,0 +1,477 @@
+//! The admin API (docs/protocol.md section 8.3), behind the admin token: users,
+//! resources, policy, enrollment URIs, authenticator reset, fraud locks, audit.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use countersign_core::account::OtpAccount;
+use countersign_core::otp::OtpParams;
+use countersign_core::push::EnrollmentUri;
+use countersign_core::push::wire::ProblemType;
+use countersign_core::secret::SecretBytes;
+use countersign_core::uri::build_otpauth;
+use ring::rand::{SecureRandom, SystemRandom};
+use rusqlite::{OptionalExtension, params};
+use serde::Deserialize;
+
+use crate::api::device::token_hash;
+use crate::auth::require_bearer;
+use crate::extract::JsonBody;
+use crate::problem::ApiError;
+use crate::rules::{self, biometric_text, random_id};
+use crate::state::{AppState, Shared};
+use crate::store;
+
+/// Enrollment URIs are valid this long.
+const ENROLLMENT_TTL: i64 = 600;
+
+type Reply = Result<Json<serde_json::Value>, ApiError>;
+
+fn admin(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
+    require_bearer(state, headers, &state.admin_token)
+}
+
+fn valid_name(name: &str) -> bool {
+    !name.is_empty() && name.chars().count() <= 256 && !name.chars().any(char::is_control)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NewUser {
+    pub name: String,
+}
+
+pub async fn create_user(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    JsonBody(user): JsonBody<NewUser>,
+) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+    admin(&state, &headers)?;
+    if !valid_name(&user.name) {
+        return Err(state.problem(
+            ProblemType::MalformedRequest,
+            "a user name is 1 to 256 printable characters",
+        ));
+    }
+    let now = state.now();
+    let db = state.db()?;
+    let inserted = db
+        .execute(
+            "INSERT OR IGNORE INTO users (name, created_at) VALUES (?1, ?2)",
+            params![user.name, now],
+        )
+        .map_err(|e| state.storage(e))?;
+    store::audit(&db, now, "user_created", Some(&user.name), None, None, None)
+        .map_err(|e| state.storage(e))?;
+    let status = if inserted == 1 {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((
+        status,
+        Json(serde_json::json!({ "name": user.name, "server_time": now })),
+    ))
+}
+
+pub async fn list_users(State(state): State<Shared>, headers: HeaderMap) -> Reply {
+    admin(&state, &headers)?;
+    let db = state.db()?;
+    let mut statement = db
+        .prepare("SELECT name FROM users ORDER BY name")
+        .map_err(|e| state.storage(e))?;
+    let names: Vec<String> = statement
+        .query_map([], |row| row.get(0))
+        .and_then(Iterator::collect)
+        .map_err(|e| state.storage(e))?;
+    Ok(Json(
+        serde_json::json!({ "users": names, "server_time": state.now() }),
+    ))
+}
+
+pub async fn get_user(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Path(name): Path<String>,
+) -> Reply {
+    admin(&state, &headers)?;
+    let db = state.db()?;
+    let storage = |e| state.storage(e);
+    let row: Option<(bool, Option<i64>)> = db
+        .query_row(
+            "SELECT totp_secret IS NOT NULL, fraud_locked_until FROM users WHERE name = ?1",
+            [&name],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .optional()
+        .map_err(storage)?;
+    let Some((totp, locked_until)) = row else {
+        return Err(state.problem(ProblemType::NotFound, "no such user"));
+    };
+    let device = store::current_device(&db, &name).map_err(storage)?;
+    let now = state.now();
+    Ok(Json(serde_json::json!({
+        "name": name,
+        "device": device.map(|d| serde_json::json!({ "id": d.id, "jkt": d.jkt })),
+        "totp": totp,
+        "locked_until": locked_until.filter(|until| *until > now),
+        "server_time": now,
+    })))
+}
+
+pub async fn delete_user(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Path(name): Path<String>,
+) -> Reply {
+    admin(&state, &headers)?;
+    let now = state.now();
+    let db = state.db()?;
+    let storage = |e| state.storage(e);
+    if let Some(device) = store::current_device(&db, &name).map_err(storage)? {
+        store::revoke_device(&db, &device.id, "device_revoked", now).map_err(storage)?;
+    }
+    let deleted = db
+        .execute("DELETE FROM users WHERE name = ?1", [&name])
+        .map_err(storage)?;
+    if deleted == 0 {
+        return Err(state.problem(ProblemType::NotFound, "no such user"));
+    }
+    store::audit(&db, now, "user_deleted", Some(&name), None, None, None).map_err(storage)?;
+    Ok(Json(
+        serde_json::json!({ "deleted": name, "server_time": now }),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ResourceBody {
+    pub id: Option<String>,
+    pub name: Option<String>,
+    pub biometric: Option<String>,
+    pub number_matching: Option<bool>,
+    pub max_pending: Option<i64>,
+}
+
+fn check_overrides(state: &AppState, body: &ResourceBody) -> Result<(), ApiError> {
+    if body
+        .biometric
+        .as_deref()
+        .is_some_and(|b| b != "required" && b != "optional")
+    {
+        return Err(state.problem(
+            ProblemType::MalformedRequest,
+            "biometric is required or optional",
+        ));
+    }
+    if body.max_pending.is_some_and(|n| !(1..=100).contains(&n)) {
+        return Err(state.problem(ProblemType::MalformedRequest, "max_pending is 1 to 100"));
+    }
+    Ok(())
+}
+
+pub async fn create_resource(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody<ResourceBody>,
+) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+    admin(&state, &headers)?;
+    check_overrides(&state, &body)?;
+    let (Some(id), Some(name)) = (&body.id, &body.name) else {
+        return Err(state.problem(
+            ProblemType::MalformedRequest,
+            "a resource needs an id and a name",
+        ));
+    };
+    if !valid_name(id) || !valid_name(name) || name.chars().count() > 100 {
+        return Err(state.problem(ProblemType::MalformedRequest, "invalid resource id or name"));
+    }
+    let now = state.now();
+    let db = state.db()?;
+    db.execute(
+        "INSERT INTO resources (id, name, biometric, number_matching, max_pending) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (id) DO UPDATE SET name = excluded.name, biometric = excluded.biometric,
+           number_matching = excluded.number_matching, max_pending = excluded.max_pending",
+        params![id, name, body.biometric, body.number_matching, body.max_pending],
+    )
+    .map_err(|e| state.storage(e))?;
+    store::audit(&db, now, "resource_saved", None, Some(id), None, None)
+        .map_err(|e| state.storage(e))?;
+    Ok((
+        StatusCode::CREATED,
+        Json(serde_json::json!({ "id": id, "server_time": now })),
+    ))
+}
+
+pub async fn list_resources(State(state): State<Shared>, headers: HeaderMap) -> Reply {
+    admin(&state, &headers)?;
+    let db = state.db()?;
+    let mut statement = db
+        .prepare(
+            "SELECT id, name, biometric, number_matching, max_pending FROM resources ORDER BY id",
+        )
+        .map_err(|e| state.storage(e))?;
+    let resources: Vec<serde_json::Value> = statement
+        .query_map([], |row| {
+            Ok(serde_json::json!({
+                "id": row.get::<_, String>(0)?, "name": row.get::<_, String>(1)?,
+                "biometric": row.get::<_, Option<String>>(2)?, "number_matching": row.get::<_, Option<bool>>(3)?,
+                "max_pending": row.get::<_, Option<i64>>(4)?,
+            }))
+        })
+        .and_then(Iterator::collect)
+        .map_err(|e| state.storage(e))?;
+    Ok(Json(
+        serde_json::json!({ "resources": resources, "server_time": state.now() }),
+    ))
+}
+
+pub async fn patch_resource(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<ResourceBody>,
+) -> Reply {
+    admin(&state, &headers)?;
+    check_overrides(&state, &body)?;
+    let now = state.now();
+    let db = state.db()?;
+    let changed = db
+        .execute(
+            "UPDATE resources SET name = COALESCE(?2, name), biometric = COALESCE(?3, biometric),
+               number_matching = COALESCE(?4, number_matching), max_pending = COALESCE(?5, max_pending)
+             WHERE id = ?1",
+            params![id, body.name, body.biometric, body.number_matching, body.max_pending],
+        )
+        .map_err(|e| state.storage(e))?;
+    if changed == 0 {
+        return Err(state.problem(ProblemType::NotFound, "no such resource"));
+    }
+    store::audit(&db, now, "resource_saved", None, Some(&id), None, None)
+        .map_err(|e| state.storage(e))?;
+    Ok(Json(serde_json::json!({ "id": id, "server_time": now })))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PolicyBody {
+    pub biometric: Option<String>,
+    pub number_matching: Option<bool>,
+    pub max_pending: Option<i64>,
+    pub fraud_lock_seconds: Option<i64>,
+}
+
+fn policy_json(state: &AppState) -> Reply {
+    let db = state.db()?;
+    let effective = rules::effective_policy(&db, None).map_err(|e| state.storage(e))?;
+    Ok(Json(serde_json::json!({
+        "biometric": biometric_text(effective.policy.biometric),
+        "number_matching": effective.policy.number_matching,
+        "max_pending": effective.max_pending,
+        "fraud_lock_seconds": effective.fraud_lock_seconds,
+        "server_time": state.now(),
+    })))
+}
+
+pub async fn get_policy(State(state): State<Shared>, headers: HeaderMap) -> Reply {
+    admin(&state, &headers)?;
+    policy_json(&state)
+}
+
+pub async fn put_policy(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody<PolicyBody>,
+) -> Reply {
+    admin(&state, &headers)?;
+    let as_resource = ResourceBody {
+        id: None,
+        name: None,
+        biometric: body.biometric.clone(),
+        number_matching: None,
+        max_pending: body.max_pending,
+    };
+    check_overrides(&state, &as_resource)?;
+    if body
+        .fraud_lock_seconds
+        .is_some_and(|s| !(0..=30 * 86_400).contains(&s))
+    {
+        return Err(state.problem(
+            ProblemType::MalformedRequest,
+            "fraud_lock_seconds is 0 to 30 days",
+        ));
+    }
+    {
+        let db = state.db()?;
+        db.execute(
+            "UPDATE policy SET biometric = COALESCE(?1, biometric), number_matching = COALESCE(?2, number_matching),
+               max_pending = COALESCE(?3, max_pending), fraud_lock_seconds = COALESCE(?4, fraud_lock_seconds)
+             WHERE id = 1",
+            params![body.biometric, body.number_matching, body.max_pending, body.fraud_lock_seconds],
+        )
+        .map_err(|e| state.storage(e))?;
+        store::audit(&db, state.now(), "policy_changed", None, None, None, None)
+            .map_err(|e| state.storage(e))?;
+    }
+    policy_json(&state)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct EnrollmentRequest {
+    pub kind: String,
+}
+
+pub async fn create_enrollment(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Path(user): Path<String>,
+    JsonBody(request): JsonBody<EnrollmentRequest>,
+) -> Reply {
+    admin(&state, &headers)?;
+    let now = state.now();
+    let db = state.db()?;
+    let storage = |e| state.storage(e);
+    if !store::user_exists(&db, &user).map_err(storage)? {
+        return Err(state.problem(ProblemType::NotFound, "no such user"));
+    }
+    match request.kind.as_str() {
+        "push" => {
+            let token = random_id("", 32);
+            let expires_at = now + ENROLLMENT_TTL;
+            db.execute(
+                "INSERT INTO enroll_tokens (hash, user, expires_at) VALUES (?1, ?2, ?3)",
+                params![token_hash(&token), user, expires_at],
+            )
+            .map_err(storage)?;
+            store::audit(
+                &db,
+                now,
+                "enrollment_issued",
+                Some(&user),
+                None,
+                Some("push"),
+                None,
+            )
+            .map_err(storage)?;
+            let uri = EnrollmentUri {
+                url: state.public_url.clone(),
+                token,
+                sk: state.sk.clone(),
+                user: user.clone(),
+                org: state.org.clone(),
+                exp: expires_at,
+            };
+            Ok(Json(
+                serde_json::json!({ "uri": uri.build(), "expires_at": expires_at, "server_time": now }),
+            ))
+        }
+        "totp" => {
+            let mut secret = vec![0u8; 20];
+            SystemRandom::new()
+                .fill(&mut secret)
+                .map_err(|_| state.problem(ProblemType::Unavailable, "no randomness"))?;
+            db.execute(
+                "UPDATE users SET totp_secret = ?2, totp_last_step = NULL WHERE name = ?1",
+                params![user, secret],
+            )
+            .map_err(storage)?;
+            store::audit(
+                &db,
+                now,
+                "enrollment_issued",
+                Some(&user),
+                None,
+                Some("totp"),
+                None,
+            )
+            .map_err(storage)?;
+            let account = OtpAccount {
+                issuer: Some(state.org.clone()),
+                name: user.clone(),
+                secret: SecretBytes::new(secret),
+                params: OtpParams::default_totp(),
+                extra: Vec::new(),
+            };
+            Ok(Json(
+                serde_json::json!({ "uri": build_otpauth(&account), "server_time": now }),
+            ))
+        }
+        _ => Err(state.problem(ProblemType::MalformedRequest, "kind is push or totp")),
+    }
+}
+
+pub async fn reset_user(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Path(user): Path<String>,
+) -> Reply {
+    admin(&state, &headers)?;
+    let now = state.now();
+    let db = state.db()?;
+    let storage = |e| state.storage(e);
+    if !store::user_exists(&db, &user).map_err(storage)? {
+        return Err(state.problem(ProblemType::NotFound, "no such user"));
+    }
+    if let Some(device) = store::current_device(&db, &user).map_err(storage)? {
+        store::revoke_device(&db, &device.id, "device_revoked", now).map_err(storage)?;
+    }
+    db.execute(
+        "UPDATE users SET totp_secret = NULL, totp_last_step = NULL WHERE name = ?1",
+        [&user],
+    )
+    .map_err(storage)?;
+    store::audit(
+        &db,
+        now,
+        "authenticator_reset",
+        Some(&user),
+        None,
+        None,
+        None,
+    )
+    .map_err(storage)?;
+    Ok(Json(
+        serde_json::json!({ "reset": user, "server_time": now }),
+    ))
+}
+
+pub async fn unlock_user(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Path(user): Path<String>,
+) -> Reply {
+    admin(&state, &headers)?;
+    let now = state.now();
+    let db = state.db()?;
+    db.execute(
+        "UPDATE users SET fraud_locked_until = NULL WHERE name = ?1",
+        [&user],
+    )
+    .map_err(|e| state.storage(e))?;
+    store::audit(&db, now, "fraud_lock_lifted", Some(&user), None, None, None)
+        .map_err(|e| state.storage(e))?;
+    Ok(Json(
+        serde_json::json!({ "unlocked": user, "server_time": now }),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AuditQuery {
+    pub since: Option<i64>,
+    pub limit: Option<i64>,
+}
+
+pub async fn audit(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Query(query): Query<AuditQuery>,
+) -> Reply {
+    admin(&state, &headers)?;
+    let db = state.db()?;
+    let events = store::audit_since(
+        &db,
+        query.since.unwrap_or(0),
+        query.limit.unwrap_or(500).clamp(1, 5000),
+    )
+    .map_err(|e| state.storage(e))?;
+    Ok(Json(
+        serde_json::json!({ "events": events, "server_time": state.now() }),
+    ))
+}

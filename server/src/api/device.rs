@@ -1,0 +1,427 @@
+//! The device API (docs/protocol.md sections 4-7): enroll, the device's record,
+//! its pending challenges, its push token, removing itself, and answers.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use countersign_core::push::jose::{self, Compact, Jwk};
+use countersign_core::push::wire::{
+    AnswerClaims, AnswerResponse, AnswerStatus, ChallengesResponse, Decision, DeviceRecord,
+    EnrollClaims, EnrollResponse, ProblemType, TYP_ANSWER, TYP_DEVICE, TYP_ENROLL,
+};
+use ring::digest::{SHA256, digest};
+use rusqlite::{OptionalExtension, params};
+use subtle::ConstantTimeEq;
+
+use crate::auth::{check_iat, device_key, jose_problem, revoked_problem, verify_device_request};
+use crate::extract::JoseBody;
+use crate::problem::ApiError;
+use crate::rules::{self, random_id};
+use crate::state::{AppState, Shared};
+use crate::store;
+
+pub fn token_hash(token: &str) -> String {
+    jose::base64url(digest(&SHA256, token.as_bytes()).as_ref())
+}
+
+fn device_record(
+    state: &AppState,
+    device_id: &str,
+    device_jkt: &str,
+    user: &str,
+) -> Result<String, ApiError> {
+    let policy = {
+        let db = state.db()?;
+        rules::effective_policy(&db, None)
+            .map_err(|e| state.storage(e))?
+            .policy
+    };
+    let record = DeviceRecord {
+        device_id: device_id.to_owned(),
+        device_jkt: device_jkt.to_owned(),
+        user: user.to_owned(),
+        org: state.org.clone(),
+        policy,
+        server_jwk: state.server_jwk.clone(),
+        iat: state.now(),
+    };
+    jose::sign(TYP_DEVICE, &record, &state.key, true)
+        .map_err(|_| state.problem(ProblemType::Unavailable, "could not sign the device record"))
+}
+
+pub async fn enroll(
+    State(state): State<Shared>,
+    JoseBody(body): JoseBody,
+) -> Result<(StatusCode, Json<EnrollResponse>), ApiError> {
+    let compact = Compact::parse(&body).map_err(|e| jose_problem(&state, &e))?;
+    let claims: EnrollClaims = compact
+        .claims()
+        .map_err(|e| state.problem(ProblemType::MalformedRequest, e.to_string()))?;
+    let valid_fields = matches!(claims.platform.as_str(), "android" | "ios" | "desktop")
+        && (1..=64).contains(&claims.device_name.chars().count())
+        && claims.app_version.chars().count() <= 32;
+    if !valid_fields {
+        return Err(state.problem(
+            ProblemType::MalformedRequest,
+            "platform, device_name or app_version is invalid",
+        ));
+    }
+    // Proof of possession: the enclosed key signed the request.
+    compact
+        .verify(&claims.jwk, TYP_ENROLL)
+        .map_err(|e| jose_problem(&state, &e))?;
+    check_iat(&state, claims.iat)?;
+    let jkt = claims.jwk.thumbprint();
+    let now = state.now();
+    let hash = token_hash(&claims.token);
+    let (device_id, user) = {
+        let mut db = state.db()?;
+        let storage = |e| state.storage(e);
+        let transaction = db
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(storage)?;
+        let token: Option<(String, i64, Option<String>, Option<String>)> = transaction
+            .query_row(
+                "SELECT user, expires_at, used_by_jkt, device_id FROM enroll_tokens WHERE hash = ?1",
+                [&hash],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+            )
+            .optional()
+            .map_err(storage)?;
+        let Some((user, expires_at, used_by, existing_device)) = token else {
+            return Err(state.problem(
+                ProblemType::UnknownToken,
+                "this enrollment token is not known",
+            ));
+        };
+        match (used_by, existing_device) {
+            // The same key retrying after a lost response gets its record again.
+            (Some(used_by), Some(device_id)) if used_by == jkt => (device_id, user),
+            (Some(_), _) => {
+                return Err(state.problem(
+                    ProblemType::TokenUsed,
+                    "this enrollment token was already used",
+                ));
+            }
+            (None, _) if expires_at <= now => {
+                return Err(state
+                    .problem(
+                        ProblemType::TokenExpired,
+                        "this enrollment token has expired",
+                    )
+                    .with("expired_seconds_ago", now - expires_at));
+            }
+            (None, _) => {
+                let device_id = random_id("dv_", 9);
+                if let Some(old) = store::current_device(&transaction, &user).map_err(storage)? {
+                    store::revoke_device(&transaction, &old.id, "device_replaced", now)
+                        .map_err(storage)?;
+                    store::audit(
+                        &transaction,
+                        now,
+                        "device_replaced",
+                        Some(&user),
+                        None,
+                        None,
+                        Some(&old.id),
+                    )
+                    .map_err(storage)?;
+                }
+                let jwk_json = serde_json::to_string(&claims.jwk).unwrap_or_default();
+                transaction
+                    .execute(
+                        "INSERT INTO devices (id, user, jwk, jkt, platform, push_token, name, app_version, created_at)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                        params![device_id, user, jwk_json, jkt, claims.platform, claims.push_token,
+                                claims.device_name, claims.app_version, now],
+                    )
+                    .map_err(storage)?;
+                transaction
+                    .execute(
+                        "UPDATE enroll_tokens SET used_by_jkt = ?2, device_id = ?3 WHERE hash = ?1",
+                        params![hash, jkt, device_id],
+                    )
+                    .map_err(storage)?;
+                store::audit(
+                    &transaction,
+                    now,
+                    "device_enrolled",
+                    Some(&user),
+                    None,
+                    Some(&claims.platform),
+                    Some(&device_id),
+                )
+                .map_err(storage)?;
+                transaction.commit().map_err(storage)?;
+                (device_id, user)
+            }
+        }
+    };
+    let record = device_record(&state, &device_id, &jkt, &user)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(EnrollResponse {
+            record,
+            server_time: now,
+        }),
+    ))
+}
+
+pub async fn get_device(
+    State(state): State<Shared>,
+    Path(device_id): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Result<Json<EnrollResponse>, ApiError> {
+    let (device, _) = verify_device_request(&state, &headers, &method, uri.path(), &device_id)?;
+    let record = device_record(&state, &device.id, &device.jkt, &device.user)?;
+    Ok(Json(EnrollResponse {
+        record,
+        server_time: state.now(),
+    }))
+}
+
+pub async fn challenges(
+    State(state): State<Shared>,
+    Path(device_id): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Result<Json<ChallengesResponse>, ApiError> {
+    verify_device_request(&state, &headers, &method, uri.path(), &device_id)?;
+    let now = state.now();
+    let db = state.db()?;
+    let mut statement = db
+        .prepare_cached(
+            "SELECT jws FROM challenges WHERE device = ?1 AND status = 'pending' AND exp > ?2 ORDER BY iat, rowid",
+        )
+        .map_err(|e| state.storage(e))?;
+    let challenges = statement
+        .query_map(params![device_id, now], |row| row.get(0))
+        .and_then(Iterator::collect)
+        .map_err(|e| state.storage(e))?;
+    Ok(Json(ChallengesResponse {
+        challenges,
+        server_time: now,
+    }))
+}
+
+pub async fn put_push_token(
+    State(state): State<Shared>,
+    Path(device_id): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let (_, claims) = verify_device_request(&state, &headers, &method, uri.path(), &device_id)?;
+    let db = state.db()?;
+    db.execute(
+        "UPDATE devices SET push_token = ?2 WHERE id = ?1",
+        params![device_id, claims.push_token],
+    )
+    .map_err(|e| state.storage(e))?;
+    Ok(Json(serde_json::json!({ "server_time": state.now() })))
+}
+
+pub async fn delete_device(
+    State(state): State<Shared>,
+    Path(device_id): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let (device, _) = verify_device_request(&state, &headers, &method, uri.path(), &device_id)?;
+    let now = state.now();
+    let db = state.db()?;
+    store::revoke_device(&db, &device.id, "device_revoked", now).map_err(|e| state.storage(e))?;
+    store::audit(
+        &db,
+        now,
+        "device_removed_itself",
+        Some(&device.user),
+        None,
+        None,
+        Some(&device.id),
+    )
+    .map_err(|e| state.storage(e))?;
+    Ok(Json(
+        serde_json::json!({ "status": "revoked", "server_time": now }),
+    ))
+}
+
+/// What an answer is checked against.
+struct PendingAnswer {
+    status: String,
+    decided_at: Option<i64>,
+    exp: i64,
+    number: Option<String>,
+    biometric: String,
+}
+
+pub async fn answer(
+    State(state): State<Shared>,
+    Path(challenge_id): Path<String>,
+    JoseBody(body): JoseBody,
+) -> Result<Json<AnswerResponse>, ApiError> {
+    let compact = Compact::parse(&body).map_err(|e| jose_problem(&state, &e))?;
+    let claims: AnswerClaims = compact
+        .claims()
+        .map_err(|e| state.problem(ProblemType::MalformedRequest, e.to_string()))?;
+    if claims.fraud && claims.decision == Decision::Approve {
+        return Err(state.problem(
+            ProblemType::MalformedRequest,
+            "fraud must be false when approving",
+        ));
+    }
+    let device = {
+        let db = state.db()?;
+        store::device(&db, &claims.device).map_err(|e| state.storage(e))?
+    }
+    .ok_or_else(|| state.problem(ProblemType::NotFound, "no such device"))?;
+    let key: Jwk = device_key(&state, &device)?;
+    compact
+        .verify(&key, TYP_ANSWER)
+        .map_err(|e| jose_problem(&state, &e))?;
+    if let Some(problem) = revoked_problem(&state, &device) {
+        return Err(problem);
+    }
+    if claims.challenge != challenge_id {
+        return Err(state.problem(
+            ProblemType::BadSignature,
+            "the signed challenge id is not the one in the URL",
+        ));
+    }
+    check_iat(&state, claims.iat)?;
+    let now = state.now();
+    let db = state.db()?;
+    let storage = |e| state.storage(e);
+    let row = db
+        .query_row(
+            "SELECT status, decided_at, exp, number, biometric FROM challenges WHERE id = ?1 AND device = ?2",
+            params![challenge_id, device.id],
+            |row| {
+                Ok(PendingAnswer {
+                    status: row.get(0)?,
+                    decided_at: row.get(1)?,
+                    exp: row.get(2)?,
+                    number: row.get(3)?,
+                    biometric: row.get(4)?,
+                })
+            },
+        )
+        .optional()
+        .map_err(storage)?;
+    let Some(PendingAnswer {
+        status,
+        decided_at,
+        exp,
+        number,
+        biometric,
+    }) = row
+    else {
+        return Err(state.problem(ProblemType::NotFound, "no such challenge for this device"));
+    };
+    if status != "pending" {
+        return Err(state
+            .problem(
+                ProblemType::AlreadyAnswered,
+                "this challenge was already answered",
+            )
+            .with("status", status)
+            .with("answered_at", decided_at.unwrap_or(now)));
+    }
+    if now >= exp {
+        store::audit(
+            &db,
+            now,
+            "answer_refused",
+            Some(&device.user),
+            None,
+            Some("expired"),
+            Some(&challenge_id),
+        )
+        .map_err(storage)?;
+        return Err(state
+            .problem(
+                ProblemType::Expired,
+                format!("challenge {challenge_id} expired at {exp}"),
+            )
+            .with("expired_seconds_ago", now - exp));
+    }
+    let approve = claims.decision == Decision::Approve;
+    if approve && biometric == "required" && !claims.uv {
+        store::audit(
+            &db,
+            now,
+            "answer_refused",
+            Some(&device.user),
+            None,
+            Some("uv_missing"),
+            Some(&challenge_id),
+        )
+        .map_err(storage)?;
+        return Err(state.problem(
+            ProblemType::UserVerificationRequired,
+            "this sign-in needs biometric confirmation on the device",
+        ));
+    }
+    let number_ok = match (&number, &claims.number) {
+        (None, _) => true,
+        (Some(expected), Some(given)) => bool::from(expected.as_bytes().ct_eq(given.as_bytes())),
+        (Some(_), None) => false,
+    };
+    let (final_status, approved) = if approve && !number_ok {
+        ("denied", false)
+    } else if approve {
+        ("approved", true)
+    } else {
+        ("denied", false)
+    };
+    // The single-answer check and the write are one statement.
+    let changed = db
+        .execute(
+            "UPDATE challenges SET status = ?2, decided_at = ?3, fraud = ?4, uv = ?5
+             WHERE id = ?1 AND status = 'pending'",
+            params![challenge_id, final_status, now, claims.fraud, claims.uv],
+        )
+        .map_err(storage)?;
+    if changed == 0 {
+        return Err(state
+            .problem(
+                ProblemType::AlreadyAnswered,
+                "this challenge was already answered",
+            )
+            .with("answered_at", now));
+    }
+    if approve && !number_ok {
+        store::audit(
+            &db,
+            now,
+            "push_answered",
+            Some(&device.user),
+            None,
+            Some("wrong_number"),
+            Some(&challenge_id),
+        )
+        .map_err(storage)?;
+        drop(db);
+        state.decided.notify_waiters();
+        return Err(state.problem(
+            ProblemType::WrongNumber,
+            "the number does not match; the sign-in was blocked",
+        ));
+    }
+    rules::apply_decision(&db, now, &challenge_id, approved, claims.fraud).map_err(storage)?;
+    drop(db);
+    state.decided.notify_waiters();
+    let status = if approved {
+        AnswerStatus::Approved
+    } else {
+        AnswerStatus::Denied
+    };
+    Ok(Json(AnswerResponse {
+        status,
+        server_time: now,
+    }))
+}

@@ -1,0 +1,174 @@
+//! The relying-party API (docs/protocol.md section 8.1-8.2): start a push, wait
+//! for or poll its outcome, verify a TOTP code once.
+
+use std::time::Duration;
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use countersign_core::otp::OtpParams;
+use countersign_core::push::wire::{ChallengeKind, Context, ProblemType};
+use countersign_core::secret::SecretBytes;
+use rusqlite::{OptionalExtension, params};
+use serde::Deserialize;
+
+use crate::auth::require_bearer;
+use crate::extract::JsonBody;
+use crate::problem::ApiError;
+use crate::rules::{self, PushCreated, PushStatus};
+use crate::state::{AppState, Shared};
+use crate::store;
+
+/// Long polls return after at most this long.
+const MAX_WAIT_SECONDS: u64 = 30;
+
+#[derive(Debug, Deserialize)]
+pub struct PushRequest {
+    pub user: String,
+    pub resource: String,
+    #[serde(default = "login")]
+    pub kind: ChallengeKind,
+    #[serde(default)]
+    pub context: Option<Context>,
+}
+
+fn login() -> ChallengeKind {
+    ChallengeKind::Login
+}
+
+pub async fn create_push(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    JsonBody(request): JsonBody<PushRequest>,
+) -> Result<(StatusCode, Json<PushCreated>), ApiError> {
+    require_bearer(&state, &headers, &state.rp_token)?;
+    let context = request.context.unwrap_or_default();
+    let created = rules::create_push(
+        &state,
+        &request.user,
+        &request.resource,
+        request.kind,
+        context,
+        None,
+    )?;
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct WaitQuery {
+    #[serde(default)]
+    pub wait: Option<u64>,
+}
+
+/// The push's status, waiting up to `wait` seconds for it to leave `pending`.
+pub async fn wait_for_status(
+    state: &AppState,
+    id: &str,
+    wait: Option<u64>,
+) -> Result<PushStatus, ApiError> {
+    let deadline =
+        tokio::time::Instant::now() + Duration::from_secs(wait.unwrap_or(0).min(MAX_WAIT_SECONDS));
+    loop {
+        // Register interest before reading, so a decision in between is not missed.
+        let decided = state.decided.notified();
+        let status = {
+            let db = state.db()?;
+            rules::push_status(&db, id, state.now()).map_err(|e| state.storage(e))?
+        }
+        .ok_or_else(|| state.problem(ProblemType::NotFound, "no such push"))?;
+        if status.status != "pending" || tokio::time::Instant::now() >= deadline {
+            return Ok(status);
+        }
+        // Re-check at least once a second: expiry happens without a decision.
+        let _ = tokio::time::timeout(
+            deadline
+                .saturating_duration_since(tokio::time::Instant::now())
+                .min(Duration::from_secs(1)),
+            decided,
+        )
+        .await;
+    }
+}
+
+pub async fn get_push(
+    State(state): State<Shared>,
+    Path(id): Path<String>,
+    Query(query): Query<WaitQuery>,
+    headers: HeaderMap,
+) -> Result<Json<PushStatus>, ApiError> {
+    require_bearer(&state, &headers, &state.rp_token)?;
+    Ok(Json(wait_for_status(&state, &id, query.wait).await?))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct TotpVerify {
+    pub user: String,
+    pub code: String,
+}
+
+/// ±1 step, and a code (its step) is accepted once only.
+pub async fn verify_totp(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    JsonBody(request): JsonBody<TotpVerify>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    require_bearer(&state, &headers, &state.rp_token)?;
+    let now = state.now();
+    let db = state.db()?;
+    let storage = |e| state.storage(e);
+    let row: Option<(Option<Vec<u8>>, Option<i64>)> = db
+        .query_row(
+            "SELECT totp_secret, totp_last_step FROM users WHERE name = ?1",
+            [&request.user],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .optional()
+        .map_err(storage)?;
+    let Some((Some(secret), last_step)) = row else {
+        return Err(state.problem(
+            ProblemType::NotEnrolled,
+            "the user has no TOTP authenticator",
+        ));
+    };
+    let matched = OtpParams::default_totp()
+        .verify(&SecretBytes::new(secret), &request.code, now, 1)
+        .ok()
+        .flatten()
+        .filter(|matched| last_step.is_none_or(|last| matched.step as i64 > last));
+    match matched {
+        Some(matched) => {
+            db.execute(
+                "UPDATE users SET totp_last_step = ?2 WHERE name = ?1",
+                params![request.user, matched.step as i64],
+            )
+            .map_err(storage)?;
+            store::audit(
+                &db,
+                now,
+                "totp_verified",
+                Some(&request.user),
+                None,
+                Some("ok"),
+                None,
+            )
+            .map_err(storage)?;
+            Ok(Json(serde_json::json!({ "ok": true, "server_time": now })))
+        }
+        None => {
+            store::audit(
+                &db,
+                now,
+                "totp_verified",
+                Some(&request.user),
+                None,
+                Some("wrong_code"),
+                None,
+            )
+            .map_err(storage)?;
+            Err(state.problem(
+                ProblemType::WrongCode,
+                "the code is wrong, expired or already used",
+            ))
+        }
+    }
+}

@@ -1,0 +1,153 @@
+//! Who is asking: relying parties and administrators by bearer token, devices by
+//! a signed request (docs/protocol.md section 5.1, checked in the order given there).
+
+use axum::http::{HeaderMap, Method, header};
+use countersign_core::clock::UnixTime;
+use countersign_core::push::jose::{Compact, JoseError, Jwk};
+use countersign_core::push::wire::{IAT_TOLERANCE, ProblemType, RequestClaims, TYP_REQUEST};
+use subtle::ConstantTimeEq;
+
+use crate::problem::ApiError;
+use crate::state::AppState;
+use crate::store::{self, Device};
+
+/// How long request nonces are remembered (twice the `iat` tolerance).
+const NONCE_MEMORY: i64 = 120;
+
+pub fn require_bearer(
+    state: &AppState,
+    headers: &HeaderMap,
+    expected: &str,
+) -> Result<(), ApiError> {
+    let presented = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .unwrap_or("");
+    if expected.is_empty() || !bool::from(presented.as_bytes().ct_eq(expected.as_bytes())) {
+        return Err(state.problem(
+            ProblemType::Unauthorized,
+            "a valid bearer token is required",
+        ));
+    }
+    Ok(())
+}
+
+/// Maps a JOSE failure to the protocol's problem: form errors are malformed
+/// requests, everything about keys and signatures is `bad_signature`.
+pub fn jose_problem(state: &AppState, error: &JoseError) -> ApiError {
+    match error {
+        JoseError::Malformed { .. } => {
+            state.problem(ProblemType::MalformedRequest, error.to_string())
+        }
+        _ => state.problem(ProblemType::BadSignature, error.to_string()),
+    }
+}
+
+pub fn check_iat(state: &AppState, iat: UnixTime) -> Result<(), ApiError> {
+    let now = state.now();
+    if (iat - now).abs() > IAT_TOLERANCE {
+        return Err(state.problem(
+            ProblemType::ClockSkew,
+            format!("iat {iat} is more than {IAT_TOLERANCE} s from server time"),
+        ));
+    }
+    Ok(())
+}
+
+/// The device may sign: its key verified the message and it is not revoked.
+pub fn revoked_problem(state: &AppState, device: &Device) -> Option<ApiError> {
+    let at = device.revoked_at?;
+    let problem = match device.revoked_reason.as_deref() {
+        Some("device_replaced") => state
+            .problem(
+                ProblemType::DeviceReplaced,
+                "the user enrolled another device",
+            )
+            .with("replaced_at", at),
+        _ => state
+            .problem(ProblemType::DeviceRevoked, "this device was removed")
+            .with("revoked_at", at),
+    };
+    Some(problem)
+}
+
+pub fn device_key(state: &AppState, device: &Device) -> Result<Jwk, ApiError> {
+    serde_json::from_str(&device.jwk)
+        .map_err(|_| state.problem(ProblemType::Unavailable, "stored key unreadable"))
+}
+
+/// Verifies `Authorization: Countersign <JWS>` for a request to `path` about
+/// `device_id`, and remembers its nonce.
+pub fn verify_device_request(
+    state: &AppState,
+    headers: &HeaderMap,
+    method: &Method,
+    path: &str,
+    device_id: &str,
+) -> Result<(Device, RequestClaims), ApiError> {
+    let header_value = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or("");
+    let (scheme, jws) = header_value.split_once(' ').unwrap_or(("", ""));
+    if !scheme.eq_ignore_ascii_case("Countersign") {
+        return Err(state.problem(
+            ProblemType::Unauthorized,
+            "a device-signed Authorization header is required",
+        ));
+    }
+    let compact = Compact::parse(jws).map_err(|error| match error {
+        JoseError::Malformed { .. } => state.problem(ProblemType::Unauthorized, error.to_string()),
+        other => jose_problem(state, &other),
+    })?;
+    let claims: RequestClaims = compact
+        .claims()
+        .map_err(|error| jose_problem(state, &error))?;
+    if claims.nonce.len() != 22 {
+        return Err(state.problem(
+            ProblemType::MalformedRequest,
+            "the nonce must be 16 bytes in base64url",
+        ));
+    }
+    if compact.header.typ != TYP_REQUEST {
+        return Err(state.problem(ProblemType::BadSignature, "not a device request"));
+    }
+    let device = {
+        let db = state.db()?;
+        store::device(&db, device_id).map_err(|e| state.storage(e))?
+    }
+    .ok_or_else(|| state.problem(ProblemType::NotFound, "no such device"))?;
+    let key = device_key(state, &device)?;
+    compact
+        .verify(&key, TYP_REQUEST)
+        .map_err(|error| jose_problem(state, &error))?;
+    if let Some(problem) = revoked_problem(state, &device) {
+        return Err(problem);
+    }
+    let htu = format!("{}{}", state.public_url, path);
+    if claims.htm != method.as_str() || claims.htu != htu {
+        return Err(state.problem(
+            ProblemType::BadSignature,
+            "htm/htu do not match this request",
+        ));
+    }
+    check_iat(state, claims.iat)?;
+    remember_nonce(state, device_id, &claims.nonce)?;
+    Ok((device, claims))
+}
+
+fn remember_nonce(state: &AppState, device_id: &str, nonce: &str) -> Result<(), ApiError> {
+    let now = state.now();
+    let mut nonces = state
+        .nonces
+        .lock()
+        .map_err(|_| state.problem(ProblemType::Unavailable, "replay memory unavailable"))?;
+    nonces.retain(|_, seen| now - *seen <= NONCE_MEMORY);
+    let key = format!("{device_id}|{nonce}");
+    if nonces.contains_key(&key) {
+        return Err(state.problem(ProblemType::Replayed, "this request nonce was already used"));
+    }
+    nonces.insert(key, now);
+    Ok(())
+}

@@ -1,0 +1,122 @@
+//! Where the server listens, keeps its data and its signing key (made on first
+//! run, mode 0600), and which tokens open the admin and relying-party APIs.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use countersign_core::clock::Clock;
+use countersign_core::push::SoftwareKey;
+use countersign_core::push::enroll_uri::normalize_url;
+use countersign_core::secret::SecretBytes;
+
+use crate::state::AppState;
+use crate::store;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    /// Defaults to `<data_dir>/server-key.pk8`.
+    pub key_file: Option<PathBuf>,
+    /// The URL devices use; defaults to `http://<listen address>`.
+    pub public_url: Option<String>,
+    pub org: String,
+    pub admin_token: String,
+    pub rp_token: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot listen on {address}: {reason}")]
+    Listen { address: SocketAddr, reason: String },
+    #[error("cannot use the data directory {path}: {reason}")]
+    DataDir { path: PathBuf, reason: String },
+    #[error("the signing key file {path} is unusable: {reason}")]
+    Key { path: PathBuf, reason: String },
+    #[error("the public URL is invalid: {0}")]
+    PublicUrl(String),
+    #[error("the admin and relying-party tokens must be set and at least 16 characters")]
+    WeakToken,
+}
+
+impl Config {
+    pub fn key_path(&self) -> PathBuf {
+        self.key_file
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("server-key.pk8"))
+    }
+
+    pub(crate) fn open_state(
+        &self,
+        bound: SocketAddr,
+        clock: Arc<dyn Clock>,
+    ) -> Result<AppState, ConfigError> {
+        if self.admin_token.len() < 16 || self.rp_token.len() < 16 {
+            return Err(ConfigError::WeakToken);
+        }
+        std::fs::create_dir_all(&self.data_dir).map_err(|error| ConfigError::DataDir {
+            path: self.data_dir.clone(),
+            reason: error.to_string(),
+        })?;
+        let key = load_or_create_key(&self.key_path())?;
+        let db = store::open(&self.data_dir.join("server.sqlite")).map_err(|error| {
+            ConfigError::DataDir {
+                path: self.data_dir.clone(),
+                reason: error.to_string(),
+            }
+        })?;
+        let public_url = normalize_url(
+            &self
+                .public_url
+                .clone()
+                .unwrap_or_else(|| format!("http://{bound}")),
+        )
+        .map_err(|error| ConfigError::PublicUrl(error.to_string()))?;
+        Ok(AppState::new(
+            db,
+            key,
+            clock,
+            public_url,
+            self.org.clone(),
+            self.admin_token.clone(),
+            self.rp_token.clone(),
+        ))
+    }
+}
+
+fn load_or_create_key(path: &std::path::Path) -> Result<SoftwareKey, ConfigError> {
+    let key_error = |reason: String| ConfigError::Key {
+        path: path.to_owned(),
+        reason,
+    };
+    match std::fs::read(path) {
+        Ok(bytes) => {
+            SoftwareKey::from_pkcs8(SecretBytes::new(bytes)).map_err(|e| key_error(e.to_string()))
+        }
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            let key = SoftwareKey::generate().map_err(|e| key_error(e.to_string()))?;
+            write_private(path, key.expose_pkcs8().expose_secret())
+                .map_err(|e| key_error(e.to_string()))?;
+            Ok(key)
+        }
+        Err(error) => Err(key_error(error.to_string())),
+    }
+}
+
+fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
+}

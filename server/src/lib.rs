@@ -1,0 +1,141 @@
+//! countersign-server: the reference push-MFA service that the Countersign phone
+//! (and `countersign` CLI) talks to, speaking docs/protocol.md, with an admin API,
+//! a relying-party API and a minimal user portal. SQLite is the embedded store.
+
+pub mod api;
+pub mod auth;
+pub mod config;
+pub mod extract;
+pub mod problem;
+pub mod rules;
+pub mod state;
+pub mod store;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post, put};
+use countersign_core::clock::Clock;
+use countersign_core::push::wire::{MAX_BODY_BYTES, ProblemType};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+pub use config::{Config, ConfigError};
+use state::Shared;
+
+pub fn router(state: Shared) -> Router {
+    use api::{admin, device, portal, relying_party as rp};
+    let fallback_state = state.clone();
+    Router::new()
+        .route("/v1/enroll", post(device::enroll))
+        .route(
+            "/v1/devices/{id}",
+            get(device::get_device).delete(device::delete_device),
+        )
+        .route("/v1/devices/{id}/challenges", get(device::challenges))
+        .route("/v1/devices/{id}/push-token", put(device::put_push_token))
+        .route("/v1/challenges/{id}/answer", post(device::answer))
+        .route("/v1/pushes", post(rp::create_push))
+        .route("/v1/pushes/{id}", get(rp::get_push))
+        .route("/v1/totp/verify", post(rp::verify_totp))
+        .route(
+            "/v1/admin/users",
+            get(admin::list_users).post(admin::create_user),
+        )
+        .route(
+            "/v1/admin/users/{user}",
+            get(admin::get_user).delete(admin::delete_user),
+        )
+        .route(
+            "/v1/admin/users/{user}/enrollments",
+            post(admin::create_enrollment),
+        )
+        .route("/v1/admin/users/{user}/reset", post(admin::reset_user))
+        .route(
+            "/v1/admin/users/{user}/lock",
+            axum::routing::delete(admin::unlock_user),
+        )
+        .route(
+            "/v1/admin/resources",
+            get(admin::list_resources).post(admin::create_resource),
+        )
+        .route(
+            "/v1/admin/resources/{id}",
+            axum::routing::patch(admin::patch_resource),
+        )
+        .route(
+            "/v1/admin/policy",
+            get(admin::get_policy).put(admin::put_policy),
+        )
+        .route("/v1/admin/audit", get(admin::audit))
+        .route("/portal/login", post(portal::login))
+        .route("/portal/step-up", post(portal::step_up))
+        .route("/portal/password-reset", post(portal::password_reset))
+        .route("/portal/pushes/{id}", get(portal::push))
+        .route("/portal/me", get(portal::me))
+        .route("/health", get(|| async { "ok" }))
+        .fallback(move || {
+            let state = fallback_state.clone();
+            async move { state.problem(ProblemType::NotFound, "no such endpoint") }
+        })
+        // Our extractors enforce the limit with a problem document; this is the backstop.
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES + 1))
+        .with_state(state)
+}
+
+/// A server listening on its own task; dropping it does not stop it, `stop` does.
+#[derive(Debug)]
+pub struct RunningServer {
+    pub address: SocketAddr,
+    pub state: Shared,
+    stop: Option<oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl RunningServer {
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.address)
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let _ = self.task.await;
+    }
+}
+
+/// Opens the store and key, binds the listener and serves in the background.
+pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<RunningServer, ConfigError> {
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .map_err(|error| ConfigError::Listen {
+            address: config.listen,
+            reason: error.to_string(),
+        })?;
+    let address = listener.local_addr().map_err(|error| ConfigError::Listen {
+        address: config.listen,
+        reason: error.to_string(),
+    })?;
+    let state: Shared = Arc::new(config.open_state(address, clock)?);
+    let app = router(state.clone());
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let served = axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = stopped.await;
+            })
+            .await;
+        if let Err(error) = served {
+            eprintln!("countersign-server stopped: {error}");
+        }
+    });
+    Ok(RunningServer {
+        address,
+        state,
+        stop: Some(stop),
+        task,
+    })
+}

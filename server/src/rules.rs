@@ -1,0 +1,376 @@
+//! The product's rules, in one place: which policy applies, the pending-push
+//! limit, number matching, fraud locks, and what a decision does to portal
+//! sessions and password resets. Handlers call these; they hold no rules.
+
+use countersign_core::clock::UnixTime;
+use countersign_core::push::jose;
+use countersign_core::push::wire::{
+    Biometric, CHALLENGE_LIFETIME, ChallengeClaims, ChallengeKind, Context, Policy, ProblemType,
+    Resource, TYP_CHALLENGE,
+};
+use ring::rand::{SecureRandom, SystemRandom};
+use rusqlite::{OptionalExtension, params};
+
+use crate::problem::ApiError;
+use crate::state::AppState;
+use crate::store::{self, Db};
+
+/// The default policy plus the per-resource overrides, resolved.
+#[derive(Debug, Clone, Copy)]
+pub struct Effective {
+    pub policy: Policy,
+    pub max_pending: i64,
+    pub fraud_lock_seconds: i64,
+}
+
+pub fn biometric_from(text: &str) -> Biometric {
+    if text == "required" {
+        Biometric::Required
+    } else {
+        Biometric::Optional
+    }
+}
+
+pub fn biometric_text(biometric: Biometric) -> &'static str {
+    match biometric {
+        Biometric::Required => "required",
+        Biometric::Optional => "optional",
+    }
+}
+
+pub fn effective_policy(db: &Db, resource: Option<&str>) -> rusqlite::Result<Effective> {
+    let (biometric, number_matching, max_pending, fraud_lock_seconds): (String, bool, i64, i64) = db
+        .query_row(
+            "SELECT biometric, number_matching, max_pending, fraud_lock_seconds FROM policy WHERE id = 1",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+        )?;
+    let mut effective = Effective {
+        policy: Policy {
+            biometric: biometric_from(&biometric),
+            number_matching,
+        },
+        max_pending,
+        fraud_lock_seconds,
+    };
+    if let Some(resource) = resource {
+        let overrides: Option<(Option<String>, Option<bool>, Option<i64>)> = db
+            .query_row(
+                "SELECT biometric, number_matching, max_pending FROM resources WHERE id = ?1",
+                [resource],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+            )
+            .optional()?;
+        if let Some((biometric, number_matching, max_pending)) = overrides {
+            if let Some(biometric) = biometric {
+                effective.policy.biometric = biometric_from(&biometric);
+            }
+            if let Some(number_matching) = number_matching {
+                effective.policy.number_matching = number_matching;
+            }
+            if let Some(max_pending) = max_pending {
+                effective.max_pending = max_pending;
+            }
+        }
+    }
+    Ok(effective)
+}
+
+pub fn random_id(prefix: &str, bytes: usize) -> String {
+    let mut buffer = vec![0u8; bytes];
+    // SystemRandom only fails if the OS has no entropy source at all.
+    let _ = SystemRandom::new().fill(&mut buffer);
+    format!("{prefix}{}", jose::base64url(&buffer))
+}
+
+/// A 3-digit number, uniform over 100..=999.
+fn random_number() -> String {
+    let mut byte = [0u8; 2];
+    loop {
+        let _ = SystemRandom::new().fill(&mut byte);
+        let value = u16::from_be_bytes(byte);
+        // Reject the top of the range so every number is equally likely.
+        if value < 64_800 {
+            return (100 + value % 900).to_string();
+        }
+    }
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PushCreated {
+    pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub number: Option<String>,
+    pub expires_at: UnixTime,
+    pub server_time: UnixTime,
+}
+
+/// Starts a push for (user, resource): checks enrollment, fraud lock and the
+/// pending limit, then signs and stores the challenge.
+pub fn create_push(
+    state: &AppState,
+    user: &str,
+    resource_id: &str,
+    kind: ChallengeKind,
+    mut context: Context,
+    session: Option<&str>,
+) -> Result<PushCreated, ApiError> {
+    let now = state.now();
+    let db = state.db()?;
+    let storage = |e| state.storage(e);
+    if !store::user_exists(&db, user).map_err(storage)? {
+        return Err(state.problem(ProblemType::NotFound, "no such user"));
+    }
+    let resource_name: String = db
+        .query_row(
+            "SELECT name FROM resources WHERE id = ?1",
+            [resource_id],
+            |row| row.get(0),
+        )
+        .optional()
+        .map_err(storage)?
+        .ok_or_else(|| state.problem(ProblemType::NotFound, "no such resource"))?;
+    let device = store::current_device(&db, user)
+        .map_err(storage)?
+        .ok_or_else(|| {
+            state.problem(ProblemType::NotEnrolled, "the user has no enrolled device")
+        })?;
+    let locked_until: Option<i64> = db
+        .query_row(
+            "SELECT fraud_locked_until FROM users WHERE name = ?1",
+            [user],
+            |row| row.get(0),
+        )
+        .map_err(storage)?;
+    if let Some(until) = locked_until.filter(|until| *until > now) {
+        store::audit(
+            &db,
+            now,
+            "push_refused",
+            Some(user),
+            Some(resource_id),
+            Some("fraud_locked"),
+            None,
+        )
+        .map_err(storage)?;
+        return Err(state
+            .problem(
+                ProblemType::FraudLocked,
+                "pushes to this user are locked after a fraud report",
+            )
+            .with("locked_until", until));
+    }
+    let effective = effective_policy(&db, Some(resource_id)).map_err(storage)?;
+    let (pending, oldest_exp): (i64, Option<i64>) = db
+        .query_row(
+            "SELECT COUNT(*), MIN(exp) FROM challenges
+             WHERE user = ?1 AND resource = ?2 AND status = 'pending' AND exp > ?3 AND iat > ?4",
+            params![user, resource_id, now, now - CHALLENGE_LIFETIME],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .map_err(storage)?;
+    if pending >= effective.max_pending {
+        let retry_after = oldest_exp.map_or(1, |exp| (exp - now).max(1));
+        store::audit(
+            &db,
+            now,
+            "push_refused",
+            Some(user),
+            Some(resource_id),
+            Some("rate_limited"),
+            None,
+        )
+        .map_err(storage)?;
+        return Err(state
+            .problem(
+                ProblemType::RateLimited,
+                format!("{pending} push(es) already pending for this user and resource"),
+            )
+            .with("retry_after", retry_after));
+    }
+    if context.time == 0 {
+        context.time = now;
+    }
+    let number = effective.policy.number_matching.then(random_number);
+    let claims = ChallengeClaims {
+        id: random_id("ch_", 16),
+        device: device.id.clone(),
+        user: user.to_owned(),
+        kind,
+        resource: Resource {
+            id: resource_id.to_owned(),
+            name: resource_name,
+        },
+        context,
+        number_matching: effective.policy.number_matching,
+        number_choices: None,
+        biometric: effective.policy.biometric,
+        iat: now,
+        exp: now + CHALLENGE_LIFETIME,
+    };
+    let jws = jose::sign(TYP_CHALLENGE, &claims, &state.key, false)
+        .map_err(|_| state.problem(ProblemType::Unavailable, "could not sign the challenge"))?;
+    db.execute(
+        "INSERT INTO challenges (id, device, user, resource, kind, number, biometric, jws, iat, exp, session)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        params![
+            claims.id,
+            claims.device,
+            user,
+            resource_id,
+            kind.as_str(),
+            number,
+            biometric_text(claims.biometric),
+            jws,
+            claims.iat,
+            claims.exp,
+            session
+        ],
+    )
+    .map_err(storage)?;
+    store::audit(
+        &db,
+        now,
+        "push_created",
+        Some(user),
+        Some(resource_id),
+        Some(kind.as_str()),
+        Some(&claims.id),
+    )
+    .map_err(storage)?;
+    Ok(PushCreated {
+        id: claims.id,
+        number,
+        expires_at: claims.exp,
+        server_time: now,
+    })
+}
+
+/// What happens once a challenge is decided, beyond its status.
+pub fn apply_decision(
+    db: &Db,
+    now: UnixTime,
+    challenge_id: &str,
+    approved: bool,
+    fraud: bool,
+) -> rusqlite::Result<()> {
+    let (user, resource, kind, session): (String, String, String, Option<String>) = db.query_row(
+        "SELECT user, resource, kind, session FROM challenges WHERE id = ?1",
+        [challenge_id],
+        |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+    )?;
+    let outcome = if approved {
+        "approved"
+    } else if fraud {
+        "denied_fraud"
+    } else {
+        "denied"
+    };
+    store::audit(
+        db,
+        now,
+        "push_answered",
+        Some(&user),
+        Some(&resource),
+        Some(outcome),
+        Some(challenge_id),
+    )?;
+    match (kind.as_str(), approved) {
+        // Denying a step-up means "that was not me": end the session that asked.
+        ("step_up", false) => {
+            db.execute(
+                "UPDATE sessions SET revoked_at = ?2 WHERE user = ?1 AND revoked_at IS NULL",
+                params![user, now],
+            )?;
+            store::audit(
+                db,
+                now,
+                "sessions_revoked",
+                Some(&user),
+                Some(&resource),
+                Some("step_up_denied"),
+                session.as_deref(),
+            )?;
+        }
+        ("password_reset", true) => {
+            db.execute(
+                "UPDATE challenges SET effect = 'password_reset_completed' WHERE id = ?1",
+                [challenge_id],
+            )?;
+            store::audit(
+                db,
+                now,
+                "password_reset",
+                Some(&user),
+                Some(&resource),
+                Some("completed"),
+                Some(challenge_id),
+            )?;
+        }
+        _ => {}
+    }
+    if fraud {
+        let lock_seconds = effective_policy(db, None)?.fraud_lock_seconds;
+        db.execute(
+            "UPDATE users SET fraud_locked_until = ?2 WHERE name = ?1",
+            params![user, now + lock_seconds],
+        )?;
+        db.execute(
+            "UPDATE challenges SET status = 'denied', decided_at = ?2 WHERE user = ?1 AND status = 'pending'",
+            params![user, now],
+        )?;
+        store::audit(
+            db,
+            now,
+            "fraud_reported",
+            Some(&user),
+            Some(&resource),
+            Some("locked"),
+            Some(challenge_id),
+        )?;
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PushStatus {
+    pub id: String,
+    pub kind: String,
+    pub status: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decided_at: Option<UnixTime>,
+    pub fraud: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uv: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub effect: Option<String>,
+    #[serde(skip_serializing)]
+    pub user: String,
+    #[serde(skip_serializing)]
+    pub session: Option<String>,
+    pub server_time: UnixTime,
+}
+
+pub fn push_status(db: &Db, id: &str, now: UnixTime) -> rusqlite::Result<Option<PushStatus>> {
+    db.query_row(
+        "SELECT kind, status, decided_at, fraud, uv, effect, exp, user, session FROM challenges WHERE id = ?1",
+        [id],
+        |row| {
+            let status: String = row.get(1)?;
+            let exp: i64 = row.get(6)?;
+            Ok(PushStatus {
+                id: id.to_owned(),
+                kind: row.get(0)?,
+                status: if status == "pending" && now >= exp { "expired".into() } else { status },
+                decided_at: row.get(2)?,
+                fraud: row.get(3)?,
+                uv: row.get(4)?,
+                effect: row.get(5)?,
+                user: row.get(7)?,
+                session: row.get(8)?,
+                server_time: now,
+            })
+        },
+    )
+    .optional()
+}

@@ -1,0 +1,93 @@
+//! What every handler shares: the database, the server key, the clock (injectable,
+//! so tests can move time), the configured tokens, and the replay memory.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use countersign_core::clock::{Clock, UnixTime};
+use countersign_core::push::wire::ProblemType;
+use countersign_core::push::{Jwk, JwsSigner, SoftwareKey};
+use tokio::sync::Notify;
+
+use crate::problem::ApiError;
+use crate::store::Db;
+
+pub struct AppState {
+    db: Mutex<Db>,
+    pub key: SoftwareKey,
+    pub server_jwk: Jwk,
+    /// The server key's thumbprint, pinned by devices as `sk`.
+    pub sk: String,
+    pub clock: Arc<dyn Clock>,
+    /// Normalized public base URL: endpoint URLs and `htu` are built from it.
+    pub public_url: String,
+    pub org: String,
+    pub admin_token: String,
+    pub rp_token: String,
+    /// Device request nonces seen in the last 120 s: "device|nonce" -> when.
+    pub nonces: Mutex<HashMap<String, UnixTime>>,
+    /// Woken whenever a challenge is decided, for long polls.
+    pub decided: Notify,
+}
+
+pub type Shared = Arc<AppState>;
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("sk", &self.sk)
+            .field("public_url", &self.public_url)
+            .field("org", &self.org)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AppState {
+    pub fn new(
+        db: Db,
+        key: SoftwareKey,
+        clock: Arc<dyn Clock>,
+        public_url: String,
+        org: String,
+        admin_token: String,
+        rp_token: String,
+    ) -> Self {
+        let server_jwk = key.public_jwk();
+        Self {
+            db: Mutex::new(db),
+            sk: server_jwk.thumbprint(),
+            server_jwk,
+            key,
+            clock,
+            public_url,
+            org,
+            admin_token,
+            rp_token,
+            nonces: Mutex::new(HashMap::new()),
+            decided: Notify::new(),
+        }
+    }
+
+    pub fn now(&self) -> UnixTime {
+        self.clock.now()
+    }
+
+    pub fn db(&self) -> Result<MutexGuard<'_, Db>, ApiError> {
+        self.db.lock().map_err(|_| {
+            ApiError::new(
+                ProblemType::Unavailable,
+                "storage is unavailable",
+                self.now(),
+            )
+            .with("retry_after", 2)
+        })
+    }
+
+    pub fn problem(&self, kind: ProblemType, detail: impl Into<String>) -> ApiError {
+        ApiError::new(kind, detail, self.now())
+    }
+
+    pub fn storage(&self, error: rusqlite::Error) -> ApiError {
+        ApiError::storage(&error, self.now())
+    }
+}

@@ -1,0 +1,211 @@
+//! The server's SQLite database: users, resources, policy, enrollment tokens,
+//! devices (and their tombstones), challenges, portal sessions and the audit log.
+//! One connection behind a mutex: every operation is a short local transaction.
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use countersign_core::clock::UnixTime;
+
+pub type Db = Connection;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS policy (
+    id                 INTEGER PRIMARY KEY CHECK (id = 1),
+    biometric          TEXT NOT NULL,
+    number_matching    INTEGER NOT NULL,
+    max_pending        INTEGER NOT NULL,
+    fraud_lock_seconds INTEGER NOT NULL
+);
+INSERT OR IGNORE INTO policy VALUES (1, 'optional', 1, 1, 3600);
+CREATE TABLE IF NOT EXISTS users (
+    name              TEXT PRIMARY KEY NOT NULL,
+    created_at        INTEGER NOT NULL,
+    totp_secret       BLOB,
+    totp_last_step    INTEGER,
+    fraud_locked_until INTEGER
+);
+CREATE TABLE IF NOT EXISTS resources (
+    id              TEXT PRIMARY KEY NOT NULL,
+    name            TEXT NOT NULL,
+    biometric       TEXT,
+    number_matching INTEGER,
+    max_pending     INTEGER
+);
+INSERT OR IGNORE INTO resources (id, name) VALUES ('portal', 'Countersign portal');
+CREATE TABLE IF NOT EXISTS enroll_tokens (
+    hash        TEXT PRIMARY KEY NOT NULL,
+    user        TEXT NOT NULL,
+    expires_at  INTEGER NOT NULL,
+    used_by_jkt TEXT,
+    device_id   TEXT
+);
+CREATE TABLE IF NOT EXISTS devices (
+    id            TEXT PRIMARY KEY NOT NULL,
+    user          TEXT NOT NULL,
+    jwk           TEXT NOT NULL,
+    jkt           TEXT NOT NULL,
+    platform      TEXT NOT NULL,
+    push_token    TEXT,
+    name          TEXT NOT NULL,
+    app_version   TEXT NOT NULL,
+    created_at    INTEGER NOT NULL,
+    revoked_at    INTEGER,
+    revoked_reason TEXT
+);
+CREATE INDEX IF NOT EXISTS devices_by_user ON devices (user, revoked_at);
+CREATE TABLE IF NOT EXISTS challenges (
+    id         TEXT PRIMARY KEY NOT NULL,
+    device     TEXT NOT NULL,
+    user       TEXT NOT NULL,
+    resource   TEXT NOT NULL,
+    kind       TEXT NOT NULL,
+    number     TEXT,
+    biometric  TEXT NOT NULL,
+    jws        TEXT NOT NULL,
+    iat        INTEGER NOT NULL,
+    exp        INTEGER NOT NULL,
+    status     TEXT NOT NULL DEFAULT 'pending',
+    decided_at INTEGER,
+    fraud      INTEGER NOT NULL DEFAULT 0,
+    uv         INTEGER,
+    session    TEXT,
+    effect     TEXT
+);
+CREATE INDEX IF NOT EXISTS challenges_pending ON challenges (user, resource, status, exp);
+CREATE INDEX IF NOT EXISTS challenges_by_device ON challenges (device, status, exp);
+CREATE TABLE IF NOT EXISTS sessions (
+    token      TEXT PRIMARY KEY NOT NULL,
+    user       TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    revoked_at INTEGER
+);
+CREATE TABLE IF NOT EXISTS audit (
+    id       INTEGER PRIMARY KEY,
+    at       INTEGER NOT NULL,
+    event    TEXT NOT NULL,
+    user     TEXT,
+    resource TEXT,
+    outcome  TEXT,
+    detail   TEXT
+);
+";
+
+pub fn open(path: &std::path::Path) -> rusqlite::Result<Db> {
+    let connection = Connection::open(path)?;
+    connection.busy_timeout(std::time::Duration::from_secs(5))?;
+    let _: String = connection.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
+    connection.pragma_update(None, "synchronous", "NORMAL")?;
+    connection.execute_batch(SCHEMA)?;
+    Ok(connection)
+}
+
+/// One line of the audit log.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AuditEvent {
+    pub id: i64,
+    pub at: UnixTime,
+    pub event: String,
+    pub user: Option<String>,
+    pub resource: Option<String>,
+    pub outcome: Option<String>,
+    pub detail: Option<String>,
+}
+
+pub fn audit(
+    db: &Db,
+    at: UnixTime,
+    event: &str,
+    user: Option<&str>,
+    resource: Option<&str>,
+    outcome: Option<&str>,
+    detail: Option<&str>,
+) -> rusqlite::Result<()> {
+    db.execute(
+        "INSERT INTO audit (at, event, user, resource, outcome, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![at, event, user, resource, outcome, detail],
+    )?;
+    Ok(())
+}
+
+pub fn audit_since(db: &Db, since: i64, limit: i64) -> rusqlite::Result<Vec<AuditEvent>> {
+    let mut statement = db.prepare(
+        "SELECT id, at, event, user, resource, outcome, detail FROM audit
+         WHERE id > ?1 ORDER BY id LIMIT ?2",
+    )?;
+    let rows = statement.query_map(params![since, limit], |row| {
+        Ok(AuditEvent {
+            id: row.get(0)?,
+            at: row.get(1)?,
+            event: row.get(2)?,
+            user: row.get(3)?,
+            resource: row.get(4)?,
+            outcome: row.get(5)?,
+            detail: row.get(6)?,
+        })
+    })?;
+    rows.collect()
+}
+
+/// A device row (current or tombstone).
+#[derive(Debug, Clone)]
+pub struct Device {
+    pub id: String,
+    pub user: String,
+    pub jwk: String,
+    pub jkt: String,
+    pub revoked_at: Option<UnixTime>,
+    pub revoked_reason: Option<String>,
+}
+
+pub fn device(db: &Db, id: &str) -> rusqlite::Result<Option<Device>> {
+    db.query_row(
+        "SELECT id, user, jwk, jkt, revoked_at, revoked_reason FROM devices WHERE id = ?1",
+        [id],
+        |row| {
+            Ok(Device {
+                id: row.get(0)?,
+                user: row.get(1)?,
+                jwk: row.get(2)?,
+                jkt: row.get(3)?,
+                revoked_at: row.get(4)?,
+                revoked_reason: row.get(5)?,
+            })
+        },
+    )
+    .optional()
+}
+
+pub fn current_device(db: &Db, user: &str) -> rusqlite::Result<Option<Device>> {
+    let id: Option<String> = db
+        .query_row(
+            "SELECT id FROM devices WHERE user = ?1 AND revoked_at IS NULL",
+            [user],
+            |row| row.get(0),
+        )
+        .optional()?;
+    match id {
+        Some(id) => device(db, &id),
+        None => Ok(None),
+    }
+}
+
+pub fn user_exists(db: &Db, user: &str) -> rusqlite::Result<bool> {
+    db.query_row(
+        "SELECT EXISTS (SELECT 1 FROM users WHERE name = ?1)",
+        [user],
+        |row| row.get(0),
+    )
+}
+
+/// Revokes a device and expires its pending challenges (replacement or reset).
+pub fn revoke_device(db: &Db, id: &str, reason: &str, now: UnixTime) -> rusqlite::Result<()> {
+    db.execute(
+        "UPDATE devices SET revoked_at = ?2, revoked_reason = ?3 WHERE id = ?1 AND revoked_at IS NULL",
+        params![id, now, reason],
+    )?;
+    db.execute(
+        "UPDATE challenges SET status = 'expired', decided_at = ?2 WHERE device = ?1 AND status = 'pending'",
+        params![id, now],
+    )?;
+    Ok(())
+}
