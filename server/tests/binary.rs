@@ -1,0 +1,80 @@
+//! The `countersign-server` binary as an operator runs it: one command, a key
+//! made on first run (0600) and kept across restarts, HTTP on 127.0.0.1.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+fn start(data: &std::path::Path) -> (Child, String, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_countersign-server"))
+        .args(["--listen", "127.0.0.1:0", "--data", data.to_str().unwrap()])
+        .env("COUNTERSIGN_ADMIN_TOKEN", "admin-token-0123456789")
+        .env("COUNTERSIGN_RP_TOKEN", "rp-token-0123456789abc")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    // "countersign-server listening on 127.0.0.1:PORT (public URL …, server key SK)"
+    let address = line.split_whitespace().nth(3).unwrap().to_owned();
+    let sk = line
+        .trim_end()
+        .trim_end_matches(')')
+        .rsplit(' ')
+        .next()
+        .unwrap()
+        .to_owned();
+    (child, address, sk)
+}
+
+#[tokio::test]
+async fn starts_with_one_command_and_keeps_its_key_across_restarts() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut first, address, sk) = start(dir.path());
+    let health = reqwest::get(format!("http://{address}/health"))
+        .await
+        .unwrap();
+    assert_eq!(health.text().await.unwrap(), "ok");
+    let key = dir.path().join("server-key.pk8");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&key).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    first.kill().unwrap();
+    first.wait().unwrap();
+    let (mut second, _, sk_again) = start(dir.path());
+    assert_eq!(sk_again, sk, "the pinned server key must survive a restart");
+    second.kill().unwrap();
+    second.wait().unwrap();
+}
+
+#[test]
+fn weak_tokens_are_refused_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_countersign-server"))
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--data",
+            dir.path().to_str().unwrap(),
+            "--admin-token",
+            "short",
+            "--rp-token",
+            "short",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        String::from_utf8(output.stderr)
+            .unwrap()
+            .contains("at least 16 characters")
+    );
+}

@@ -1,0 +1,368 @@
+//! A real server on 127.0.0.1 (in-process, with a clock the test moves) and a
+//! phone that speaks docs/protocol.md to it over HTTP, built on countersign-core.
+
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::sync::Arc;
+
+use countersign_core::FixedClock;
+use countersign_core::push::EnrollmentUri;
+use countersign_core::push::jose::{self, Compact, Jwk, JwsSigner, SoftwareKey};
+use countersign_core::push::wire::*;
+use countersign_server::{Config, RunningServer};
+use reqwest::{Client, Response, StatusCode};
+use serde_json::{Value, json};
+
+pub const ADMIN: &str = "admin-token-0123456789";
+pub const RP: &str = "rp-token-0123456789abc";
+pub const START: i64 = 1_767_268_800;
+
+pub struct Harness {
+    pub server: RunningServer,
+    pub clock: Arc<FixedClock>,
+    pub http: Client,
+    pub base: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Harness {
+    pub async fn start() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = Arc::new(FixedClock::new(START));
+        let config = Config {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            data_dir: dir.path().join("data"),
+            key_file: None,
+            public_url: None,
+            org: "Example Corp".into(),
+            admin_token: ADMIN.into(),
+            rp_token: RP.into(),
+        };
+        let server = countersign_server::start(&config, clock.clone())
+            .await
+            .unwrap();
+        let base = server.base_url();
+        Self {
+            server,
+            clock,
+            http: Client::new(),
+            base,
+            _dir: dir,
+        }
+    }
+
+    pub fn now(&self) -> i64 {
+        use countersign_core::Clock;
+        self.clock.now()
+    }
+
+    pub async fn admin(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Response {
+        let mut request = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(ADMIN);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        request.send().await.unwrap()
+    }
+
+    pub async fn rp_post(&self, path: &str, body: Value) -> Response {
+        self.http
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(RP)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn rp_get(&self, path: &str) -> Response {
+        self.http
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(RP)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn user(&self, name: &str) {
+        let response = self
+            .admin(
+                reqwest::Method::POST,
+                "/v1/admin/users",
+                Some(json!({ "name": name })),
+            )
+            .await;
+        assert!(
+            response.status().is_success(),
+            "{:?}",
+            response.text().await
+        );
+    }
+
+    pub async fn enrollment_uri(&self, user: &str) -> String {
+        let response = self
+            .admin(
+                reqwest::Method::POST,
+                &format!("/v1/admin/users/{user}/enrollments"),
+                Some(json!({ "kind": "push" })),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::OK);
+        response.json::<Value>().await.unwrap()["uri"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    pub async fn set_policy(&self, policy: Value) {
+        let response = self
+            .admin(reqwest::Method::PUT, "/v1/admin/policy", Some(policy))
+            .await;
+        assert_eq!(
+            response.status(),
+            StatusCode::OK,
+            "{:?}",
+            response.text().await
+        );
+    }
+
+    /// A user with an enrolled phone.
+    pub async fn enrolled(&self, user: &str) -> Phone {
+        self.user(user).await;
+        let uri = self.enrollment_uri(user).await;
+        let mut phone = Phone::new(self);
+        if let Err(response) = phone.enroll(&uri).await {
+            panic!("enrollment failed: {:?}", response.text().await);
+        }
+        phone
+    }
+
+    /// Starts a login push; returns (id, number).
+    pub async fn push(&self, user: &str, resource: &str) -> (String, Option<String>) {
+        let response = self.push_response(user, resource, "login").await;
+        assert_eq!(
+            response.status(),
+            StatusCode::CREATED,
+            "{:?}",
+            response.text().await
+        );
+        let body: Value = response.json().await.unwrap();
+        (
+            body["id"].as_str().unwrap().to_owned(),
+            body["number"].as_str().map(str::to_owned),
+        )
+    }
+
+    pub async fn push_response(&self, user: &str, resource: &str, kind: &str) -> Response {
+        self.rp_post(
+            "/v1/pushes",
+            json!({ "user": user, "resource": resource, "kind": kind,
+                    "context": { "ip": "203.0.113.24", "location": "Berlin, DE", "browser": "Firefox 133", "os": "Windows 11", "time": 0 } }),
+        )
+        .await
+    }
+
+    pub async fn push_status(&self, id: &str) -> Value {
+        self.rp_get(&format!("/v1/pushes/{id}"))
+            .await
+            .json()
+            .await
+            .unwrap()
+    }
+
+    pub async fn audit(&self) -> Vec<Value> {
+        let body: Value = self
+            .admin(reqwest::Method::GET, "/v1/admin/audit", None)
+            .await
+            .json()
+            .await
+            .unwrap();
+        body["events"].as_array().unwrap().clone()
+    }
+}
+
+/// Reads a problem document and checks its type.
+pub async fn problem(response: Response, expected: ProblemType) -> Value {
+    let status = response.status();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned());
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["type"], expected.uri(), "{body}");
+    assert_eq!(status.as_u16(), expected.status(), "{body}");
+    assert_eq!(content_type.as_deref(), Some("application/problem+json"));
+    assert!(body["server_time"].is_i64());
+    body
+}
+
+pub struct Phone {
+    pub key: SoftwareKey,
+    pub device_id: String,
+    pub server_key: Option<Jwk>,
+    pub pinned_sk: String,
+    pub http: Client,
+    pub base: String,
+    pub clock: Arc<FixedClock>,
+}
+
+impl Phone {
+    pub fn new(harness: &Harness) -> Self {
+        Self {
+            key: SoftwareKey::generate().unwrap(),
+            device_id: String::new(),
+            server_key: None,
+            pinned_sk: String::new(),
+            http: harness.http.clone(),
+            base: harness.base.clone(),
+            clock: harness.clock.clone(),
+        }
+    }
+
+    fn now(&self) -> i64 {
+        use countersign_core::Clock;
+        self.clock.now()
+    }
+
+    /// Enrolls as section 4 says; a refusal comes back as the server's response.
+    pub async fn enroll(&mut self, uri: &str) -> Result<DeviceRecord, Response> {
+        let uri = EnrollmentUri::parse(uri).unwrap();
+        assert_eq!(uri.url, self.base);
+        let claims = EnrollClaims {
+            token: uri.token.clone(),
+            jwk: self.key.public_jwk(),
+            platform: "desktop".into(),
+            push_token: None,
+            device_name: "Test phone".into(),
+            app_version: "0.1.0".into(),
+            iat: self.now(),
+        };
+        let jws = jose::sign(TYP_ENROLL, &claims, &self.key, false).unwrap();
+        let response = self.post_jose("/v1/enroll", jws).await;
+        if response.status() != StatusCode::CREATED {
+            return Err(response);
+        }
+        let body: EnrollResponse = response.json().await.unwrap();
+        // Section 4.4: the record must come from the key the QR code named.
+        let record = Compact::parse(&body.record).unwrap();
+        let server_jwk = record.header.jwk.clone().unwrap();
+        assert_eq!(server_jwk.thumbprint(), uri.sk);
+        record.verify(&server_jwk, TYP_DEVICE).unwrap();
+        let claims: DeviceRecord = record.claims().unwrap();
+        assert_eq!(claims.device_jkt, self.key.public_jwk().thumbprint());
+        assert_eq!(claims.user, uri.user);
+        self.device_id = claims.device_id.clone();
+        self.server_key = Some(server_jwk);
+        self.pinned_sk = uri.sk;
+        Ok(claims)
+    }
+
+    pub async fn post_jose(&self, path: &str, jws: String) -> Response {
+        self.http
+            .post(format!("{}{path}", self.base))
+            .header("content-type", "application/jose")
+            .body(jws)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub fn request_jws(&self, method: &str, path: &str, iat: i64, nonce: &str) -> String {
+        let claims = RequestClaims {
+            htm: method.into(),
+            htu: format!("{}{path}", self.base),
+            iat,
+            nonce: nonce.into(),
+            push_token: None,
+        };
+        jose::sign(TYP_REQUEST, &claims, &self.key, false).unwrap()
+    }
+
+    pub fn fresh_nonce() -> String {
+        jose::base64url(&rand_bytes())
+    }
+
+    pub async fn signed_get(&self, path: &str) -> Response {
+        let jws = self.request_jws("GET", path, self.now(), &Self::fresh_nonce());
+        self.http
+            .get(format!("{}{path}", self.base))
+            .header("authorization", format!("Countersign {jws}"))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn challenges_response(&self) -> Response {
+        self.signed_get(&format!("/v1/devices/{}/challenges", self.device_id))
+            .await
+    }
+
+    /// Pending challenges, each verified against the pinned server key.
+    pub async fn pending(&self) -> Vec<ChallengeClaims> {
+        let response = self.challenges_response().await;
+        assert_eq!(
+            response.status(),
+            StatusCode::OK,
+            "{:?}",
+            response.text().await
+        );
+        let body: ChallengesResponse = response.json().await.unwrap();
+        body.challenges
+            .iter()
+            .map(|jws| {
+                let compact = Compact::parse(jws).unwrap();
+                compact
+                    .verify(self.server_key.as_ref().unwrap(), TYP_CHALLENGE)
+                    .unwrap();
+                compact.claims().unwrap()
+            })
+            .collect()
+    }
+
+    pub fn answer_jws(
+        &self,
+        challenge: &str,
+        decision: Decision,
+        number: Option<&str>,
+        uv: bool,
+        fraud: bool,
+    ) -> String {
+        let claims = AnswerClaims {
+            challenge: challenge.into(),
+            device: self.device_id.clone(),
+            decision,
+            fraud,
+            number: number.map(str::to_owned),
+            uv,
+            iat: self.now(),
+        };
+        jose::sign(TYP_ANSWER, &claims, &self.key, false).unwrap()
+    }
+
+    pub async fn answer(
+        &self,
+        challenge: &str,
+        decision: Decision,
+        number: Option<&str>,
+        uv: bool,
+        fraud: bool,
+    ) -> Response {
+        let jws = self.answer_jws(challenge, decision, number, uv, fraud);
+        self.post_jose(&format!("/v1/challenges/{challenge}/answer"), jws)
+            .await
+    }
+}
+
+fn rand_bytes() -> [u8; 16] {
+    use ring::rand::SecureRandom;
+    let mut bytes = [0u8; 16];
+    ring::rand::SystemRandom::new().fill(&mut bytes).unwrap();
+    bytes
+}
