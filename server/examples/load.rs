@@ -1,0 +1,192 @@
+//! Load on loopback: 1,000 enrolled devices; concurrent workers each start a
+//! push (relying party), fetch it as the device (signed request), and approve it
+//! (signed answer). Prints round trips per second and latency percentiles.
+//!   cargo run --release -p countersign-server --example load [-- SECONDS WORKERS]
+//! Bounded: stops after SECONDS (default 10) or 200,000 round trips.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use countersign_core::SystemClock;
+use countersign_core::push::jose::{self, Compact, JwsSigner, SoftwareKey};
+use countersign_core::push::wire::*;
+use countersign_core::push::EnrollmentUri;
+use countersign_core::{Clock, clock::UnixTime};
+use countersign_server::Config;
+use reqwest::Client;
+use serde_json::{Value, json};
+
+const DEVICES: usize = 1_000;
+const ADMIN: &str = "load-admin-token-0123456789";
+const RP: &str = "load-rp-token-0123456789";
+
+struct Device {
+    user: String,
+    id: String,
+    key: SoftwareKey,
+}
+
+fn nonce() -> String {
+    use ring::rand::SecureRandom;
+    let mut bytes = [0u8; 16];
+    ring::rand::SystemRandom::new().fill(&mut bytes).unwrap();
+    jose::base64url(&bytes)
+}
+
+fn now() -> UnixTime {
+    SystemClock.now()
+}
+
+async fn enroll(http: &Client, base: &str, index: usize) -> Device {
+    let user = format!("user{index:04}");
+    http.post(format!("{base}/v1/admin/users")).bearer_auth(ADMIN).json(&json!({ "name": user })).send().await.unwrap();
+    let body: Value = http
+        .post(format!("{base}/v1/admin/users/{user}/enrollments"))
+        .bearer_auth(ADMIN)
+        .json(&json!({ "kind": "push" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let uri = EnrollmentUri::parse(body["uri"].as_str().unwrap()).unwrap();
+    let key = SoftwareKey::generate().unwrap();
+    let claims = EnrollClaims {
+        token: uri.token,
+        jwk: key.public_jwk(),
+        platform: "desktop".into(),
+        push_token: None,
+        device_name: "load".into(),
+        app_version: "0".into(),
+        iat: now(),
+    };
+    let jws = jose::sign(TYP_ENROLL, &claims, &key, false).unwrap();
+    let response: EnrollResponse = http
+        .post(format!("{base}/v1/enroll"))
+        .header("content-type", "application/jose")
+        .body(jws)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let record: DeviceRecord = Compact::parse(&response.record).unwrap().claims().unwrap();
+    Device { user, id: record.device_id, key }
+}
+
+/// One full round trip; returns its duration.
+async fn round_trip(http: &Client, base: &str, device: &Device, server_key: &countersign_core::push::Jwk) -> Duration {
+    let started = Instant::now();
+    let created: Value = http
+        .post(format!("{base}/v1/pushes"))
+        .bearer_auth(RP)
+        .json(&json!({ "user": device.user, "resource": "portal", "context": { "ip": "203.0.113.9", "time": 0 } }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = created["id"].as_str().unwrap_or_else(|| panic!("{created}"));
+    let path = format!("/v1/devices/{}/challenges", device.id);
+    let request = RequestClaims { htm: "GET".into(), htu: format!("{base}{path}"), iat: now(), nonce: nonce(), push_token: None };
+    let auth = jose::sign(TYP_REQUEST, &request, &device.key, false).unwrap();
+    let list: ChallengesResponse = http
+        .get(format!("{base}{path}"))
+        .header("authorization", format!("Countersign {auth}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let challenge = Compact::parse(list.challenges.last().unwrap()).unwrap();
+    challenge.verify(server_key, TYP_CHALLENGE).unwrap();
+    let claims: ChallengeClaims = challenge.claims().unwrap();
+    assert_eq!(claims.id, id);
+    let answer = AnswerClaims {
+        challenge: id.into(),
+        device: device.id.clone(),
+        decision: Decision::Approve,
+        fraud: false,
+        number: created["number"].as_str().map(str::to_owned),
+        uv: false,
+        iat: now(),
+    };
+    let jws = jose::sign(TYP_ANSWER, &answer, &device.key, false).unwrap();
+    let response: AnswerResponse = http
+        .post(format!("{base}/v1/challenges/{id}/answer"))
+        .header("content-type", "application/jose")
+        .body(jws)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(response.status, AnswerStatus::Approved);
+    started.elapsed()
+}
+
+#[tokio::main]
+async fn main() {
+    let mut args = std::env::args().skip(1);
+    let seconds: u64 = args.next().map_or(10, |s| s.parse().unwrap());
+    let workers: usize = args.next().map_or(16, |s| s.parse().unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let config = Config {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        data_dir: dir.path().to_owned(),
+        key_file: None,
+        public_url: None,
+        org: "Load".into(),
+        admin_token: ADMIN.into(),
+        rp_token: RP.into(),
+    };
+    let server = countersign_server::start(&config, Arc::new(SystemClock)).await.unwrap();
+    let base = server.base_url();
+    let server_key = server.state.server_jwk.clone();
+    let http = Client::new();
+    let enrolling = Instant::now();
+    let mut devices = Vec::with_capacity(DEVICES);
+    for index in 0..DEVICES {
+        devices.push(enroll(&http, &base, index).await);
+    }
+    println!("enrolled {DEVICES} devices in {:.1} s", enrolling.elapsed().as_secs_f64());
+    let devices = Arc::new(devices);
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for worker in 0..workers {
+        let (http, base, devices, server_key) = (http.clone(), base.clone(), devices.clone(), server_key.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            // Each worker owns every `workers`-th device: one pending push per user at a time.
+            let mine: Vec<&Device> = devices.iter().skip(worker).step_by(workers).collect();
+            let mut turn = 0;
+            while Instant::now() < deadline && latencies.len() < 200_000 / workers {
+                latencies.push(round_trip(&http, &base, mine[turn % mine.len()], &server_key).await);
+                turn += 1;
+            }
+            latencies
+        }));
+    }
+    let mut latencies: Vec<Duration> = Vec::new();
+    for task in tasks {
+        latencies.extend(task.await.unwrap());
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    latencies.sort();
+    let pick = |q: f64| latencies[((latencies.len() - 1) as f64 * q) as usize].as_secs_f64() * 1000.0;
+    println!(
+        "{} round trips (push created, fetched by the device, approved) in {elapsed:.1} s with {workers} workers: {:.0} per second",
+        latencies.len(),
+        latencies.len() as f64 / elapsed
+    );
+    println!("latency of one round trip (3 HTTP requests): p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms", pick(0.5), pick(0.99), pick(1.0));
+    server.stop().await;
+}
