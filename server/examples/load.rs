@@ -10,9 +10,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use countersign_core::SystemClock;
+use countersign_core::push::EnrollmentUri;
 use countersign_core::push::jose::{self, Compact, JwsSigner, SoftwareKey};
 use countersign_core::push::wire::*;
-use countersign_core::push::EnrollmentUri;
 use countersign_core::{Clock, clock::UnixTime};
 use countersign_server::Config;
 use reqwest::Client;
@@ -41,7 +41,12 @@ fn now() -> UnixTime {
 
 async fn enroll(http: &Client, base: &str, index: usize) -> Device {
     let user = format!("user{index:04}");
-    http.post(format!("{base}/v1/admin/users")).bearer_auth(ADMIN).json(&json!({ "name": user })).send().await.unwrap();
+    http.post(format!("{base}/v1/admin/users"))
+        .bearer_auth(ADMIN)
+        .json(&json!({ "name": user }))
+        .send()
+        .await
+        .unwrap();
     let body: Value = http
         .post(format!("{base}/v1/admin/users/{user}/enrollments"))
         .bearer_auth(ADMIN)
@@ -75,11 +80,20 @@ async fn enroll(http: &Client, base: &str, index: usize) -> Device {
         .await
         .unwrap();
     let record: DeviceRecord = Compact::parse(&response.record).unwrap().claims().unwrap();
-    Device { user, id: record.device_id, key }
+    Device {
+        user,
+        id: record.device_id,
+        key,
+    }
 }
 
 /// One full round trip; returns its duration.
-async fn round_trip(http: &Client, base: &str, device: &Device, server_key: &countersign_core::push::Jwk) -> Duration {
+async fn round_trip(
+    http: &Client,
+    base: &str,
+    device: &Device,
+    server_key: &countersign_core::push::Jwk,
+) -> Duration {
     let started = Instant::now();
     let created: Value = http
         .post(format!("{base}/v1/pushes"))
@@ -91,9 +105,17 @@ async fn round_trip(http: &Client, base: &str, device: &Device, server_key: &cou
         .json()
         .await
         .unwrap();
-    let id = created["id"].as_str().unwrap_or_else(|| panic!("{created}"));
+    let id = created["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{created}"));
     let path = format!("/v1/devices/{}/challenges", device.id);
-    let request = RequestClaims { htm: "GET".into(), htu: format!("{base}{path}"), iat: now(), nonce: nonce(), push_token: None };
+    let request = RequestClaims {
+        htm: "GET".into(),
+        htu: format!("{base}{path}"),
+        iat: now(),
+        nonce: nonce(),
+        push_token: None,
+    };
     let auth = jose::sign(TYP_REQUEST, &request, &device.key, false).unwrap();
     let list: ChallengesResponse = http
         .get(format!("{base}{path}"))
@@ -147,7 +169,9 @@ async fn main() {
         admin_token: ADMIN.into(),
         rp_token: RP.into(),
     };
-    let server = countersign_server::start(&config, Arc::new(SystemClock)).await.unwrap();
+    let server = countersign_server::start(&config, Arc::new(SystemClock))
+        .await
+        .unwrap();
     let base = server.base_url();
     let server_key = server.state.server_jwk.clone();
     let http = Client::new();
@@ -156,20 +180,29 @@ async fn main() {
     for index in 0..DEVICES {
         devices.push(enroll(&http, &base, index).await);
     }
-    println!("enrolled {DEVICES} devices in {:.1} s", enrolling.elapsed().as_secs_f64());
+    println!(
+        "enrolled {DEVICES} devices in {:.1} s",
+        enrolling.elapsed().as_secs_f64()
+    );
     let devices = Arc::new(devices);
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let started = Instant::now();
     let mut tasks = Vec::new();
     for worker in 0..workers {
-        let (http, base, devices, server_key) = (http.clone(), base.clone(), devices.clone(), server_key.clone());
+        let (http, base, devices, server_key) = (
+            http.clone(),
+            base.clone(),
+            devices.clone(),
+            server_key.clone(),
+        );
         tasks.push(tokio::spawn(async move {
             let mut latencies = Vec::new();
             // Each worker owns every `workers`-th device: one pending push per user at a time.
             let mine: Vec<&Device> = devices.iter().skip(worker).step_by(workers).collect();
             let mut turn = 0;
             while Instant::now() < deadline && latencies.len() < 200_000 / workers {
-                latencies.push(round_trip(&http, &base, mine[turn % mine.len()], &server_key).await);
+                latencies
+                    .push(round_trip(&http, &base, mine[turn % mine.len()], &server_key).await);
                 turn += 1;
             }
             latencies
@@ -181,12 +214,18 @@ async fn main() {
     }
     let elapsed = started.elapsed().as_secs_f64();
     latencies.sort();
-    let pick = |q: f64| latencies[((latencies.len() - 1) as f64 * q) as usize].as_secs_f64() * 1000.0;
+    let pick =
+        |q: f64| latencies[((latencies.len() - 1) as f64 * q) as usize].as_secs_f64() * 1000.0;
     println!(
         "{} round trips (push created, fetched by the device, approved) in {elapsed:.1} s with {workers} workers: {:.0} per second",
         latencies.len(),
         latencies.len() as f64 / elapsed
     );
-    println!("latency of one round trip (3 HTTP requests): p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms", pick(0.5), pick(0.99), pick(1.0));
+    println!(
+        "latency of one round trip (3 HTTP requests): p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        pick(0.5),
+        pick(0.99),
+        pick(1.0)
+    );
     server.stop().await;
 }
