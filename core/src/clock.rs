@@ -11,6 +11,13 @@ pub trait Clock: Send + Sync {
     fn now(&self) -> UnixTime;
 }
 
+/// A shared clock is a clock (the server and a test may hold the same one).
+impl<C: Clock + ?Sized> Clock for std::sync::Arc<C> {
+    fn now(&self) -> UnixTime {
+        self.as_ref().now()
+    }
+}
+
 /// The operating system's wall clock.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct SystemClock;

@@ -1,9 +1,10 @@
-//! Push approval, the protocol half: wire types and signatures shared by the
-//! reference server and the phone (docs/protocol.md), and the enrollment URI.
-//! The phone's client (enroll, fetch, answer) builds on these (issue 6).
+//! Push approval: wire types and signatures shared by the reference server and
+//! the phone (docs/protocol.md), the enrollment URI, and the phone's client
+//! (`device`: enroll, receive, approve or deny).
 //!
 //! Must not: show UI, or hold a key's private bytes it was not given.
 
+pub mod device;
 pub mod enroll_uri;
 pub mod jose;
 pub mod wire;

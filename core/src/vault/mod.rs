@@ -7,6 +7,7 @@
 //! never stop the others from opening.
 
 mod error;
+mod push_accounts;
 mod schema;
 mod seal;
 
@@ -23,6 +24,7 @@ use crate::otp::{Algorithm, OtpCode, OtpKind, OtpParams};
 use crate::secret::SecretBytes;
 
 pub use error::VaultError;
+pub use push_accounts::{CachedChallenge, DeviceKeyRef, PushAccount, PushAccountStatus};
 use seal::{Slot, VaultKey};
 
 /// How long a write waits for another process's write before reporting `Busy`.
@@ -93,6 +95,21 @@ impl Vault {
     /// Opens the vault at `path`, creating it (and its key in `store`) if it does
     /// not exist yet.
     pub fn open(path: &Path, store: &dyn SecretStore) -> Result<Self, VaultError> {
+        // SQLite answers "busy" at once, without waiting, in a few cases that
+        // only opening meets (another process is switching the new file to WAL or
+        // recovering its WAL). Opening again shortly after is then the right move.
+        let started = std::time::Instant::now();
+        loop {
+            match Self::open_once(path, store) {
+                Err(VaultError::Busy) if started.elapsed() < BUSY_TIMEOUT => {
+                    std::thread::sleep(Duration::from_millis(25));
+                }
+                result => return result,
+            }
+        }
+    }
+
+    fn open_once(path: &Path, store: &dyn SecretStore) -> Result<Self, VaultError> {
         let mut connection = Connection::open(path)?;
         connection.busy_timeout(BUSY_TIMEOUT)?;
         let journal_mode: String =

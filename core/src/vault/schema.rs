@@ -37,6 +37,33 @@ const MIGRATIONS: &[&str] = &[
         name  TEXT PRIMARY KEY NOT NULL,
         value TEXT NOT NULL
     ) STRICT;",
+    // 2: push accounts (one per enrolled server) and the challenges they received.
+    "CREATE TABLE push_accounts (
+        id           TEXT PRIMARY KEY NOT NULL,
+        dialect      TEXT NOT NULL,
+        server_url   TEXT NOT NULL,
+        server_jwk   TEXT NOT NULL,           -- the pinned server key
+        device_id    TEXT NOT NULL,
+        user         TEXT NOT NULL,
+        org          TEXT NOT NULL,
+        policy       TEXT NOT NULL,
+        device_key   BLOB,                    -- sealed PKCS#8, or NULL for a hardware key
+        hardware_key TEXT,                    -- the shell's alias for a hardware key
+        clock_offset INTEGER NOT NULL DEFAULT 0,
+        status       TEXT NOT NULL DEFAULT 'active',
+        created_at   INTEGER NOT NULL
+    ) STRICT;
+    CREATE TABLE push_challenges (
+        id          TEXT PRIMARY KEY NOT NULL,
+        account     TEXT NOT NULL,
+        jws         TEXT NOT NULL,
+        resource    TEXT NOT NULL,
+        iat         INTEGER NOT NULL,
+        exp         INTEGER NOT NULL,
+        answered    TEXT,
+        answered_at INTEGER
+    ) STRICT;
+    CREATE INDEX push_challenges_by_resource ON push_challenges (account, resource, iat);",
 ];
 
 pub(super) const CURRENT_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -1,0 +1,740 @@
+//! The phone's side of push (docs/protocol.md sections 4-7, 10): enroll from a
+//! QR code, receive challenges by push payload or by fetching, verify them against
+//! the pinned server key, and answer them, behind the biometric gate when policy
+//! requires. Everything the two shells need, so neither re-implements any of it.
+//!
+//! Must not: show UI, or sign an approval the gate refused.
+
+mod model;
+mod transport;
+
+use std::sync::Arc;
+
+use ring::rand::{SecureRandom, SystemRandom};
+
+pub use model::{
+    AnswerOutcome, BiometricGate, GateError, NoGate, PushError, PushRequest, WatchDecision,
+    WatchRequest,
+};
+use transport::{Reply, Transport};
+
+use crate::clock::{Clock, UnixTime};
+use crate::push::enroll_uri::EnrollmentUri;
+use crate::push::jose::{self, Compact, JwsSigner, SoftwareKey};
+use crate::push::wire::{
+    AnswerClaims, AnswerResponse, AnswerStatus, Biometric, ChallengeClaims, ChallengesResponse,
+    Decision, DeviceRecord, EnrollClaims, EnrollResponse, Problem, ProblemType, RequestClaims,
+    TYP_ANSWER, TYP_CHALLENGE, TYP_DEVICE, TYP_ENROLL, TYP_REQUEST,
+};
+use crate::vault::{DeviceKeyRef, PushAccount, PushAccountStatus, Vault};
+
+/// Longest challenge lifetime a device accepts (section 6.5).
+const MAX_CHALLENGE_LIFETIME: i64 = 300;
+/// A burst is the requests for one resource within this many seconds.
+const BURST_WINDOW: i64 = 60;
+
+/// Keys in the Secure Enclave or StrongBox, supplied by the shell: the core asks
+/// for a key by alias and gets something that signs; it never sees private bytes.
+pub trait HardwareKeys: Send + Sync {
+    fn create(&self, alias: &str) -> Result<Box<dyn JwsSigner>, String>;
+    fn open(&self, alias: &str) -> Result<Box<dyn JwsSigner>, String>;
+}
+
+/// What the device tells the server about itself at enrollment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceInfo {
+    /// `android`, `ios` or `desktop`.
+    pub platform: String,
+    pub device_name: String,
+    pub app_version: String,
+    /// FCM registration token or APNs device token; `None` for poll-only devices.
+    pub push_token: Option<String>,
+}
+
+pub struct PushDevice {
+    transport: Transport,
+    clock: Arc<dyn Clock>,
+    hardware: Option<Arc<dyn HardwareKeys>>,
+}
+
+impl std::fmt::Debug for PushDevice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PushDevice")
+            .field("hardware_keys", &self.hardware.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl PushDevice {
+    pub fn new(clock: Arc<dyn Clock>) -> Self {
+        Self {
+            transport: Transport::new(),
+            clock,
+            hardware: None,
+        }
+    }
+
+    /// New enrollments get hardware keys from `keys` instead of software keys.
+    pub fn with_hardware_keys(mut self, keys: Arc<dyn HardwareKeys>) -> Self {
+        self.hardware = Some(keys);
+        self
+    }
+
+    fn local_now(&self) -> UnixTime {
+        self.clock.now()
+    }
+
+    /// Estimated server time for an account (section 10).
+    fn server_now(&self, account: &PushAccount) -> UnixTime {
+        self.local_now() + account.clock_offset
+    }
+
+    fn signer(&self, account: &PushAccount) -> Result<Box<dyn JwsSigner>, PushError> {
+        match &account.key {
+            DeviceKeyRef::Software(pkcs8) => SoftwareKey::from_pkcs8(pkcs8.clone())
+                .map(|key| Box::new(key) as Box<dyn JwsSigner>)
+                .map_err(PushError::BadServerMessage),
+            DeviceKeyRef::Hardware { alias } => self
+                .hardware
+                .as_ref()
+                .ok_or_else(|| PushError::Server {
+                    problem: "hardware key".into(),
+                    detail: "this account's key is in hardware, but no hardware key store is set"
+                        .into(),
+                })?
+                .open(alias)
+                .map_err(|reason| PushError::Server {
+                    problem: "hardware key".into(),
+                    detail: reason,
+                }),
+        }
+    }
+
+    /// Enrolls this device with the server named by an enrollment QR code and
+    /// stores the push account. Nothing is stored unless every check passes.
+    pub async fn enroll(
+        &self,
+        vault: &mut Vault,
+        uri: &str,
+        info: &DeviceInfo,
+    ) -> Result<PushAccount, PushError> {
+        let uri = EnrollmentUri::parse(uri)?;
+        uri.check_expiry(self.local_now())?;
+        let (signer, key_ref): (Box<dyn JwsSigner>, DeviceKeyRef) = match &self.hardware {
+            Some(hardware) => {
+                let alias = format!("countersign-{}", random_token(12));
+                let signer = hardware
+                    .create(&alias)
+                    .map_err(|reason| PushError::Server {
+                        problem: "hardware key".into(),
+                        detail: reason,
+                    })?;
+                (signer, DeviceKeyRef::Hardware { alias })
+            }
+            None => {
+                let key = SoftwareKey::generate().map_err(PushError::BadServerMessage)?;
+                let pkcs8 = key.expose_pkcs8().clone();
+                (Box::new(key), DeviceKeyRef::Software(pkcs8))
+            }
+        };
+        let device_jwk = signer.public_jwk();
+        let url = format!("{}/v1/enroll", uri.url);
+        let mut offset = 0;
+        let mut retried = false;
+        let (record_jws, server_time) = loop {
+            let claims = EnrollClaims {
+                token: uri.token.clone(),
+                jwk: device_jwk.clone(),
+                platform: info.platform.clone(),
+                push_token: info.push_token.clone(),
+                device_name: info.device_name.clone(),
+                app_version: info.app_version.clone(),
+                iat: self.local_now() + offset,
+            };
+            let jws = jose::sign(TYP_ENROLL, &claims, signer.as_ref(), false)
+                .map_err(PushError::BadServerMessage)?;
+            match self.transport.post_jose(&url, jws).await? {
+                Reply::Ok(body) => {
+                    let response: EnrollResponse =
+                        serde_json::from_value(body).map_err(|_| PushError::Server {
+                            problem: "enroll".into(),
+                            detail: "unexpected answer".into(),
+                        })?;
+                    break (response.record, response.server_time);
+                }
+                Reply::Problem(problem)
+                    if problem.kind() == Some(ProblemType::ClockSkew) && !retried =>
+                {
+                    offset = problem.server_time - self.local_now();
+                    retried = true;
+                }
+                Reply::Problem(problem) => return Err(enroll_problem(&problem)),
+            }
+        };
+        let record = verify_record(&record_jws, &uri, &device_jwk.thumbprint())?;
+        let mut account = PushAccount {
+            id: String::new(),
+            server_url: uri.url.clone(),
+            server_jwk: record.server_jwk,
+            device_id: record.device_id,
+            user: record.user,
+            org: record.org,
+            policy: record.policy,
+            key: key_ref,
+            clock_offset: server_time - self.local_now(),
+            status: PushAccountStatus::Active,
+            created_at: self.local_now(),
+        };
+        account.id = vault.add_push_account(&account)?;
+        Ok(account)
+    }
+
+    /// Fetches every active account's unanswered challenges (app start, pull to
+    /// refresh, a missed notification), verified and newest last.
+    pub async fn pending(&self, vault: &mut Vault) -> Result<Vec<PushRequest>, PushError> {
+        let mut requests = Vec::new();
+        for account in vault.push_accounts()? {
+            if account.status != PushAccountStatus::Active {
+                continue;
+            }
+            let path = format!("/v1/devices/{}/challenges", account.device_id);
+            let reply = match self
+                .signed_request(vault, &account, reqwest::Method::GET, &path)
+                .await
+            {
+                Ok(reply) => reply,
+                Err(PushError::DeviceReplaced | PushError::DeviceRevoked) => continue,
+                Err(error) => return Err(error),
+            };
+            let Reply::Ok(body) = reply else { continue };
+            let list: ChallengesResponse =
+                serde_json::from_value(body).map_err(|_| PushError::Server {
+                    problem: "challenges".into(),
+                    detail: "unexpected answer".into(),
+                })?;
+            let account = vault.push_account(&account.id)?;
+            for jws in &list.challenges {
+                // A challenge that fails verification is dropped, never shown.
+                if let Ok(request) = self.accept_challenge(vault, &account, jws) {
+                    requests.push(request);
+                }
+            }
+        }
+        vault.forget_challenges_expired_before(self.local_now() - 3600)?;
+        requests.sort_by_key(|request| request.issued_at);
+        Ok(requests)
+    }
+
+    /// Handles what APNs or FCM delivered: the challenge if the payload carries
+    /// one (verified like a fetched one), `None` for a wake-up that asks the app
+    /// to call [`PushDevice::pending`].
+    pub fn handle_push_payload(
+        &self,
+        vault: &mut Vault,
+        payload: &[u8],
+    ) -> Result<Option<PushRequest>, PushError> {
+        let value: serde_json::Value =
+            serde_json::from_slice(payload).map_err(|_| PushError::Server {
+                problem: "push payload".into(),
+                detail: "not JSON".into(),
+            })?;
+        // APNs puts custom keys at the top level; FCM data messages under `data`.
+        let field = |name: &str| {
+            value
+                .get(name)
+                .or_else(|| value.get("data").and_then(|data| data.get(name)))
+                .and_then(serde_json::Value::as_str)
+                .map(str::to_owned)
+        };
+        let Some(jws) = field("countersign_challenge") else {
+            return Ok(None);
+        };
+        let claims: ChallengeClaims = Compact::parse(&jws)
+            .and_then(|compact| compact.claims())
+            .map_err(PushError::BadServerMessage)?;
+        let account = vault
+            .push_accounts()?
+            .into_iter()
+            .find(|account| account.device_id == claims.device)
+            .ok_or(PushError::UnknownRequest)?;
+        let request = self.accept_challenge(vault, &account, &jws)?;
+        if request.seconds_left <= 0 {
+            return Err(PushError::Expired {
+                seconds_ago: -request.seconds_left,
+            });
+        }
+        Ok(Some(request))
+    }
+
+    /// Section 6.5: verify with the pinned key, check it is addressed to us, not
+    /// answered, not expired; remember it.
+    fn accept_challenge(
+        &self,
+        vault: &mut Vault,
+        account: &PushAccount,
+        jws: &str,
+    ) -> Result<PushRequest, PushError> {
+        let compact = Compact::parse(jws).map_err(PushError::BadServerMessage)?;
+        compact
+            .verify(&account.server_jwk, TYP_CHALLENGE)
+            .map_err(PushError::BadServerMessage)?;
+        let claims: ChallengeClaims = compact.claims().map_err(PushError::BadServerMessage)?;
+        let addressed = claims.device == account.device_id && claims.user == account.user;
+        let lifetime = claims.exp - claims.iat;
+        if !addressed || lifetime <= 0 || lifetime > MAX_CHALLENGE_LIFETIME {
+            return Err(PushError::BadServerMessage(jose::JoseError::Malformed {
+                reason: "the challenge is not addressed to this device or has a bad lifetime"
+                    .into(),
+            }));
+        }
+        if let Some(cached) = vault.cached_challenge(&claims.id)? {
+            if let Some(status) = cached.answered {
+                return Err(PushError::AlreadyAnswered { status });
+            }
+        }
+        vault.cache_challenge(
+            &account.id,
+            &claims.id,
+            jws,
+            &claims.resource.id,
+            claims.iat,
+            claims.exp,
+        )?;
+        let now = self.server_now(account);
+        let burst = vault.challenges_for_resource(
+            &account.id,
+            &claims.resource.id,
+            claims.iat - BURST_WINDOW,
+            claims.iat,
+        )?;
+        Ok(PushRequest {
+            id: claims.id,
+            account_id: account.id.clone(),
+            org: account.org.clone(),
+            user: account.user.clone(),
+            kind: claims.kind,
+            resource: claims.resource,
+            context: claims.context,
+            issued_at: claims.iat,
+            expires_at: claims.exp,
+            seconds_left: claims.exp - now,
+            biometric_required: claims.biometric == Biometric::Required,
+            number_matching: claims.number_matching,
+            number_choices: claims.number_choices,
+            burst,
+        })
+    }
+
+    /// A received request, re-verified from the vault (after a restart too).
+    fn known_request(
+        &self,
+        vault: &mut Vault,
+        id: &str,
+    ) -> Result<(PushAccount, ChallengeClaims, Option<String>), PushError> {
+        let cached = vault
+            .cached_challenge(id)?
+            .ok_or(PushError::UnknownRequest)?;
+        let account = vault.push_account(&cached.account)?;
+        match account.status {
+            PushAccountStatus::Replaced => return Err(PushError::DeviceReplaced),
+            PushAccountStatus::Revoked => return Err(PushError::DeviceRevoked),
+            PushAccountStatus::Active => {}
+        }
+        let compact = Compact::parse(&cached.jws).map_err(PushError::BadServerMessage)?;
+        compact
+            .verify(&account.server_jwk, TYP_CHALLENGE)
+            .map_err(PushError::BadServerMessage)?;
+        let claims = compact.claims().map_err(PushError::BadServerMessage)?;
+        Ok((account, claims, cached.answered))
+    }
+
+    /// Approves a request. When the challenge requires it, the biometric gate runs
+    /// first and a failed or cancelled gate signs nothing.
+    pub async fn approve(
+        &self,
+        vault: &mut Vault,
+        id: &str,
+        number: Option<&str>,
+        gate: &dyn BiometricGate,
+    ) -> Result<AnswerOutcome, PushError> {
+        let (account, claims, answered) = self.known_request(vault, id)?;
+        if let Some(done) = repeated_tap(answered.as_deref(), Decision::Approve)? {
+            return Ok(done);
+        }
+        self.check_expiry(&account, &claims)?;
+        if claims.number_matching && number.is_none_or(|n| n.trim().is_empty()) {
+            return Err(PushError::NumberRequired);
+        }
+        let uv = if claims.biometric == Biometric::Required {
+            let reason = format!("Approve sign-in to {}", claims.resource.name);
+            gate.confirm(&reason).map_err(PushError::Gate)?;
+            true
+        } else {
+            false
+        };
+        let number = number.map(|n| n.trim().to_owned());
+        self.send_answer(
+            vault,
+            &account,
+            &claims,
+            Decision::Approve,
+            false,
+            number,
+            uv,
+        )
+        .await
+    }
+
+    /// Denies a request; `report_fraud` also says "this was not me" (the server
+    /// locks pushes to the user and alerts the administrator).
+    pub async fn deny(
+        &self,
+        vault: &mut Vault,
+        id: &str,
+        report_fraud: bool,
+    ) -> Result<AnswerOutcome, PushError> {
+        let (account, claims, answered) = self.known_request(vault, id)?;
+        if let Some(done) = repeated_tap(answered.as_deref(), Decision::Deny)? {
+            return Ok(done);
+        }
+        self.check_expiry(&account, &claims)?;
+        self.send_answer(
+            vault,
+            &account,
+            &claims,
+            Decision::Deny,
+            report_fraud,
+            None,
+            false,
+        )
+        .await
+    }
+
+    /// What the Watch shows for a request.
+    pub fn watch_request(&self, vault: &mut Vault, id: &str) -> Result<WatchRequest, PushError> {
+        let (account, claims, _) = self.known_request(vault, id)?;
+        let context = &claims.context;
+        let browser = match (&context.browser, &context.os) {
+            (Some(browser), Some(os)) => Some(format!("{browser} on {os}")),
+            (Some(one), None) | (None, Some(one)) => Some(one.clone()),
+            (None, None) => None,
+        };
+        let detail = [context.location.clone(), browser]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" · ");
+        Ok(WatchRequest {
+            id: claims.id.clone(),
+            title: format!("{} to {}", kind_verb(claims.kind), claims.resource.name),
+            detail,
+            seconds_left: claims.exp - self.server_now(&account),
+            number_matching: claims.number_matching,
+            phone_required: claims.biometric == Biometric::Required,
+        })
+    }
+
+    /// The Watch's decision, re-checked and signed by the phone. The Watch cannot
+    /// confirm biometrics, so it cannot approve a request that requires them.
+    pub async fn answer_from_watch(
+        &self,
+        vault: &mut Vault,
+        id: &str,
+        decision: WatchDecision,
+    ) -> Result<AnswerOutcome, PushError> {
+        match decision {
+            WatchDecision::Deny { fraud } => self.deny(vault, id, fraud).await,
+            WatchDecision::Approve { number } => {
+                let (_, claims, _) = self.known_request(vault, id)?;
+                if claims.biometric == Biometric::Required {
+                    return Err(PushError::PhoneRequired);
+                }
+                self.approve(vault, id, number.as_deref(), &NoGate).await
+            }
+        }
+    }
+
+    fn check_expiry(
+        &self,
+        account: &PushAccount,
+        claims: &ChallengeClaims,
+    ) -> Result<(), PushError> {
+        let now = self.server_now(account);
+        if now >= claims.exp {
+            return Err(PushError::Expired {
+                seconds_ago: now - claims.exp,
+            });
+        }
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn send_answer(
+        &self,
+        vault: &mut Vault,
+        account: &PushAccount,
+        claims: &ChallengeClaims,
+        decision: Decision,
+        fraud: bool,
+        number: Option<String>,
+        uv: bool,
+    ) -> Result<AnswerOutcome, PushError> {
+        let signer = self.signer(account)?;
+        let url = format!("{}/v1/challenges/{}/answer", account.server_url, claims.id);
+        let mut offset = account.clock_offset;
+        let mut retried = false;
+        let wanted = match decision {
+            Decision::Approve => AnswerStatus::Approved,
+            Decision::Deny => AnswerStatus::Denied,
+        };
+        loop {
+            let answer = AnswerClaims {
+                challenge: claims.id.clone(),
+                device: account.device_id.clone(),
+                decision,
+                fraud,
+                number: number.clone(),
+                uv,
+                iat: self.local_now() + offset,
+            };
+            let jws = jose::sign(TYP_ANSWER, &answer, signer.as_ref(), false)
+                .map_err(PushError::BadServerMessage)?;
+            let reply = self.transport.post_jose(&url, jws).await?;
+            self.learn_offset(vault, account, &reply)?;
+            match reply {
+                Reply::Ok(body) => {
+                    let response: AnswerResponse =
+                        serde_json::from_value(body).map_err(|_| PushError::Server {
+                            problem: "answer".into(),
+                            detail: "unexpected answer".into(),
+                        })?;
+                    return self.finish(vault, &claims.id, response.status);
+                }
+                Reply::Problem(problem) => match problem.kind() {
+                    Some(ProblemType::ClockSkew) if !retried => {
+                        offset = problem.server_time - self.local_now();
+                        retried = true;
+                    }
+                    // Our earlier answer got through but its response was lost.
+                    Some(ProblemType::AlreadyAnswered)
+                        if problem.extensions.get("status").and_then(|s| s.as_str())
+                            == Some(status_text(wanted)) =>
+                    {
+                        return self.finish(vault, &claims.id, wanted);
+                    }
+                    Some(ProblemType::WrongNumber) => {
+                        vault.mark_challenge_answered(&claims.id, "denied", self.local_now())?;
+                        return Err(PushError::WrongNumber);
+                    }
+                    _ => return Err(self.answer_problem(vault, account, &problem)?),
+                },
+            }
+        }
+    }
+
+    fn finish(
+        &self,
+        vault: &mut Vault,
+        id: &str,
+        status: AnswerStatus,
+    ) -> Result<AnswerOutcome, PushError> {
+        vault.mark_challenge_answered(id, status_text(status), self.local_now())?;
+        Ok(match status {
+            AnswerStatus::Approved => AnswerOutcome::Approved,
+            _ => AnswerOutcome::Denied,
+        })
+    }
+
+    /// A problem answer as a typed error, remembering what it says about the account.
+    fn answer_problem(
+        &self,
+        vault: &mut Vault,
+        account: &PushAccount,
+        problem: &Problem,
+    ) -> Result<PushError, PushError> {
+        Ok(match problem.kind() {
+            Some(ProblemType::Expired) => PushError::Expired {
+                seconds_ago: problem.extension_i64("expired_seconds_ago").unwrap_or(0),
+            },
+            Some(ProblemType::AlreadyAnswered) => PushError::AlreadyAnswered {
+                status: problem
+                    .extensions
+                    .get("status")
+                    .and_then(|s| s.as_str())
+                    .unwrap_or("answered")
+                    .to_owned(),
+            },
+            Some(ProblemType::DeviceReplaced) => {
+                vault.set_push_account_status(&account.id, PushAccountStatus::Replaced)?;
+                PushError::DeviceReplaced
+            }
+            Some(ProblemType::DeviceRevoked) => {
+                vault.set_push_account_status(&account.id, PushAccountStatus::Revoked)?;
+                PushError::DeviceRevoked
+            }
+            Some(ProblemType::UserVerificationRequired) => PushError::Gate(GateError::Failed),
+            Some(ProblemType::RateLimited | ProblemType::Unavailable) => PushError::RateLimited {
+                retry_after: problem.extension_i64("retry_after").unwrap_or(5),
+            },
+            Some(ProblemType::NotFound) => PushError::UnknownRequest,
+            _ => PushError::Server {
+                problem: problem
+                    .problem_type
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or("")
+                    .to_owned(),
+                detail: problem.detail.clone(),
+            },
+        })
+    }
+
+    fn learn_offset(
+        &self,
+        vault: &mut Vault,
+        account: &PushAccount,
+        reply: &Reply,
+    ) -> Result<(), PushError> {
+        if let Some(server_time) = reply.server_time() {
+            let offset = server_time - self.local_now();
+            if offset != account.clock_offset {
+                vault.set_push_clock_offset(&account.id, offset)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A device-signed request (section 5), retried once on `clock_skew`.
+    async fn signed_request(
+        &self,
+        vault: &mut Vault,
+        account: &PushAccount,
+        method: reqwest::Method,
+        path: &str,
+    ) -> Result<Reply, PushError> {
+        let signer = self.signer(account)?;
+        let mut offset = account.clock_offset;
+        for attempt in 0..2 {
+            let claims = RequestClaims {
+                htm: method.as_str().to_owned(),
+                htu: format!("{}{path}", account.server_url),
+                iat: self.local_now() + offset,
+                nonce: random_token(16),
+                push_token: None,
+            };
+            let jws = jose::sign(TYP_REQUEST, &claims, signer.as_ref(), false)
+                .map_err(PushError::BadServerMessage)?;
+            let url = format!("{}{path}", account.server_url);
+            let reply = self.transport.signed(method.clone(), &url, &jws).await?;
+            self.learn_offset(vault, account, &reply)?;
+            match &reply {
+                Reply::Problem(problem)
+                    if attempt == 0
+                        && matches!(
+                            problem.kind(),
+                            Some(ProblemType::ClockSkew | ProblemType::Replayed)
+                        ) =>
+                {
+                    offset = problem.server_time - self.local_now();
+                }
+                Reply::Problem(problem) => {
+                    return Err(self.answer_problem(vault, account, problem)?);
+                }
+                Reply::Ok(_) => return Ok(reply),
+            }
+        }
+        Err(PushError::Network {
+            reason: "the server kept refusing this device's clock".into(),
+        })
+    }
+}
+
+/// Section 4.4: the record must be signed by the key the QR code named, and be
+/// about this device and this user.
+fn verify_record(
+    jws: &str,
+    uri: &EnrollmentUri,
+    device_jkt: &str,
+) -> Result<DeviceRecord, PushError> {
+    let compact = Compact::parse(jws).map_err(PushError::BadServerMessage)?;
+    let header_key = compact
+        .header
+        .jwk
+        .clone()
+        .ok_or(PushError::ServerKeyMismatch)?;
+    if header_key.thumbprint() != uri.sk || compact.header.kid != uri.sk {
+        return Err(PushError::ServerKeyMismatch);
+    }
+    compact
+        .verify(&header_key, TYP_DEVICE)
+        .map_err(|_| PushError::ServerKeyMismatch)?;
+    let record: DeviceRecord = compact.claims().map_err(PushError::BadServerMessage)?;
+    if record.server_jwk.thumbprint() != uri.sk {
+        return Err(PushError::ServerKeyMismatch);
+    }
+    if record.device_jkt != device_jkt || record.user != uri.user {
+        return Err(PushError::RecordMismatch);
+    }
+    Ok(record)
+}
+
+fn enroll_problem(problem: &Problem) -> PushError {
+    match problem.kind() {
+        Some(ProblemType::TokenExpired) => PushError::TokenExpired {
+            seconds_ago: problem.extension_i64("expired_seconds_ago").unwrap_or(0),
+        },
+        Some(ProblemType::TokenUsed) => PushError::TokenUsed,
+        Some(ProblemType::UnknownToken) => PushError::UnknownToken,
+        Some(ProblemType::RateLimited | ProblemType::Unavailable) => PushError::RateLimited {
+            retry_after: problem.extension_i64("retry_after").unwrap_or(5),
+        },
+        _ => PushError::Server {
+            problem: problem
+                .problem_type
+                .rsplit('/')
+                .next()
+                .unwrap_or("")
+                .to_owned(),
+            detail: problem.detail.clone(),
+        },
+    }
+}
+
+/// A second tap on the same button is harmless; a different answer is not possible.
+fn repeated_tap(
+    answered: Option<&str>,
+    decision: Decision,
+) -> Result<Option<AnswerOutcome>, PushError> {
+    match (answered, decision) {
+        (None, _) => Ok(None),
+        (Some("approved"), Decision::Approve) => Ok(Some(AnswerOutcome::Approved)),
+        (Some("denied"), Decision::Deny) => Ok(Some(AnswerOutcome::Denied)),
+        (Some(status), _) => Err(PushError::AlreadyAnswered {
+            status: status.to_owned(),
+        }),
+    }
+}
+
+fn status_text(status: AnswerStatus) -> &'static str {
+    match status {
+        AnswerStatus::Approved => "approved",
+        AnswerStatus::Denied => "denied",
+        AnswerStatus::Expired => "expired",
+    }
+}
+
+fn kind_verb(kind: crate::push::wire::ChallengeKind) -> &'static str {
+    use crate::push::wire::ChallengeKind;
+    match kind {
+        ChallengeKind::Login => "Sign in",
+        ChallengeKind::StepUp => "Confirm an action",
+        ChallengeKind::PasswordReset => "Reset password",
+        ChallengeKind::EnrollmentConfirm => "Confirm enrollment",
+    }
+}
+
+fn random_token(bytes: usize) -> String {
+    let mut buffer = vec![0u8; bytes];
+    let _ = SystemRandom::new().fill(&mut buffer);
+    jose::base64url(&buffer)
+}

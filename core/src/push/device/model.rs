@@ -1,0 +1,137 @@
+//! What the phone's screens get: one `PushRequest` for a sign-in to approve or
+//! deny, a `WatchRequest` for the Watch face, and the typed errors they can meet.
+
+use crate::clock::UnixTime;
+use crate::push::enroll_uri::EnrollUriError;
+use crate::push::jose::JoseError;
+use crate::push::wire::{ChallengeKind, Context, Resource};
+use crate::vault::VaultError;
+
+/// A verified sign-in request, as the approval screen shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PushRequest {
+    pub id: String,
+    /// The push account (enrollment) it arrived for.
+    pub account_id: String,
+    pub org: String,
+    pub user: String,
+    pub kind: ChallengeKind,
+    pub resource: Resource,
+    pub context: Context,
+    pub issued_at: UnixTime,
+    pub expires_at: UnixTime,
+    /// Seconds until it expires, by the server's clock as this device estimates it.
+    pub seconds_left: i64,
+    pub biometric_required: bool,
+    pub number_matching: bool,
+    pub number_choices: Option<Vec<String>>,
+    /// Requests for the same resource in the last minute, this one included: more
+    /// than one is shown as a burst ("3 sign-in requests to Salesforce").
+    pub burst: u32,
+}
+
+/// What a Watch face shows; the Watch holds no keys and answers through the phone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WatchRequest {
+    pub id: String,
+    /// "Sign in to Salesforce"
+    pub title: String,
+    /// "Berlin, DE · Firefox 133 on Windows 11"
+    pub detail: String,
+    pub seconds_left: i64,
+    pub number_matching: bool,
+    /// Biometric confirmation is required: the Watch says "Open on iPhone" and can
+    /// only deny.
+    pub phone_required: bool,
+}
+
+/// What the Watch sends back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WatchDecision {
+    Approve { number: Option<String> },
+    Deny { fraud: bool },
+}
+
+/// How an answer ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnswerOutcome {
+    Approved,
+    Denied,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GateError {
+    #[error("biometric confirmation failed")]
+    Failed,
+    #[error("biometric confirmation was cancelled")]
+    Cancelled,
+    #[error("biometric confirmation is not available: {0}")]
+    Unavailable(String),
+}
+
+/// The shell's biometric prompt (BiometricPrompt, LocalAuthentication). Called on
+/// a background thread; returns when the user has passed, failed or cancelled.
+pub trait BiometricGate: Send + Sync {
+    fn confirm(&self, reason: &str) -> Result<(), GateError>;
+}
+
+/// For callers that never need the gate (deny, or policies without biometrics).
+#[derive(Debug, Default)]
+pub struct NoGate;
+
+impl BiometricGate for NoGate {
+    fn confirm(&self, _reason: &str) -> Result<(), GateError> {
+        Err(GateError::Unavailable(
+            "no biometric prompt on this device".into(),
+        ))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PushError {
+    #[error("{0}")]
+    EnrollUri(#[from] EnrollUriError),
+    #[error("this enrollment code expired {seconds_ago} s ago; ask for a new one")]
+    TokenExpired { seconds_ago: i64 },
+    #[error("this enrollment code was already used; ask for a new one")]
+    TokenUsed,
+    #[error("this enrollment code is not valid; ask for a new one")]
+    UnknownToken,
+    #[error(
+        "the server's key does not match the one in the QR code: this code does not belong to a \
+         trustworthy server, nothing was stored"
+    )]
+    ServerKeyMismatch,
+    #[error("the server answered with a record for another user or device; nothing was stored")]
+    RecordMismatch,
+    #[error("a message from the server failed verification: {0}")]
+    BadServerMessage(JoseError),
+    #[error("this request expired {seconds_ago} s ago; sign in again if it was you")]
+    Expired { seconds_ago: i64 },
+    #[error("this request was already answered ({status})")]
+    AlreadyAnswered { status: String },
+    #[error("the number did not match, so the sign-in was blocked; if it was you, sign in again")]
+    WrongNumber,
+    #[error("enter the number shown on the sign-in screen to approve")]
+    NumberRequired,
+    #[error("approving needs biometric confirmation: {0}")]
+    Gate(GateError),
+    #[error("this account was moved to another device; remove it from this one")]
+    DeviceReplaced,
+    #[error("your administrator removed this device; remove the account from this one")]
+    DeviceRevoked,
+    #[error("this needs the phone: open Countersign on iPhone to approve with Face ID")]
+    PhoneRequired,
+    #[error("no such request on this device (it may have been answered elsewhere)")]
+    UnknownRequest,
+    #[error("no push account with id {0}")]
+    UnknownAccount(String),
+    #[error("could not reach the server ({reason}); check the connection and try again")]
+    Network { reason: String },
+    #[error("the server is busy; try again in {retry_after} s")]
+    RateLimited { retry_after: i64 },
+    #[error("the server refused the request: {problem} ({detail})")]
+    Server { problem: String, detail: String },
+    #[error("{0}")]
+    Vault(#[from] VaultError),
+}

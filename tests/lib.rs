@@ -1,0 +1,159 @@
+//! Shared set-up for the end-to-end tests: a reference server on 127.0.0.1 with a
+//! clock the test controls, and a phone (vault + `PushDevice`) on its own clock.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::sync::Arc;
+
+use countersign_core::keys::MemorySecretStore;
+use countersign_core::push::device::{DeviceInfo, PushDevice};
+use countersign_core::{Clock, FixedClock, OffsetClock, Vault};
+use countersign_server::{Config, RunningServer};
+use serde_json::{Value, json};
+
+pub const ADMIN: &str = "e2e-admin-token-0123456789";
+pub const RP: &str = "e2e-rp-token-0123456789";
+pub const START: i64 = 1_767_268_800;
+
+#[derive(Debug)]
+pub struct Server {
+    pub running: RunningServer,
+    pub clock: Arc<FixedClock>,
+    pub http: reqwest::Client,
+    pub base: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Server {
+    pub async fn start() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = Arc::new(FixedClock::new(START));
+        let config = Config {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            data_dir: dir.path().join("server"),
+            key_file: None,
+            public_url: None,
+            org: "Example Corp".into(),
+            admin_token: ADMIN.into(),
+            rp_token: RP.into(),
+        };
+        let running = countersign_server::start(&config, clock.clone())
+            .await
+            .unwrap();
+        let base = running.base_url();
+        Self {
+            running,
+            clock,
+            http: reqwest::Client::new(),
+            base,
+            _dir: dir,
+        }
+    }
+
+    pub async fn admin(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
+        let response = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(ADMIN)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            response.status().is_success(),
+            "{path}: {}",
+            response.status()
+        );
+        response.json().await.unwrap()
+    }
+
+    pub async fn enrollment_uri(&self, user: &str) -> String {
+        self.admin(
+            reqwest::Method::POST,
+            "/v1/admin/users",
+            json!({ "name": user }),
+        )
+        .await;
+        let body = self
+            .admin(
+                reqwest::Method::POST,
+                &format!("/v1/admin/users/{user}/enrollments"),
+                json!({ "kind": "push" }),
+            )
+            .await;
+        body["uri"].as_str().unwrap().to_owned()
+    }
+
+    /// Starts a push as the relying party; returns (id, number).
+    pub async fn push(&self, user: &str, resource: &str, kind: &str) -> (String, Option<String>) {
+        let response = self
+            .http
+            .post(format!("{}/v1/pushes", self.base))
+            .bearer_auth(RP)
+            .json(&json!({ "user": user, "resource": resource, "kind": kind,
+                           "context": { "ip": "203.0.113.24", "location": "Berlin, DE", "browser": "Firefox 133", "os": "Windows 11", "time": 0 } }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 201, "{:?}", response.text().await);
+        let body: Value = response.json().await.unwrap();
+        (
+            body["id"].as_str().unwrap().to_owned(),
+            body["number"].as_str().map(str::to_owned),
+        )
+    }
+
+    pub async fn status(&self, id: &str) -> Value {
+        self.http
+            .get(format!("{}/v1/pushes/{id}", self.base))
+            .bearer_auth(RP)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+}
+
+/// A phone: its own vault file, its own clock (the server's, shifted).
+#[derive(Debug)]
+pub struct Phone {
+    pub vault: Vault,
+    pub device: PushDevice,
+    pub clock: Arc<OffsetClock<Arc<FixedClock>>>,
+    _dir: tempfile::TempDir,
+}
+
+impl Phone {
+    pub fn new(server: &Server, clock_error_seconds: i64) -> Self {
+        Self::with_device(server, clock_error_seconds, PushDevice::new)
+    }
+
+    pub fn with_device(
+        server: &Server,
+        clock_error_seconds: i64,
+        make: impl FnOnce(Arc<dyn Clock>) -> PushDevice,
+    ) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let vault =
+            Vault::open(&dir.path().join("vault.sqlite"), &MemorySecretStore::new()).unwrap();
+        let clock = Arc::new(OffsetClock::new(server.clock.clone(), clock_error_seconds));
+        let device = make(clock.clone());
+        Self {
+            vault,
+            device,
+            clock,
+            _dir: dir,
+        }
+    }
+
+    pub fn info() -> DeviceInfo {
+        DeviceInfo {
+            platform: "ios".into(),
+            device_name: "Test iPhone".into(),
+            app_version: "0.1.0".into(),
+            push_token: Some("00ff".into()),
+        }
+    }
+}
