@@ -27,4 +27,6 @@ pub enum CliError {
     Io(#[from] std::io::Error),
     #[error("{0}")]
     Scan(#[from] countersign_core::scan::ScanError),
+    #[error("{0}")]
+    Push(#[from] countersign_core::push::device::PushError),
 }

@@ -41,6 +41,19 @@ enum Command {
     Delete(commands::accounts::DeleteArgs),
     /// Show the next code of an HOTP (counter-based) account.
     Next(commands::accounts::NextArgs),
+    /// Run every flow end to end: a local push server, this CLI as the phone, a
+    /// sign-in approved with its number, then the codes.
+    Demo(commands::demo::DemoArgs),
+    /// Enroll this computer as a push device (the phone) from a countersign:// URI.
+    Enroll(commands::push::EnrollArgs),
+    /// Fetch and show sign-in requests waiting for an answer.
+    Pending(commands::push::PendingArgs),
+    /// Approve a sign-in request.
+    Approve(commands::push::ApproveArgs),
+    /// Deny a sign-in request (--fraud: and report it).
+    Deny(commands::push::DenyArgs),
+    /// Wait for sign-in requests and answer them as they come.
+    Listen(commands::push::ListenArgs),
     /// Read the QR codes in image files and say what each one is.
     Scan(commands::scan::ScanArgs),
     /// Show or change settings, and this device's Protect ID.
@@ -61,6 +74,12 @@ fn main() -> ExitCode {
         Command::Delete(args) => commands::accounts::delete(vault, args),
         Command::Next(args) => commands::accounts::next(vault, args),
         Command::Scan(args) => commands::scan::run(args),
+        Command::Demo(args) => commands::demo::run(args),
+        Command::Enroll(args) => commands::push::enroll(vault, args),
+        Command::Pending(args) => commands::push::pending(vault, args),
+        Command::Approve(args) => commands::push::approve(vault, args),
+        Command::Deny(args) => commands::push::deny(vault, args),
+        Command::Listen(args) => commands::push::listen(vault, args),
         Command::Settings(args) => commands::settings::run(vault, args),
     };
     match result {

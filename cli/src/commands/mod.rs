@@ -4,7 +4,9 @@ pub mod accounts;
 pub mod add;
 pub mod code;
 pub mod codes;
+pub mod demo;
 pub mod list;
+pub mod push;
 pub mod scan;
 pub mod settings;
 

@@ -1,0 +1,271 @@
+//! The CLI as the phone: `enroll`, `pending`, `approve`, `deny`, `listen`.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use countersign_core::push::device::{
+    AnswerOutcome, BiometricGate, DeviceInfo, GateError, PushDevice, PushRequest,
+};
+use countersign_core::push::wire::ChallengeKind;
+use countersign_core::{SystemClock, Vault};
+
+use crate::error::CliError;
+use crate::vault_access::VaultOptions;
+
+pub fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+    Ok(tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?)
+}
+
+pub fn device() -> PushDevice {
+    PushDevice::new(Arc::new(SystemClock))
+}
+
+#[derive(Debug, clap::Args)]
+pub struct EnrollArgs {
+    /// The enrollment URI from the QR code (countersign://enroll?…).
+    uri: String,
+    /// How this device is named on the server.
+    #[arg(long, default_value = "Countersign CLI")]
+    name: String,
+}
+
+pub fn enroll(options: &VaultOptions, args: &EnrollArgs) -> Result<(), CliError> {
+    let mut vault = options.open()?;
+    let info = DeviceInfo {
+        platform: "desktop".into(),
+        device_name: args.name.clone(),
+        app_version: env!("CARGO_PKG_VERSION").into(),
+        push_token: None,
+    };
+    let account = runtime()?.block_on(device().enroll(&mut vault, &args.uri, &info))?;
+    println!(
+        "Enrolled {} at {} ({}), device {}",
+        account.user, account.org, account.server_url, account.device_id
+    );
+    Ok(())
+}
+
+/// "Sign in to Salesforce · Berlin, DE · Firefox 133 on Windows 11 · 42 s left"
+pub fn describe(request: &PushRequest) -> String {
+    let what = match request.kind {
+        ChallengeKind::Login => "Sign in to",
+        ChallengeKind::StepUp => "Confirm an action in",
+        ChallengeKind::PasswordReset => "Reset the password of",
+        ChallengeKind::EnrollmentConfirm => "Confirm an enrollment in",
+    };
+    let context = &request.context;
+    let mut parts = vec![format!(
+        "{what} {} as {} ({})",
+        request.resource.name, request.user, request.org
+    )];
+    if let Some(location) = &context.location {
+        parts.push(location.clone());
+    }
+    match (&context.browser, &context.os) {
+        (Some(browser), Some(os)) => parts.push(format!("{browser} on {os}")),
+        (Some(one), None) | (None, Some(one)) => parts.push(one.clone()),
+        (None, None) => {}
+    }
+    if let Some(ip) = &context.ip {
+        parts.push(ip.clone());
+    }
+    parts.push(format!("{} s left", request.seconds_left.max(0)));
+    let mut line = parts.join(" · ");
+    if request.burst > 1 {
+        line.push_str(&format!(
+            "\n    {} requests to {} in the last minute: if you did not start them, deny and report",
+            request.burst, request.resource.name
+        ));
+    }
+    if request.number_matching {
+        line.push_str("\n    enter the number shown on the sign-in screen to approve");
+    }
+    if request.biometric_required {
+        line.push_str("\n    needs confirmation that it is you (--confirm)");
+    }
+    line
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PendingArgs {}
+
+pub fn pending(options: &VaultOptions, _args: &PendingArgs) -> Result<(), CliError> {
+    let mut vault = options.open()?;
+    let requests = runtime()?.block_on(device().pending(&mut vault))?;
+    if requests.is_empty() {
+        println!("No sign-in requests.");
+    }
+    for request in requests {
+        println!("{}  {}", request.id, describe(&request));
+    }
+    Ok(())
+}
+
+/// The desktop has no fingerprint reader: confirming presence is the user's
+/// explicit `--confirm`, or typing "yes" at the terminal.
+struct TerminalGate {
+    confirmed: bool,
+}
+
+impl BiometricGate for TerminalGate {
+    fn confirm(&self, reason: &str) -> Result<(), GateError> {
+        if self.confirmed {
+            return Ok(());
+        }
+        if !std::io::stdin().is_terminal() {
+            return Err(GateError::Unavailable(
+                "no terminal to confirm at: pass --confirm to say it is you".into(),
+            ));
+        }
+        print!("{reason}: type yes to confirm it is you: ");
+        let _ = std::io::stdout().flush();
+        let mut answer = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut answer)
+            .map_err(|e| GateError::Unavailable(e.to_string()))?;
+        if answer.trim().eq_ignore_ascii_case("yes") {
+            Ok(())
+        } else {
+            Err(GateError::Cancelled)
+        }
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ApproveArgs {
+    /// The request id from `countersign pending`.
+    id: String,
+    /// The number shown on the sign-in screen.
+    #[arg(long)]
+    number: Option<String>,
+    /// Confirm it is you, where policy requires biometrics.
+    #[arg(long)]
+    confirm: bool,
+}
+
+pub fn approve(options: &VaultOptions, args: &ApproveArgs) -> Result<(), CliError> {
+    let mut vault = options.open()?;
+    let gate = TerminalGate {
+        confirmed: args.confirm,
+    };
+    let outcome = runtime()?.block_on(approve_one(
+        &mut vault,
+        &args.id,
+        args.number.as_deref(),
+        &gate,
+    ))?;
+    print_outcome(outcome);
+    Ok(())
+}
+
+async fn approve_one(
+    vault: &mut Vault,
+    id: &str,
+    number: Option<&str>,
+    gate: &dyn BiometricGate,
+) -> Result<AnswerOutcome, CliError> {
+    let device = device();
+    // Fetch first, so an id seen on another screen (the portal) is known here.
+    if vault.cached_challenge(id)?.is_none() {
+        device.pending(vault).await?;
+    }
+    Ok(device.approve(vault, id, number, gate).await?)
+}
+
+fn print_outcome(outcome: AnswerOutcome) {
+    match outcome {
+        AnswerOutcome::Approved => println!("Approved."),
+        AnswerOutcome::Denied => println!("Denied."),
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DenyArgs {
+    /// The request id from `countersign pending`.
+    id: String,
+    /// Also report it: "this was not me" (locks sign-in pushes, alerts the admin).
+    #[arg(long)]
+    fraud: bool,
+}
+
+pub fn deny(options: &VaultOptions, args: &DenyArgs) -> Result<(), CliError> {
+    let mut vault = options.open()?;
+    let outcome = runtime()?.block_on(async {
+        let device = device();
+        if vault.cached_challenge(&args.id)?.is_none() {
+            device.pending(&mut vault).await?;
+        }
+        Ok::<_, CliError>(device.deny(&mut vault, &args.id, args.fraud).await?)
+    })?;
+    print_outcome(outcome);
+    if args.fraud {
+        println!(
+            "Reported: sign-in pushes to this account are locked and your administrator is told."
+        );
+    }
+    Ok(())
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ListenArgs {
+    /// Seconds between fetches.
+    #[arg(long, default_value_t = 2)]
+    every: u64,
+    /// Stop after this many seconds (default: until Ctrl-C).
+    #[arg(long)]
+    seconds: Option<u64>,
+}
+
+/// Polls and prompts: approve (y, or the number), deny (n), deny and report (f).
+pub fn listen(options: &VaultOptions, args: &ListenArgs) -> Result<(), CliError> {
+    let mut vault = options.open()?;
+    let runtime = runtime()?;
+    let device = device();
+    let started = Instant::now();
+    let stdin = std::io::stdin();
+    let mut lines = stdin.lock().lines();
+    println!("Listening for sign-in requests (Ctrl-C to stop).");
+    loop {
+        for request in runtime.block_on(device.pending(&mut vault))? {
+            println!("\n{}", describe(&request));
+            if request.number_matching {
+                print!("Number to approve, n to deny, f to deny and report: ");
+            } else {
+                print!("Approve? y = approve, n = deny, f = deny and report: ");
+            }
+            std::io::stdout().flush()?;
+            let Some(answer) = lines.next().transpose()? else {
+                return Ok(());
+            };
+            let answer = answer.trim();
+            let result = match answer {
+                "n" | "N" => runtime.block_on(device.deny(&mut vault, &request.id, false)),
+                "f" | "F" => runtime.block_on(device.deny(&mut vault, &request.id, true)),
+                other => {
+                    let number = request.number_matching.then_some(other);
+                    if !request.number_matching && !matches!(other, "y" | "Y") {
+                        println!("Left unanswered.");
+                        continue;
+                    }
+                    let gate = TerminalGate { confirmed: false };
+                    runtime.block_on(device.approve(&mut vault, &request.id, number, &gate))
+                }
+            };
+            match result {
+                Ok(outcome) => print_outcome(outcome),
+                Err(error) => println!("error: {error}"),
+            }
+        }
+        if args
+            .seconds
+            .is_some_and(|limit| started.elapsed() >= Duration::from_secs(limit))
+        {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_secs(args.every.max(1)));
+    }
+}

@@ -1,0 +1,277 @@
+//! The CLI as the phone, against a reference server on 127.0.0.1: the real
+//! `countersign` binary for enroll, pending, approve, deny, listen and demo.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::Arc;
+
+use countersign_core::SystemClock;
+use countersign_server::{Config, RunningServer};
+use serde_json::{Value, json};
+
+const ADMIN: &str = "cli-admin-token-0123456789";
+const RP: &str = "cli-rp-token-0123456789";
+
+struct Setup {
+    server: RunningServer,
+    dir: tempfile::TempDir,
+    http: reqwest::Client,
+}
+
+impl Setup {
+    async fn start() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            data_dir: dir.path().join("server"),
+            key_file: None,
+            public_url: None,
+            org: "Example Corp".into(),
+            admin_token: ADMIN.into(),
+            rp_token: RP.into(),
+        };
+        let server = countersign_server::start(&config, Arc::new(SystemClock))
+            .await
+            .unwrap();
+        Self {
+            server,
+            dir,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    fn base(&self) -> String {
+        self.server.base_url()
+    }
+
+    async fn admin(&self, path: &str, body: Value) -> Value {
+        self.http
+            .post(format!("{}{path}", self.base()))
+            .bearer_auth(ADMIN)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    async fn push(&self, user: &str) -> (String, Option<String>) {
+        let body: Value = self
+            .http
+            .post(format!("{}/v1/pushes", self.base()))
+            .bearer_auth(RP)
+            .json(&json!({ "user": user, "resource": "portal", "context": { "location": "Berlin, DE", "time": 0 } }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        (
+            body["id"].as_str().unwrap().to_owned(),
+            body["number"].as_str().map(str::to_owned),
+        )
+    }
+
+    async fn status(&self, id: &str) -> String {
+        let body: Value = self
+            .http
+            .get(format!("{}/v1/pushes/{id}", self.base()))
+            .bearer_auth(RP)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        body["status"].as_str().unwrap().to_owned()
+    }
+
+    async fn enrolled(&self, user: &str) {
+        self.admin("/v1/admin/users", json!({ "name": user })).await;
+        let uri = self
+            .admin(
+                &format!("/v1/admin/users/{user}/enrollments"),
+                json!({ "kind": "push" }),
+            )
+            .await;
+        let output = countersign(
+            self.dir.path(),
+            &["enroll", uri["uri"].as_str().unwrap()],
+            "",
+        )
+        .await;
+        assert!(output.status.success(), "{output:?}");
+        assert!(
+            String::from_utf8(output.stdout)
+                .unwrap()
+                .starts_with(&format!("Enrolled {user} at Example Corp"))
+        );
+    }
+}
+
+fn vault(dir: &Path) -> PathBuf {
+    dir.join("phone.sqlite")
+}
+
+/// Runs the binary off the async runtime, so the in-process server keeps serving.
+async fn countersign(dir: &Path, args: &[&str], stdin: &str) -> Output {
+    let (dir, args, stdin) = (
+        dir.to_owned(),
+        args.iter().map(|a| (*a).to_owned()).collect::<Vec<_>>(),
+        stdin.to_owned(),
+    );
+    tokio::task::spawn_blocking(move || {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_countersign"))
+            .args(&args)
+            .env("COUNTERSIGN_VAULT", vault(&dir))
+            .env("COUNTERSIGN_KEY_FILE", dir.join("vault.key"))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn enroll_pending_and_approve_with_the_number() {
+    let setup = Setup::start().await;
+    setup.enrolled("alice").await;
+    let (id, number) = setup.push("alice").await;
+    let pending = countersign(setup.dir.path(), &["pending"], "").await;
+    let listed = String::from_utf8(pending.stdout).unwrap();
+    assert!(
+        listed.contains(&id)
+            && listed.contains("Berlin, DE")
+            && listed.contains("enter the number"),
+        "{listed}"
+    );
+    let missing = countersign(setup.dir.path(), &["approve", &id], "").await;
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(
+        String::from_utf8(missing.stderr)
+            .unwrap()
+            .contains("enter the number")
+    );
+    let approve = countersign(
+        setup.dir.path(),
+        &["approve", &id, "--number", number.as_deref().unwrap()],
+        "",
+    )
+    .await;
+    assert!(approve.status.success(), "{approve:?}");
+    assert_eq!(
+        String::from_utf8(approve.stdout).unwrap().trim(),
+        "Approved."
+    );
+    assert_eq!(setup.status(&id).await, "approved");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn deny_with_fraud_reports_and_locks() {
+    let setup = Setup::start().await;
+    setup.enrolled("bob").await;
+    let (id, _) = setup.push("bob").await;
+    let deny = countersign(setup.dir.path(), &["deny", &id, "--fraud"], "").await;
+    assert!(deny.status.success(), "{deny:?}");
+    assert!(String::from_utf8(deny.stdout).unwrap().contains("Reported"));
+    assert_eq!(setup.status(&id).await, "denied");
+    let locked = setup
+        .http
+        .post(format!("{}/v1/pushes", setup.base()))
+        .bearer_auth(RP)
+        .json(&json!({ "user": "bob", "resource": "portal" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(locked.status(), 403);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn biometric_policy_needs_confirmation_at_the_terminal_or_confirm() {
+    let setup = Setup::start().await;
+    setup
+        .http
+        .put(format!("{}/v1/admin/policy", setup.base()))
+        .bearer_auth(ADMIN)
+        .json(&json!({ "biometric": "required", "number_matching": false }))
+        .send()
+        .await
+        .unwrap();
+    setup.enrolled("carol").await;
+    let (id, _) = setup.push("carol").await;
+    let refused = countersign(setup.dir.path(), &["approve", &id], "").await;
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        String::from_utf8(refused.stderr)
+            .unwrap()
+            .contains("--confirm")
+    );
+    assert_eq!(setup.status(&id).await, "pending", "nothing was signed");
+    let confirmed = countersign(setup.dir.path(), &["approve", &id, "--confirm"], "").await;
+    assert!(confirmed.status.success(), "{confirmed:?}");
+    assert_eq!(setup.status(&id).await, "approved");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn listen_prompts_and_answers_from_the_keyboard() {
+    let setup = Setup::start().await;
+    setup.enrolled("dave").await;
+    let (id, _) = setup.push("dave").await;
+    let listen = countersign(
+        setup.dir.path(),
+        &["listen", "--seconds", "1", "--every", "1"],
+        "n\n",
+    )
+    .await;
+    let out = String::from_utf8(listen.stdout).unwrap();
+    assert!(listen.status.success(), "{out}");
+    assert!(
+        out.contains("Sign in to Countersign portal") && out.contains("Denied."),
+        "{out}"
+    );
+    assert_eq!(setup.status(&id).await, "denied");
+}
+
+#[test]
+fn the_demo_runs_every_flow_end_to_end() {
+    let output = Command::new(env!("CARGO_BIN_EXE_countersign"))
+        .arg("demo")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    for expected in [
+        "enrolls",
+        "the sign-in screen shows the number",
+        "Berlin, DE · Firefox 133 on Windows 11",
+        "approves: Approved",
+        "The portal sees the push approved",
+        "the server accepts the code: true",
+        "Done:",
+    ] {
+        assert!(
+            stdout.contains(expected),
+            "{expected:?} missing from:\n{stdout}"
+        );
+    }
+}
