@@ -237,3 +237,23 @@ fn a_live_session_ends_at_the_first_code() {
     assert!(session.push_frame(&short).is_err());
     assert!(!session.is_finished());
 }
+
+#[test]
+fn webp_and_jpeg_files_are_read_too() {
+    // The export screenshot re-encoded losslessly as WebP, and as a JPEG.
+    let png =
+        std::fs::read(testdata().join("import/google_authenticator_migration/example_export.png"))
+            .unwrap();
+    let picture = image::load_from_memory(&png).unwrap();
+    for format in [image::ImageFormat::WebP, image::ImageFormat::Jpeg] {
+        let mut bytes = std::io::Cursor::new(Vec::new());
+        picture.to_rgb8().write_to(&mut bytes, format).unwrap();
+        let result = scan_image(bytes.get_ref())
+            .unwrap()
+            .unwrap_or_else(|| panic!("{format:?} not read"));
+        assert!(
+            matches!(result.payload, ScanPayload::MigrationBatch(_)),
+            "{format:?}"
+        );
+    }
+}

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use countersign_core::push::device::{
-    AnswerOutcome, BiometricGate, GateError, HardwareKeys, NoGate, PushDevice, PushError,
+    AnswerOutcome, BiometricGate, DeviceSigner, GateError, NoGate, PushDevice, PushError,
     WatchDecision,
 };
 use countersign_core::push::jose::{self, Compact, JwsSigner, SoftwareKey};
@@ -706,7 +706,7 @@ impl JwsSigner for EnclaveKey {
     }
 }
 
-impl HardwareKeys for FakeEnclave {
+impl DeviceSigner for FakeEnclave {
     fn create(&self, alias: &str) -> Result<Box<dyn JwsSigner>, String> {
         let key = Arc::new(SoftwareKey::generate().map_err(|e| e.to_string())?);
         self.keys

@@ -33,9 +33,9 @@ const MAX_CHALLENGE_LIFETIME: i64 = 300;
 /// A burst is the requests for one resource within this many seconds.
 const BURST_WINDOW: i64 = 60;
 
-/// Keys in the Secure Enclave or StrongBox, supplied by the shell: the core asks
+/// The shell's hardware keys (Secure Enclave, StrongBox): the core asks
 /// for a key by alias and gets something that signs; it never sees private bytes.
-pub trait HardwareKeys: Send + Sync {
+pub trait DeviceSigner: Send + Sync {
     fn create(&self, alias: &str) -> Result<Box<dyn JwsSigner>, String>;
     fn open(&self, alias: &str) -> Result<Box<dyn JwsSigner>, String>;
 }
@@ -54,7 +54,7 @@ pub struct DeviceInfo {
 pub struct PushDevice {
     transport: Transport,
     clock: Arc<dyn Clock>,
-    hardware: Option<Arc<dyn HardwareKeys>>,
+    hardware: Option<Arc<dyn DeviceSigner>>,
 }
 
 impl std::fmt::Debug for PushDevice {
@@ -75,7 +75,7 @@ impl PushDevice {
     }
 
     /// New enrollments get hardware keys from `keys` instead of software keys.
-    pub fn with_hardware_keys(mut self, keys: Arc<dyn HardwareKeys>) -> Self {
+    pub fn with_hardware_keys(mut self, keys: Arc<dyn DeviceSigner>) -> Self {
         self.hardware = Some(keys);
         self
     }
