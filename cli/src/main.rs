@@ -54,6 +54,8 @@ enum Command {
     Deny(commands::push::DenyArgs),
     /// Wait for sign-in requests and answer them as they come.
     Listen(commands::push::ListenArgs),
+    /// Import accounts from another authenticator's export (previewed first).
+    Import(commands::import::ImportArgs),
     /// Read the QR codes in image files and say what each one is.
     Scan(commands::scan::ScanArgs),
     /// Show or change settings, and this device's Protect ID.
@@ -74,6 +76,7 @@ fn main() -> ExitCode {
         Command::Delete(args) => commands::accounts::delete(vault, args),
         Command::Next(args) => commands::accounts::next(vault, args),
         Command::Scan(args) => commands::scan::run(args),
+        Command::Import(args) => commands::import::run(vault, args),
         Command::Demo(args) => commands::demo::run(args),
         Command::Enroll(args) => commands::push::enroll(vault, args),
         Command::Pending(args) => commands::push::pending(vault, args),

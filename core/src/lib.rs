@@ -12,6 +12,7 @@ pub mod otp;
 pub mod push;
 pub mod scan;
 pub mod secret;
+pub mod transfer;
 pub mod uri;
 pub mod vault;
 

@@ -205,6 +205,11 @@ impl Vault {
         Ok(ids)
     }
 
+    /// The stored account that `account` duplicates (same issuer, name and secret).
+    pub fn find_duplicate_of(&self, account: &OtpAccount) -> Result<Option<AccountId>, VaultError> {
+        find_duplicate(&self.connection, &self.key, account)
+    }
+
     /// The accounts in the user's order; with `search`, only those whose issuer or
     /// name contains it (case-insensitive).
     pub fn list(&self, search: Option<&str>) -> Result<Vec<AccountSummary>, VaultError> {

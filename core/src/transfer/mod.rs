@@ -1,0 +1,327 @@
+//! Moving in: read other authenticators' export files into accounts, loudly.
+//! `detect` names the format from the bytes; `read_export` turns a file into
+//! accounts plus the entries it could not take and why; the vault then previews
+//! (what is new, what is already there) and adds everything in one transaction.
+//!
+//! Must not: store anything itself, or turn an entry it cannot generate codes
+//! for (mOTP, Yandex, MD5) into a different kind of account.
+//!
+//! Formats read today: plain `otpauth://` lists (and Ente Auth's), Google
+//! Authenticator export URIs, Aegis (plain and encrypted), 2FAS (schemas 1-4,
+//! plain), andOTP (plain), Bitwarden (JSON and CSV), FreeOTP+ (JSON), Proton
+//! Authenticator, Authenticator Pro / Stratum (plain JSON), Steam guard files.
+//! The rest of issue 9's list is not yet read (README).
+
+mod aegis;
+mod apps;
+
+use crate::account::OtpAccount;
+use crate::otp::{Algorithm, OtpKind, OtpParams};
+use crate::secret::SecretBytes;
+use crate::uri::{MigrationEntry, parse_migration, parse_otpauth};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ImportFormat {
+    OtpauthList,
+    GoogleAuthenticatorExport,
+    Aegis,
+    TwoFas,
+    AndOtp,
+    BitwardenJson,
+    BitwardenCsv,
+    FreeOtpPlus,
+    Proton,
+    Stratum,
+    Steam,
+}
+
+impl ImportFormat {
+    pub const ALL: [ImportFormat; 11] = [
+        ImportFormat::OtpauthList,
+        ImportFormat::GoogleAuthenticatorExport,
+        ImportFormat::Aegis,
+        ImportFormat::TwoFas,
+        ImportFormat::AndOtp,
+        ImportFormat::BitwardenJson,
+        ImportFormat::BitwardenCsv,
+        ImportFormat::FreeOtpPlus,
+        ImportFormat::Proton,
+        ImportFormat::Stratum,
+        ImportFormat::Steam,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ImportFormat::OtpauthList => "otpauth",
+            ImportFormat::GoogleAuthenticatorExport => "google",
+            ImportFormat::Aegis => "aegis",
+            ImportFormat::TwoFas => "2fas",
+            ImportFormat::AndOtp => "andotp",
+            ImportFormat::BitwardenJson => "bitwarden-json",
+            ImportFormat::BitwardenCsv => "bitwarden-csv",
+            ImportFormat::FreeOtpPlus => "freeotp-plus",
+            ImportFormat::Proton => "proton",
+            ImportFormat::Stratum => "stratum",
+            ImportFormat::Steam => "steam",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|format| format.name() == name)
+    }
+}
+
+/// An entry the import cannot take, with the reason the user is shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    pub name: String,
+    pub reason: String,
+}
+
+/// What a file holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportContents {
+    pub format: ImportFormat,
+    pub accounts: Vec<OtpAccount>,
+    pub skipped: Vec<Skipped>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ImportError {
+    #[error("the file's format is not one Countersign can import; name it with --format if it is")]
+    UnknownFormat,
+    #[error("this {format} file is encrypted: give its password")]
+    PasswordRequired { format: &'static str },
+    #[error("the password is wrong (or the file is damaged)")]
+    WrongPassword,
+    #[error("the {format} file is damaged or not what it claims: {reason}")]
+    Malformed {
+        format: &'static str,
+        reason: String,
+    },
+    #[error("this {format} file uses a feature Countersign cannot read yet: {what}")]
+    Unsupported { format: &'static str, what: String },
+}
+
+pub(crate) fn malformed(format: ImportFormat, reason: impl Into<String>) -> ImportError {
+    ImportError::Malformed {
+        format: format.name(),
+        reason: reason.into(),
+    }
+}
+
+/// Names the format from the file's bytes, or `None`.
+pub fn detect(bytes: &[u8]) -> Option<ImportFormat> {
+    let text = std::str::from_utf8(bytes)
+        .ok()?
+        .trim_start_matches('\u{feff}');
+    if let Ok(json) = serde_json::from_str::<serde_json::Value>(text) {
+        return apps::detect_json(&json);
+    }
+    let lines = || {
+        text.lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+    };
+    if lines()
+        .next()
+        .is_some_and(|header| header.contains("login_totp"))
+    {
+        return Some(ImportFormat::BitwardenCsv);
+    }
+    if lines().any(|l| l.starts_with("otpauth-migration://")) {
+        return Some(ImportFormat::GoogleAuthenticatorExport);
+    }
+    if lines().any(|l| l.to_ascii_lowercase().starts_with("otpauth://")) {
+        return Some(ImportFormat::OtpauthList);
+    }
+    None
+}
+
+/// Reads an export file. `format`: as detected when `None`.
+pub fn read_export(
+    bytes: &[u8],
+    format: Option<ImportFormat>,
+    password: Option<&str>,
+) -> Result<ExportContents, ImportError> {
+    let format = format
+        .or_else(|| detect(bytes))
+        .ok_or(ImportError::UnknownFormat)?;
+    let text = || {
+        std::str::from_utf8(bytes)
+            .map(|text| text.trim_start_matches('\u{feff}'))
+            .map_err(|_| malformed(format, "not UTF-8 text"))
+    };
+    let mut contents = ExportContents {
+        format,
+        accounts: Vec::new(),
+        skipped: Vec::new(),
+    };
+    match format {
+        ImportFormat::OtpauthList => uri_lines(text()?, &mut contents),
+        ImportFormat::GoogleAuthenticatorExport => migration_lines(text()?, &mut contents),
+        ImportFormat::Aegis => aegis::read(text()?, password, &mut contents)?,
+        ImportFormat::BitwardenCsv => apps::bitwarden_csv(bytes, &mut contents)?,
+        _ => apps::read_json(format, text()?, &mut contents)?,
+    }
+    Ok(contents)
+}
+
+fn uri_lines(text: &str, contents: &mut ExportContents) {
+    for line in text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+    {
+        add_uri(line, line, contents);
+    }
+}
+
+fn migration_lines(text: &str, contents: &mut ExportContents) {
+    for line in text
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with("otpauth-migration://"))
+    {
+        match parse_migration(line) {
+            Ok(batch) => {
+                for entry in batch.entries {
+                    match entry {
+                        MigrationEntry::Account(account) => contents.accounts.push(account),
+                        MigrationEntry::Unsupported { name, reason, .. } => {
+                            contents.skipped.push(Skipped { name, reason })
+                        }
+                    }
+                }
+            }
+            Err(error) => contents.skipped.push(Skipped {
+                name: "an export code".into(),
+                reason: error.to_string(),
+            }),
+        }
+    }
+}
+
+/// One `otpauth://` URI; a broken one is skipped with its reason.
+pub(crate) fn add_uri(uri: &str, name: &str, contents: &mut ExportContents) {
+    match parse_otpauth(uri) {
+        Ok(parsed) => contents.accounts.push(parsed.account),
+        Err(error) => contents.skipped.push(Skipped {
+            name: name.chars().take(60).collect(),
+            reason: error.to_string(),
+        }),
+    }
+}
+
+/// The pieces most formats store separately, checked into an account.
+pub(crate) struct Fields<'a> {
+    pub issuer: Option<&'a str>,
+    pub name: &'a str,
+    pub kind: &'a str,
+    pub secret: SecretBytes,
+    pub algorithm: Option<&'a str>,
+    pub digits: Option<u64>,
+    pub period: Option<u64>,
+    pub counter: Option<u64>,
+}
+
+/// Builds the account, or says why the entry cannot be taken.
+pub(crate) fn account_from(fields: Fields<'_>) -> Result<OtpAccount, String> {
+    let algorithm: Algorithm = match fields.algorithm {
+        Some(name) => name
+            .parse()
+            .map_err(|_| format!("it uses the {name} algorithm, which no standard OTP allows"))?,
+        None => Algorithm::Sha1,
+    };
+    let period = u32::try_from(fields.period.unwrap_or(30))
+        .map_err(|_| "its period is out of range".to_owned())?;
+    let kind = match fields.kind.to_ascii_lowercase().as_str() {
+        "totp" => OtpKind::Totp { period, t0: 0 },
+        "hotp" => OtpKind::Hotp {
+            counter: fields.counter.unwrap_or(0),
+        },
+        "steam" => OtpKind::Steam { period },
+        "motp" | "yandex" => {
+            return Err(format!(
+                "it is a {} account; Countersign cannot make {} codes yet",
+                fields.kind, fields.kind
+            ));
+        }
+        other => return Err(format!("its type {other:?} is unknown")),
+    };
+    let digits = u8::try_from(fields.digits.unwrap_or(6))
+        .map_err(|_| "its digits are out of range".to_owned())?;
+    let params = OtpParams::new(algorithm, digits, kind).map_err(|error| error.to_string())?;
+    if fields.secret.is_empty() {
+        return Err("it has no secret".into());
+    }
+    Ok(OtpAccount {
+        issuer: fields
+            .issuer
+            .map(str::trim)
+            .filter(|i| !i.is_empty())
+            .map(str::to_owned),
+        name: fields.name.trim().to_owned(),
+        secret: fields.secret,
+        params,
+        extra: Vec::new(),
+    })
+}
+
+pub(crate) fn push_fields(
+    fields: Result<Fields<'_>, String>,
+    label: &str,
+    contents: &mut ExportContents,
+) {
+    match fields.and_then(account_from) {
+        Ok(account) => contents.accounts.push(account),
+        Err(reason) => contents.skipped.push(Skipped {
+            name: label.to_owned(),
+            reason,
+        }),
+    }
+}
+
+/// What an import will do, shown before anything is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportPreview {
+    pub format: ImportFormat,
+    /// New accounts: all of them are added, in one transaction, or none.
+    pub to_add: Vec<OtpAccount>,
+    /// Already in the vault (or twice in the file): left as they are.
+    pub duplicates: Vec<OtpAccount>,
+    pub skipped: Vec<Skipped>,
+}
+
+/// Sorts a file's accounts into new and already present.
+pub fn preview(
+    vault: &crate::vault::Vault,
+    contents: ExportContents,
+) -> Result<ImportPreview, crate::vault::VaultError> {
+    let mut preview = ImportPreview {
+        format: contents.format,
+        to_add: Vec::new(),
+        duplicates: Vec::new(),
+        skipped: contents.skipped,
+    };
+    for account in contents.accounts {
+        let in_file = preview.to_add.iter().any(|seen| {
+            seen.issuer == account.issuer
+                && seen.name == account.name
+                && seen.secret == account.secret
+        });
+        if in_file || vault.find_duplicate_of(&account)?.is_some() {
+            preview.duplicates.push(account);
+        } else {
+            preview.to_add.push(account);
+        }
+    }
+    Ok(preview)
+}
+
+pub(crate) fn base32(secret: &str) -> Result<SecretBytes, String> {
+    SecretBytes::from_base32(secret).map_err(|error| error.to_string())
+}
+
+#[cfg(test)]
+mod tests;
