@@ -36,6 +36,12 @@ pub(super) fn detect_json(json: &Value) -> Option<ImportFormat> {
         .is_some_and(|e| e.get("secret").is_some() && e.get("label").is_some())
     {
         Some(ImportFormat::AndOtp)
+    } else if json
+        .as_array()
+        .and_then(|a| a.first())
+        .is_some_and(|e| e.get("otpGenerator").is_some())
+    {
+        Some(ImportFormat::Duo)
     } else {
         None
     }
@@ -44,12 +50,14 @@ pub(super) fn detect_json(json: &Value) -> Option<ImportFormat> {
 pub(super) fn read_json(
     format: ImportFormat,
     text: &str,
+    password: Option<&str>,
     contents: &mut ExportContents,
 ) -> Result<(), ImportError> {
     let json: Value = serde_json::from_str(text).map_err(|e| malformed(format, e.to_string()))?;
     match format {
-        ImportFormat::TwoFas => two_fas(&json, contents),
-        ImportFormat::AndOtp => and_otp(&json, contents),
+        ImportFormat::TwoFas => two_fas(&json, password, contents),
+        ImportFormat::AndOtp => and_otp(&json, false, contents),
+        ImportFormat::Duo => duo(&json, contents),
         ImportFormat::BitwardenJson => bitwarden_json(&json, contents),
         ImportFormat::FreeOtpPlus => free_otp_plus(&json, contents),
         ImportFormat::Proton => proton(&json, contents),
@@ -69,19 +77,32 @@ fn list<'a>(
         .ok_or_else(|| malformed(format, format!("no {what} list")))
 }
 
-/// 2FAS schemas 1-4. Schema 1 has no parameters (TOTP SHA-1/6/30), schema 2 no
-/// token type (TOTP), schemas 3-4 everything.
-fn two_fas(json: &Value, contents: &mut ExportContents) -> Result<(), ImportError> {
-    if json
+/// 2FAS schemas 1-4, plain or encrypted. Schema 1 has no parameters (TOTP
+/// SHA-1/6/30), schema 2 no token type (TOTP), schemas 3-4 everything.
+fn two_fas(
+    json: &Value,
+    password: Option<&str>,
+    contents: &mut ExportContents,
+) -> Result<(), ImportError> {
+    let format = ImportFormat::TwoFas;
+    let decrypted;
+    let sealed = json
         .get("servicesEncrypted")
-        .is_some_and(|s| s.as_str().is_some_and(|s| !s.is_empty()))
-    {
-        return Err(ImportError::Unsupported {
-            format: ImportFormat::TwoFas.name(),
-            what: "encrypted 2FAS backups (export it without a password for now)".into(),
-        });
-    }
-    for service in list(ImportFormat::TwoFas, &json["services"], "services")? {
+        .and_then(Value::as_str)
+        .filter(|sealed| !sealed.is_empty());
+    let services = match sealed {
+        Some(sealed) => {
+            let password = password.ok_or(ImportError::PasswordRequired {
+                format: format.name(),
+            })?;
+            let plain = super::encrypted::two_fas(sealed, password)?;
+            decrypted = serde_json::from_slice::<Value>(&plain)
+                .map_err(|e| malformed(format, e.to_string()))?;
+            &decrypted
+        }
+        None => &json["services"],
+    };
+    for service in list(format, services, "services")? {
         let otp = &service["otp"];
         let issuer = otp["issuer"]
             .as_str()
@@ -104,11 +125,21 @@ fn two_fas(json: &Value, contents: &mut ExportContents) -> Result<(), ImportErro
     Ok(())
 }
 
-fn and_otp(json: &Value, contents: &mut ExportContents) -> Result<(), ImportError> {
+/// andOTP JSON; `old_labels`: the old encrypted format had no issuer and wrote
+/// labels as "Issuer - Issuer:Name".
+pub(super) fn and_otp(
+    json: &Value,
+    old_labels: bool,
+    contents: &mut ExportContents,
+) -> Result<(), ImportError> {
     for entry in list(ImportFormat::AndOtp, json, "entries")? {
-        let name = entry["label"].as_str().unwrap_or("");
+        let label = entry["label"].as_str().unwrap_or("");
+        let (issuer, name) = match (entry["issuer"].as_str(), label.split_once(" - ")) {
+            (None, Some((issuer, name))) if old_labels => (Some(issuer), name),
+            (issuer, _) => (issuer, label),
+        };
         let fields = base32(entry["secret"].as_str().unwrap_or("")).map(|secret| Fields {
-            issuer: entry["issuer"].as_str(),
+            issuer,
             name,
             kind: entry["type"].as_str().unwrap_or("TOTP"),
             secret,
@@ -223,11 +254,17 @@ fn proton(json: &Value, contents: &mut ExportContents) -> Result<(), ImportError
 /// Authenticator Pro / Stratum: Type 1 HOTP, 2 TOTP, 3 mOTP, 4 Steam, 5 Yandex;
 /// Algorithm 0 SHA-1, 1 SHA-256, 2 SHA-512.
 fn stratum(json: &Value, contents: &mut ExportContents) -> Result<(), ImportError> {
-    for entry in list(
+    let entries = list(
         ImportFormat::Stratum,
         &json["Authenticators"],
         "Authenticators",
-    )? {
+    )?;
+    stratum_entries(entries, contents);
+    Ok(())
+}
+
+pub(super) fn stratum_entries(entries: &[Value], contents: &mut ExportContents) {
+    for entry in entries {
         let name = entry["Username"].as_str().unwrap_or("");
         let kind = match entry["Type"].as_u64() {
             Some(1) => "hotp",
@@ -252,6 +289,30 @@ fn stratum(json: &Value, contents: &mut ExportContents) -> Result<(), ImportErro
             digits: entry["Digits"].as_u64(),
             period: entry["Period"].as_u64(),
             counter: entry["Counter"].as_u64(),
+        });
+        push_fields(fields, name, contents);
+    }
+}
+
+/// Duo Mobile: no issuer; a counter means HOTP.
+fn duo(json: &Value, contents: &mut ExportContents) -> Result<(), ImportError> {
+    for account in list(ImportFormat::Duo, json, "accounts")? {
+        let name = account["name"].as_str().unwrap_or("");
+        let generator = &account["otpGenerator"];
+        let kind = if generator.get("counter").is_some() {
+            "hotp"
+        } else {
+            "totp"
+        };
+        let fields = base32(generator["otpSecret"].as_str().unwrap_or("")).map(|secret| Fields {
+            issuer: None,
+            name,
+            kind,
+            secret,
+            algorithm: None,
+            digits: None,
+            period: None,
+            counter: generator["counter"].as_u64(),
         });
         push_fields(fields, name, contents);
     }

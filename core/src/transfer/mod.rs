@@ -8,12 +8,16 @@
 //!
 //! Formats read today: plain `otpauth://` lists (and Ente Auth's), Google
 //! Authenticator export URIs, Aegis (plain and encrypted), 2FAS (schemas 1-4,
-//! plain), andOTP (plain), Bitwarden (JSON and CSV), FreeOTP+ (JSON), Proton
-//! Authenticator, Authenticator Pro / Stratum (plain JSON), Steam guard files.
+//! plain and encrypted), andOTP (plain, encrypted, old encrypted), Bitwarden (JSON
+//! and CSV), FreeOTP+ (JSON), Proton Authenticator, Authenticator Pro / Stratum
+//! (plain JSON, internal DB), Steam guard files, Duo, and the Google and Microsoft
+//! Authenticator internal databases.
 //! The rest of issue 9's list is not yet read (README).
 
 mod aegis;
 mod apps;
+mod databases;
+mod encrypted;
 
 use crate::account::OtpAccount;
 use crate::otp::{Algorithm, OtpKind, OtpParams};
@@ -33,10 +37,14 @@ pub enum ImportFormat {
     Proton,
     Stratum,
     Steam,
+    Duo,
+    GoogleAuthenticatorDb,
+    MicrosoftAuthenticatorDb,
+    StratumDb,
 }
 
 impl ImportFormat {
-    pub const ALL: [ImportFormat; 11] = [
+    pub const ALL: [ImportFormat; 15] = [
         ImportFormat::OtpauthList,
         ImportFormat::GoogleAuthenticatorExport,
         ImportFormat::Aegis,
@@ -48,6 +56,10 @@ impl ImportFormat {
         ImportFormat::Proton,
         ImportFormat::Stratum,
         ImportFormat::Steam,
+        ImportFormat::Duo,
+        ImportFormat::GoogleAuthenticatorDb,
+        ImportFormat::MicrosoftAuthenticatorDb,
+        ImportFormat::StratumDb,
     ];
 
     pub fn name(self) -> &'static str {
@@ -63,6 +75,10 @@ impl ImportFormat {
             ImportFormat::Proton => "proton",
             ImportFormat::Stratum => "stratum",
             ImportFormat::Steam => "steam",
+            ImportFormat::Duo => "duo",
+            ImportFormat::GoogleAuthenticatorDb => "google-db",
+            ImportFormat::MicrosoftAuthenticatorDb => "microsoft-db",
+            ImportFormat::StratumDb => "stratum-db",
         }
     }
 
@@ -112,6 +128,9 @@ pub(crate) fn malformed(format: ImportFormat, reason: impl Into<String>) -> Impo
 
 /// Names the format from the file's bytes, or `None`.
 pub fn detect(bytes: &[u8]) -> Option<ImportFormat> {
+    if bytes.starts_with(databases::SQLITE_HEADER) {
+        return databases::detect(bytes);
+    }
     let text = std::str::from_utf8(bytes)
         .ok()?
         .trim_start_matches('\u{feff}');
@@ -162,7 +181,20 @@ pub fn read_export(
         ImportFormat::GoogleAuthenticatorExport => migration_lines(text()?, &mut contents),
         ImportFormat::Aegis => aegis::read(text()?, password, &mut contents)?,
         ImportFormat::BitwardenCsv => apps::bitwarden_csv(bytes, &mut contents)?,
-        _ => apps::read_json(format, text()?, &mut contents)?,
+        ImportFormat::GoogleAuthenticatorDb
+        | ImportFormat::MicrosoftAuthenticatorDb
+        | ImportFormat::StratumDb => databases::read(format, bytes, &mut contents)?,
+        // An encrypted andOTP backup is binary; a plain one is JSON.
+        ImportFormat::AndOtp if serde_json::from_slice::<serde_json::Value>(bytes).is_err() => {
+            let password = password.ok_or(ImportError::PasswordRequired {
+                format: format.name(),
+            })?;
+            let (plain, old) = encrypted::and_otp(bytes, password)?;
+            let json =
+                serde_json::from_slice(&plain).map_err(|e| malformed(format, e.to_string()))?;
+            apps::and_otp(&json, old, &mut contents)?;
+        }
+        _ => apps::read_json(format, text()?, password, &mut contents)?,
     }
     Ok(contents)
 }

@@ -37,7 +37,7 @@ fn matches(expected: &Value, actual: &Value) -> bool {
 }
 
 /// Every fixture of a format we read imports to exactly its expected accounts.
-const READABLE: [(&str, &str, ImportFormat); 20] = [
+const READABLE: [(&str, &str, ImportFormat); 29] = [
     ("otpauth_uri_list", "plain.txt", ImportFormat::OtpauthList),
     ("ente_auth", "ente_auth.txt", ImportFormat::OtpauthList),
     (
@@ -90,6 +90,35 @@ const READABLE: [(&str, &str, ImportFormat); 20] = [
     ("stratum", "stratum_plain.json", ImportFormat::Stratum),
     ("steam", "steam.json", ImportFormat::Steam),
     ("steam", "steam_old.json", ImportFormat::Steam),
+    (
+        "2fas",
+        "2fas_authenticator_encrypted.2fas",
+        ImportFormat::TwoFas,
+    ),
+    (
+        "2fas",
+        "2fas_authenticator_encrypted_v3.2fas",
+        ImportFormat::TwoFas,
+    ),
+    (
+        "2fas",
+        "2fas_authenticator_encrypted_v4.2fas",
+        ImportFormat::TwoFas,
+    ),
+    ("andotp", "andotp_encrypted.bin", ImportFormat::AndOtp),
+    ("andotp", "andotp_encrypted_old.bin", ImportFormat::AndOtp),
+    ("duo", "duo.json", ImportFormat::Duo),
+    (
+        "google_authenticator",
+        "google_authenticator.sqlite",
+        ImportFormat::GoogleAuthenticatorDb,
+    ),
+    (
+        "microsoft_authenticator",
+        "microsoft_authenticator.sqlite",
+        ImportFormat::MicrosoftAuthenticatorDb,
+    ),
+    ("stratum", "stratum_internal.db", ImportFormat::StratumDb),
 ];
 
 #[test]
@@ -105,8 +134,14 @@ fn every_readable_fixture_imports_to_exactly_its_expected_accounts() {
             .find(|f| f["file"] == file)
             .unwrap();
         let bytes = std::fs::read(dir.join(file)).unwrap();
-        assert_eq!(detect(&bytes), Some(format), "{app}/{file} detected");
-        let contents = read_export(&bytes, None, entry["password"].as_str())
+        // Encrypted andOTP files are random bytes: they are named, not detected.
+        let binary = std::str::from_utf8(&bytes).is_err() && !bytes.starts_with(b"SQLite");
+        assert_eq!(
+            detect(&bytes),
+            (!binary).then_some(format),
+            "{app}/{file} detected"
+        );
+        let contents = read_export(&bytes, Some(format), entry["password"].as_str())
             .unwrap_or_else(|error| panic!("{app}/{file}: {error}"));
         let expected = entry["expected_accounts"].as_array().unwrap();
         let mut actual: Vec<Value> = contents.accounts.iter().map(describe).collect();
@@ -145,13 +180,26 @@ fn a_wrong_or_missing_password_is_a_typed_error() {
 }
 
 #[test]
-fn encrypted_formats_not_yet_read_say_so() {
-    let bytes =
+fn encrypted_2fas_and_andotp_need_the_right_password() {
+    let two_fas =
         std::fs::read(import_dir().join("2fas/2fas_authenticator_encrypted_v4.2fas")).unwrap();
-    assert!(matches!(
-        read_export(&bytes, None, Some("test")),
-        Err(ImportError::Unsupported { .. })
-    ));
+    assert_eq!(
+        read_export(&two_fas, None, None),
+        Err(ImportError::PasswordRequired { format: "2fas" })
+    );
+    assert_eq!(
+        read_export(&two_fas, None, Some("nope")),
+        Err(ImportError::WrongPassword)
+    );
+    let and_otp = std::fs::read(import_dir().join("andotp/andotp_encrypted.bin")).unwrap();
+    assert_eq!(
+        read_export(&and_otp, Some(ImportFormat::AndOtp), Some("nope")),
+        Err(ImportError::WrongPassword)
+    );
+    assert_eq!(
+        read_export(&and_otp, None, Some("test")),
+        Err(ImportError::UnknownFormat)
+    );
 }
 
 #[test]

@@ -1,0 +1,79 @@
+//! Password-encrypted exports: 2FAS (PBKDF2-HMAC-SHA256, AES-256-GCM) and andOTP
+//! (new: PBKDF2-HMAC-SHA1, AES-256-GCM; old: SHA-256 of the password as the key).
+
+use std::num::NonZeroU32;
+
+use data_encoding::BASE64;
+use ring::aead::{AES_256_GCM, Aad, LessSafeKey, Nonce, UnboundKey};
+use ring::digest::{SHA256, digest};
+use ring::pbkdf2;
+
+use super::{ImportError, ImportFormat, malformed};
+
+/// AES-256-GCM open of `ciphertext || tag`; `None` when the key is wrong.
+fn open_gcm(key: &[u8], nonce: &[u8], sealed: &[u8]) -> Option<Vec<u8>> {
+    let key = LessSafeKey::new(UnboundKey::new(&AES_256_GCM, key).ok()?);
+    let nonce = Nonce::try_assume_unique_for_key(nonce).ok()?;
+    let mut buffer = sealed.to_vec();
+    key.open_in_place(nonce, Aad::empty(), &mut buffer)
+        .ok()
+        .map(|plain| plain.to_vec())
+}
+
+fn pbkdf2_key(
+    algorithm: pbkdf2::Algorithm,
+    password: &str,
+    salt: &[u8],
+    iterations: u32,
+) -> Result<[u8; 32], String> {
+    let iterations = NonZeroU32::new(iterations).ok_or("zero iterations")?;
+    let mut key = [0u8; 32];
+    pbkdf2::derive(algorithm, iterations, salt, password.as_bytes(), &mut key);
+    Ok(key)
+}
+
+/// `servicesEncrypted` = base64(ciphertext || tag) ":" base64(salt) ":" base64(iv).
+pub(super) fn two_fas(sealed: &str, password: &str) -> Result<Vec<u8>, ImportError> {
+    let format = ImportFormat::TwoFas;
+    let parts: Vec<&str> = sealed.split(':').collect();
+    let [ciphertext, salt, iv] = parts.as_slice() else {
+        return Err(malformed(
+            format,
+            "servicesEncrypted is not ciphertext:salt:iv",
+        ));
+    };
+    let decode = |part: &str| {
+        BASE64
+            .decode(part.as_bytes())
+            .map_err(|_| malformed(format, "not base64"))
+    };
+    let key = pbkdf2_key(pbkdf2::PBKDF2_HMAC_SHA256, password, &decode(salt)?, 10_000)
+        .map_err(|e| malformed(format, e))?;
+    open_gcm(&key, &decode(iv)?, &decode(ciphertext)?).ok_or(ImportError::WrongPassword)
+}
+
+/// New andOTP: iterations (u32 BE) | salt (12) | nonce (12) | ciphertext | tag (16).
+/// Old andOTP: nonce (12) | ciphertext | tag, key = SHA-256(password).
+pub(super) fn and_otp(bytes: &[u8], password: &str) -> Result<(Vec<u8>, bool), ImportError> {
+    let format = ImportFormat::AndOtp;
+    if bytes.len() > 4 + 12 + 12 + 16 {
+        let iterations = u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
+        if (1_000..=10_000_000).contains(&iterations) {
+            let (salt, rest) = bytes[4..].split_at(12);
+            let (nonce, sealed) = rest.split_at(12);
+            let key = pbkdf2_key(pbkdf2::PBKDF2_HMAC_SHA1, password, salt, iterations)
+                .map_err(|e| malformed(format, e))?;
+            if let Some(plain) = open_gcm(&key, nonce, sealed) {
+                return Ok((plain, false));
+            }
+        }
+    }
+    if bytes.len() < 12 + 16 {
+        return Err(malformed(format, "too short to be an andOTP backup"));
+    }
+    let key = digest(&SHA256, password.as_bytes());
+    let (nonce, sealed) = bytes.split_at(12);
+    open_gcm(key.as_ref(), nonce, sealed)
+        .map(|plain| (plain, true))
+        .ok_or(ImportError::WrongPassword)
+}
