@@ -215,7 +215,16 @@ pub(super) fn bitwarden_csv(
 
 /// FreeOTP+ stores the secret as a signed byte array.
 fn free_otp_plus(json: &Value, contents: &mut ExportContents) -> Result<(), ImportError> {
-    for token in list(ImportFormat::FreeOtpPlus, &json["tokens"], "tokens")? {
+    free_otp_tokens(
+        list(ImportFormat::FreeOtpPlus, &json["tokens"], "tokens")?,
+        contents,
+    );
+    Ok(())
+}
+
+/// FreeOTP's token JSON, shared by FreeOTP+ exports and both apps' internal XML.
+pub(super) fn free_otp_tokens(tokens: &[Value], contents: &mut ExportContents) {
+    for token in tokens {
         let name = token["label"].as_str().unwrap_or("");
         let secret: Option<Vec<u8>> = token["secret"].as_array().map(|bytes| {
             bytes
@@ -239,7 +248,6 @@ fn free_otp_plus(json: &Value, contents: &mut ExportContents) -> Result<(), Impo
             });
         push_fields(fields, name, contents);
     }
-    Ok(())
 }
 
 fn proton(json: &Value, contents: &mut ExportContents) -> Result<(), ImportError> {

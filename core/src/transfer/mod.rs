@@ -10,14 +10,16 @@
 //! Authenticator export URIs, Aegis (plain and encrypted), 2FAS (schemas 1-4,
 //! plain and encrypted), andOTP (plain, encrypted, old encrypted), Bitwarden (JSON
 //! and CSV), FreeOTP+ (JSON), Proton Authenticator, Authenticator Pro / Stratum
-//! (plain JSON, internal DB), Steam guard files, Duo, and the Google and Microsoft
-//! Authenticator internal databases.
+//! (plain JSON, internal DB), Steam guard files, Duo, the Google and Microsoft
+//! Authenticator internal databases, Authy, TOTP Authenticator (backup and
+//! internal), and FreeOTP / FreeOTP+ internal XML.
 //! The rest of issue 9's list is not yet read (README).
 
 mod aegis;
 mod apps;
 mod databases;
 mod encrypted;
+mod shared_prefs;
 
 use crate::account::OtpAccount;
 use crate::otp::{Algorithm, OtpKind, OtpParams};
@@ -41,10 +43,14 @@ pub enum ImportFormat {
     GoogleAuthenticatorDb,
     MicrosoftAuthenticatorDb,
     StratumDb,
+    Authy,
+    TotpAuthenticator,
+    TotpAuthenticatorBackup,
+    FreeOtpXml,
 }
 
 impl ImportFormat {
-    pub const ALL: [ImportFormat; 15] = [
+    pub const ALL: [ImportFormat; 19] = [
         ImportFormat::OtpauthList,
         ImportFormat::GoogleAuthenticatorExport,
         ImportFormat::Aegis,
@@ -60,6 +66,10 @@ impl ImportFormat {
         ImportFormat::GoogleAuthenticatorDb,
         ImportFormat::MicrosoftAuthenticatorDb,
         ImportFormat::StratumDb,
+        ImportFormat::Authy,
+        ImportFormat::TotpAuthenticator,
+        ImportFormat::TotpAuthenticatorBackup,
+        ImportFormat::FreeOtpXml,
     ];
 
     pub fn name(self) -> &'static str {
@@ -79,6 +89,10 @@ impl ImportFormat {
             ImportFormat::GoogleAuthenticatorDb => "google-db",
             ImportFormat::MicrosoftAuthenticatorDb => "microsoft-db",
             ImportFormat::StratumDb => "stratum-db",
+            ImportFormat::Authy => "authy",
+            ImportFormat::TotpAuthenticator => "totp-authenticator",
+            ImportFormat::TotpAuthenticatorBackup => "totp-authenticator-backup",
+            ImportFormat::FreeOtpXml => "freeotp-xml",
         }
     }
 
@@ -137,6 +151,9 @@ pub fn detect(bytes: &[u8]) -> Option<ImportFormat> {
     if let Ok(json) = serde_json::from_str::<serde_json::Value>(text) {
         return apps::detect_json(&json);
     }
+    if let Some(format) = shared_prefs::detect(text) {
+        return Some(format);
+    }
     let lines = || {
         text.lines()
             .map(str::trim)
@@ -194,6 +211,14 @@ pub fn read_export(
                 serde_json::from_slice(&plain).map_err(|e| malformed(format, e.to_string()))?;
             apps::and_otp(&json, old, &mut contents)?;
         }
+        ImportFormat::Authy => shared_prefs::authy(text()?, password, &mut contents)?,
+        ImportFormat::TotpAuthenticator => {
+            shared_prefs::totp_authenticator_internal(text()?, &mut contents)?
+        }
+        ImportFormat::TotpAuthenticatorBackup => {
+            shared_prefs::totp_authenticator_backup(text()?, password, &mut contents)?
+        }
+        ImportFormat::FreeOtpXml => shared_prefs::free_otp(text()?, &mut contents)?,
         _ => apps::read_json(format, text()?, password, &mut contents)?,
     }
     Ok(contents)

@@ -37,7 +37,7 @@ fn matches(expected: &Value, actual: &Value) -> bool {
 }
 
 /// Every fixture of a format we read imports to exactly its expected accounts.
-const READABLE: [(&str, &str, ImportFormat); 29] = [
+const READABLE: [(&str, &str, ImportFormat); 35] = [
     ("otpauth_uri_list", "plain.txt", ImportFormat::OtpauthList),
     ("ente_auth", "ente_auth.txt", ImportFormat::OtpauthList),
     (
@@ -119,6 +119,32 @@ const READABLE: [(&str, &str, ImportFormat); 29] = [
         ImportFormat::MicrosoftAuthenticatorDb,
     ),
     ("stratum", "stratum_internal.db", ImportFormat::StratumDb),
+    ("authy", "authy_plain.xml", ImportFormat::Authy),
+    ("authy", "authy_encrypted.xml", ImportFormat::Authy),
+    (
+        "totp_authenticator",
+        "totp_authenticator_internal.xml",
+        ImportFormat::TotpAuthenticator,
+    ),
+    (
+        "totp_authenticator",
+        "totp_authenticator.bin",
+        ImportFormat::TotpAuthenticatorBackup,
+    ),
+    ("freeotp", "freeotp.xml", ImportFormat::FreeOtpXml),
+    (
+        "freeotp_plus",
+        "freeotp_plus_internal.xml",
+        ImportFormat::FreeOtpXml,
+    ),
+];
+
+/// Files that look like nothing in particular (encrypted bytes, bare base64):
+/// the user names their format.
+const NAMED_NOT_DETECTED: [&str; 3] = [
+    "andotp_encrypted.bin",
+    "andotp_encrypted_old.bin",
+    "totp_authenticator.bin",
 ];
 
 #[test]
@@ -134,11 +160,10 @@ fn every_readable_fixture_imports_to_exactly_its_expected_accounts() {
             .find(|f| f["file"] == file)
             .unwrap();
         let bytes = std::fs::read(dir.join(file)).unwrap();
-        // Encrypted andOTP files are random bytes: they are named, not detected.
-        let binary = std::str::from_utf8(&bytes).is_err() && !bytes.starts_with(b"SQLite");
+        let named = NAMED_NOT_DETECTED.contains(&file);
         assert_eq!(
             detect(&bytes),
-            (!binary).then_some(format),
+            (!named).then_some(format),
             "{app}/{file} detected"
         );
         let contents = read_export(&bytes, Some(format), entry["password"].as_str())
