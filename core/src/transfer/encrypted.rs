@@ -77,3 +77,51 @@ pub(super) fn and_otp(bytes: &[u8], password: &str) -> Result<(Vec<u8>, bool), I
         .map(|plain| (plain, true))
         .ok_or(ImportError::WrongPassword)
 }
+
+const STRATUM_HEADER: &[u8] = b"AUTHENTICATORPRO";
+const STRATUM_LEGACY_HEADER: &[u8] = b"AuthenticatorPro";
+
+pub(super) fn is_stratum(bytes: &[u8]) -> bool {
+    bytes.starts_with(STRATUM_HEADER) || bytes.starts_with(STRATUM_LEGACY_HEADER)
+}
+
+/// Authenticator Pro / Stratum backups. Current: header | salt (16) | iv (12) |
+/// AES-256-GCM, key Argon2id (t 3, m 64 MiB, p 4). Legacy: header | salt (20) |
+/// iv (16) | AES-256-CBC, key PBKDF2-HMAC-SHA1 (64,000 rounds).
+pub(super) fn stratum(bytes: &[u8], password: &str) -> Result<Vec<u8>, ImportError> {
+    use aes::cipher::{BlockDecryptMut, KeyIvInit, block_padding::Pkcs7};
+    let format = ImportFormat::StratumEncrypted;
+    if let Some(rest) = bytes.strip_prefix(STRATUM_HEADER) {
+        if rest.len() < 16 + 12 + 16 {
+            return Err(malformed(format, "too short"));
+        }
+        let (salt, rest) = rest.split_at(16);
+        let (iv, sealed) = rest.split_at(12);
+        let params = argon2::Params::new(64 * 1024, 3, 4, Some(32))
+            .map_err(|e| malformed(format, e.to_string()))?;
+        let argon =
+            argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
+        let mut key = [0u8; 32];
+        argon
+            .hash_password_into(password.as_bytes(), salt, &mut key)
+            .map_err(|e| malformed(format, e.to_string()))?;
+        return open_gcm(&key, iv, sealed).ok_or(ImportError::WrongPassword);
+    }
+    let rest = bytes
+        .strip_prefix(STRATUM_LEGACY_HEADER)
+        .ok_or_else(|| malformed(format, "not an Authenticator Pro backup"))?;
+    if rest.len() < 20 + 16 + 16 {
+        return Err(malformed(format, "too short"));
+    }
+    let (salt, rest) = rest.split_at(20);
+    let (iv, ciphertext) = rest.split_at(16);
+    let key = pbkdf2_key(pbkdf2::PBKDF2_HMAC_SHA1, password, salt, 64_000)
+        .map_err(|e| malformed(format, e))?;
+    let mut buffer = ciphertext.to_vec();
+    let decryptor = cbc::Decryptor::<aes::Aes256>::new_from_slices(&key, iv)
+        .map_err(|e| malformed(format, e.to_string()))?;
+    decryptor
+        .decrypt_padded_mut::<Pkcs7>(&mut buffer)
+        .map(<[u8]>::to_vec)
+        .map_err(|_| ImportError::WrongPassword)
+}

@@ -47,10 +47,11 @@ pub enum ImportFormat {
     TotpAuthenticator,
     TotpAuthenticatorBackup,
     FreeOtpXml,
+    StratumEncrypted,
 }
 
 impl ImportFormat {
-    pub const ALL: [ImportFormat; 19] = [
+    pub const ALL: [ImportFormat; 20] = [
         ImportFormat::OtpauthList,
         ImportFormat::GoogleAuthenticatorExport,
         ImportFormat::Aegis,
@@ -70,6 +71,7 @@ impl ImportFormat {
         ImportFormat::TotpAuthenticator,
         ImportFormat::TotpAuthenticatorBackup,
         ImportFormat::FreeOtpXml,
+        ImportFormat::StratumEncrypted,
     ];
 
     pub fn name(self) -> &'static str {
@@ -93,6 +95,7 @@ impl ImportFormat {
             ImportFormat::TotpAuthenticator => "totp-authenticator",
             ImportFormat::TotpAuthenticatorBackup => "totp-authenticator-backup",
             ImportFormat::FreeOtpXml => "freeotp-xml",
+            ImportFormat::StratumEncrypted => "stratum-encrypted",
         }
     }
 
@@ -144,6 +147,9 @@ pub(crate) fn malformed(format: ImportFormat, reason: impl Into<String>) -> Impo
 pub fn detect(bytes: &[u8]) -> Option<ImportFormat> {
     if bytes.starts_with(databases::SQLITE_HEADER) {
         return databases::detect(bytes);
+    }
+    if encrypted::is_stratum(bytes) {
+        return Some(ImportFormat::StratumEncrypted);
     }
     let text = std::str::from_utf8(bytes)
         .ok()?
@@ -219,6 +225,14 @@ pub fn read_export(
             shared_prefs::totp_authenticator_backup(text()?, password, &mut contents)?
         }
         ImportFormat::FreeOtpXml => shared_prefs::free_otp(text()?, &mut contents)?,
+        ImportFormat::StratumEncrypted => {
+            let password = password.ok_or(ImportError::PasswordRequired {
+                format: format.name(),
+            })?;
+            let plain = encrypted::stratum(bytes, password)?;
+            let plain = std::str::from_utf8(&plain).map_err(|_| ImportError::WrongPassword)?;
+            apps::read_json(ImportFormat::Stratum, plain, None, &mut contents)?;
+        }
         _ => apps::read_json(format, text()?, password, &mut contents)?,
     }
     Ok(contents)

@@ -37,7 +37,7 @@ fn matches(expected: &Value, actual: &Value) -> bool {
 }
 
 /// Every fixture of a format we read imports to exactly its expected accounts.
-const READABLE: [(&str, &str, ImportFormat); 35] = [
+const READABLE: [(&str, &str, ImportFormat); 37] = [
     ("otpauth_uri_list", "plain.txt", ImportFormat::OtpauthList),
     ("ente_auth", "ente_auth.txt", ImportFormat::OtpauthList),
     (
@@ -136,6 +136,16 @@ const READABLE: [(&str, &str, ImportFormat); 35] = [
         "freeotp_plus",
         "freeotp_plus_internal.xml",
         ImportFormat::FreeOtpXml,
+    ),
+    (
+        "stratum",
+        "stratum_encrypted.bin",
+        ImportFormat::StratumEncrypted,
+    ),
+    (
+        "stratum",
+        "stratum_encrypted_legacy.bin",
+        ImportFormat::StratumEncrypted,
     ),
 ];
 
