@@ -54,6 +54,8 @@ enum Command {
     Deny(commands::push::DenyArgs),
     /// Wait for sign-in requests and answer them as they come.
     Listen(commands::push::ListenArgs),
+    /// Export the vault: encrypted backup, Aegis vault, otpauth list, Google QR codes.
+    Export(commands::export::ExportArgs),
     /// Import accounts from another authenticator's export (previewed first).
     Import(commands::import::ImportArgs),
     /// Read the QR codes in image files and say what each one is.
@@ -77,6 +79,7 @@ fn main() -> ExitCode {
         Command::Next(args) => commands::accounts::next(vault, args),
         Command::Scan(args) => commands::scan::run(args),
         Command::Import(args) => commands::import::run(vault, args),
+        Command::Export(args) => commands::export::run(vault, args),
         Command::Demo(args) => commands::demo::run(args),
         Command::Enroll(args) => commands::push::enroll(vault, args),
         Command::Pending(args) => commands::push::pending(vault, args),

@@ -113,3 +113,99 @@ fn a_google_authenticator_export_uri_is_imported_directly() {
             .contains("Added 4 accounts.")
     );
 }
+
+#[test]
+fn export_then_import_into_a_new_vault_gives_the_same_accounts() {
+    let dir = tempfile::tempdir().unwrap();
+    let password = dir.path().join("password");
+    std::fs::write(&password, "backup password\n").unwrap();
+    let source = fixture("otpauth_uri_list/plain.txt");
+    assert!(
+        countersign(dir.path(), &["import", source.to_str().unwrap()])
+            .status
+            .success()
+    );
+    let backup = dir.path().join("backup.json");
+    let output = countersign(
+        dir.path(),
+        &[
+            "export",
+            "--format",
+            "countersign",
+            "--out",
+            backup.to_str().unwrap(),
+            "--password-file",
+            password.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        String::from_utf8(output.stdout)
+            .unwrap()
+            .contains("Wrote 7 accounts")
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&backup).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    let refused = countersign(
+        dir.path(),
+        &[
+            "export",
+            "--format",
+            "otpauth",
+            "--out",
+            dir.path().join("x").to_str().unwrap(),
+        ],
+    );
+    assert!(
+        String::from_utf8(refused.stderr)
+            .unwrap()
+            .contains("--unencrypted")
+    );
+    let qr_dir = dir.path().join("qr");
+    let qr = countersign(
+        dir.path(),
+        &[
+            "export",
+            "--format",
+            "google-qr",
+            "--unencrypted",
+            "--out",
+            qr_dir.to_str().unwrap(),
+        ],
+    );
+    let said = String::from_utf8(qr.stdout).unwrap();
+    assert!(
+        said.contains("Wrote 3 files") && said.contains("left out"),
+        "{said}"
+    );
+
+    let other = tempfile::tempdir().unwrap();
+    let imported = countersign(
+        other.path(),
+        &[
+            "import",
+            backup.to_str().unwrap(),
+            "--password-file",
+            password.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        String::from_utf8(imported.stdout)
+            .unwrap()
+            .contains("Added 7 accounts.")
+    );
+    let list = |d: &Path| {
+        String::from_utf8(countersign(d, &["list"]).stdout)
+            .unwrap()
+            .lines()
+            .skip(1)
+            .map(|l| l[14..].to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(list(dir.path()), list(other.path()));
+}

@@ -45,5 +45,33 @@ fn open_and_codes_view(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, open_and_codes_view);
+/// A 10,000-account otpauth list: read, previewed against the vault, added in
+/// one transaction (what `countersign import` does).
+fn import_ten_thousand(c: &mut Criterion) {
+    use countersign_core::transfer::{preview, read_export};
+    let text: String = (0u32..10_000)
+        .map(|i| {
+            let secret = data_encoding::BASE32_NOPAD.encode(&i.to_be_bytes().repeat(5));
+            format!("otpauth://totp/Issuer%20{i}:user{i}@example.com?secret={secret}&issuer=Issuer%20{i}\n")
+        })
+        .collect();
+    let mut group = c.benchmark_group("import");
+    group.sample_size(10);
+    group.bench_function("import_10000_accounts", |b| {
+        b.iter_with_setup(
+            || tempfile::tempdir().unwrap(),
+            |dir| {
+                let store = MemorySecretStore::new();
+                let mut vault = Vault::open(&dir.path().join("v.sqlite"), &store).unwrap();
+                let contents = read_export(text.as_bytes(), None, None).unwrap();
+                let plan = preview(&vault, contents).unwrap();
+                vault.add_all(&plan.to_add, 0).unwrap();
+                dir
+            },
+        )
+    });
+    group.finish();
+}
+
+criterion_group!(benches, open_and_codes_view, import_ten_thousand);
 criterion_main!(benches);

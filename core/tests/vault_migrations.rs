@@ -77,3 +77,33 @@ fn a_schema_1_vault_opens_with_everything_in_it() {
         "254676"
     );
 }
+
+#[test]
+fn a_schema_2_vault_opens_with_its_push_account() {
+    use countersign_core::vault::{DeviceKeyRef, PushAccountStatus};
+    let (_dir, vault) = open_copy_of("vault-v2");
+    assert_eq!(vault.integrity_check().unwrap(), "ok");
+    assert_eq!(vault.protect_id(), "ZOXV-3HGN-Q2CW-VV4Y");
+    assert_eq!(vault.list(None).unwrap().len(), 2);
+    let push = vault.push_accounts().unwrap();
+    assert_eq!(push.len(), 1);
+    let account = &push[0];
+    assert_eq!(
+        (
+            account.device_id.as_str(),
+            account.clock_offset,
+            account.status
+        ),
+        ("dv_FIXTURE", 7, PushAccountStatus::Active)
+    );
+    let DeviceKeyRef::Software(pkcs8) = &account.key else {
+        panic!("{:?}", account.key)
+    };
+    let key = countersign_core::push::SoftwareKey::from_pkcs8(pkcs8.clone()).unwrap();
+    use countersign_core::push::JwsSigner;
+    assert_eq!(
+        key.public_jwk().thumbprint(),
+        "1_aGBOJrQkoSoc-3z95UJZmz0tWuBq91bFsJ9U57-rw",
+        "the sealed device key survives"
+    );
+}

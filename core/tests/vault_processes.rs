@@ -190,6 +190,50 @@ fn two_processes_writing_at_once_lose_nothing() {
     );
 }
 
+#[test]
+fn an_import_killed_midway_leaves_all_or_nothing() {
+    let mut seed = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64
+        | 1;
+    println!("seed {seed}");
+    let (mut empty, mut full) = (0, 0);
+    for round in 0..8 {
+        let (_dir, vault, keys) = scratch();
+        // The vault and its key exist before the import starts.
+        Vault::open(&vault, &KeyFileSecretStore::new(&keys)).unwrap();
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let mut child = spawn_writer(&vault, &keys, &format!("import{round}"), Some(IMPORT_SIZE));
+        std::thread::sleep(Duration::from_millis(20 + seed % 400));
+        child.kill().unwrap();
+        let _ = child.wait();
+        let mut output = String::new();
+        child
+            .stdout
+            .take()
+            .unwrap()
+            .read_to_string(&mut output)
+            .unwrap();
+        let vault = Vault::open(&vault, &KeyFileSecretStore::new(&keys)).unwrap();
+        assert_eq!(vault.integrity_check().unwrap(), "ok");
+        let count = vault.list(None).unwrap().len();
+        assert!(
+            count == 0 || count == IMPORT_SIZE,
+            "round {round}: {count} accounts, a partial import"
+        );
+        if output.contains("ACK imported") {
+            assert_eq!(count, IMPORT_SIZE, "an acknowledged import is complete");
+        }
+        if count == 0 { empty += 1 } else { full += 1 }
+    }
+    println!("{empty} imports killed before commit, {full} complete");
+}
+
+const IMPORT_SIZE: usize = 3000;
+
 /// Not a test on its own: the writer that the tests above run as a child process.
 #[test]
 #[ignore = "run by the process tests as a child"]
@@ -202,6 +246,21 @@ fn vault_writer_child() {
     let limit: usize =
         std::env::var("COUNTERSIGN_TEST_LIMIT").map_or(usize::MAX, |l| l.parse().unwrap());
     let mut vault = Vault::open(Path::new(&vault_path), &keys).unwrap();
+    if tag.starts_with("import") {
+        // One import transaction of many accounts, as `countersign import` makes.
+        let accounts: Vec<_> = (0..limit)
+            .map(|i| {
+                let secret =
+                    data_encoding::BASE32_NOPAD.encode(format!("{tag}{i:0>18}").as_bytes());
+                parse_otpauth(&format!("otpauth://totp/I:{tag}-{i}?secret={secret}"))
+                    .unwrap()
+                    .account
+            })
+            .collect();
+        vault.add_all(&accounts, 0).unwrap();
+        println!("ACK imported");
+        return;
+    }
     let hotp_uri = format!(
         "otpauth://hotp/{tag}:{HOTP_NAME}?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&counter=0"
     );

@@ -11,7 +11,9 @@ use crate::secret::SecretBytes;
 
 pub(super) fn detect_json(json: &Value) -> Option<ImportFormat> {
     let has = |key: &str| json.get(key).is_some();
-    if has("db") && has("header") {
+    if json["format"] == super::export::BACKUP_FORMAT {
+        Some(ImportFormat::CountersignBackup)
+    } else if has("db") && has("header") {
         Some(ImportFormat::Aegis)
     } else if has("services") || has("servicesEncrypted") {
         Some(ImportFormat::TwoFas)

@@ -19,6 +19,7 @@ mod aegis;
 mod apps;
 mod databases;
 mod encrypted;
+pub mod export;
 mod shared_prefs;
 
 use crate::account::OtpAccount;
@@ -48,10 +49,12 @@ pub enum ImportFormat {
     TotpAuthenticatorBackup,
     FreeOtpXml,
     StratumEncrypted,
+    CountersignBackup,
+    QrImage,
 }
 
 impl ImportFormat {
-    pub const ALL: [ImportFormat; 20] = [
+    pub const ALL: [ImportFormat; 22] = [
         ImportFormat::OtpauthList,
         ImportFormat::GoogleAuthenticatorExport,
         ImportFormat::Aegis,
@@ -72,6 +75,8 @@ impl ImportFormat {
         ImportFormat::TotpAuthenticatorBackup,
         ImportFormat::FreeOtpXml,
         ImportFormat::StratumEncrypted,
+        ImportFormat::CountersignBackup,
+        ImportFormat::QrImage,
     ];
 
     pub fn name(self) -> &'static str {
@@ -96,6 +101,8 @@ impl ImportFormat {
             ImportFormat::TotpAuthenticatorBackup => "totp-authenticator-backup",
             ImportFormat::FreeOtpXml => "freeotp-xml",
             ImportFormat::StratumEncrypted => "stratum-encrypted",
+            ImportFormat::CountersignBackup => "countersign",
+            ImportFormat::QrImage => "qr-image",
         }
     }
 
@@ -150,6 +157,9 @@ pub fn detect(bytes: &[u8]) -> Option<ImportFormat> {
     }
     if encrypted::is_stratum(bytes) {
         return Some(ImportFormat::StratumEncrypted);
+    }
+    if image::guess_format(bytes).is_ok() {
+        return Some(ImportFormat::QrImage);
     }
     let text = std::str::from_utf8(bytes)
         .ok()?
@@ -225,6 +235,16 @@ pub fn read_export(
             shared_prefs::totp_authenticator_backup(text()?, password, &mut contents)?
         }
         ImportFormat::FreeOtpXml => shared_prefs::free_otp(text()?, &mut contents)?,
+        ImportFormat::QrImage => qr_image(bytes, &mut contents)?,
+        ImportFormat::CountersignBackup => {
+            let password = password.ok_or(ImportError::PasswordRequired {
+                format: format.name(),
+            })?;
+            let file: serde_json::Value =
+                serde_json::from_str(text()?).map_err(|e| malformed(format, e.to_string()))?;
+            let accounts = export::open_countersign_backup(&file, password)?;
+            export::backup_accounts(&accounts, &mut contents);
+        }
         ImportFormat::StratumEncrypted => {
             let password = password.ok_or(ImportError::PasswordRequired {
                 format: format.name(),
@@ -249,21 +269,22 @@ fn uri_lines(text: &str, contents: &mut ExportContents) {
 }
 
 fn migration_lines(text: &str, contents: &mut ExportContents) {
-    for line in text
+    let uris = text
         .lines()
         .map(str::trim)
-        .filter(|l| l.starts_with("otpauth-migration://"))
-    {
+        .filter(|l| l.starts_with("otpauth-migration://"));
+    // (batch id, size) -> indexes seen: an export of more than ~10 accounts spans
+    // several codes, and a missing one must be said, not silently skipped.
+    let mut seen: std::collections::BTreeMap<(i32, u32), Vec<u32>> = Default::default();
+    for line in uris {
         match parse_migration(line) {
             Ok(batch) => {
-                for entry in batch.entries {
-                    match entry {
-                        MigrationEntry::Account(account) => contents.accounts.push(account),
-                        MigrationEntry::Unsupported { name, reason, .. } => {
-                            contents.skipped.push(Skipped { name, reason })
-                        }
-                    }
+                if let (Some(id), Some(size), Some(index)) =
+                    (batch.batch_id, batch.batch_size, batch.batch_index)
+                {
+                    seen.entry((id, size)).or_default().push(index);
                 }
+                add_migration_entries(batch.entries, contents);
             }
             Err(error) => contents.skipped.push(Skipped {
                 name: "an export code".into(),
@@ -271,6 +292,54 @@ fn migration_lines(text: &str, contents: &mut ExportContents) {
             }),
         }
     }
+    for ((_, size), indexes) in seen {
+        for missing in (0..size).filter(|index| !indexes.contains(index)) {
+            contents.skipped.push(Skipped {
+                name: format!("export code {} of {size}", missing + 1),
+                reason: "it was not in the file: scan it too, its accounts are not imported".into(),
+            });
+        }
+    }
+}
+
+fn add_migration_entries(entries: Vec<MigrationEntry>, contents: &mut ExportContents) {
+    for entry in entries {
+        match entry {
+            MigrationEntry::Account(account) => contents.accounts.push(account),
+            MigrationEntry::Unsupported { name, reason, .. } => {
+                contents.skipped.push(Skipped { name, reason })
+            }
+        }
+    }
+}
+
+/// A screenshot or photo of a QR code: an account or an export code.
+fn qr_image(bytes: &[u8], contents: &mut ExportContents) -> Result<(), ImportError> {
+    let format = ImportFormat::QrImage;
+    let result = crate::scan::scan_image(bytes)
+        .map_err(|e| malformed(format, e.to_string()))?
+        .ok_or_else(|| malformed(format, "no QR code found in the image"))?;
+    match result.payload {
+        crate::scan::ScanPayload::Otpauth(parsed) => contents.accounts.push(parsed.account),
+        crate::scan::ScanPayload::MigrationBatch(batch) => {
+            if let (Some(size), Some(index)) = (batch.batch_size, batch.batch_index) {
+                if size > 1 {
+                    contents.skipped.push(Skipped {
+                        name: format!("export codes other than {} of {size}", index + 1),
+                        reason: "one image holds one code: import the others too".into(),
+                    });
+                }
+            }
+            add_migration_entries(batch.entries, contents);
+        }
+        other => {
+            return Err(malformed(
+                format,
+                format!("the QR code holds no account ({other:?})"),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// One `otpauth://` URI; a broken one is skipped with its reason.

@@ -298,3 +298,197 @@ fn an_import_previews_then_adds_everything_or_nothing() {
     let again = preview(&vault, first).unwrap();
     assert_eq!((again.to_add.len(), again.duplicates.len()), (0, 7));
 }
+
+/// Every account of the standard vectors (TOTP, HOTP, Steam), plus extras.
+fn sample_accounts() -> Vec<OtpAccount> {
+    let bytes = std::fs::read(import_dir().join("otpauth_uri_list/plain.txt")).unwrap();
+    let mut accounts = read_export(&bytes, None, None).unwrap().accounts;
+    let mut with_extra = crate::uri::parse_otpauth(
+        "otpauth://totp/T0%20Corp:x?secret=HXDMVJECJJWSRB3HWIZR4IFUGFTMXBOZ&t0=100&image=a.png",
+    )
+    .unwrap()
+    .account;
+    with_extra.issuer = Some("T0 Corp".into());
+    accounts.push(with_extra);
+    accounts
+}
+
+#[test]
+fn the_countersign_backup_reads_back_exactly_and_only_with_its_password() {
+    let accounts = sample_accounts();
+    let file = export::countersign_backup(&accounts, "correct horse").unwrap();
+    assert_eq!(detect(&file.bytes), Some(ImportFormat::CountersignBackup));
+    let back = read_export(&file.bytes, None, Some("correct horse")).unwrap();
+    assert_eq!(back.accounts, accounts);
+    assert_eq!(
+        read_export(&file.bytes, None, Some("wrong")),
+        Err(ImportError::WrongPassword)
+    );
+    assert_eq!(
+        read_export(&file.bytes, None, None),
+        Err(ImportError::PasswordRequired {
+            format: "countersign"
+        })
+    );
+    // No secret in the file, in any encoding.
+    let text = String::from_utf8_lossy(&file.bytes);
+    for account in &accounts {
+        assert!(!text.contains(&account.secret.to_base32()));
+    }
+    // A flipped byte of ciphertext, or a cut file, opens nothing.
+    let mut value: Value = serde_json::from_slice(&file.bytes).unwrap();
+    let mut sealed = data_encoding::BASE64
+        .decode(value["ciphertext"].as_str().unwrap().as_bytes())
+        .unwrap();
+    sealed[10] ^= 1;
+    value["ciphertext"] = json!(data_encoding::BASE64.encode(&sealed));
+    assert_eq!(
+        read_export(value.to_string().as_bytes(), None, Some("correct horse")),
+        Err(ImportError::WrongPassword)
+    );
+    assert!(
+        read_export(
+            &file.bytes[..file.bytes.len() / 2],
+            Some(ImportFormat::CountersignBackup),
+            Some("correct horse")
+        )
+        .is_err()
+    );
+    assert_eq!(
+        export::countersign_backup(&accounts, ""),
+        Err(export::ExportError::PasswordRequired)
+    );
+}
+
+#[test]
+fn the_aegis_export_reads_back_through_the_aegis_importer() {
+    let accounts = sample_accounts();
+    let file = export::aegis_encrypted(&accounts, "pass").unwrap();
+    let back = read_export(&file.bytes, None, Some("pass")).unwrap();
+    assert_eq!(back.format, ImportFormat::Aegis);
+    // Aegis has no T0 or unknown parameters: those two fields do not travel.
+    let comparable = |a: &OtpAccount| {
+        (
+            a.issuer.clone(),
+            a.name.clone(),
+            a.secret.clone(),
+            a.params.algorithm(),
+            a.params.digits(),
+        )
+    };
+    assert_eq!(
+        back.accounts.iter().map(comparable).collect::<Vec<_>>(),
+        accounts.iter().map(comparable).collect::<Vec<_>>()
+    );
+    assert_eq!(back.accounts[..7], accounts[..7]);
+}
+
+#[test]
+fn the_otpauth_list_reads_back_exactly() {
+    let accounts = sample_accounts();
+    let file = export::otpauth_list(&accounts);
+    assert_eq!(
+        read_export(&file.bytes, None, None).unwrap().accounts,
+        accounts
+    );
+}
+
+#[test]
+fn google_export_codes_scan_back_into_the_accounts_google_can_hold() {
+    let mut accounts = sample_accounts();
+    // 25 more plain TOTP accounts: three codes of up to 10.
+    for i in 0..25u8 {
+        let mut account = accounts[0].clone();
+        account.name = format!("user{i}");
+        account.secret = SecretBytes::new(vec![i; 20]);
+        accounts.push(account);
+    }
+    let export = export::google_migration(&accounts).unwrap();
+    // 7-digit, 20 s, 50 s, Steam and T0 accounts cannot be expressed.
+    let reasons: Vec<&str> = export.left_out.iter().map(|s| s.reason.as_str()).collect();
+    assert_eq!(reasons.len(), 5, "{reasons:?}");
+    let pngs: Vec<_> = export
+        .files
+        .iter()
+        .filter(|f| f.name.ends_with(".png"))
+        .collect();
+    assert_eq!(pngs.len(), 3);
+    assert_eq!(
+        export
+            .files
+            .iter()
+            .filter(|f| f.name.ends_with(".svg"))
+            .count(),
+        3
+    );
+    let mut back = Vec::new();
+    for png in pngs {
+        // Through a real QR decode, as a phone would read the screen.
+        let result = crate::scan::scan_image(&png.bytes)
+            .unwrap()
+            .expect("the QR code reads");
+        let crate::scan::ScanPayload::MigrationBatch(batch) = result.payload else {
+            panic!()
+        };
+        assert_eq!(batch.batch_size, Some(3));
+        for entry in batch.entries {
+            let crate::uri::MigrationEntry::Account(account) = entry else {
+                panic!()
+            };
+            back.push(account);
+        }
+    }
+    let expected: Vec<OtpAccount> = accounts
+        .iter()
+        .filter(|a| !export.left_out.iter().any(|s| s.name == a.display_name()))
+        .cloned()
+        .map(|mut a| {
+            a.extra.clear();
+            a
+        })
+        .collect();
+    assert_eq!(back, expected);
+}
+
+#[test]
+fn a_screenshot_of_an_export_code_imports_its_accounts() {
+    let dir = import_dir().join("google_authenticator_migration");
+    let bytes = std::fs::read(dir.join("example_export.png")).unwrap();
+    assert_eq!(detect(&bytes), Some(ImportFormat::QrImage));
+    let contents = read_export(&bytes, None, None).unwrap();
+    let names: Vec<_> = contents.accounts.iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "Test1:test1@example1.com",
+            "Test2:test2@example2.com",
+            "Test3:test3@example3.com"
+        ]
+    );
+}
+
+#[test]
+fn a_missing_code_of_a_multi_code_export_is_named() {
+    let accounts = sample_accounts();
+    let many: Vec<OtpAccount> = (0..25u8)
+        .map(|i| {
+            let mut account = accounts[0].clone();
+            account.name = format!("user{i}");
+            account.secret = SecretBytes::new(vec![i; 20]);
+            account
+        })
+        .collect();
+    let export = export::google_migration(&many).unwrap();
+    let uris: Vec<String> = export
+        .files
+        .iter()
+        .filter(|f| f.name.ends_with(".txt"))
+        .map(|f| String::from_utf8(f.bytes.clone()).unwrap())
+        .collect();
+    // Codes 1 and 3 of 3: the 10 accounts of code 2 are missing, and said so.
+    let text = format!("{}{}", uris[0], uris[2]);
+    let contents = read_export(text.as_bytes(), None, None).unwrap();
+    assert_eq!(contents.accounts.len(), 15);
+    assert_eq!(contents.skipped.len(), 1);
+    assert_eq!(contents.skipped[0].name, "export code 2 of 3");
+}

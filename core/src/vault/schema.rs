@@ -64,6 +64,9 @@ const MIGRATIONS: &[&str] = &[
         answered_at INTEGER
     ) STRICT;
     CREATE INDEX push_challenges_by_resource ON push_challenges (account, resource, iat);",
+    // 3: duplicate checks look accounts up by label; without this a 10,000-account
+    // import scanned the table once per account (2.3 s instead of a fraction).
+    "CREATE INDEX accounts_by_label ON accounts (issuer, name);",
 ];
 
 pub(super) const CURRENT_VERSION: i64 = MIGRATIONS.len() as i64;
