@@ -51,10 +51,12 @@ pub enum ImportFormat {
     StratumEncrypted,
     CountersignBackup,
     QrImage,
+    BattleNet,
+    AuthenticatorPlus,
 }
 
 impl ImportFormat {
-    pub const ALL: [ImportFormat; 22] = [
+    pub const ALL: [ImportFormat; 24] = [
         ImportFormat::OtpauthList,
         ImportFormat::GoogleAuthenticatorExport,
         ImportFormat::Aegis,
@@ -77,6 +79,8 @@ impl ImportFormat {
         ImportFormat::StratumEncrypted,
         ImportFormat::CountersignBackup,
         ImportFormat::QrImage,
+        ImportFormat::BattleNet,
+        ImportFormat::AuthenticatorPlus,
     ];
 
     pub fn name(self) -> &'static str {
@@ -103,6 +107,8 @@ impl ImportFormat {
             ImportFormat::StratumEncrypted => "stratum-encrypted",
             ImportFormat::CountersignBackup => "countersign",
             ImportFormat::QrImage => "qr-image",
+            ImportFormat::BattleNet => "battle-net",
+            ImportFormat::AuthenticatorPlus => "authenticator-plus",
         }
     }
 
@@ -157,6 +163,9 @@ pub fn detect(bytes: &[u8]) -> Option<ImportFormat> {
     }
     if encrypted::is_stratum(bytes) {
         return Some(ImportFormat::StratumEncrypted);
+    }
+    if bytes.starts_with(b"PK\x03\x04") {
+        return Some(ImportFormat::AuthenticatorPlus);
     }
     if image::guess_format(bytes).is_ok() {
         return Some(ImportFormat::QrImage);
@@ -236,6 +245,14 @@ pub fn read_export(
         }
         ImportFormat::FreeOtpXml => shared_prefs::free_otp(text()?, &mut contents)?,
         ImportFormat::QrImage => qr_image(bytes, &mut contents)?,
+        ImportFormat::BattleNet => shared_prefs::battle_net(text()?, &mut contents)?,
+        ImportFormat::AuthenticatorPlus => {
+            let password = password.ok_or(ImportError::PasswordRequired {
+                format: format.name(),
+            })?;
+            let accounts = authenticator_plus(bytes, password)?;
+            uri_lines(&accounts, &mut contents);
+        }
         ImportFormat::CountersignBackup => {
             let password = password.ok_or(ImportError::PasswordRequired {
                 format: format.name(),
@@ -311,6 +328,27 @@ fn add_migration_entries(entries: Vec<MigrationEntry>, contents: &mut ExportCont
             }
         }
     }
+}
+
+/// Authenticator Plus: a ZipCrypto-encrypted zip holding `Accounts.txt`, one
+/// otpauth URI a line.
+fn authenticator_plus(bytes: &[u8], password: &str) -> Result<String, ImportError> {
+    use std::io::Read;
+    let format = ImportFormat::AuthenticatorPlus;
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes))
+        .map_err(|e| malformed(format, e.to_string()))?;
+    let mut file = archive
+        .by_name_decrypt("Accounts.txt", password.as_bytes())
+        .map_err(|error| match error {
+            zip::result::ZipError::InvalidPassword => ImportError::WrongPassword,
+            other => malformed(format, other.to_string()),
+        })?;
+    let mut text = String::new();
+    // ZipCrypto's password check is one byte: a wrong password can pass it and
+    // yield garbage, which fails here.
+    file.read_to_string(&mut text)
+        .map_err(|_| ImportError::WrongPassword)?;
+    Ok(text)
 }
 
 /// A screenshot or photo of a QR code: an account or an export code.

@@ -14,6 +14,11 @@ use super::{ExportContents, Fields, ImportError, ImportFormat, base32, malformed
 use crate::secret::SecretBytes;
 
 const AUTHY_KEY: &str = "com.authy.storage.tokens.authenticator.key";
+const BATTLE_NET_SECRET: &str = "com.blizzard.messenger.AUTHENTICATOR_DEVICE_SECRET";
+const BATTLE_NET_SERIAL: &str = "com.blizzard.messenger.AUTHENTICATOR_SERIAL";
+/// The fixed XOR mask the Battle.net Android app stores its secret and serial
+/// under (published by the open-source authenticators that read its files).
+const BATTLE_NET_MASK: &str = "398e27fc50276a656065b0e525f4c06c04c61075286b8e7aeda59da9813b5dd6c80d2fb38068773fa59ba47c17ca6c6479015c1d5b8b8f6b9a";
 const TOTP_AUTHENTICATOR_KEY: &str = "STATIC_TOTP_CODES_LIST";
 
 /// The `<string>` entries, names and values unescaped.
@@ -81,7 +86,9 @@ pub(super) fn detect(text: &str) -> Option<ImportFormat> {
     }
     let strings = strings(text);
     let named = |key: &str| strings.iter().any(|(name, _)| name == key);
-    if named(AUTHY_KEY) {
+    if named(BATTLE_NET_SECRET) {
+        Some(ImportFormat::BattleNet)
+    } else if named(AUTHY_KEY) {
         Some(ImportFormat::Authy)
     } else if named(TOTP_AUTHENTICATOR_KEY) {
         Some(ImportFormat::TotpAuthenticator)
@@ -259,5 +266,51 @@ pub(super) fn free_otp(text: &str, contents: &mut ExportContents) -> Result<(), 
         .filter(|token| token.get("secret").is_some())
         .collect();
     super::apps::free_otp_tokens(&tokens, contents);
+    Ok(())
+}
+
+fn unmask(format: ImportFormat, hex: &str) -> Result<Vec<u8>, ImportError> {
+    let masked = HEXUPPER_PERMISSIVE
+        .decode(hex.trim().to_ascii_uppercase().as_bytes())
+        .map_err(|_| malformed(format, "not hex"))?;
+    let mask = HEXUPPER_PERMISSIVE
+        .decode(BATTLE_NET_MASK.to_ascii_uppercase().as_bytes())
+        .map_err(|_| malformed(format, "mask"))?;
+    if masked.len() > mask.len() {
+        return Err(malformed(format, "longer than the mask"));
+    }
+    Ok(masked.iter().zip(mask).map(|(a, b)| a ^ b).collect())
+}
+
+/// Battle.net: one authenticator, 8 digits, 30 s, named by its serial.
+pub(super) fn battle_net(text: &str, contents: &mut ExportContents) -> Result<(), ImportError> {
+    let format = ImportFormat::BattleNet;
+    let strings = strings(text);
+    let value = |key: &str| {
+        strings
+            .iter()
+            .find(|(name, _)| name == key)
+            .map(|(_, value)| value.clone())
+            .ok_or_else(|| malformed(format, format!("no {key}")))
+    };
+    let secret_hex = String::from_utf8(unmask(format, &value(BATTLE_NET_SECRET)?)?)
+        .map_err(|_| malformed(format, "the unmasked secret is not text"))?;
+    let serial = String::from_utf8(unmask(format, &value(BATTLE_NET_SERIAL)?)?)
+        .map_err(|_| malformed(format, "the unmasked serial is not text"))?;
+    let secret = HEXUPPER_PERMISSIVE
+        .decode(secret_hex.to_ascii_uppercase().as_bytes())
+        .map(SecretBytes::new)
+        .map_err(|_| "its secret is not hex".to_owned());
+    let fields = secret.map(|secret| Fields {
+        issuer: Some("Battle.net"),
+        name: &serial,
+        kind: "totp",
+        secret,
+        algorithm: None,
+        digits: Some(8),
+        period: None,
+        counter: None,
+    });
+    push_fields(fields, &serial, contents);
     Ok(())
 }

@@ -37,7 +37,7 @@ fn matches(expected: &Value, actual: &Value) -> bool {
 }
 
 /// Every fixture of a format we read imports to exactly its expected accounts.
-const READABLE: [(&str, &str, ImportFormat); 37] = [
+const READABLE: [(&str, &str, ImportFormat); 39] = [
     ("otpauth_uri_list", "plain.txt", ImportFormat::OtpauthList),
     ("ente_auth", "ente_auth.txt", ImportFormat::OtpauthList),
     (
@@ -146,6 +146,16 @@ const READABLE: [(&str, &str, ImportFormat); 37] = [
         "stratum",
         "stratum_encrypted_legacy.bin",
         ImportFormat::StratumEncrypted,
+    ),
+    (
+        "battle_net",
+        "battle_net_authenticator.xml",
+        ImportFormat::BattleNet,
+    ),
+    (
+        "authenticator_plus",
+        "authenticator_plus.zip",
+        ImportFormat::AuthenticatorPlus,
     ),
 ];
 
@@ -491,4 +501,20 @@ fn a_missing_code_of_a_multi_code_export_is_named() {
     assert_eq!(contents.accounts.len(), 15);
     assert_eq!(contents.skipped.len(), 1);
     assert_eq!(contents.skipped[0].name, "export code 2 of 3");
+}
+
+#[test]
+fn a_wrong_zip_password_is_a_wrong_password() {
+    let zip =
+        std::fs::read(import_dir().join("authenticator_plus/authenticator_plus.zip")).unwrap();
+    assert_eq!(
+        read_export(&zip, None, Some("not it")),
+        Err(ImportError::WrongPassword)
+    );
+    assert_eq!(
+        read_export(&zip, None, None),
+        Err(ImportError::PasswordRequired {
+            format: "authenticator-plus"
+        })
+    );
 }
