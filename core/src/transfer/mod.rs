@@ -6,20 +6,15 @@
 //! Must not: store anything itself, or turn an entry it cannot generate codes
 //! for (mOTP, Yandex, MD5) into a different kind of account.
 //!
-//! Formats read today: plain `otpauth://` lists (and Ente Auth's), Google
-//! Authenticator export URIs, Aegis (plain and encrypted), 2FAS (schemas 1-4,
-//! plain and encrypted), andOTP (plain, encrypted, old encrypted), Bitwarden (JSON
-//! and CSV), FreeOTP+ (JSON), Proton Authenticator, Authenticator Pro / Stratum
-//! (plain JSON, internal DB), Steam guard files, Duo, the Google and Microsoft
-//! Authenticator internal databases, Authy, TOTP Authenticator (backup and
-//! internal), and FreeOTP / FreeOTP+ internal XML.
-//! The rest of issue 9's list is not yet read (README).
+//! Formats read: every one Aegis imports (see the README's "Moving in" for the
+//! list), plus Countersign's own encrypted backup and QR screenshots.
 
 mod aegis;
 mod apps;
 mod databases;
 mod encrypted;
 pub mod export;
+mod freeotp_v2;
 mod shared_prefs;
 
 use crate::account::OtpAccount;
@@ -53,10 +48,11 @@ pub enum ImportFormat {
     QrImage,
     BattleNet,
     AuthenticatorPlus,
+    FreeOtpV2,
 }
 
 impl ImportFormat {
-    pub const ALL: [ImportFormat; 24] = [
+    pub const ALL: [ImportFormat; 25] = [
         ImportFormat::OtpauthList,
         ImportFormat::GoogleAuthenticatorExport,
         ImportFormat::Aegis,
@@ -81,6 +77,7 @@ impl ImportFormat {
         ImportFormat::QrImage,
         ImportFormat::BattleNet,
         ImportFormat::AuthenticatorPlus,
+        ImportFormat::FreeOtpV2,
     ];
 
     pub fn name(self) -> &'static str {
@@ -109,6 +106,7 @@ impl ImportFormat {
             ImportFormat::QrImage => "qr-image",
             ImportFormat::BattleNet => "battle-net",
             ImportFormat::AuthenticatorPlus => "authenticator-plus",
+            ImportFormat::FreeOtpV2 => "freeotp-v2",
         }
     }
 
@@ -163,6 +161,9 @@ pub fn detect(bytes: &[u8]) -> Option<ImportFormat> {
     }
     if encrypted::is_stratum(bytes) {
         return Some(ImportFormat::StratumEncrypted);
+    }
+    if freeotp_v2::is_java_serialized(bytes) {
+        return Some(ImportFormat::FreeOtpV2);
     }
     if bytes.starts_with(b"PK\x03\x04") {
         return Some(ImportFormat::AuthenticatorPlus);
@@ -246,6 +247,7 @@ pub fn read_export(
         ImportFormat::FreeOtpXml => shared_prefs::free_otp(text()?, &mut contents)?,
         ImportFormat::QrImage => qr_image(bytes, &mut contents)?,
         ImportFormat::BattleNet => shared_prefs::battle_net(text()?, &mut contents)?,
+        ImportFormat::FreeOtpV2 => freeotp_v2::read(bytes, password, &mut contents)?,
         ImportFormat::AuthenticatorPlus => {
             let password = password.ok_or(ImportError::PasswordRequired {
                 format: format.name(),

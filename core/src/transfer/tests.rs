@@ -37,7 +37,7 @@ fn matches(expected: &Value, actual: &Value) -> bool {
 }
 
 /// Every fixture of a format we read imports to exactly its expected accounts.
-const READABLE: [(&str, &str, ImportFormat); 39] = [
+const READABLE: [(&str, &str, ImportFormat); 44] = [
     ("otpauth_uri_list", "plain.txt", ImportFormat::OtpauthList),
     ("ente_auth", "ente_auth.txt", ImportFormat::OtpauthList),
     (
@@ -156,6 +156,15 @@ const READABLE: [(&str, &str, ImportFormat); 39] = [
         "authenticator_plus",
         "authenticator_plus.zip",
         ImportFormat::AuthenticatorPlus,
+    ),
+    ("freeotp", "freeotp_v2_api23.xml", ImportFormat::FreeOtpV2),
+    ("freeotp", "freeotp_v2_api25.xml", ImportFormat::FreeOtpV2),
+    ("freeotp", "freeotp_v2_api27.xml", ImportFormat::FreeOtpV2),
+    ("freeotp", "freeotp_v2_api34.xml", ImportFormat::FreeOtpV2),
+    (
+        "freeotp",
+        "freeotp_v2_null_algo.xml",
+        ImportFormat::FreeOtpV2,
     ),
 ];
 
@@ -517,4 +526,17 @@ fn a_wrong_zip_password_is_a_wrong_password() {
             format: "authenticator-plus"
         })
     );
+}
+
+#[test]
+fn a_freeotp_v2_backup_needs_its_password() {
+    let backup = std::fs::read(import_dir().join("freeotp/freeotp_v2_api34.xml")).unwrap();
+    assert_eq!(
+        read_export(&backup, None, Some("nope")),
+        Err(ImportError::WrongPassword)
+    );
+    assert!(matches!(
+        read_export(&backup[..200], None, Some("test")),
+        Err(ImportError::Malformed { .. })
+    ));
 }
