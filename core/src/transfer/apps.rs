@@ -224,10 +224,10 @@ fn free_otp_plus(json: &Value, contents: &mut ExportContents) -> Result<(), Impo
     Ok(())
 }
 
-/// FreeOTP's token JSON, shared by FreeOTP+ exports and both apps' internal XML.
+/// FreeOTP's token JSON, shared by FreeOTP+ exports and both apps' internal XML
+/// (the secret a signed byte array).
 pub(super) fn free_otp_tokens(tokens: &[Value], contents: &mut ExportContents) {
     for token in tokens {
-        let name = token["label"].as_str().unwrap_or("");
         let secret: Option<Vec<u8>> = token["secret"].as_array().map(|bytes| {
             bytes
                 .iter()
@@ -235,21 +235,31 @@ pub(super) fn free_otp_tokens(tokens: &[Value], contents: &mut ExportContents) {
                 .map(|b| b as u8)
                 .collect()
         });
-        let fields = secret
+        let secret = secret
             .map(SecretBytes::new)
-            .ok_or_else(|| "it has no secret".to_owned())
-            .map(|secret| Fields {
-                issuer: token["issuerExt"].as_str().or(token["issuerInt"].as_str()),
-                name,
-                kind: token["type"].as_str().unwrap_or("TOTP"),
-                secret,
-                algorithm: token["algo"].as_str(),
-                digits: token["digits"].as_u64(),
-                period: token["period"].as_u64(),
-                counter: token["counter"].as_u64(),
-            });
-        push_fields(fields, name, contents);
+            .ok_or_else(|| "it has no secret".to_owned());
+        push_free_otp_token(token, secret, contents);
     }
+}
+
+/// One FreeOTP token (v1, FreeOTP+ or v2) with its secret, however it was stored.
+pub(super) fn push_free_otp_token(
+    token: &Value,
+    secret: Result<SecretBytes, String>,
+    contents: &mut ExportContents,
+) {
+    let name = token["label"].as_str().unwrap_or("");
+    let fields = secret.map(|secret| Fields {
+        issuer: token["issuerExt"].as_str().or(token["issuerInt"].as_str()),
+        name,
+        kind: token["type"].as_str().unwrap_or("TOTP"),
+        secret,
+        algorithm: token["algo"].as_str(),
+        digits: token["digits"].as_u64(),
+        period: token["period"].as_u64(),
+        counter: token["counter"].as_u64(),
+    });
+    push_fields(fields, name, contents);
 }
 
 fn proton(json: &Value, contents: &mut ExportContents) -> Result<(), ImportError> {

@@ -9,7 +9,7 @@ use ring::aead::{AES_128_GCM, AES_256_GCM, Aad, LessSafeKey, Nonce, UnboundKey};
 use ring::pbkdf2;
 use serde_json::Value;
 
-use super::{ExportContents, Fields, ImportError, ImportFormat, malformed, push_fields};
+use super::{ExportContents, ImportError, ImportFormat, malformed};
 use crate::secret::SecretBytes;
 
 const FORMAT: ImportFormat = ImportFormat::FreeOtpV2;
@@ -154,7 +154,6 @@ pub(super) fn read(
     {
         let token: Value =
             serde_json::from_str(token_json).map_err(|e| malformed(FORMAT, e.to_string()))?;
-        let name = token["label"].as_str().unwrap_or("");
         let secret = value(uuid)
             .and_then(|wrapper| serde_json::from_str::<Value>(wrapper).ok())
             .and_then(|wrapper| {
@@ -165,17 +164,7 @@ pub(super) fn read(
             .and_then(|sealed| open(&master_key, &sealed))
             .map(SecretBytes::new)
             .ok_or_else(|| "its secret does not open with the master key".to_owned());
-        let fields = secret.map(|secret| Fields {
-            issuer: token["issuerExt"].as_str().or(token["issuerInt"].as_str()),
-            name,
-            kind: token["type"].as_str().unwrap_or("TOTP"),
-            secret,
-            algorithm: token["algo"].as_str(),
-            digits: token["digits"].as_u64(),
-            period: token["period"].as_u64(),
-            counter: token["counter"].as_u64(),
-        });
-        push_fields(fields, name, contents);
+        super::apps::push_free_otp_token(&token, secret, contents);
     }
     Ok(())
 }

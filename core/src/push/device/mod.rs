@@ -573,19 +573,8 @@ impl PushDevice {
                 PushError::DeviceRevoked
             }
             Some(ProblemType::UserVerificationRequired) => PushError::Gate(GateError::Failed),
-            Some(ProblemType::RateLimited | ProblemType::Unavailable) => PushError::RateLimited {
-                retry_after: problem.extension_i64("retry_after").unwrap_or(5),
-            },
             Some(ProblemType::NotFound) => PushError::UnknownRequest,
-            _ => PushError::Server {
-                problem: problem
-                    .problem_type
-                    .rsplit('/')
-                    .next()
-                    .unwrap_or("")
-                    .to_owned(),
-                detail: problem.detail.clone(),
-            },
+            _ => general_problem(problem),
         })
     }
 
@@ -685,6 +674,13 @@ fn enroll_problem(problem: &Problem) -> PushError {
         },
         Some(ProblemType::TokenUsed) => PushError::TokenUsed,
         Some(ProblemType::UnknownToken) => PushError::UnknownToken,
+        _ => general_problem(problem),
+    }
+}
+
+/// Problems any request can meet: busy servers, and the rest as they came.
+fn general_problem(problem: &Problem) -> PushError {
+    match problem.kind() {
         Some(ProblemType::RateLimited | ProblemType::Unavailable) => PushError::RateLimited {
             retry_after: problem.extension_i64("retry_after").unwrap_or(5),
         },
