@@ -1,0 +1,229 @@
+//! The one object the app holds: the vault (codes, accounts, settings) and push
+//! (enroll, requests, answers). Coarse on purpose: a call costs ~10 µs from
+//! Kotlin, so one call returns a whole screen.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use countersign_core::push::device::{AnswerOutcome, DeviceInfo, PushDevice, WatchDecision};
+use countersign_core::uri::parse_otpauth;
+use countersign_core::{Clock, SystemClock, Vault};
+use tokio::sync::Mutex;
+
+use crate::error::FfiError;
+use crate::platform::{
+    BiometricPrompt, GateAdapter, HardwareAdapter, HardwareKeyStore, KeyStore, KeyStoreAdapter,
+};
+use crate::records::*;
+
+#[derive(uniffi::Object)]
+pub struct Authenticator {
+    vault: Mutex<Vault>,
+    device: PushDevice,
+}
+
+impl std::fmt::Debug for Authenticator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Authenticator")
+    }
+}
+
+fn outcome(outcome: AnswerOutcome) -> AnswerResult {
+    match outcome {
+        AnswerOutcome::Approved => AnswerResult::Approved,
+        AnswerOutcome::Denied => AnswerResult::Denied,
+    }
+}
+
+#[uniffi::export(async_runtime = "tokio")]
+impl Authenticator {
+    /// Opens (or creates) the vault at `path`, its key kept by `key_store`. With
+    /// `hardware_keys`, push enrollments sign with StrongBox / Secure Enclave keys.
+    #[uniffi::constructor]
+    pub fn open(
+        path: String,
+        key_store: Arc<dyn KeyStore>,
+        hardware_keys: Option<Arc<dyn HardwareKeyStore>>,
+    ) -> Result<Arc<Self>, FfiError> {
+        let vault = Vault::open(Path::new(&path), &KeyStoreAdapter(key_store))?;
+        let mut device = PushDevice::new(Arc::new(SystemClock));
+        if let Some(keys) = hardware_keys {
+            device = device.with_hardware_keys(Arc::new(HardwareAdapter(keys)));
+        }
+        Ok(Arc::new(Self {
+            vault: Mutex::new(vault),
+            device,
+        }))
+    }
+
+    /// The device identity for the More screen.
+    pub async fn protect_id(&self) -> String {
+        self.vault.lock().await.protect_id().to_owned()
+    }
+
+    /// Adds an account from an otpauth:// URI (typed or scanned); returns its id.
+    pub async fn add_account(&self, uri: String) -> Result<String, FfiError> {
+        let parsed = parse_otpauth(&uri)?;
+        Ok(self
+            .vault
+            .lock()
+            .await
+            .add(&parsed.account, SystemClock.now())?)
+    }
+
+    pub async fn accounts(&self, search: Option<String>) -> Result<Vec<AccountItem>, FfiError> {
+        let vault = self.vault.lock().await;
+        Ok(vault
+            .list(search.as_deref())?
+            .into_iter()
+            .map(AccountItem::from)
+            .collect())
+    }
+
+    /// Every account's code and countdown from one clock reading.
+    pub async fn codes(&self) -> Result<CodesView, FfiError> {
+        let view = self.vault.lock().await.codes_view(SystemClock.now())?;
+        Ok(CodesView {
+            now: view.now,
+            items: view.entries.into_iter().map(CodeItem::from).collect(),
+        })
+    }
+
+    /// The next HOTP code; the counter is saved before the code is returned.
+    pub async fn next_hotp_code(&self, id: String) -> Result<String, FfiError> {
+        Ok(self.vault.lock().await.next_hotp_code(&id)?.value.clone())
+    }
+
+    pub async fn rename(
+        &self,
+        id: String,
+        issuer: Option<String>,
+        name: String,
+    ) -> Result<(), FfiError> {
+        Ok(self
+            .vault
+            .lock()
+            .await
+            .rename(&id, issuer.as_deref(), &name)?)
+    }
+
+    pub async fn move_account(&self, id: String, position: u32) -> Result<(), FfiError> {
+        Ok(self.vault.lock().await.move_to(&id, position as usize)?)
+    }
+
+    pub async fn delete_account(&self, id: String) -> Result<(), FfiError> {
+        Ok(self.vault.lock().await.delete(&id)?)
+    }
+
+    pub async fn diagnostics_enabled(&self) -> Result<bool, FfiError> {
+        Ok(self.vault.lock().await.diagnostics_enabled()?)
+    }
+
+    pub async fn set_diagnostics_enabled(&self, enabled: bool) -> Result<(), FfiError> {
+        Ok(self.vault.lock().await.set_diagnostics_enabled(enabled)?)
+    }
+
+    /// Enrolls this phone from a countersign://enroll QR code.
+    pub async fn enroll_push(
+        &self,
+        uri: String,
+        device_name: String,
+        platform: String,
+        push_token: Option<String>,
+    ) -> Result<PushAccountItem, FfiError> {
+        let info = DeviceInfo {
+            platform,
+            device_name,
+            app_version: env!("CARGO_PKG_VERSION").into(),
+            push_token,
+        };
+        let mut vault = self.vault.lock().await;
+        Ok(self.device.enroll(&mut vault, &uri, &info).await?.into())
+    }
+
+    pub async fn push_accounts(&self) -> Result<Vec<PushAccountItem>, FfiError> {
+        Ok(self
+            .vault
+            .lock()
+            .await
+            .push_accounts()?
+            .into_iter()
+            .map(PushAccountItem::from)
+            .collect())
+    }
+
+    /// Fetches the requests waiting for an answer (app start, pull to refresh).
+    pub async fn pending_requests(&self) -> Result<Vec<PushRequestItem>, FfiError> {
+        let mut vault = self.vault.lock().await;
+        Ok(self
+            .device
+            .pending(&mut vault)
+            .await?
+            .into_iter()
+            .map(PushRequestItem::from)
+            .collect())
+    }
+
+    /// What APNs or FCM delivered; `None` means "call pending_requests".
+    pub async fn handle_push_payload(
+        &self,
+        payload: Vec<u8>,
+    ) -> Result<Option<PushRequestItem>, FfiError> {
+        let mut vault = self.vault.lock().await;
+        Ok(self
+            .device
+            .handle_push_payload(&mut vault, &payload)?
+            .map(PushRequestItem::from))
+    }
+
+    /// Approves, after `prompt` confirms the user when policy requires it.
+    pub async fn approve(
+        &self,
+        id: String,
+        number: Option<String>,
+        prompt: Arc<dyn BiometricPrompt>,
+    ) -> Result<AnswerResult, FfiError> {
+        let mut vault = self.vault.lock().await;
+        let gate = GateAdapter(prompt);
+        Ok(outcome(
+            self.device
+                .approve(&mut vault, &id, number.as_deref(), &gate)
+                .await?,
+        ))
+    }
+
+    pub async fn deny(&self, id: String, report_fraud: bool) -> Result<AnswerResult, FfiError> {
+        let mut vault = self.vault.lock().await;
+        Ok(outcome(
+            self.device.deny(&mut vault, &id, report_fraud).await?,
+        ))
+    }
+
+    pub async fn watch_request(&self, id: String) -> Result<WatchRequestItem, FfiError> {
+        let mut vault = self.vault.lock().await;
+        Ok(self.device.watch_request(&mut vault, &id)?.into())
+    }
+
+    /// The Watch's answer, re-checked and signed here.
+    pub async fn answer_from_watch(
+        &self,
+        id: String,
+        approve: bool,
+        number: Option<String>,
+        report_fraud: bool,
+    ) -> Result<AnswerResult, FfiError> {
+        let decision = if approve {
+            WatchDecision::Approve { number }
+        } else {
+            WatchDecision::Deny {
+                fraud: report_fraud,
+            }
+        };
+        let mut vault = self.vault.lock().await;
+        Ok(outcome(
+            self.device
+                .answer_from_watch(&mut vault, &id, decision)
+                .await?,
+        ))
+    }
+}

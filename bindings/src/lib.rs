@@ -1,0 +1,17 @@
+//! countersign-ffi: the core as Kotlin and Swift see it, through uniffi.
+//! Small wrappers only: type conversions and one error mapping (`error.rs`); every
+//! decision lives in countersign-core, so nothing here needs testing twice.
+
+uniffi::setup_scaffolding!();
+
+mod authenticator;
+mod error;
+mod platform;
+mod records;
+mod scanner;
+
+pub use authenticator::Authenticator;
+pub use error::FfiError;
+pub use platform::{BiometricOutcome, BiometricPrompt, HardwareKeyStore, KeyStore, PublicKeyPoint};
+pub use records::*;
+pub use scanner::{Scanner, scan_image, scan_luma_frame};

@@ -1,0 +1,170 @@
+//! What only the phone can do, implemented in Kotlin/Swift: keep the vault key
+//! (Keystore / Keychain), ask for a fingerprint or Face ID, and hold hardware
+//! signing keys (StrongBox / Secure Enclave). Adapters turn them into the core's
+//! traits.
+
+use std::sync::Arc;
+
+use countersign_core::keys::{SecretStore, SecretStoreError};
+use countersign_core::push::device::{BiometricGate, DeviceSigner, GateError};
+use countersign_core::push::jose::{JoseError, Jwk, JwsSigner, base64url};
+use countersign_core::secret::SecretBytes;
+
+use crate::error::FfiError;
+
+/// Keystore / Keychain: where the vault key lives (this device only, after first unlock).
+#[uniffi::export(with_foreign)]
+pub trait KeyStore: Send + Sync {
+    fn load(&self, name: String) -> Result<Option<Vec<u8>>, FfiError>;
+    fn store(&self, name: String, value: Vec<u8>) -> Result<(), FfiError>;
+    fn delete(&self, name: String) -> Result<(), FfiError>;
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum BiometricOutcome {
+    Passed,
+    Failed,
+    Cancelled,
+    Unavailable,
+}
+
+/// BiometricPrompt / LocalAuthentication. Called off the main thread; returns
+/// when the user has answered.
+#[uniffi::export(with_foreign)]
+pub trait BiometricPrompt: Send + Sync {
+    fn confirm(&self, reason: String) -> BiometricOutcome;
+}
+
+/// A P-256 public key as its two 32-byte coordinates.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct PublicKeyPoint {
+    pub x: Vec<u8>,
+    pub y: Vec<u8>,
+}
+
+/// StrongBox / Secure Enclave P-256 keys. `sign` returns ES256 as r || s (64
+/// bytes): convert from the platform's DER first.
+#[uniffi::export(with_foreign)]
+pub trait HardwareKeyStore: Send + Sync {
+    fn create_key(&self, alias: String) -> Result<PublicKeyPoint, FfiError>;
+    fn public_key(&self, alias: String) -> Result<PublicKeyPoint, FfiError>;
+    fn sign(&self, alias: String, message: Vec<u8>) -> Result<Vec<u8>, FfiError>;
+}
+
+pub(crate) struct KeyStoreAdapter(pub Arc<dyn KeyStore>);
+
+impl std::fmt::Debug for KeyStoreAdapter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("KeyStoreAdapter")
+    }
+}
+
+fn store_error(error: FfiError) -> SecretStoreError {
+    SecretStoreError::Unavailable {
+        reason: error.to_string(),
+    }
+}
+
+impl SecretStore for KeyStoreAdapter {
+    fn load(&self, name: &str) -> Result<Option<SecretBytes>, SecretStoreError> {
+        Ok(self
+            .0
+            .load(name.to_owned())
+            .map_err(store_error)?
+            .map(SecretBytes::new))
+    }
+
+    fn store(&self, name: &str, value: &SecretBytes) -> Result<(), SecretStoreError> {
+        self.0
+            .store(name.to_owned(), value.expose_secret().to_vec())
+            .map_err(store_error)
+    }
+
+    fn delete(&self, name: &str) -> Result<(), SecretStoreError> {
+        self.0.delete(name.to_owned()).map_err(store_error)
+    }
+}
+
+pub(crate) struct GateAdapter(pub Arc<dyn BiometricPrompt>);
+
+impl BiometricGate for GateAdapter {
+    fn confirm(&self, reason: &str) -> Result<(), GateError> {
+        match self.0.confirm(reason.to_owned()) {
+            BiometricOutcome::Passed => Ok(()),
+            BiometricOutcome::Failed => Err(GateError::Failed),
+            BiometricOutcome::Cancelled => Err(GateError::Cancelled),
+            BiometricOutcome::Unavailable => Err(GateError::Unavailable(
+                "no biometric sensor or none enrolled".into(),
+            )),
+        }
+    }
+}
+
+pub(crate) struct HardwareAdapter(pub Arc<dyn HardwareKeyStore>);
+
+struct HardwareKey {
+    store: Arc<dyn HardwareKeyStore>,
+    alias: String,
+    jwk: Jwk,
+}
+
+fn jwk_of(point: &PublicKeyPoint) -> Result<Jwk, String> {
+    if point.x.len() != 32 || point.y.len() != 32 {
+        return Err("a P-256 coordinate is 32 bytes".into());
+    }
+    let mut uncompressed = vec![0x04];
+    uncompressed.extend_from_slice(&point.x);
+    uncompressed.extend_from_slice(&point.y);
+    Jwk::from_uncompressed_point(&uncompressed).map_err(|e| e.to_string())
+}
+
+impl JwsSigner for HardwareKey {
+    fn public_jwk(&self) -> Jwk {
+        self.jwk.clone()
+    }
+
+    fn sign_es256(&self, message: &[u8]) -> Result<Vec<u8>, JoseError> {
+        let signature = self
+            .store
+            .sign(self.alias.clone(), message.to_vec())
+            .map_err(|e| JoseError::SigningFailed {
+                reason: e.to_string(),
+            })?;
+        if signature.len() != 64 {
+            return Err(JoseError::SigningFailed {
+                reason: format!(
+                    "the hardware key returned {} bytes, not r || s ({})",
+                    signature.len(),
+                    base64url(&signature)
+                ),
+            });
+        }
+        Ok(signature)
+    }
+}
+
+impl DeviceSigner for HardwareAdapter {
+    fn create(&self, alias: &str) -> Result<Box<dyn JwsSigner>, String> {
+        let point = self
+            .0
+            .create_key(alias.to_owned())
+            .map_err(|e| e.to_string())?;
+        Ok(Box::new(HardwareKey {
+            store: self.0.clone(),
+            alias: alias.to_owned(),
+            jwk: jwk_of(&point)?,
+        }))
+    }
+
+    fn open(&self, alias: &str) -> Result<Box<dyn JwsSigner>, String> {
+        let point = self
+            .0
+            .public_key(alias.to_owned())
+            .map_err(|e| e.to_string())?;
+        Ok(Box::new(HardwareKey {
+            store: self.0.clone(),
+            alias: alias.to_owned(),
+            jwk: jwk_of(&point)?,
+        }))
+    }
+}

@@ -1,0 +1,209 @@
+//! Plain records for what the screens show, converted from the core's types.
+
+use countersign_core::OtpKind;
+use countersign_core::push::device::{PushRequest, WatchRequest};
+use countersign_core::vault::{
+    AccountSummary, CodeDisplay, CodeEntry, PushAccount, PushAccountStatus,
+};
+
+/// One row of the codes screen.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct CodeItem {
+    pub id: String,
+    pub issuer: Option<String>,
+    pub name: String,
+    /// The code to show; `None` for HOTP (shown on request) or an unreadable account.
+    pub code: Option<String>,
+    pub seconds_left: Option<u32>,
+    pub period: Option<u32>,
+    pub hotp_counter: Option<u64>,
+    /// Why this account shows no code (damaged secret …).
+    pub unavailable: Option<String>,
+}
+
+/// The whole codes screen from one clock reading, in one call.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct CodesView {
+    pub now: i64,
+    pub items: Vec<CodeItem>,
+}
+
+impl From<CodeEntry> for CodeItem {
+    fn from(entry: CodeEntry) -> Self {
+        let mut item = CodeItem {
+            id: entry.id,
+            issuer: entry.issuer,
+            name: entry.name,
+            code: None,
+            seconds_left: None,
+            period: None,
+            hotp_counter: None,
+            unavailable: None,
+        };
+        match entry.display {
+            CodeDisplay::Code(code) => {
+                item.seconds_left = code.seconds_left;
+                item.period = code.period;
+                item.code = Some(code.value.clone());
+            }
+            CodeDisplay::HotpReady { counter } => item.hotp_counter = Some(counter),
+            CodeDisplay::Unavailable { reason } => item.unavailable = Some(reason),
+        }
+        item
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct AccountItem {
+    pub id: String,
+    pub position: u32,
+    pub issuer: Option<String>,
+    pub name: String,
+    /// "totp", "hotp" or "steam".
+    pub kind: String,
+    pub digits: u8,
+    pub weak_secret: bool,
+}
+
+impl From<AccountSummary> for AccountItem {
+    fn from(summary: AccountSummary) -> Self {
+        let kind = match summary.params.kind() {
+            OtpKind::Totp { .. } => "totp",
+            OtpKind::Hotp { .. } => "hotp",
+            OtpKind::Steam { .. } => "steam",
+        };
+        AccountItem {
+            id: summary.id,
+            position: u32::try_from(summary.position).unwrap_or(u32::MAX),
+            issuer: summary.issuer,
+            name: summary.name,
+            kind: kind.into(),
+            digits: summary.params.digits(),
+            weak_secret: summary.weak_secret,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct PushAccountItem {
+    pub id: String,
+    pub server_url: String,
+    pub user: String,
+    pub org: String,
+    pub device_id: String,
+    /// "active", "replaced" or "revoked".
+    pub status: String,
+}
+
+impl From<PushAccount> for PushAccountItem {
+    fn from(account: PushAccount) -> Self {
+        let status = match account.status {
+            PushAccountStatus::Active => "active",
+            PushAccountStatus::Replaced => "replaced",
+            PushAccountStatus::Revoked => "revoked",
+        };
+        PushAccountItem {
+            id: account.id,
+            server_url: account.server_url,
+            user: account.user,
+            org: account.org,
+            device_id: account.device_id,
+            status: status.into(),
+        }
+    }
+}
+
+/// A sign-in request, as the approval screen shows it.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct PushRequestItem {
+    pub id: String,
+    pub account_id: String,
+    pub org: String,
+    pub user: String,
+    /// "login", "step_up", "password_reset" or "enrollment_confirm".
+    pub kind: String,
+    pub resource_name: String,
+    pub ip: Option<String>,
+    pub location: Option<String>,
+    pub browser: Option<String>,
+    pub os: Option<String>,
+    pub issued_at: i64,
+    pub expires_at: i64,
+    pub seconds_left: i64,
+    pub biometric_required: bool,
+    pub number_matching: bool,
+    pub number_choices: Option<Vec<String>>,
+    /// Requests for the same resource in the last minute (more than 1: a burst).
+    pub burst: u32,
+}
+
+impl From<PushRequest> for PushRequestItem {
+    fn from(request: PushRequest) -> Self {
+        PushRequestItem {
+            id: request.id,
+            account_id: request.account_id,
+            org: request.org,
+            user: request.user,
+            kind: request.kind.as_str().into(),
+            resource_name: request.resource.name,
+            ip: request.context.ip,
+            location: request.context.location,
+            browser: request.context.browser,
+            os: request.context.os,
+            issued_at: request.issued_at,
+            expires_at: request.expires_at,
+            seconds_left: request.seconds_left,
+            biometric_required: request.biometric_required,
+            number_matching: request.number_matching,
+            number_choices: request.number_choices,
+            burst: request.burst,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct WatchRequestItem {
+    pub id: String,
+    pub title: String,
+    pub detail: String,
+    pub seconds_left: i64,
+    pub number_matching: bool,
+    pub phone_required: bool,
+}
+
+impl From<WatchRequest> for WatchRequestItem {
+    fn from(request: WatchRequest) -> Self {
+        WatchRequestItem {
+            id: request.id,
+            title: request.title,
+            detail: request.detail,
+            seconds_left: request.seconds_left,
+            number_matching: request.number_matching,
+            phone_required: request.phone_required,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum AnswerResult {
+    Approved,
+    Denied,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, uniffi::Record)]
+pub struct ScanPoint {
+    pub x: f32,
+    pub y: f32,
+}
+
+/// A decoded QR code and what it is for.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct ScanItem {
+    pub text: String,
+    /// "otpauth", "invalid_otpauth", "migration_batch", "invalid_migration",
+    /// "push_enrollment", "privacyidea_push" or "not_authenticator".
+    pub kind: String,
+    /// For "invalid_*": what is wrong; for "not_authenticator": the link's host.
+    pub detail: Option<String>,
+    pub points: Vec<ScanPoint>,
+}

@@ -1,0 +1,104 @@
+//! QR scanning for the camera screen: one still image or frame, or a live
+//! `Scanner` session that keeps its state between frames.
+
+use std::sync::Mutex;
+
+use countersign_core::scan::{self, LumaFrame, Rotation, ScanPayload, ScanResult, ScanSession};
+
+use crate::error::FfiError;
+use crate::records::{ScanItem, ScanPoint};
+
+fn item(result: ScanResult) -> ScanItem {
+    let (kind, detail) = match &result.payload {
+        ScanPayload::Otpauth(_) => ("otpauth", None),
+        ScanPayload::InvalidOtpauth(error) => ("invalid_otpauth", Some(error.to_string())),
+        ScanPayload::MigrationBatch(_) => ("migration_batch", None),
+        ScanPayload::InvalidMigration(error) => ("invalid_migration", Some(error.to_string())),
+        ScanPayload::PushEnrollment { .. } => ("push_enrollment", None),
+        ScanPayload::PrivacyIdeaPush { .. } => ("privacyidea_push", None),
+        ScanPayload::NotAuthenticator { link_host, .. } => ("not_authenticator", link_host.clone()),
+    };
+    ScanItem {
+        kind: kind.into(),
+        detail,
+        points: result
+            .points
+            .iter()
+            .map(|p| ScanPoint { x: p.x, y: p.y })
+            .collect(),
+        text: result.text,
+    }
+}
+
+/// A PNG, JPEG or WebP file (a screenshot, a photo).
+#[uniffi::export]
+pub fn scan_image(bytes: Vec<u8>) -> Result<Option<ScanItem>, FfiError> {
+    Ok(scan::scan_image(&bytes)?.map(item))
+}
+
+/// One camera frame's luma plane, with every strategy (a still capture).
+#[uniffi::export]
+pub fn scan_luma_frame(
+    width: u32,
+    height: u32,
+    row_stride: u32,
+    rotation_degrees: u32,
+    bytes: Vec<u8>,
+) -> Result<Option<ScanItem>, FfiError> {
+    let frame = LumaFrame {
+        width,
+        height,
+        row_stride,
+        rotation: Rotation::from_degrees(rotation_degrees)?,
+        bytes: &bytes,
+    };
+    Ok(scan::scan_luma(&frame)?.map(item))
+}
+
+/// A live camera session: feed every preview frame; the first code ends it.
+#[derive(Debug, uniffi::Object)]
+pub struct Scanner {
+    session: Mutex<ScanSession>,
+}
+
+#[uniffi::export]
+impl Scanner {
+    #[uniffi::constructor]
+    pub fn new() -> Self {
+        Self {
+            session: Mutex::new(ScanSession::default()),
+        }
+    }
+
+    pub fn push_frame(
+        &self,
+        width: u32,
+        height: u32,
+        row_stride: u32,
+        rotation_degrees: u32,
+        bytes: Vec<u8>,
+    ) -> Result<Option<ScanItem>, FfiError> {
+        let frame = LumaFrame {
+            width,
+            height,
+            row_stride,
+            rotation: Rotation::from_degrees(rotation_degrees)?,
+            bytes: &bytes,
+        };
+        let mut session = self
+            .session
+            .lock()
+            .map_err(|_| FfiError::platform("scanner poisoned"))?;
+        Ok(session.push_frame(&frame)?.map(item))
+    }
+
+    pub fn is_finished(&self) -> bool {
+        self.session.lock().map(|s| s.is_finished()).unwrap_or(true)
+    }
+}
+
+impl Default for Scanner {
+    fn default() -> Self {
+        Self::new()
+    }
+}

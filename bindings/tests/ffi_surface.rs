@@ -1,0 +1,264 @@
+//! The surface the apps call, driven from Rust with Rust implementations of the
+//! platform traits: vault, codes, errors, scanning and a push approved end to end.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use countersign_core::SystemClock;
+use countersign_ffi::*;
+use serde_json::{Value, json};
+
+#[derive(Default)]
+struct MemoryKeyStore(Mutex<HashMap<String, Vec<u8>>>);
+
+impl KeyStore for MemoryKeyStore {
+    fn load(&self, name: String) -> Result<Option<Vec<u8>>, FfiError> {
+        Ok(self.0.lock().unwrap().get(&name).cloned())
+    }
+    fn store(&self, name: String, value: Vec<u8>) -> Result<(), FfiError> {
+        self.0.lock().unwrap().insert(name, value);
+        Ok(())
+    }
+    fn delete(&self, name: String) -> Result<(), FfiError> {
+        self.0.lock().unwrap().remove(&name);
+        Ok(())
+    }
+}
+
+struct BrokenKeyStore;
+
+impl KeyStore for BrokenKeyStore {
+    fn load(&self, _: String) -> Result<Option<Vec<u8>>, FfiError> {
+        Err(FfiError::Platform {
+            message: "Keystore is locked".into(),
+        })
+    }
+    fn store(&self, _: String, _: Vec<u8>) -> Result<(), FfiError> {
+        Err(FfiError::Platform {
+            message: "Keystore is locked".into(),
+        })
+    }
+    fn delete(&self, _: String) -> Result<(), FfiError> {
+        Ok(())
+    }
+}
+
+struct Prompt(BiometricOutcome);
+
+impl BiometricPrompt for Prompt {
+    fn confirm(&self, _reason: String) -> BiometricOutcome {
+        self.0
+    }
+}
+
+fn open(dir: &tempfile::TempDir) -> Arc<Authenticator> {
+    Authenticator::open(
+        dir.path().join("vault.sqlite").to_str().unwrap().into(),
+        Arc::new(MemoryKeyStore::default()),
+        None,
+    )
+    .unwrap()
+}
+
+#[tokio::test]
+async fn accounts_and_the_codes_view_in_one_call() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = open(&dir);
+    let id = app
+        .add_account(
+            "otpauth://totp/GitHub:jane?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=GitHub"
+                .into(),
+        )
+        .await
+        .unwrap();
+    app.add_account("otpauth://hotp/Bank:me?secret=JBSWY3DPEHPK3PXP&counter=0".into())
+        .await
+        .unwrap();
+    let view = app.codes().await.unwrap();
+    assert_eq!(view.items.len(), 2);
+    assert_eq!(view.items[0].id, id);
+    assert_eq!(view.items[0].code.as_ref().unwrap().len(), 6);
+    assert!(view.items[0].seconds_left.unwrap() <= 30);
+    assert_eq!(view.items[1].hotp_counter, Some(0));
+    let accounts = app.accounts(Some("bank".into())).await.unwrap();
+    assert_eq!(
+        (
+            accounts.len(),
+            accounts[0].kind.as_str(),
+            accounts[0].weak_secret
+        ),
+        (1, "hotp", true)
+    );
+    assert_eq!(
+        app.next_hotp_code(accounts[0].id.clone())
+            .await
+            .unwrap()
+            .len(),
+        6
+    );
+    assert_eq!(app.protect_id().await.len(), 19);
+    assert!(app.diagnostics_enabled().await.unwrap());
+}
+
+#[tokio::test]
+async fn errors_arrive_as_the_flat_enum_with_their_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = open(&dir);
+    match app
+        .add_account("otpauth://totp/x?secret=JBSWY3DPEHPK3PXP&digits=4".into())
+        .await
+    {
+        Err(FfiError::InvalidInput { message }) => assert!(message.contains("digits"), "{message}"),
+        other => panic!("{other:?}"),
+    }
+    let uri = "otpauth://totp/x?secret=JBSWY3DPEHPK3PXP".to_owned();
+    app.add_account(uri.clone()).await.unwrap();
+    assert!(matches!(
+        app.add_account(uri).await,
+        Err(FfiError::Duplicate { .. })
+    ));
+    assert!(matches!(
+        app.delete_account("nope".into()).await,
+        Err(FfiError::NotFound { .. })
+    ));
+    let broken = Authenticator::open(
+        dir.path().join("other.sqlite").to_str().unwrap().into(),
+        Arc::new(BrokenKeyStore),
+        None,
+    );
+    assert!(
+        matches!(broken, Err(FfiError::KeyStore { message }) if message.contains("Keystore is locked"))
+    );
+}
+
+#[test]
+fn scanning_an_image_and_bad_frames() {
+    let png = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../shared/testdata/import/google_authenticator_migration/example_export.png"),
+    )
+    .unwrap();
+    let item = scan_image(png).unwrap().unwrap();
+    assert_eq!(item.kind, "migration_batch");
+    assert!(matches!(
+        scan_luma_frame(100, 100, 100, 0, vec![0; 10]),
+        Err(FfiError::InvalidInput { .. })
+    ));
+    assert!(matches!(
+        scan_luma_frame(10, 10, 10, 45, vec![0; 100]),
+        Err(FfiError::InvalidInput { .. })
+    ));
+    let scanner = Scanner::new();
+    assert_eq!(
+        scanner
+            .push_frame(64, 64, 64, 0, vec![255; 64 * 64])
+            .unwrap(),
+        None
+    );
+    assert!(!scanner.is_finished());
+}
+
+#[tokio::test]
+async fn a_push_is_enrolled_received_and_approved_through_the_surface() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = countersign_server::Config {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        data_dir: dir.path().join("server"),
+        key_file: None,
+        public_url: None,
+        org: "Example Corp".into(),
+        admin_token: "ffi-admin-token-0123456789".into(),
+        rp_token: "ffi-rp-token-0123456789".into(),
+    };
+    let server = countersign_server::start(&config, Arc::new(SystemClock))
+        .await
+        .unwrap();
+    let base = server.base_url();
+    let http = reqwest::Client::new();
+    let admin = |path: &str, body: Value| {
+        http.post(format!("{base}{path}"))
+            .bearer_auth("ffi-admin-token-0123456789")
+            .json(&body)
+            .send()
+    };
+    admin("/v1/admin/users", json!({ "name": "jane" }))
+        .await
+        .unwrap();
+    http.put(format!("{base}/v1/admin/policy"))
+        .bearer_auth("ffi-admin-token-0123456789")
+        .json(&json!({ "biometric": "required" }))
+        .send()
+        .await
+        .unwrap();
+    let uri: Value = admin(
+        "/v1/admin/users/jane/enrollments",
+        json!({ "kind": "push" }),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+
+    let app = open(&dir);
+    let account = app
+        .enroll_push(
+            uri["uri"].as_str().unwrap().into(),
+            "Pixel".into(),
+            "android".into(),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (account.user.as_str(), account.status.as_str()),
+        ("jane", "active")
+    );
+    let push: Value = http
+        .post(format!("{base}/v1/pushes"))
+        .bearer_auth("ffi-rp-token-0123456789")
+        .json(&json!({ "user": "jane", "resource": "portal", "context": { "location": "Berlin, DE", "time": 0 } }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let requests = app.pending_requests().await.unwrap();
+    assert_eq!(
+        (
+            requests.len(),
+            requests[0].kind.as_str(),
+            requests[0].location.as_deref()
+        ),
+        (1, "login", Some("Berlin, DE"))
+    );
+    assert!(requests[0].biometric_required);
+    let id = requests[0].id.clone();
+    let number = push["number"].as_str().map(str::to_owned);
+    let refused = app
+        .approve(
+            id.clone(),
+            number.clone(),
+            Arc::new(Prompt(BiometricOutcome::Cancelled)),
+        )
+        .await;
+    assert!(
+        matches!(
+            refused,
+            Err(FfiError::BiometricFailed {
+                cancelled: true,
+                ..
+            })
+        ),
+        "{refused:?}"
+    );
+    let approved = app
+        .approve(id, number, Arc::new(Prompt(BiometricOutcome::Passed)))
+        .await
+        .unwrap();
+    assert_eq!(approved, AnswerResult::Approved);
+    server.stop().await;
+}

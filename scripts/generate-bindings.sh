@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Generates the Kotlin and Swift bindings of countersign-ffi from the host build of
+# the library (library mode needs an unstripped library: the dev profile is).
+# Usage: scripts/generate-bindings.sh [OUT_DIR]   (default target/bindings)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out="${1:-target/bindings}"
+cargo build -q -p countersign-ffi
+case "$(uname -s)" in
+    Darwin) library=target/debug/libcountersign_ffi.dylib ;;
+    *) library=target/debug/libcountersign_ffi.so ;;
+esac
+for language in kotlin swift; do
+    rm -rf "$out/$language"
+    cargo run -q -p countersign-ffi --bin uniffi-bindgen -- \
+        generate --library "$library" --language "$language" --out-dir "$out/$language" --no-format
+done
+echo "Kotlin: $out/kotlin/dev/countersign/ffi/countersign_ffi.kt"
+echo "Swift:  $out/swift/CountersignFFI.swift (+ countersignFFIFFI.h, .modulemap)"
