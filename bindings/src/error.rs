@@ -10,54 +10,54 @@ use countersign_core::{OtpError, SecretStoreError, VaultError};
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
 pub enum FfiError {
     /// A QR code, URI or value the user gave is wrong; the message says which field.
-    #[error("{message}")]
-    InvalidInput { message: String },
-    #[error("{message}")]
-    Duplicate { message: String },
-    #[error("{message}")]
-    NotFound { message: String },
+    #[error("{reason}")]
+    InvalidInput { reason: String },
+    #[error("{reason}")]
+    Duplicate { reason: String },
+    #[error("{reason}")]
+    NotFound { reason: String },
     /// Keystore / Keychain trouble, or the vault key is missing or wrong.
-    #[error("{message}")]
-    KeyStore { message: String },
+    #[error("{reason}")]
+    KeyStore { reason: String },
     /// Disk full, busy, damaged file: the message says what to do.
-    #[error("{message}")]
-    Storage { message: String },
-    #[error("{message}")]
-    Expired { seconds_ago: i64, message: String },
-    #[error("{message}")]
-    AlreadyAnswered { message: String },
-    #[error("{message}")]
-    WrongNumber { message: String },
-    #[error("{message}")]
-    NumberRequired { message: String },
-    #[error("{message}")]
-    BiometricFailed { cancelled: bool, message: String },
-    #[error("{message}")]
-    PhoneRequired { message: String },
-    #[error("{message}")]
-    DeviceReplaced { message: String },
-    #[error("{message}")]
-    DeviceRevoked { message: String },
+    #[error("{reason}")]
+    Storage { reason: String },
+    #[error("{reason}")]
+    Expired { seconds_ago: i64, reason: String },
+    #[error("{reason}")]
+    AlreadyAnswered { reason: String },
+    #[error("{reason}")]
+    WrongNumber { reason: String },
+    #[error("{reason}")]
+    NumberRequired { reason: String },
+    #[error("{reason}")]
+    BiometricFailed { cancelled: bool, reason: String },
+    #[error("{reason}")]
+    PhoneRequired { reason: String },
+    #[error("{reason}")]
+    DeviceReplaced { reason: String },
+    #[error("{reason}")]
+    DeviceRevoked { reason: String },
     /// The server or a message from it cannot be trusted (bad signature, wrong key).
-    #[error("{message}")]
-    Untrusted { message: String },
-    #[error("{message}")]
-    Network { message: String },
-    #[error("{message}")]
-    RateLimited { retry_after: i64, message: String },
-    #[error("{message}")]
-    ServerRefused { message: String },
-    #[error("{message}")]
-    WrongPassword { message: String },
+    #[error("{reason}")]
+    Untrusted { reason: String },
+    #[error("{reason}")]
+    Network { reason: String },
+    #[error("{reason}")]
+    RateLimited { retry_after: i64, reason: String },
+    #[error("{reason}")]
+    ServerRefused { reason: String },
+    #[error("{reason}")]
+    WrongPassword { reason: String },
     /// A platform callback (Kotlin/Swift) failed.
-    #[error("{message}")]
-    Platform { message: String },
+    #[error("{reason}")]
+    Platform { reason: String },
 }
 
 impl FfiError {
     pub fn platform(message: impl Into<String>) -> Self {
         FfiError::Platform {
-            message: message.into(),
+            reason: message.into(),
         }
     }
 }
@@ -71,7 +71,7 @@ impl From<uniffi::UnexpectedUniFFICallbackError> for FfiError {
 impl From<UriError> for FfiError {
     fn from(error: UriError) -> Self {
         FfiError::InvalidInput {
-            message: error.to_string(),
+            reason: error.to_string(),
         }
     }
 }
@@ -79,7 +79,7 @@ impl From<UriError> for FfiError {
 impl From<OtpError> for FfiError {
     fn from(error: OtpError) -> Self {
         FfiError::InvalidInput {
-            message: error.to_string(),
+            reason: error.to_string(),
         }
     }
 }
@@ -87,7 +87,7 @@ impl From<OtpError> for FfiError {
 impl From<ScanError> for FfiError {
     fn from(error: ScanError) -> Self {
         FfiError::InvalidInput {
-            message: error.to_string(),
+            reason: error.to_string(),
         }
     }
 }
@@ -95,7 +95,7 @@ impl From<ScanError> for FfiError {
 impl From<SecretStoreError> for FfiError {
     fn from(error: SecretStoreError) -> Self {
         FfiError::KeyStore {
-            message: error.to_string(),
+            reason: error.to_string(),
         }
     }
 }
@@ -104,15 +104,15 @@ impl From<VaultError> for FfiError {
     fn from(error: VaultError) -> Self {
         let message = error.to_string();
         match error {
-            VaultError::Duplicate { .. } => FfiError::Duplicate { message },
-            VaultError::NotFound { .. } => FfiError::NotFound { message },
+            VaultError::Duplicate { .. } => FfiError::Duplicate { reason: message },
+            VaultError::NotFound { .. } => FfiError::NotFound { reason: message },
             VaultError::KeyMismatch | VaultError::KeyMissing { .. } | VaultError::KeyStore(_) => {
-                FfiError::KeyStore { message }
+                FfiError::KeyStore { reason: message }
             }
             VaultError::Otp(_)
             | VaultError::NotHotp { .. }
-            | VaultError::PositionOutOfRange { .. } => FfiError::InvalidInput { message },
-            _ => FfiError::Storage { message },
+            | VaultError::PositionOutOfRange { .. } => FfiError::InvalidInput { reason: message },
+            _ => FfiError::Storage { reason: message },
         }
     }
 }
@@ -122,9 +122,9 @@ impl From<ImportError> for FfiError {
         let message = error.to_string();
         match error {
             ImportError::WrongPassword | ImportError::PasswordRequired { .. } => {
-                FfiError::WrongPassword { message }
+                FfiError::WrongPassword { reason: message }
             }
-            _ => FfiError::InvalidInput { message },
+            _ => FfiError::InvalidInput { reason: message },
         }
     }
 }
@@ -136,33 +136,33 @@ impl From<PushError> for FfiError {
             PushError::EnrollUri(_)
             | PushError::TokenExpired { .. }
             | PushError::TokenUsed
-            | PushError::UnknownToken => FfiError::InvalidInput { message },
+            | PushError::UnknownToken => FfiError::InvalidInput { reason: message },
             PushError::ServerKeyMismatch
             | PushError::RecordMismatch
-            | PushError::BadServerMessage(_) => FfiError::Untrusted { message },
+            | PushError::BadServerMessage(_) => FfiError::Untrusted { reason: message },
             PushError::Expired { seconds_ago } => FfiError::Expired {
                 seconds_ago,
-                message,
+                reason: message,
             },
-            PushError::AlreadyAnswered { .. } => FfiError::AlreadyAnswered { message },
-            PushError::WrongNumber => FfiError::WrongNumber { message },
-            PushError::NumberRequired => FfiError::NumberRequired { message },
+            PushError::AlreadyAnswered { .. } => FfiError::AlreadyAnswered { reason: message },
+            PushError::WrongNumber => FfiError::WrongNumber { reason: message },
+            PushError::NumberRequired => FfiError::NumberRequired { reason: message },
             PushError::Gate(gate) => FfiError::BiometricFailed {
                 cancelled: gate == GateError::Cancelled,
-                message,
+                reason: message,
             },
-            PushError::DeviceReplaced => FfiError::DeviceReplaced { message },
-            PushError::DeviceRevoked => FfiError::DeviceRevoked { message },
-            PushError::PhoneRequired => FfiError::PhoneRequired { message },
+            PushError::DeviceReplaced => FfiError::DeviceReplaced { reason: message },
+            PushError::DeviceRevoked => FfiError::DeviceRevoked { reason: message },
+            PushError::PhoneRequired => FfiError::PhoneRequired { reason: message },
             PushError::UnknownRequest | PushError::UnknownAccount(_) => {
-                FfiError::NotFound { message }
+                FfiError::NotFound { reason: message }
             }
-            PushError::Network { .. } => FfiError::Network { message },
+            PushError::Network { .. } => FfiError::Network { reason: message },
             PushError::RateLimited { retry_after } => FfiError::RateLimited {
                 retry_after,
-                message,
+                reason: message,
             },
-            PushError::Server { .. } => FfiError::ServerRefused { message },
+            PushError::Server { .. } => FfiError::ServerRefused { reason: message },
             PushError::Vault(vault) => vault.into(),
         }
     }

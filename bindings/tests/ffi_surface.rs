@@ -32,12 +32,12 @@ struct BrokenKeyStore;
 impl KeyStore for BrokenKeyStore {
     fn load(&self, _: String) -> Result<Option<Vec<u8>>, FfiError> {
         Err(FfiError::Platform {
-            message: "Keystore is locked".into(),
+            reason: "Keystore is locked".into(),
         })
     }
     fn store(&self, _: String, _: Vec<u8>) -> Result<(), FfiError> {
         Err(FfiError::Platform {
-            message: "Keystore is locked".into(),
+            reason: "Keystore is locked".into(),
         })
     }
     fn delete(&self, _: String) -> Result<(), FfiError> {
@@ -110,7 +110,7 @@ async fn errors_arrive_as_the_flat_enum_with_their_message() {
         .add_account("otpauth://totp/x?secret=JBSWY3DPEHPK3PXP&digits=4".into())
         .await
     {
-        Err(FfiError::InvalidInput { message }) => assert!(message.contains("digits"), "{message}"),
+        Err(FfiError::InvalidInput { reason }) => assert!(reason.contains("digits"), "{reason}"),
         other => panic!("{other:?}"),
     }
     let uri = "otpauth://totp/x?secret=JBSWY3DPEHPK3PXP".to_owned();
@@ -129,7 +129,7 @@ async fn errors_arrive_as_the_flat_enum_with_their_message() {
         None,
     );
     assert!(
-        matches!(broken, Err(FfiError::KeyStore { message }) if message.contains("Keystore is locked"))
+        matches!(broken, Err(FfiError::KeyStore { reason }) if reason.contains("Keystore is locked"))
     );
 }
 
