@@ -30,6 +30,23 @@ fn item(result: ScanResult) -> ScanItem {
     }
 }
 
+/// A frame from the camera's arguments; a bad rotation is a typed error.
+fn frame(
+    width: u32,
+    height: u32,
+    row_stride: u32,
+    rotation_degrees: u32,
+    bytes: &[u8],
+) -> Result<LumaFrame<'_>, FfiError> {
+    Ok(LumaFrame {
+        width,
+        height,
+        row_stride,
+        rotation: Rotation::from_degrees(rotation_degrees)?,
+        bytes,
+    })
+}
+
 /// A PNG, JPEG or WebP file (a screenshot, a photo).
 #[uniffi::export]
 pub fn scan_image(bytes: Vec<u8>) -> Result<Option<ScanItem>, FfiError> {
@@ -45,13 +62,7 @@ pub fn scan_luma_frame(
     rotation_degrees: u32,
     bytes: Vec<u8>,
 ) -> Result<Option<ScanItem>, FfiError> {
-    let frame = LumaFrame {
-        width,
-        height,
-        row_stride,
-        rotation: Rotation::from_degrees(rotation_degrees)?,
-        bytes: &bytes,
-    };
+    let frame = frame(width, height, row_stride, rotation_degrees, &bytes)?;
     Ok(scan::scan_luma(&frame)?.map(item))
 }
 
@@ -78,13 +89,7 @@ impl Scanner {
         rotation_degrees: u32,
         bytes: Vec<u8>,
     ) -> Result<Option<ScanItem>, FfiError> {
-        let frame = LumaFrame {
-            width,
-            height,
-            row_stride,
-            rotation: Rotation::from_degrees(rotation_degrees)?,
-            bytes: &bytes,
-        };
+        let frame = frame(width, height, row_stride, rotation_degrees, &bytes)?;
         let mut session = self
             .session
             .lock()

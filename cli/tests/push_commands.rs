@@ -275,3 +275,33 @@ fn the_demo_runs_every_flow_end_to_end() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_export_says_push_accounts_stay_behind() {
+    let setup = Setup::start().await;
+    setup.enrolled("erin").await;
+    let password = setup.dir.path().join("password");
+    std::fs::write(&password, "pw\n").unwrap();
+    let out = setup.dir.path().join("backup.json");
+    let output = countersign(
+        setup.dir.path(),
+        &[
+            "export",
+            "--format",
+            "countersign",
+            "--out",
+            out.to_str().unwrap(),
+            "--password-file",
+            password.to_str().unwrap(),
+        ],
+        "",
+    )
+    .await;
+    let said = String::from_utf8(output.stdout).unwrap();
+    assert!(output.status.success(), "{said}");
+    assert!(
+        said.contains("left out: push sign-in for erin at Example Corp")
+            && said.contains("bound to this device"),
+        "{said}"
+    );
+}
