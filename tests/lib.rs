@@ -3,6 +3,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod privacyidea;
+
 use std::sync::Arc;
 
 use countersign_core::keys::MemorySecretStore;

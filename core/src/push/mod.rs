@@ -1,12 +1,14 @@
 //! Push approval: wire types and signatures shared by the reference server and
 //! the phone (docs/protocol.md), the enrollment URI, and the phone's client
-//! (`device`: enroll, receive, approve or deny).
+//! (`device`: enroll, receive, approve or deny), which also speaks privacyIDEA's
+//! push token (`privacyidea`).
 //!
 //! Must not: show UI, or hold a key's private bytes it was not given.
 
 pub mod device;
 pub mod enroll_uri;
 pub mod jose;
+pub mod privacyidea;
 pub mod wire;
 
 pub use enroll_uri::{EnrollUriError, EnrollmentUri};

@@ -7,6 +7,7 @@
 //! never stop the others from opening.
 
 mod error;
+mod privacyidea_tokens;
 mod push_accounts;
 mod schema;
 mod seal;
@@ -24,6 +25,7 @@ use crate::otp::{Algorithm, OtpCode, OtpKind, OtpParams};
 use crate::secret::SecretBytes;
 
 pub use error::VaultError;
+pub use privacyidea_tokens::PrivacyIdeaToken;
 pub use push_accounts::{CachedChallenge, DeviceKeyRef, PushAccount, PushAccountStatus};
 use seal::{Slot, VaultKey};
 

@@ -69,8 +69,12 @@ pub struct PushAccount {
 pub struct CachedChallenge {
     pub id: String,
     pub account: String,
+    /// The challenge as received (a JWS, or privacyIDEA's JSON).
     pub jws: String,
     pub answered: Option<String>,
+    /// Issued (or, for privacyIDEA, first seen) and expiry, server time.
+    pub iat: UnixTime,
+    pub exp: UnixTime,
 }
 
 const SELECT_ACCOUNT: &str =
@@ -203,7 +207,7 @@ impl Vault {
         Ok(self
             .connection
             .query_row(
-                "SELECT id, account, jws, answered FROM push_challenges WHERE id = ?1",
+                "SELECT id, account, jws, answered, iat, exp FROM push_challenges WHERE id = ?1",
                 [id],
                 |row| {
                     Ok(CachedChallenge {
@@ -211,6 +215,8 @@ impl Vault {
                         account: row.get(1)?,
                         jws: row.get(2)?,
                         answered: row.get(3)?,
+                        iat: row.get(4)?,
+                        exp: row.get(5)?,
                     })
                 },
             )

@@ -67,6 +67,22 @@ const MIGRATIONS: &[&str] = &[
     // 3: duplicate checks look accounts up by label; without this a 10,000-account
     // import scanned the table once per account (2.3 s instead of a fraction).
     "CREATE INDEX accounts_by_label ON accounts (issuer, name);",
+    // 4: privacyIDEA push tokens (RSA keys; see vault/privacyidea_tokens.rs).
+    "CREATE TABLE privacyidea_tokens (
+        id             TEXT PRIMARY KEY NOT NULL,
+        serial         TEXT NOT NULL,
+        label          TEXT NOT NULL,
+        issuer         TEXT NOT NULL,
+        url            TEXT NOT NULL,
+        server_key     BLOB NOT NULL,         -- PKCS#1 DER, pinned at enrollment
+        device_key     BLOB NOT NULL,         -- sealed PKCS#8
+        ssl_verify     INTEGER NOT NULL,
+        poll_only      INTEGER NOT NULL,
+        require_unlock INTEGER NOT NULL,
+        clock_offset   INTEGER NOT NULL DEFAULT 0,
+        created_at     INTEGER NOT NULL
+    ) STRICT;
+    CREATE UNIQUE INDEX privacyidea_tokens_by_serial ON privacyidea_tokens (serial, url);",
 ];
 
 pub(super) const CURRENT_VERSION: i64 = MIGRATIONS.len() as i64;

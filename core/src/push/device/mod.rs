@@ -6,6 +6,7 @@
 //! Must not: show UI, or sign an approval the gate refused.
 
 mod model;
+mod privacyidea;
 mod transport;
 
 use std::sync::Arc;
@@ -53,6 +54,7 @@ pub struct DeviceInfo {
 
 pub struct PushDevice {
     transport: Transport,
+    privacyidea: crate::push::privacyidea::PiClient,
     clock: Arc<dyn Clock>,
     hardware: Option<Arc<dyn DeviceSigner>>,
 }
@@ -69,6 +71,7 @@ impl PushDevice {
     pub fn new(clock: Arc<dyn Clock>) -> Self {
         Self {
             transport: Transport::new(),
+            privacyidea: crate::push::privacyidea::PiClient::new(),
             clock,
             hardware: None,
         }
@@ -190,9 +193,10 @@ impl PushDevice {
     }
 
     /// Fetches every active account's unanswered challenges (app start, pull to
-    /// refresh, a missed notification), verified and newest last.
+    /// refresh, a missed notification), verified and newest last; privacyIDEA
+    /// tokens are polled too.
     pub async fn pending(&self, vault: &mut Vault) -> Result<Vec<PushRequest>, PushError> {
-        let mut requests = Vec::new();
+        let mut requests = self.pending_privacyidea(vault).await?;
         for account in vault.push_accounts()? {
             if account.status != PushAccountStatus::Active {
                 continue;
@@ -247,7 +251,7 @@ impl PushDevice {
                 .map(str::to_owned)
         };
         let Some(jws) = field("countersign_challenge") else {
-            return Ok(None);
+            return self.privacyidea_payload(vault, &value);
         };
         let claims: ChallengeClaims = Compact::parse(&jws)
             .and_then(|compact| compact.claims())
@@ -315,6 +319,7 @@ impl PushDevice {
             kind: claims.kind,
             resource: claims.resource,
             context: claims.context,
+            message: None,
             issued_at: claims.iat,
             expires_at: claims.exp,
             seconds_left: claims.exp - now,
@@ -357,6 +362,9 @@ impl PushDevice {
         number: Option<&str>,
         gate: &dyn BiometricGate,
     ) -> Result<AnswerOutcome, PushError> {
+        if let Some(known) = self.known_privacyidea_request(vault, id)? {
+            return self.approve_privacyidea(vault, known, number, gate).await;
+        }
         let (account, claims, answered) = self.known_request(vault, id)?;
         if let Some(done) = repeated_tap(answered.as_deref(), Decision::Approve)? {
             return Ok(done);
@@ -393,6 +401,9 @@ impl PushDevice {
         id: &str,
         report_fraud: bool,
     ) -> Result<AnswerOutcome, PushError> {
+        if let Some(known) = self.known_privacyidea_request(vault, id)? {
+            return self.deny_privacyidea(vault, known, report_fraud).await;
+        }
         let (account, claims, answered) = self.known_request(vault, id)?;
         if let Some(done) = repeated_tap(answered.as_deref(), Decision::Deny)? {
             return Ok(done);
@@ -412,6 +423,9 @@ impl PushDevice {
 
     /// What the Watch shows for a request.
     pub fn watch_request(&self, vault: &mut Vault, id: &str) -> Result<WatchRequest, PushError> {
+        if let Some(known) = self.known_privacyidea_request(vault, id)? {
+            return Ok(self.privacyidea_watch_request(&known));
+        }
         let (account, claims, _) = self.known_request(vault, id)?;
         let context = &claims.context;
         let browser = match (&context.browser, &context.os) {
@@ -445,6 +459,11 @@ impl PushDevice {
         match decision {
             WatchDecision::Deny { fraud } => self.deny(vault, id, fraud).await,
             WatchDecision::Approve { number } => {
+                if let Some(known) = self.known_privacyidea_request(vault, id)? {
+                    return self
+                        .privacyidea_from_watch(vault, known, number.as_deref())
+                        .await;
+                }
                 let (_, claims, _) = self.known_request(vault, id)?;
                 if claims.biometric == Biometric::Required {
                     return Err(PushError::PhoneRequired);

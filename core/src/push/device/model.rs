@@ -4,6 +4,7 @@
 use crate::clock::UnixTime;
 use crate::push::enroll_uri::EnrollUriError;
 use crate::push::jose::JoseError;
+use crate::push::privacyidea::PiUriError;
 use crate::push::wire::{ChallengeKind, Context, Resource};
 use crate::vault::VaultError;
 
@@ -18,6 +19,8 @@ pub struct PushRequest {
     pub kind: ChallengeKind,
     pub resource: Resource,
     pub context: Context,
+    /// What the server asks, when it words it itself (privacyIDEA's question).
+    pub message: Option<String>,
     pub issued_at: UnixTime,
     pub expires_at: UnixTime,
     /// Seconds until it expires, by the server's clock as this device estimates it.
@@ -132,6 +135,15 @@ pub enum PushError {
     RateLimited { retry_after: i64 },
     #[error("the server refused the request: {problem} ({detail})")]
     Server { problem: String, detail: String },
+    #[error("{0}")]
+    PrivacyIdeaUri(#[from] PiUriError),
+    #[error("a request from the server failed verification and was dropped: {reason}")]
+    Unverified { reason: String },
+    #[error(
+        "the server no longer accepts an answer to this request: it expired or was answered \
+         elsewhere; sign in again if it was you"
+    )]
+    NoLongerOpen,
     #[error("{0}")]
     Vault(#[from] VaultError),
 }

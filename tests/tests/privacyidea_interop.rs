@@ -1,0 +1,401 @@
+//! Countersign's core against a live privacyIDEA on 127.0.0.1 (issue 7):
+//! enrollment from privacyIDEA's own QR code, polling, approve, decline, number
+//! matching, forged challenges and the enrollment ttl. Started by `.ci/run`
+//! through scripts/privacyidea/start.sh; without it these tests print a loud
+//! SKIPPED line, except in CI where a missing server fails them.
+//!
+//! Each test uses its own privacyIDEA user, so they can run in parallel.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::sync::Arc;
+
+use countersign_core::keys::MemorySecretStore;
+use countersign_core::push::device::{
+    AnswerOutcome, DeviceInfo, NoGate, PushDevice, PushError, WatchDecision,
+};
+use countersign_core::push::privacyidea::PiUriError;
+use countersign_core::{Clock, OffsetClock, SystemClock, Vault};
+use countersign_e2e::privacyidea::PrivacyIdea;
+
+/// Most tests make 2048-bit keys to save seconds; one enrolls with the real 4096.
+const TEST_KEY_BITS: usize = 2048;
+
+struct PiPhone {
+    vault: Vault,
+    device: PushDevice,
+    clock: Arc<dyn Clock>,
+    _dir: tempfile::TempDir,
+}
+
+impl PiPhone {
+    fn new(clock_error_seconds: i64) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let vault =
+            Vault::open(&dir.path().join("vault.sqlite"), &MemorySecretStore::new()).unwrap();
+        let clock: Arc<dyn Clock> = Arc::new(OffsetClock::new(SystemClock, clock_error_seconds));
+        Self {
+            vault,
+            device: PushDevice::new(clock.clone()),
+            clock,
+            _dir: dir,
+        }
+    }
+
+    fn info() -> DeviceInfo {
+        DeviceInfo {
+            platform: "android".into(),
+            device_name: "Test Pixel".into(),
+            app_version: "0.1.0".into(),
+            push_token: None,
+        }
+    }
+
+    async fn enroll(&mut self, uri: &str) -> Result<String, PushError> {
+        let now = self.clock.now();
+        self.device
+            .enroll_privacyidea_with_key_bits(
+                &mut self.vault,
+                uri,
+                now,
+                &Self::info(),
+                TEST_KEY_BITS,
+            )
+            .await
+            .map(|token| token.id)
+    }
+}
+
+/// A privacyIDEA user with no tokens, and a phone enrolled for them.
+async fn enrolled(server: &PrivacyIdea, user: &str) -> (PiPhone, String) {
+    server.delete_tokens(user).await;
+    let (serial, uri) = server.init_push(user).await;
+    let mut phone = PiPhone::new(0);
+    phone.enroll(&uri).await.unwrap();
+    (phone, serial)
+}
+
+#[tokio::test]
+async fn enroll_poll_and_approve_a_login() {
+    let Some(server) = PrivacyIdea::connect().await else {
+        return;
+    };
+    server.delete_tokens("alice").await;
+    let (serial, uri) = server.init_push("alice").await;
+    assert!(uri.starts_with("otpauth://pipush/"), "{uri}");
+    assert_eq!(server.rollout_state(&serial).await, "clientwait");
+    let mut phone = PiPhone::new(0);
+    // The real thing: a 4096-bit key, made off the caller's thread.
+    let now = phone.clock.now();
+    let token = phone
+        .device
+        .enroll_privacyidea(&mut phone.vault, &uri, now, &PiPhone::info())
+        .await
+        .unwrap();
+    assert_eq!(token.serial, serial);
+    assert_eq!(token.issuer, "privacyIDEA");
+    assert!(token.poll_only && !token.ssl_verify && !token.require_unlock);
+    assert_eq!(server.rollout_state(&serial).await, "enrolled");
+    assert_eq!(
+        phone.vault.privacyidea_tokens().unwrap(),
+        vec![token.clone()]
+    );
+
+    // Nothing is waiting before a login.
+    assert!(
+        phone
+            .device
+            .pending(&mut phone.vault)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let (transaction, presence) = server.trigger("alice").await;
+    assert_eq!(presence, None);
+    let requests = phone.device.pending(&mut phone.vault).await.unwrap();
+    assert_eq!(requests.len(), 1, "{requests:?}");
+    let request = &requests[0];
+    assert_eq!(request.account_id, token.id);
+    assert_eq!(request.org, "privacyIDEA");
+    assert_eq!(request.resource.name, "Countersign test");
+    assert_eq!(
+        request.message.as_deref(),
+        Some("Confirm the Countersign test login?")
+    );
+    assert!(!request.number_matching && !request.biometric_required);
+    assert!(request.seconds_left > 100, "{}", request.seconds_left);
+    assert_eq!(server.challenge_status(&transaction).await, "pending");
+
+    let outcome = phone
+        .device
+        .approve(&mut phone.vault, &request.id, None, &NoGate)
+        .await
+        .unwrap();
+    assert_eq!(outcome, AnswerOutcome::Approved);
+    assert_eq!(server.challenge_status(&transaction).await, "accept");
+    // A second tap is harmless; an answered request is not shown again.
+    assert_eq!(
+        phone
+            .device
+            .approve(&mut phone.vault, &request.id, None, &NoGate)
+            .await
+            .unwrap(),
+        AnswerOutcome::Approved
+    );
+    assert!(
+        phone
+            .device
+            .pending(&mut phone.vault)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    server.delete_tokens("alice").await;
+}
+
+#[tokio::test]
+async fn decline_with_and_without_reporting_fraud() {
+    let Some(server) = PrivacyIdea::connect().await else {
+        return;
+    };
+    let (mut phone, _) = enrolled(&server, "bob").await;
+
+    // "I changed my mind": privacyIDEA records it as cancelled.
+    let (transaction, _) = server.trigger("bob").await;
+    let requests = phone.device.pending(&mut phone.vault).await.unwrap();
+    assert_eq!(requests.len(), 1);
+    let outcome = phone
+        .device
+        .deny(&mut phone.vault, &requests[0].id, false)
+        .await
+        .unwrap();
+    assert_eq!(outcome, AnswerOutcome::Denied);
+    assert_eq!(server.challenge_status(&transaction).await, "cancelled");
+    // Approving after declining is refused without asking the server.
+    assert!(matches!(
+        phone
+            .device
+            .approve(&mut phone.vault, &requests[0].id, None, &NoGate)
+            .await,
+        Err(PushError::AlreadyAnswered { .. })
+    ));
+
+    // "This was not me": declined, with the signed reason unknown_trigger.
+    let (transaction, _) = server.trigger("bob").await;
+    let requests = phone.device.pending(&mut phone.vault).await.unwrap();
+    assert_eq!(requests.len(), 1);
+    phone
+        .device
+        .answer_from_watch(
+            &mut phone.vault,
+            &requests[0].id,
+            WatchDecision::Deny { fraud: true },
+        )
+        .await
+        .unwrap();
+    assert_eq!(server.challenge_status(&transaction).await, "declined");
+    server.delete_tokens("bob").await;
+}
+
+#[tokio::test]
+async fn number_matching_right_and_wrong() {
+    let Some(server) = PrivacyIdea::connect().await else {
+        return;
+    };
+    server
+        .set_user_policy(
+            "countersign-presence-dave",
+            "dave",
+            "push_require_presence,push_presence_options=ALPHABETIC,push_presence_num_options=3",
+        )
+        .await;
+    let (mut phone, _) = enrolled(&server, "dave").await;
+    let (transaction, shown) = server.trigger("dave").await;
+    let shown = shown.expect("the login screen names the option to choose");
+    let requests = phone.device.pending(&mut phone.vault).await.unwrap();
+    assert_eq!(requests.len(), 1);
+    let request = &requests[0];
+    assert!(request.number_matching);
+    let choices = request.number_choices.clone().unwrap();
+    assert_eq!(choices.len(), 3);
+    assert!(choices.contains(&shown), "{choices:?} lacks {shown}");
+    // Letters, not digits: the same "choose what you see" model.
+    assert!(
+        choices
+            .iter()
+            .all(|c| c.chars().all(|c| c.is_ascii_uppercase()))
+    );
+
+    assert!(matches!(
+        phone
+            .device
+            .approve(&mut phone.vault, &request.id, None, &NoGate)
+            .await,
+        Err(PushError::NumberRequired)
+    ));
+    let wrong = choices.iter().find(|choice| **choice != shown).unwrap();
+    assert!(matches!(
+        phone
+            .device
+            .approve(&mut phone.vault, &request.id, Some(wrong), &NoGate)
+            .await,
+        Err(PushError::WrongNumber)
+    ));
+    assert_eq!(server.challenge_status(&transaction).await, "pending");
+    // privacyIDEA keeps the request open after a wrong choice: the right one works.
+    let outcome = phone
+        .device
+        .approve(&mut phone.vault, &request.id, Some(&shown), &NoGate)
+        .await
+        .unwrap();
+    assert_eq!(outcome, AnswerOutcome::Approved);
+    assert_eq!(server.challenge_status(&transaction).await, "accept");
+    server.delete_tokens("dave").await;
+}
+
+#[tokio::test]
+async fn a_challenge_signed_by_another_key_is_never_shown() {
+    let Some(server) = PrivacyIdea::connect().await else {
+        return;
+    };
+    server.delete_tokens("carol").await;
+    // Two tokens for carol, on two phones: privacyIDEA signs each token's
+    // challenges with that token's own server key.
+    let (_, first_uri) = server.init_push("carol").await;
+    let (_, second_uri) = server.init_push("carol").await;
+    let mut phone = PiPhone::new(0);
+    let mut other = PiPhone::new(0);
+    let id = phone.enroll(&first_uri).await.unwrap();
+    other.enroll(&second_uri).await.unwrap();
+    let genuine = phone.vault.privacyidea_tokens().unwrap()[0].clone();
+    let mut wrong_key = genuine.clone();
+    wrong_key.server_key = other.vault.privacyidea_tokens().unwrap()[0]
+        .server_key
+        .clone();
+    phone.vault.add_privacyidea_token(&wrong_key).unwrap();
+
+    server.trigger("carol").await;
+    // Pinned to another key, the phone shows nothing and remembers nothing.
+    assert!(
+        phone
+            .device
+            .pending(&mut phone.vault)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        other.device.pending(&mut other.vault).await.unwrap().len(),
+        1
+    );
+
+    // With the right key the same challenge is there.
+    phone.vault.add_privacyidea_token(&genuine).unwrap();
+    let requests = phone.device.pending(&mut phone.vault).await.unwrap();
+    assert_eq!(requests.len(), 1);
+    assert_eq!(requests[0].account_id, id);
+    let received = phone
+        .vault
+        .cached_challenge(&requests[0].id)
+        .unwrap()
+        .unwrap()
+        .jws;
+
+    // The same challenge arriving as a push payload: verified like a polled one.
+    let mut payload: serde_json::Value = serde_json::from_str(&received).unwrap();
+    let shown = phone
+        .device
+        .handle_push_payload(
+            &mut phone.vault,
+            serde_json::json!({ "data": payload.clone() })
+                .to_string()
+                .as_bytes(),
+        )
+        .unwrap()
+        .unwrap();
+    assert_eq!(shown.id, requests[0].id);
+    payload["title"] = "Your bank".into();
+    assert!(matches!(
+        phone
+            .device
+            .handle_push_payload(&mut phone.vault, payload.to_string().as_bytes()),
+        Err(PushError::Unverified { .. })
+    ));
+    phone.vault.add_privacyidea_token(&wrong_key).unwrap();
+    payload["title"] = "Countersign test".into();
+    assert!(matches!(
+        phone
+            .device
+            .handle_push_payload(&mut phone.vault, payload.to_string().as_bytes()),
+        Err(PushError::Unverified { .. })
+    ));
+    server.delete_tokens("carol").await;
+}
+
+#[tokio::test]
+async fn an_expired_enrollment_ttl_is_refused_and_a_used_code_too() {
+    let Some(server) = PrivacyIdea::connect().await else {
+        return;
+    };
+    server.delete_tokens("erin").await;
+    let (serial, uri) = server.init_push("erin").await;
+    let mut phone = PiPhone::new(0);
+    // Scanned 11 minutes ago; the code's ttl is 10 minutes.
+    let scanned_at = phone.clock.now() - 11 * 60;
+    let refused = phone
+        .device
+        .enroll_privacyidea_with_key_bits(
+            &mut phone.vault,
+            &uri,
+            scanned_at,
+            &PiPhone::info(),
+            TEST_KEY_BITS,
+        )
+        .await;
+    assert_eq!(
+        refused,
+        Err(PushError::PrivacyIdeaUri(PiUriError::Expired {
+            minutes_ago: 11,
+            ttl: 10
+        }))
+    );
+    assert!(phone.vault.privacyidea_tokens().unwrap().is_empty());
+    assert_eq!(server.rollout_state(&serial).await, "clientwait");
+
+    phone.enroll(&uri).await.unwrap();
+    assert_eq!(server.rollout_state(&serial).await, "enrolled");
+    // The code cannot be used a second time, by this phone or another.
+    let mut thief = PiPhone::new(0);
+    assert_eq!(thief.enroll(&uri).await, Err(PushError::TokenUsed));
+    assert!(thief.vault.privacyidea_tokens().unwrap().is_empty());
+    server.delete_tokens("erin").await;
+}
+
+#[tokio::test]
+async fn a_wrong_clock_is_corrected_from_the_server() {
+    let Some(server) = PrivacyIdea::connect().await else {
+        return;
+    };
+    // This phone's clock is 5 minutes fast; privacyIDEA allows 1 minute.
+    let (mut phone, _) = enrolled(&server, "frank").await;
+    let id = phone.vault.privacyidea_tokens().unwrap()[0].id.clone();
+    let mut fast = PiPhone::new(300);
+    std::mem::swap(&mut fast.vault, &mut phone.vault);
+    // Forget what enrollment learned, so the first poll is refused.
+    fast.vault.set_privacyidea_clock_offset(&id, 0).unwrap();
+    server.trigger("frank").await;
+    let requests = fast.device.pending(&mut fast.vault).await.unwrap();
+    assert_eq!(requests.len(), 1);
+    let offset = fast
+        .vault
+        .privacyidea_token(&id)
+        .unwrap()
+        .unwrap()
+        .clock_offset;
+    assert!((-310..=-290).contains(&offset), "learned offset {offset}");
+    fast.device
+        .deny(&mut fast.vault, &requests[0].id, false)
+        .await
+        .unwrap();
+    server.delete_tokens("frank").await;
+}
