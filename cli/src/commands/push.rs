@@ -7,8 +7,9 @@ use std::time::{Duration, Instant};
 use countersign_core::push::device::{
     AnswerOutcome, BiometricGate, DeviceInfo, GateError, PushDevice, PushRequest,
 };
+use countersign_core::push::privacyidea::PiEnrollmentUri;
 use countersign_core::push::wire::ChallengeKind;
-use countersign_core::{SystemClock, Vault};
+use countersign_core::{Clock, SystemClock, Vault};
 
 use crate::error::CliError;
 use crate::vault_access::VaultOptions;
@@ -25,7 +26,8 @@ pub fn device() -> PushDevice {
 
 #[derive(Debug, clap::Args)]
 pub struct EnrollArgs {
-    /// The enrollment URI from the QR code (countersign://enroll?…).
+    /// The enrollment URI from the QR code: countersign://enroll?… or a
+    /// privacyIDEA push token's otpauth://pipush/… (or pia://pipush/…).
     uri: String,
     /// How this device is named on the server.
     #[arg(long, default_value = "Countersign CLI")]
@@ -40,6 +42,24 @@ pub fn enroll(options: &VaultOptions, args: &EnrollArgs) -> Result<(), CliError>
         app_version: env!("CARGO_PKG_VERSION").into(),
         push_token: None,
     };
+    if PiEnrollmentUri::looks_like(&args.uri) {
+        eprintln!("Making a 4096-bit RSA key for privacyIDEA (a few seconds)…");
+        let scanned_at = SystemClock.now();
+        let token = runtime()?
+            .block_on(device().enroll_privacyidea(&mut vault, &args.uri, scanned_at, &info))?;
+        println!(
+            "Enrolled privacyIDEA token {} ({}) at {}{}",
+            token.serial,
+            token.label,
+            token.url,
+            if token.poll_only {
+                "; poll-only: run `countersign pending` or `listen`"
+            } else {
+                ""
+            }
+        );
+        return Ok(());
+    }
     let account = runtime()?.block_on(device().enroll(&mut vault, &args.uri, &info))?;
     println!(
         "Enrolled {} at {} ({}), device {}",
@@ -72,6 +92,9 @@ pub fn describe(request: &PushRequest) -> String {
     if let Some(ip) = &context.ip {
         parts.push(ip.clone());
     }
+    if let Some(message) = &request.message {
+        parts.push(format!("\"{message}\""));
+    }
     parts.push(format!("{} s left", request.seconds_left.max(0)));
     let mut line = parts.join(" · ");
     if request.burst > 1 {
@@ -80,8 +103,15 @@ pub fn describe(request: &PushRequest) -> String {
             request.burst, request.resource.name
         ));
     }
-    if request.number_matching {
-        line.push_str("\n    enter the number shown on the sign-in screen to approve");
+    match (&request.number_matching, &request.number_choices) {
+        (true, Some(choices)) => line.push_str(&format!(
+            "\n    choose what the sign-in screen shows to approve (--number): {}",
+            choices.join(", ")
+        )),
+        (true, None) => {
+            line.push_str("\n    enter the number shown on the sign-in screen to approve")
+        }
+        (false, _) => {}
     }
     if request.biometric_required {
         line.push_str("\n    needs confirmation that it is you (--confirm)");
@@ -203,9 +233,7 @@ pub fn deny(options: &VaultOptions, args: &DenyArgs) -> Result<(), CliError> {
     })?;
     print_outcome(outcome);
     if args.fraud {
-        println!(
-            "Reported: sign-in pushes to this account are locked and your administrator is told."
-        );
+        println!("Reported as \"this was not me\" to the server.");
     }
     Ok(())
 }
