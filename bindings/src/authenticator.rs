@@ -6,6 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use countersign_core::push::device::{AnswerOutcome, DeviceInfo, PushDevice, WatchDecision};
+use countersign_core::push::privacyidea::PiEnrollmentUri;
 use countersign_core::uri::parse_otpauth;
 use countersign_core::{Clock, SystemClock, Vault};
 use tokio::sync::Mutex;
@@ -123,7 +124,8 @@ impl Authenticator {
         Ok(self.vault.lock().await.set_diagnostics_enabled(enabled)?)
     }
 
-    /// Enrolls this phone from a countersign://enroll QR code.
+    /// Enrolls this phone from a countersign://enroll QR code, or a privacyIDEA
+    /// push token's (otpauth://pipush/…, scanned now; see `enroll_privacyidea`).
     pub async fn enroll_push(
         &self,
         uri: String,
@@ -138,18 +140,58 @@ impl Authenticator {
             push_token,
         };
         let mut vault = self.vault.lock().await;
+        if PiEnrollmentUri::looks_like(&uri) {
+            let scanned_at = SystemClock.now();
+            return Ok(self
+                .device
+                .enroll_privacyidea(&mut vault, &uri, scanned_at, &info)
+                .await?
+                .into());
+        }
         Ok(self.device.enroll(&mut vault, &uri, &info).await?.into())
     }
 
-    pub async fn push_accounts(&self) -> Result<Vec<PushAccountItem>, FfiError> {
+    /// Enrolls a privacyIDEA push token whose QR code was scanned at
+    /// `scanned_at` (Unix seconds, this phone's clock): its ttl counts from
+    /// then, so a retry after a network error keeps the same deadline. Makes a
+    /// 4096-bit RSA key on a worker thread (seconds), never the caller's.
+    pub async fn enroll_privacyidea(
+        &self,
+        uri: String,
+        scanned_at: i64,
+        device_name: String,
+        platform: String,
+        push_token: Option<String>,
+    ) -> Result<PushAccountItem, FfiError> {
+        let info = DeviceInfo {
+            platform,
+            device_name,
+            app_version: env!("CARGO_PKG_VERSION").into(),
+            push_token,
+        };
+        let mut vault = self.vault.lock().await;
         Ok(self
-            .vault
-            .lock()
-            .await
+            .device
+            .enroll_privacyidea(&mut vault, &uri, scanned_at, &info)
+            .await?
+            .into())
+    }
+
+    /// Countersign accounts, then privacyIDEA tokens.
+    pub async fn push_accounts(&self) -> Result<Vec<PushAccountItem>, FfiError> {
+        let vault = self.vault.lock().await;
+        let mut accounts: Vec<PushAccountItem> = vault
             .push_accounts()?
             .into_iter()
             .map(PushAccountItem::from)
-            .collect())
+            .collect();
+        accounts.extend(
+            vault
+                .privacyidea_tokens()?
+                .into_iter()
+                .map(PushAccountItem::from),
+        );
+        Ok(accounts)
     }
 
     /// Fetches the requests waiting for an answer (app start, pull to refresh).

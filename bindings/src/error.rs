@@ -64,7 +64,8 @@ impl FfiError {
 
 impl From<uniffi::UnexpectedUniFFICallbackError> for FfiError {
     fn from(error: uniffi::UnexpectedUniFFICallbackError) -> Self {
-        FfiError::platform(error.reason)
+        // Kotlin sends a whole stack trace: the first line is the message.
+        FfiError::platform(error.reason.lines().next().unwrap_or_default())
     }
 }
 
@@ -136,15 +137,19 @@ impl From<PushError> for FfiError {
             PushError::EnrollUri(_)
             | PushError::TokenExpired { .. }
             | PushError::TokenUsed
-            | PushError::UnknownToken => FfiError::InvalidInput { reason: message },
+            | PushError::UnknownToken
+            | PushError::PrivacyIdeaUri(_) => FfiError::InvalidInput { reason: message },
             PushError::ServerKeyMismatch
             | PushError::RecordMismatch
-            | PushError::BadServerMessage(_) => FfiError::Untrusted { reason: message },
+            | PushError::BadServerMessage(_)
+            | PushError::Unverified { .. } => FfiError::Untrusted { reason: message },
             PushError::Expired { seconds_ago } => FfiError::Expired {
                 seconds_ago,
                 reason: message,
             },
-            PushError::AlreadyAnswered { .. } => FfiError::AlreadyAnswered { reason: message },
+            PushError::AlreadyAnswered { .. } | PushError::NoLongerOpen => {
+                FfiError::AlreadyAnswered { reason: message }
+            }
             PushError::WrongNumber => FfiError::WrongNumber { reason: message },
             PushError::NumberRequired => FfiError::NumberRequired { reason: message },
             PushError::Gate(gate) => FfiError::BiometricFailed {

@@ -3,7 +3,7 @@
 use countersign_core::OtpKind;
 use countersign_core::push::device::{PushRequest, WatchRequest};
 use countersign_core::vault::{
-    AccountSummary, CodeDisplay, CodeEntry, PushAccount, PushAccountStatus,
+    AccountSummary, CodeDisplay, CodeEntry, PrivacyIdeaToken, PushAccount, PushAccountStatus,
 };
 
 /// One row of the codes screen.
@@ -90,9 +90,12 @@ pub struct PushAccountItem {
     pub server_url: String,
     pub user: String,
     pub org: String,
+    /// The device id, or a privacyIDEA token's serial.
     pub device_id: String,
     /// "active", "replaced" or "revoked".
     pub status: String,
+    /// "countersign" or "privacyidea": which protocol the server speaks.
+    pub dialect: String,
 }
 
 impl From<PushAccount> for PushAccountItem {
@@ -109,6 +112,21 @@ impl From<PushAccount> for PushAccountItem {
             org: account.org,
             device_id: account.device_id,
             status: status.into(),
+            dialect: "countersign".into(),
+        }
+    }
+}
+
+impl From<PrivacyIdeaToken> for PushAccountItem {
+    fn from(token: PrivacyIdeaToken) -> Self {
+        PushAccountItem {
+            id: token.id,
+            server_url: token.url,
+            user: token.label,
+            org: token.issuer,
+            device_id: token.serial,
+            status: "active".into(),
+            dialect: "privacyidea".into(),
         }
     }
 }
@@ -127,6 +145,10 @@ pub struct PushRequestItem {
     pub location: Option<String>,
     pub browser: Option<String>,
     pub os: Option<String>,
+    /// When the sign-in was attempted (the relying party's clock).
+    pub time: i64,
+    /// What the server asks, when it words it itself (privacyIDEA's question).
+    pub message: Option<String>,
     pub issued_at: i64,
     pub expires_at: i64,
     pub seconds_left: i64,
@@ -150,6 +172,8 @@ impl From<PushRequest> for PushRequestItem {
             location: request.context.location,
             browser: request.context.browser,
             os: request.context.os,
+            time: request.context.time,
+            message: request.message,
             issued_at: request.issued_at,
             expires_at: request.expires_at,
             seconds_left: request.seconds_left,

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use countersign_core::SystemClock;
+use countersign_core::{Clock, SystemClock};
 use countersign_ffi::*;
 use serde_json::{Value, json};
 
@@ -261,4 +261,40 @@ async fn a_push_is_enrolled_received_and_approved_through_the_surface() {
         .unwrap();
     assert_eq!(approved, AnswerResult::Approved);
     server.stop().await;
+}
+
+#[tokio::test]
+async fn privacyidea_codes_are_checked_before_any_key_is_made() {
+    let dir = tempfile::tempdir().unwrap();
+    let authenticator = open(&dir);
+    let uri = "otpauth://pipush/PIPU0001?url=http%3A//127.0.0.1%3A9/ttype/push&ttl=10\
+               &issuer=privacyIDEA&enrollment_credential=00ff&v=1&serial=PIPU0001&sslverify=0";
+    // Scanned 11 minutes ago with a 10-minute ttl: refused, nothing stored.
+    let stale = authenticator
+        .enroll_privacyidea(
+            uri.into(),
+            SystemClock.now() - 11 * 60,
+            "Test Pixel".into(),
+            "android".into(),
+            None,
+        )
+        .await;
+    assert!(
+        matches!(&stale, Err(FfiError::InvalidInput { reason }) if reason.contains("10 min")),
+        "{stale:?}"
+    );
+    // A malformed code names its parameter.
+    let malformed = authenticator
+        .enroll_push(
+            uri.replace("ttl=10", "ttl=soon"),
+            "Test Pixel".into(),
+            "android".into(),
+            None,
+        )
+        .await;
+    assert!(
+        matches!(&malformed, Err(FfiError::InvalidInput { reason }) if reason.contains("ttl")),
+        "{malformed:?}"
+    );
+    assert!(authenticator.push_accounts().await.unwrap().is_empty());
 }
