@@ -1,37 +1,237 @@
 package dev.countersign
 
+import dev.countersign.ffi.AccountItem
+import dev.countersign.ffi.AnswerResult
 import dev.countersign.ffi.Authenticator
+import dev.countersign.ffi.BiometricOutcome
+import dev.countersign.ffi.BiometricPrompt
 import dev.countersign.ffi.CodesView
 import dev.countersign.ffi.FfiException
+import dev.countersign.ffi.HardwareKeyStore
+import dev.countersign.ffi.InternalException
 import dev.countersign.ffi.KeyStore
+import dev.countersign.ffi.PushAccountItem
+import dev.countersign.ffi.PushRequestItem
+import dev.countersign.ffi.ScanItem
+import dev.countersign.ffi.scanImage
+import kotlinx.coroutines.CoroutineDispatcher
+import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.delay
 import kotlinx.coroutines.flow.Flow
 import kotlinx.coroutines.flow.flow
+import kotlinx.coroutines.flow.flowOn
+import kotlinx.coroutines.runBlocking
+import kotlinx.coroutines.withContext
 
 /**
- * The app's entry to the core: opens the vault and ticks the codes screen.
- * Everything it does is a thin call into Rust; the rules live there.
+ * The app's entry to the core: the vault (codes, accounts) and push (enroll,
+ * pending, approve, deny). Every call is a thin call into Rust; the rules live
+ * there. Calls run on [dispatcher] (IO by default: the core reads SQLite and asks
+ * the biometric gate on the calling thread, so never on the main thread) and
+ * fail with a [CountersignException] subtype, never with the raw FFI error.
+ *
+ * Close it (or `use {}`) to close the vault; the generated [Authenticator] is
+ * still reachable as [core] for anything the facade does not wrap.
  */
-class Countersign private constructor(val core: Authenticator) {
+class Countersign private constructor(
+    val core: Authenticator,
+    private val dispatcher: CoroutineDispatcher,
+) : AutoCloseable {
     companion object {
         /** Opens (or creates) the vault at [path], its key kept by [keyStore]. */
-        fun open(path: String, keyStore: KeyStore): Countersign =
-            Countersign(Authenticator.open(path, keyStore, null))
+        fun open(
+            path: String,
+            keyStore: KeyStore,
+            hardwareKeys: HardwareKeyStore? = null,
+            dispatcher: CoroutineDispatcher = Dispatchers.IO,
+        ): Countersign = mapErrors { Countersign(Authenticator.open(path, keyStore, hardwareKeys), dispatcher) }
+
+        /** A QR code in a PNG, JPEG or WebP image; null when there is none. */
+        fun scan(image: ByteArray): ScanItem? = mapErrors { scanImage(image) }
     }
 
-    /** The codes screen, recomputed once a second (one FFI call per tick). */
-    fun codes(everyMillis: Long = 1000): Flow<CodesView> = flow {
-        while (true) {
-            emit(core.codes())
-            delay(everyMillis)
+    private suspend fun <T> call(block: suspend Authenticator.() -> T): T =
+        withContext(dispatcher) { mapErrors { core.block() } }
+
+    /** The codes screen now: every account's code and countdown from one clock reading. */
+    suspend fun codesNow(): CodesView = call { codes() }
+
+    /**
+     * The codes screen, re-read on each whole multiple of [everyMillis] of the wall
+     * clock (each second by default, so countdowns change when the second does):
+     * one FFI call per tick.
+     */
+    fun codes(everyMillis: Long = 1000): Flow<CodesView> {
+        require(everyMillis > 0) { "everyMillis must be positive" }
+        return flow {
+            while (true) {
+                emit(mapErrors { core.codes() })
+                delay(everyMillis - System.currentTimeMillis() % everyMillis)
+            }
+        }.flowOn(dispatcher)
+    }
+
+    /** An account from a scanned or typed otpauth:// URI; returns its id. */
+    suspend fun add(uri: String): String = call { addAccount(uri) }
+
+    suspend fun accounts(search: String? = null): List<AccountItem> = call { accounts(search) }
+
+    /** The next HOTP code; the counter is saved before it is returned. */
+    suspend fun nextHotpCode(id: String): String = call { nextHotpCode(id) }
+
+    suspend fun rename(id: String, issuer: String?, name: String) = call { rename(id, issuer, name) }
+
+    suspend fun move(id: String, position: Int) = call {
+        require(position >= 0) { "position must not be negative" }
+        moveAccount(id, position.toUInt())
+    }
+
+    suspend fun delete(id: String) = call { deleteAccount(id) }
+
+    /** Enrolls this phone from a countersign://enroll QR code. */
+    suspend fun enrollPush(
+        uri: String,
+        deviceName: String,
+        platform: String = "android",
+        pushToken: String? = null,
+    ): PushAccountItem = call { enrollPush(uri, deviceName, platform, pushToken) }
+
+    suspend fun pushAccounts(): List<PushAccountItem> = call { pushAccounts() }
+
+    /** The sign-in requests waiting for an answer (app start, pull to refresh). */
+    suspend fun pending(): List<PushRequestItem> = call { pendingRequests() }
+
+    /**
+     * Approves request [id] (with the [number] the user picked, when number matching
+     * is on). When policy requires it the core asks [gate] first; it is called off
+     * the main thread and may suspend (show BiometricPrompt, await the callback). A
+     * gate that throws fails the approval with [CountersignException.Platform]
+     * (its cause the thrown exception) and the request stays answerable.
+     */
+    suspend fun approve(
+        id: String,
+        number: String? = null,
+        gate: suspend (reason: String) -> BiometricOutcome,
+    ): AnswerResult {
+        val prompt = GuardedPrompt(gate)
+        try {
+            return call { approve(id, number, prompt) }
+        } catch (error: CountersignException.BiometricFailed) {
+            val thrown = prompt.thrown ?: throw error
+            throw CountersignException.Platform("the biometric prompt failed: $thrown", thrown)
         }
     }
 
-    /** An account from a scanned or typed otpauth:// URI; the error says which field is wrong. */
-    suspend fun add(uri: String): Result<String> =
+    suspend fun deny(id: String, reportFraud: Boolean = false): AnswerResult = call { deny(id, reportFraud) }
+
+    override fun close() = core.close()
+}
+
+/**
+ * The gate as the core sees it. The core's `confirm` returns an outcome and has
+ * no error channel: an exception escaping into Rust would become a Rust panic.
+ * So a throwing gate answers "unavailable" (Rust stops the approval) and the
+ * facade reports the exception itself.
+ */
+private class GuardedPrompt(private val gate: suspend (String) -> BiometricOutcome) : BiometricPrompt {
+    @Volatile var thrown: Throwable? = null
+
+    override fun confirm(reason: String): BiometricOutcome =
         try {
-            Result.success(core.addAccount(uri))
-        } catch (error: FfiException) {
-            Result.failure(error)
+            runBlocking { gate(reason) }
+        } catch (error: Throwable) {
+            thrown = error
+            BiometricOutcome.UNAVAILABLE
         }
 }
+
+/**
+ * Every way a core call can fail, one subtype per kind the screens act on:
+ * [code] is stable (for analytics and tests), [reason] is the core's human
+ * message naming what is wrong, [whatToDo] is the next step to offer the user.
+ */
+sealed class CountersignException(
+    val code: String,
+    val reason: String,
+    val whatToDo: String,
+    cause: Throwable? = null,
+) : Exception(reason, cause) {
+    /** A QR code, URI or value is wrong; [reason] names the field. */
+    class InvalidInput(reason: String, cause: Throwable? = null) :
+        CountersignException("invalid_input", reason, "Check the code or link and scan or type it again.", cause)
+    class Duplicate(reason: String, cause: Throwable? = null) :
+        CountersignException("duplicate", reason, "This account is already in the app.", cause)
+    class NotFound(reason: String, cause: Throwable? = null) :
+        CountersignException("not_found", reason, "Refresh: it was deleted or answered elsewhere.", cause)
+    /** The Keystore failed, or the vault key is missing or wrong. */
+    class KeyStore(reason: String, cause: Throwable? = null) :
+        CountersignException("key_store", reason, "Unlock the phone and try again; if it persists, restore from a backup.", cause)
+    class Storage(reason: String, cause: Throwable? = null) :
+        CountersignException("storage", reason, "Free some space or restart the app, then try again.", cause)
+    class Expired(val secondsAgo: Long, reason: String, cause: Throwable? = null) :
+        CountersignException("expired", reason, "Sign in again to get a new request.", cause)
+    class AlreadyAnswered(reason: String, cause: Throwable? = null) :
+        CountersignException("already_answered", reason, "Nothing to do: this request was already answered.", cause)
+    class WrongNumber(reason: String, cause: Throwable? = null) :
+        CountersignException("wrong_number", reason, "The request was denied; sign in again and pick the number on the screen.", cause)
+    class NumberRequired(reason: String, cause: Throwable? = null) :
+        CountersignException("number_required", reason, "Pick the number shown on the sign-in screen.", cause)
+    /** The user did not pass the biometric check ([cancelled]: they dismissed it). */
+    class BiometricFailed(val cancelled: Boolean, reason: String, cause: Throwable? = null) :
+        CountersignException("biometric_failed", reason, "Confirm with your fingerprint or face to approve.", cause)
+    class PhoneRequired(reason: String, cause: Throwable? = null) :
+        CountersignException("phone_required", reason, "Answer this request on the phone.", cause)
+    class DeviceReplaced(reason: String, cause: Throwable? = null) :
+        CountersignException("device_replaced", reason, "Another phone was enrolled for this account; remove it here.", cause)
+    class DeviceRevoked(reason: String, cause: Throwable? = null) :
+        CountersignException("device_revoked", reason, "Your administrator removed this phone; enroll it again.", cause)
+    /** The server or a message from it cannot be trusted. */
+    class Untrusted(reason: String, cause: Throwable? = null) :
+        CountersignException("untrusted", reason, "Do not approve; contact your administrator.", cause)
+    class Network(reason: String, cause: Throwable? = null) :
+        CountersignException("network", reason, "Check the connection and try again.", cause)
+    class RateLimited(val retryAfterSeconds: Long, reason: String, cause: Throwable? = null) :
+        CountersignException("rate_limited", reason, "Wait $retryAfterSeconds s and try again.", cause)
+    class ServerRefused(reason: String, cause: Throwable? = null) :
+        CountersignException("server_refused", reason, "Try again later; if it persists, contact your administrator.", cause)
+    class WrongPassword(reason: String, cause: Throwable? = null) :
+        CountersignException("wrong_password", reason, "Type the file's password again.", cause)
+    /** A Kotlin callback (key store, biometric gate, hardware keys) failed. */
+    class Platform(reason: String, cause: Throwable? = null) :
+        CountersignException("platform", reason, "Try again; if it persists, restart the phone.", cause)
+    /** A bug: the core panicked or the bindings do not match the library. */
+    class Internal(reason: String, cause: Throwable? = null) :
+        CountersignException("internal", reason, "Restart the app and report this.", cause)
+}
+
+/** The facade's error for a raw FFI error (each variant, one subtype). */
+fun FfiException.toCountersign(): CountersignException = when (this) {
+    is FfiException.InvalidInput -> CountersignException.InvalidInput(reason, this)
+    is FfiException.Duplicate -> CountersignException.Duplicate(reason, this)
+    is FfiException.NotFound -> CountersignException.NotFound(reason, this)
+    is FfiException.KeyStore -> CountersignException.KeyStore(reason, this)
+    is FfiException.Storage -> CountersignException.Storage(reason, this)
+    is FfiException.Expired -> CountersignException.Expired(secondsAgo, reason, this)
+    is FfiException.AlreadyAnswered -> CountersignException.AlreadyAnswered(reason, this)
+    is FfiException.WrongNumber -> CountersignException.WrongNumber(reason, this)
+    is FfiException.NumberRequired -> CountersignException.NumberRequired(reason, this)
+    is FfiException.BiometricFailed -> CountersignException.BiometricFailed(cancelled, reason, this)
+    is FfiException.PhoneRequired -> CountersignException.PhoneRequired(reason, this)
+    is FfiException.DeviceReplaced -> CountersignException.DeviceReplaced(reason, this)
+    is FfiException.DeviceRevoked -> CountersignException.DeviceRevoked(reason, this)
+    is FfiException.Untrusted -> CountersignException.Untrusted(reason, this)
+    is FfiException.Network -> CountersignException.Network(reason, this)
+    is FfiException.RateLimited -> CountersignException.RateLimited(retryAfter, reason, this)
+    is FfiException.ServerRefused -> CountersignException.ServerRefused(reason, this)
+    is FfiException.WrongPassword -> CountersignException.WrongPassword(reason, this)
+    is FfiException.Platform -> CountersignException.Platform(reason, this)
+}
+
+private inline fun <T> mapErrors(block: () -> T): T =
+    try {
+        block()
+    } catch (error: FfiException) {
+        throw error.toCountersign()
+    } catch (error: InternalException) {
+        throw CountersignException.Internal(error.message ?: "internal error", error)
+    }

@@ -1,56 +1,63 @@
 package dev.countersign
 
-import dev.countersign.ffi.FfiException
-import dev.countersign.ffi.KeyStore
-import dev.countersign.ffi.scanImage
 import kotlinx.coroutines.flow.take
 import kotlinx.coroutines.flow.toList
 import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertNull
+import org.junit.jupiter.api.Assertions.assertThrows
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
-import org.junit.jupiter.api.assertThrows
 import java.io.File
-import java.nio.file.Files
-import java.util.concurrent.ConcurrentHashMap
-
-/** A Kotlin key store, called back from Rust. */
-class MemoryKeyStore : KeyStore {
-    private val keys = ConcurrentHashMap<String, ByteArray>()
-    override fun load(name: String): ByteArray? = keys[name]
-    override fun store(name: String, value: ByteArray) { keys[name] = value }
-    override fun delete(name: String) { keys.remove(name) }
-}
 
 class CountersignTest {
-    private fun vaultPath(): String = Files.createTempDirectory("countersign").resolve("vault.sqlite").toString()
+    private val github = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
 
     @Test
-    fun `accounts are added and the codes view ticks`() = runBlocking {
-        val app = Countersign.open(vaultPath(), MemoryKeyStore())
-        app.add("otpauth://totp/GitHub:jane?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=GitHub").getOrThrow()
-        val views = app.codes(everyMillis = 10).take(2).toList()
-        assertEquals(2, views.size)
-        assertEquals("GitHub", views[0].items[0].issuer)
-        assertEquals(6, views[0].items[0].code!!.length)
-        assertTrue(views[0].items[0].secondsLeft!!.toInt() in 1..30)
+    fun `accounts are added and the codes view ticks with the right codes`(): Unit = runBlocking {
+        Countersign.open(tempVault(), MemoryKeyStore()).use { app ->
+            val id = app.add("otpauth://totp/GitHub:jane?secret=$github&issuer=GitHub")
+            app.add("otpauth://hotp/Bank:me?secret=JBSWY3DPEHPK3PXP&counter=0")
+            val views = app.codes(everyMillis = 20).take(3).toList()
+            assertEquals(3, views.size)
+            for (view in views) {
+                val totp = view.items[0]
+                assertEquals(listOf(id, "GitHub", "jane"), listOf(totp.id, totp.issuer, totp.name))
+                assertEquals(ReferenceOtp.totp(ReferenceOtp.base32(github), view.now), totp.code)
+                assertEquals((30 - view.now % 30).toUInt(), totp.secondsLeft)
+                val hotp = view.items[1]
+                assertNull(hotp.code, "HOTP codes are shown on request")
+                assertEquals(0uL, hotp.hotpCounter)
+            }
+            val bank = app.accounts("bank").single()
+            assertEquals(listOf("hotp", true), listOf(bank.kind, bank.weakSecret))
+            val secret = ReferenceOtp.base32("JBSWY3DPEHPK3PXP")
+            assertEquals(ReferenceOtp.hotp(secret, 0), app.nextHotpCode(bank.id))
+            assertEquals(ReferenceOtp.hotp(secret, 1), app.nextHotpCode(bank.id))
+            app.rename(bank.id, "Bank", "savings")
+            app.move(bank.id, 0)
+            assertEquals(listOf("savings", "jane"), app.accounts().map { it.name })
+            app.delete(bank.id)
+            assertEquals(1, app.codesNow().items.size)
+        }
     }
 
     @Test
-    fun `errors arrive as sealed Kotlin exceptions with the field named`() = runBlocking {
-        val app = Countersign.open(vaultPath(), MemoryKeyStore())
-        val failure = app.add("otpauth://totp/x?secret=JBSWY3DPEHPK3PXP&digits=4").exceptionOrNull()
-        assertTrue(failure is FfiException.InvalidInput, "$failure")
-        assertTrue(failure!!.message!!.contains("digits"))
-        app.add("otpauth://totp/x?secret=JBSWY3DPEHPK3PXP").getOrThrow()
-        assertTrue(app.add("otpauth://totp/x?secret=JBSWY3DPEHPK3PXP").exceptionOrNull() is FfiException.Duplicate)
+    fun `the ticking flow is aligned to the wall clock second`(): Unit = runBlocking {
+        Countersign.open(tempVault(), MemoryKeyStore()).use { app ->
+            app.add("otpauth://totp/x?secret=$github")
+            val stamps = mutableListOf<Long>()
+            app.codes(everyMillis = 200).take(4).collect { stamps += System.currentTimeMillis() }
+            // After the first emission each tick lands just past a multiple of 200 ms.
+            for (stamp in stamps.drop(1)) assertTrue(stamp % 200 < 150, "tick at ${stamp % 200} ms past the period")
+        }
     }
 
     @Test
     fun `a QR image from the shared test data scans`() {
         val testdata = System.getProperty("countersign.testdata")
         val png = File(testdata, "import/google_authenticator_migration/example_export.png").readBytes()
-        assertEquals("migration_batch", scanImage(png)!!.kind)
-        assertThrows<FfiException.InvalidInput> { scanImage("not an image".toByteArray()) }
+        assertEquals("migration_batch", Countersign.scan(png)!!.kind)
+        assertThrows(CountersignException.InvalidInput::class.java) { Countersign.scan("not an image".toByteArray()) }
     }
 }

@@ -1,0 +1,41 @@
+package dev.countersign.app
+
+import android.app.Application
+import dev.countersign.Countersign
+import dev.countersign.app.keys.AndroidKeystoreSecretStore
+import dev.countersign.app.push.PushNotifications
+import dev.countersign.app.push.PushPayloadHandler
+import java.io.File
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.SupervisorJob
+import kotlinx.coroutines.withContext
+
+/**
+ * Holds the one core object. The vault opens on first use, off the main thread;
+ * if it fails (Keystore trouble) the next call tries again.
+ */
+class CountersignApp : Application() {
+    /** Work that outlives a screen: notification actions, push handling. */
+    val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
+
+    private val opened = lazy {
+        Countersign.open(File(filesDir, VAULT_FILE).path, AndroidKeystoreSecretStore.create(this))
+    }
+
+    val notifications by lazy { PushNotifications(this) }
+
+    override fun onCreate() {
+        super.onCreate()
+        notifications.ensureChannel()
+    }
+
+    /** The core; throws [dev.countersign.ffi.FfiException] when the vault cannot be opened. */
+    suspend fun countersign(): Countersign = withContext(Dispatchers.IO) { opened.value }
+
+    suspend fun pushPayloadHandler(): PushPayloadHandler = PushPayloadHandler(countersign().core, notifications)
+
+    companion object {
+        const val VAULT_FILE = "vault.sqlite"
+    }
+}

@@ -1,0 +1,68 @@
+package dev.countersign.app
+
+/**
+ * Every string the app shows. Kept in Kotlin rather than res/values so the CI
+ * build (no aapt, hence no R class) compiles the same sources as Gradle.
+ * Translation would move these into resources and read them through R.
+ */
+object Text {
+    const val APP_NAME = "Countersign"
+    const val SCAN = "Scan QR code"
+    const val MORE = "More"
+    const val COPIED = "Code copied"
+    const val TAP_FOR_CODE = "Tap for the next code"
+    const val NO_ACCOUNTS = "No accounts yet. Scan a QR code to add one."
+    const val VAULT_UNAVAILABLE = "Your accounts could not be opened"
+
+    const val DETAILS = "Account"
+    const val DELETE = "Delete"
+    const val DELETE_TITLE = "Delete this account?"
+    const val DELETE_BODY =
+        "You will no longer get codes for it here. Make sure you can sign in another way first."
+    const val CANCEL = "Cancel"
+    const val WEAK_SECRET = "This account's secret is shorter than 128 bits."
+
+    const val SETTINGS = "Settings"
+    const val DIAGNOSTICS = "Send anonymous diagnostics"
+    const val VERSION = "Version"
+    const val PROTECT_ID = "Protect ID"
+    const val COPY = "Copy"
+    const val HELP = "Help"
+    const val PUSH_ACCOUNTS = "Sign-in approvals"
+    const val HELP_URL = "https://countersign.dev/help"
+    const val PRIVACY_URL = "https://countersign.dev/privacy"
+
+    const val CHANNEL_NAME = "Sign-in requests"
+    const val CHANNEL_DESCRIPTION = "Requests to approve a sign-in, shown as they arrive"
+    const val APPROVE = "Approve"
+    const val DENY = "Deny"
+    const val REPORT = "Deny and report"
+    const val PUBLIC_TITLE = "Sign-in request"
+    const val CHOOSE_NUMBER = "Open to choose the number shown on your screen"
+    const val CONFIRM_IN_APP = "Open to confirm it is you"
+    const val FINISH_IN_APP = "Open Countersign to finish"
+    const val APPROVED = "Approved"
+    const val DENIED = "Denied"
+    const val REQUEST_GONE = "This request has already been answered or has expired."
+
+    const val GATE_TITLE = "Confirm it is you"
+    const val CAMERA_NEEDED = "Countersign needs the camera to scan QR codes."
+    const val ADDED = "Account added"
+    const val ENROLLED = "This phone now approves sign-ins for"
+    const val MIGRATION_NOT_YET = "Importing a Google Authenticator export is not in the app yet"
+    const val PRIVACYIDEA_NOT_YET = "privacyIDEA push tokens are not supported yet"
+    const val NOT_A_CODE = "This QR code is not for an authenticator"
+
+    fun title(kind: String, resource: String): String =
+        when (kind) {
+            "step_up" -> "Confirm an action in $resource?"
+            "password_reset" -> "Reset your password for $resource?"
+            "enrollment_confirm" -> "Add a new device to $resource?"
+            else -> "Sign in to $resource?"
+        }
+
+    fun burst(count: UInt): String =
+        "$count requests in the last minute. If you are not signing in, deny."
+
+    fun expiresIn(seconds: Long): String = "Expires in ${seconds}s"
+}

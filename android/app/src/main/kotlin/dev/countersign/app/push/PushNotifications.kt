@@ -1,0 +1,119 @@
+package dev.countersign.app.push
+
+import android.app.Notification
+import android.app.NotificationChannel
+import android.app.NotificationManager
+import android.app.PendingIntent
+import android.content.Context
+import android.content.Intent
+import android.graphics.drawable.Icon
+import dev.countersign.app.Text
+import dev.countersign.ffi.PushRequestItem
+import java.text.DateFormat
+import java.util.Date
+
+/**
+ * Sign-in requests as notifications on the "push" channel. Approve is offered
+ * inline only when nothing more is needed; a request that needs a number chosen
+ * or the user confirmed (biometric policy) opens [ApproveActivity] instead.
+ * The lock screen sees only a generic public version.
+ */
+class PushNotifications(private val context: Context) {
+    private val manager = checkNotNull(context.getSystemService(NotificationManager::class.java))
+
+    fun ensureChannel() {
+        val channel = NotificationChannel(CHANNEL, Text.CHANNEL_NAME, NotificationManager.IMPORTANCE_HIGH)
+        channel.description = Text.CHANNEL_DESCRIPTION
+        channel.lockscreenVisibility = Notification.VISIBILITY_PRIVATE
+        manager.createNotificationChannel(channel)
+    }
+
+    fun build(request: PushRequestItem): Notification {
+        val inApp = needsApp(request)
+        val builder =
+            Notification.Builder(context, CHANNEL)
+                .setSmallIcon(android.R.drawable.ic_lock_idle_lock)
+                .setContentTitle(Text.title(request.kind, request.resourceName))
+                .setContentText(summary(request))
+                .setStyle(Notification.BigTextStyle().bigText(details(request)))
+                .setWhen(request.issuedAt * 1000)
+                .setShowWhen(true)
+                .setTimeoutAfter(maxOf(request.secondsLeft, 1) * 1000)
+                .setVisibility(Notification.VISIBILITY_PRIVATE)
+                .setPublicVersion(publicVersion())
+                .setCategory(Notification.CATEGORY_MESSAGE)
+                .setOnlyAlertOnce(true)
+                .setAutoCancel(true)
+                .setContentIntent(openApp(request.id))
+        if (!inApp) builder.addAction(action(request.id, approve = true))
+        builder.addAction(action(request.id, approve = false))
+        if (inApp) {
+            builder.setSubText(if (choosesNumber(request)) Text.CHOOSE_NUMBER else Text.CONFIRM_IN_APP)
+        }
+        return builder.build()
+    }
+
+    fun show(request: PushRequestItem) = manager.notify(request.id, PUSH_ID, build(request))
+
+    /** An inline answer could not finish (number, biometric, network): continue in the app. */
+    fun showFinishInApp(requestId: String, reason: String) {
+        val notification =
+            Notification.Builder(context, CHANNEL)
+                .setSmallIcon(android.R.drawable.ic_lock_idle_lock)
+                .setContentTitle(Text.FINISH_IN_APP)
+                .setContentText(reason)
+                .setContentIntent(openApp(requestId))
+                .setAutoCancel(true)
+                .build()
+        manager.notify(requestId, PUSH_ID, notification)
+    }
+
+    fun cancel(requestId: String) = manager.cancel(requestId, PUSH_ID)
+
+    private fun publicVersion(): Notification =
+        Notification.Builder(context, CHANNEL)
+            .setSmallIcon(android.R.drawable.ic_lock_idle_lock)
+            .setContentTitle(Text.PUBLIC_TITLE)
+            .build()
+
+    private fun action(requestId: String, approve: Boolean): Notification.Action {
+        val intent = PushAction(requestId, approve).toIntent(context)
+        val pending = PendingIntent.getBroadcast(context, 0, intent, PENDING_FLAGS)
+        val icon =
+            Icon.createWithResource(
+                context,
+                if (approve) android.R.drawable.ic_menu_send else android.R.drawable.ic_menu_close_clear_cancel,
+            )
+        return Notification.Action.Builder(icon, if (approve) Text.APPROVE else Text.DENY, pending).build()
+    }
+
+    private fun openApp(requestId: String): PendingIntent =
+        PendingIntent.getActivity(context, 0, ApproveActivity.intent(context, requestId), PENDING_FLAGS)
+
+    companion object {
+        const val CHANNEL = "push"
+        const val PUSH_ID = 1
+        const val PENDING_FLAGS = PendingIntent.FLAG_IMMUTABLE or PendingIntent.FLAG_UPDATE_CURRENT
+
+        fun choosesNumber(request: PushRequestItem): Boolean =
+            request.numberMatching || !request.numberChoices.isNullOrEmpty()
+
+        /** True when the answer needs a screen: a number to pick or the user to confirm. */
+        fun needsApp(request: PushRequestItem): Boolean = choosesNumber(request) || request.biometricRequired
+
+        fun summary(request: PushRequestItem): String = "${request.user} · ${request.org}"
+
+        fun details(request: PushRequestItem): String =
+            listOfNotNull(
+                summary(request),
+                request.message,
+                listOfNotNull(request.location, request.ip).joinToString(" · ").ifEmpty { null },
+                listOfNotNull(request.browser, request.os).joinToString(" on ").ifEmpty { null },
+                DateFormat.getTimeInstance(DateFormat.SHORT).format(Date(request.time * 1000)),
+                if (request.burst > 1u) Text.burst(request.burst) else null,
+            ).joinToString("\n")
+
+        /** Opening the app from a notification: [Intent] extras name the request. */
+        fun requestIdOf(intent: Intent?): String? = intent?.getStringExtra(PushAction.EXTRA_REQUEST_ID)
+    }
+}

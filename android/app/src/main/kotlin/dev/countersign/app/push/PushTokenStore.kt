@@ -1,0 +1,18 @@
+package dev.countersign.app.push
+
+import android.content.Context
+
+/** The FCM registration token, sent to a server when this phone enrolls. */
+class PushTokenStore(context: Context) {
+    private val prefs = context.getSharedPreferences("countersign.push", Context.MODE_PRIVATE)
+
+    var token: String?
+        get() = prefs.getString(KEY, null)
+        set(value) {
+            prefs.edit().putString(KEY, value).apply()
+        }
+
+    private companion object {
+        const val KEY = "fcm_token"
+    }
+}

@@ -1,0 +1,41 @@
+package dev.countersign.app.scan
+
+import android.graphics.ImageFormat
+import android.media.Image
+import dev.countersign.ffi.ScanItem
+import dev.countersign.ffi.Scanner
+
+/** The core's frame entry: (width, height, rowStride, rotationDegrees, bytes) → a code or null. */
+typealias FrameScanner = (UInt, UInt, UInt, UInt, ByteArray) -> ScanItem?
+
+/**
+ * Camera2 YUV_420_888 frames → the core's live [Scanner]. Only the Y plane is
+ * read; its row padding goes to the core as the row stride. One analyzer per
+ * camera session, called from one thread (the ImageReader's handler).
+ */
+class QrFrameAnalyzer(private val scan: FrameScanner) {
+    private var reuse: ByteArray? = null
+
+    fun analyze(image: Image, rotationDegrees: Int): ScanItem? {
+        require(image.format == ImageFormat.YUV_420_888) { "not a YUV_420_888 frame: ${image.format}" }
+        val y = image.planes[0]
+        return analyze(y.buffer, y.rowStride, y.pixelStride, image.width, image.height, rotationDegrees)
+    }
+
+    fun analyze(plane: java.nio.ByteBuffer, rowStride: Int, pixelStride: Int, width: Int, height: Int, rotationDegrees: Int): ScanItem? {
+        val frame = LumaFrame.of(plane, rowStride, pixelStride, width, height, reuse)
+        if (!plane.hasArray()) reuse = frame.bytes
+        return scan(
+            frame.width.toUInt(),
+            frame.height.toUInt(),
+            frame.rowStride.toUInt(),
+            rotationDegrees.toUInt(),
+            frame.bytes,
+        )
+    }
+
+    companion object {
+        /** Backed by a live core session (needs the native library). */
+        fun live(scanner: Scanner = Scanner()): QrFrameAnalyzer = QrFrameAnalyzer(scanner::pushFrame)
+    }
+}

@@ -1,0 +1,177 @@
+package dev.countersign.app.scan
+
+import android.Manifest
+import android.app.Activity
+import android.content.pm.PackageManager
+import android.graphics.ImageFormat
+import android.graphics.SurfaceTexture
+import android.hardware.camera2.CameraCaptureSession
+import android.hardware.camera2.CameraCharacteristics
+import android.hardware.camera2.CameraDevice
+import android.hardware.camera2.CameraManager
+import android.hardware.camera2.CaptureRequest
+import android.media.ImageReader
+import android.os.Bundle
+import android.os.Handler
+import android.os.HandlerThread
+import android.util.Size
+import android.view.Surface
+import android.view.TextureView
+import android.widget.LinearLayout
+import dev.countersign.app.Text
+import dev.countersign.app.ui.column
+import dev.countersign.app.ui.label
+import dev.countersign.ffi.ScanItem
+
+/**
+ * A minimal Camera2 scanner: back camera, a TextureView preview and a
+ * YUV_420_888 ImageReader feeding [QrFrameAnalyzer] on a background thread.
+ * The first code found goes to [ScanResultHandler].
+ */
+class ScanActivity : Activity(), TextureView.SurfaceTextureListener {
+    private lateinit var preview: TextureView
+    private lateinit var status: android.widget.TextView
+    private lateinit var results: ScanResultHandler
+    private var thread: HandlerThread? = null
+    private var camera: CameraDevice? = null
+    private var reader: ImageReader? = null
+
+    @Volatile private var analyzer: QrFrameAnalyzer? = null
+
+    override fun onCreate(savedInstanceState: Bundle?) {
+        super.onCreate(savedInstanceState)
+        results = ScanResultHandler(this) { message -> status.text = message; analyzer = QrFrameAnalyzer.live() }
+        status = label(Text.SCAN)
+        preview = TextureView(this).apply { surfaceTextureListener = this@ScanActivity }
+        setContentView(column(status, preview).apply {
+            preview.layoutParams = LinearLayout.LayoutParams(LinearLayout.LayoutParams.MATCH_PARENT, 0, 1f)
+        })
+    }
+
+    override fun onResume() {
+        super.onResume()
+        if (checkSelfPermission(Manifest.permission.CAMERA) != PackageManager.PERMISSION_GRANTED) {
+            requestPermissions(arrayOf(Manifest.permission.CAMERA), CAMERA_REQUEST)
+        } else if (preview.isAvailable) {
+            open()
+        }
+    }
+
+    override fun onPause() {
+        close()
+        super.onPause()
+    }
+
+    override fun onRequestPermissionsResult(requestCode: Int, permissions: Array<out String>, grants: IntArray) {
+        if (requestCode != CAMERA_REQUEST) return
+        if (grants.firstOrNull() == PackageManager.PERMISSION_GRANTED) {
+            if (preview.isAvailable) open()
+        } else {
+            status.text = Text.CAMERA_NEEDED
+        }
+    }
+
+    override fun onSurfaceTextureAvailable(surface: SurfaceTexture, width: Int, height: Int) {
+        if (checkSelfPermission(Manifest.permission.CAMERA) == PackageManager.PERMISSION_GRANTED) open()
+    }
+
+    override fun onSurfaceTextureSizeChanged(surface: SurfaceTexture, width: Int, height: Int) = Unit
+
+    override fun onSurfaceTextureDestroyed(surface: SurfaceTexture): Boolean = true
+
+    override fun onSurfaceTextureUpdated(surface: SurfaceTexture) = Unit
+
+    private fun open() {
+        if (camera != null) return
+        val manager = getSystemService(CameraManager::class.java) ?: return
+        val id =
+            manager.cameraIdList.firstOrNull {
+                manager.getCameraCharacteristics(it).get(CameraCharacteristics.LENS_FACING) ==
+                    CameraCharacteristics.LENS_FACING_BACK
+            } ?: manager.cameraIdList.firstOrNull() ?: return
+        val characteristics = manager.getCameraCharacteristics(id)
+        val front =
+            characteristics.get(CameraCharacteristics.LENS_FACING) == CameraCharacteristics.LENS_FACING_FRONT
+        @Suppress("DEPRECATION")
+        val rotation =
+            FrameRotation.degrees(
+                characteristics.get(CameraCharacteristics.SENSOR_ORIENTATION) ?: 90,
+                windowManager.defaultDisplay.rotation,
+                front,
+            )
+        val sizes =
+            characteristics.get(CameraCharacteristics.SCALER_STREAM_CONFIGURATION_MAP)
+                ?.getOutputSizes(ImageFormat.YUV_420_888).orEmpty()
+        val size = sizes.filter { it.width * it.height <= 1920 * 1080 }.maxByOrNull { it.width * it.height }
+            ?: Size(1280, 720)
+        val handler = Handler(HandlerThread("countersign-scan").also { thread = it; it.start() }.looper)
+        analyzer = QrFrameAnalyzer.live()
+        val frames = ImageReader.newInstance(size.width, size.height, ImageFormat.YUV_420_888, 2)
+        frames.setOnImageAvailableListener({ source ->
+            val image = source.acquireLatestImage() ?: return@setOnImageAvailableListener
+            val found =
+                image.use {
+                    try {
+                        analyzer?.analyze(it, rotation)
+                    } catch (_: Exception) {
+                        null // a bad frame is skipped, never fatal
+                    }
+                }
+            if (found != null) {
+                analyzer = null
+                runOnUiThread { results.handle(found) }
+            }
+        }, handler)
+        reader = frames
+        try {
+            manager.openCamera(id, cameraCallback(size, frames, handler), handler)
+        } catch (error: SecurityException) {
+            status.text = Text.CAMERA_NEEDED
+        }
+    }
+
+    private fun cameraCallback(size: Size, frames: ImageReader, handler: Handler) =
+        object : CameraDevice.StateCallback() {
+            override fun onOpened(device: CameraDevice) {
+                camera = device
+                val texture = preview.surfaceTexture ?: return device.close()
+                texture.setDefaultBufferSize(size.width, size.height)
+                val surface = Surface(texture)
+                @Suppress("DEPRECATION")
+                device.createCaptureSession(listOf(surface, frames.surface), object : CameraCaptureSession.StateCallback() {
+                    override fun onConfigured(session: CameraCaptureSession) {
+                        val request = device.createCaptureRequest(CameraDevice.TEMPLATE_PREVIEW)
+                        request.addTarget(surface)
+                        request.addTarget(frames.surface)
+                        request.set(CaptureRequest.CONTROL_AF_MODE, CaptureRequest.CONTROL_AF_MODE_CONTINUOUS_PICTURE)
+                        runCatching { session.setRepeatingRequest(request.build(), null, handler) }
+                    }
+
+                    override fun onConfigureFailed(session: CameraCaptureSession) = device.close()
+                }, handler)
+            }
+
+            override fun onDisconnected(device: CameraDevice) = device.close()
+
+            override fun onError(device: CameraDevice, error: Int) = device.close()
+        }
+
+    private fun close() {
+        camera?.close()
+        camera = null
+        reader?.close()
+        reader = null
+        thread?.quitSafely()
+        thread = null
+        analyzer = null
+    }
+
+    override fun onDestroy() {
+        results.close()
+        super.onDestroy()
+    }
+
+    private companion object {
+        const val CAMERA_REQUEST = 1
+    }
+}

@@ -1,0 +1,78 @@
+package dev.countersign.app
+
+import dev.countersign.ffi.AnswerResult
+import dev.countersign.ffi.AuthenticatorInterface
+import dev.countersign.ffi.BiometricPrompt
+import dev.countersign.ffi.PushRequestItem
+import java.lang.reflect.Proxy
+
+/** A sign-in request as the core would hand it over. */
+fun request(
+    id: String = "req-1",
+    numberMatching: Boolean = false,
+    numberChoices: List<String>? = null,
+    biometricRequired: Boolean = false,
+    burst: UInt = 1u,
+    kind: String = "login",
+) = PushRequestItem(
+    id = id,
+    accountId = "acct-1",
+    org = "Acme",
+    user = "jane@acme.example",
+    kind = kind,
+    resourceName = "Salesforce",
+    ip = "203.0.113.7",
+    location = "Berlin, DE",
+    browser = "Firefox",
+    os = "Linux",
+    time = 1_700_000_000,
+    message = null,
+    issuedAt = 1_700_000_000,
+    expiresAt = 1_700_000_060,
+    secondsLeft = 42,
+    biometricRequired = biometricRequired,
+    numberMatching = numberMatching,
+    numberChoices = numberChoices,
+    burst = burst,
+)
+
+/**
+ * The core's interface with scripted push answers; every other method (including
+ * ones the bindings gain later) throws. Lets app logic be tested without the
+ * native library.
+ */
+open class FakeCore : AuthenticatorInterface by notScripted() {
+    val calls = mutableListOf<String>()
+    var delivered: () -> PushRequestItem? = { null }
+    var pending: () -> List<PushRequestItem> = { emptyList() }
+    var approveResult: (String, String?, BiometricPrompt) -> AnswerResult = { _, _, _ -> AnswerResult.APPROVED }
+    var denyResult: (String) -> AnswerResult = { AnswerResult.DENIED }
+    var lastPayload: ByteArray? = null
+
+    override suspend fun handlePushPayload(payload: ByteArray): PushRequestItem? {
+        calls += "handlePushPayload"
+        lastPayload = payload
+        return delivered()
+    }
+
+    override suspend fun pendingRequests(): List<PushRequestItem> {
+        calls += "pendingRequests"
+        return pending()
+    }
+
+    override suspend fun approve(id: String, number: String?, prompt: BiometricPrompt): AnswerResult {
+        calls += "approve $id"
+        return approveResult(id, number, prompt)
+    }
+
+    override suspend fun deny(id: String, reportFraud: Boolean): AnswerResult {
+        calls += "deny $id $reportFraud"
+        return denyResult(id)
+    }
+
+}
+
+private fun notScripted(): AuthenticatorInterface =
+    Proxy.newProxyInstance(AuthenticatorInterface::class.java.classLoader, arrayOf(AuthenticatorInterface::class.java)) { _, method, _ ->
+        throw UnsupportedOperationException("FakeCore: ${method.name} is not scripted")
+    } as AuthenticatorInterface

@@ -1,0 +1,71 @@
+package dev.countersign.app.keys
+
+import android.content.Context
+import dev.countersign.ffi.FfiException
+import java.security.SecureRandom
+import javax.crypto.Cipher
+import javax.crypto.spec.GCMParameterSpec
+import javax.crypto.spec.SecretKeySpec
+import org.junit.Assert.assertArrayEquals
+import org.junit.Assert.assertFalse
+import org.junit.Assert.assertNull
+import org.junit.Assert.assertThrows
+import org.junit.Test
+import org.junit.runner.RunWith
+import org.robolectric.RobolectricTestRunner
+import org.robolectric.RuntimeEnvironment
+
+/** The store's logic with a software AES-GCM key standing in for the Keystore (Robolectric has none). */
+@RunWith(RobolectricTestRunner::class)
+class AndroidKeystoreSecretStoreTest {
+    private class SoftwareCipher : BlobCipher {
+        private val key = SecretKeySpec(ByteArray(32).also(SecureRandom()::nextBytes), "AES")
+
+        override fun seal(plain: ByteArray, associated: ByteArray): ByteArray {
+            val iv = ByteArray(12).also(SecureRandom()::nextBytes)
+            val cipher = Cipher.getInstance("AES/GCM/NoPadding")
+            cipher.init(Cipher.ENCRYPT_MODE, key, GCMParameterSpec(128, iv))
+            cipher.updateAAD(associated)
+            return iv + cipher.doFinal(plain)
+        }
+
+        override fun open(sealed: ByteArray, associated: ByteArray): ByteArray {
+            val cipher = Cipher.getInstance("AES/GCM/NoPadding")
+            cipher.init(Cipher.DECRYPT_MODE, key, GCMParameterSpec(128, sealed, 0, 12))
+            cipher.updateAAD(associated)
+            return cipher.doFinal(sealed, 12, sealed.size - 12)
+        }
+    }
+
+    private val prefs = RuntimeEnvironment.getApplication().getSharedPreferences("keys-test", Context.MODE_PRIVATE)
+    private val store = AndroidKeystoreSecretStore(prefs, SoftwareCipher())
+    private val vaultKey = ByteArray(32) { (it * 7).toByte() }
+
+    @Test
+    fun `a stored key loads back, sealed on disk, and is gone after delete`() {
+        assertNull(store.load("vault"))
+        store.store("vault", vaultKey)
+        assertArrayEquals(vaultKey, store.load("vault"))
+        val onDisk = prefs.all.values.single() as String
+        assertFalse(onDisk.contains(java.util.Base64.getEncoder().encodeToString(vaultKey).take(16)))
+        store.delete("vault")
+        assertNull(store.load("vault"))
+    }
+
+    @Test
+    fun `a blob copied to another name or tampered with does not open`() {
+        store.store("vault", vaultKey)
+        val sealed = prefs.getString("sealed.vault", null)!!
+        prefs.edit().putString("sealed.other", sealed).commit()
+        assertThrows(FfiException.KeyStore::class.java) { store.load("other") }
+        prefs.edit().putString("sealed.vault", "not base64!").commit()
+        assertThrows(FfiException.KeyStore::class.java) { store.load("vault") }
+    }
+
+    @Test
+    fun `a blob from another device's key does not open`() {
+        store.store("vault", vaultKey)
+        val elsewhere = AndroidKeystoreSecretStore(prefs, SoftwareCipher())
+        assertThrows(FfiException.KeyStore::class.java) { elsewhere.load("vault") }
+    }
+}
