@@ -46,7 +46,7 @@ impl Server {
         Self {
             running,
             clock,
-            http: reqwest::Client::new(),
+            http: countersign_core::http::client_builder().build().unwrap(),
             base,
             _dir: dir,
         }

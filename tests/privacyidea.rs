@@ -56,7 +56,7 @@ impl PrivacyIdea {
         let url = get("PRIVACYIDEA_URL")?;
         // gunicorn closes idle connections after 2 s; a fresh connection per call
         // avoids reusing one it is closing.
-        let http = reqwest::Client::builder()
+        let http = countersign_core::http::client_builder()
             .pool_max_idle_per_host(0)
             .build()
             .map_err(|error| error.to_string())?;

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use countersign_core::push::device::{AnswerOutcome, DeviceInfo, PushDevice, WatchDecision};
-use countersign_core::push::privacyidea::PiEnrollmentUri;
+use countersign_core::push::privacyidea::{DEVICE_KEY_BITS, PiEnrollmentUri};
 use countersign_core::uri::parse_otpauth;
 use countersign_core::{Clock, SystemClock, Vault};
 use tokio::sync::Mutex;
@@ -26,6 +26,15 @@ pub struct Authenticator {
 impl std::fmt::Debug for Authenticator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Authenticator")
+    }
+}
+
+fn device_info(platform: String, device_name: String, push_token: Option<String>) -> DeviceInfo {
+    DeviceInfo {
+        platform,
+        device_name,
+        app_version: env!("CARGO_PKG_VERSION").into(),
+        push_token,
     }
 }
 
@@ -133,21 +142,19 @@ impl Authenticator {
         platform: String,
         push_token: Option<String>,
     ) -> Result<PushAccountItem, FfiError> {
-        let info = DeviceInfo {
-            platform,
-            device_name,
-            app_version: env!("CARGO_PKG_VERSION").into(),
-            push_token,
-        };
-        let mut vault = self.vault.lock().await;
+        let info = device_info(platform, device_name, push_token);
         if PiEnrollmentUri::looks_like(&uri) {
-            let scanned_at = SystemClock.now();
-            return Ok(self
-                .device
-                .enroll_privacyidea(&mut vault, &uri, scanned_at, &info)
-                .await?
-                .into());
+            return self
+                .enroll_privacyidea(
+                    uri,
+                    SystemClock.now(),
+                    info.device_name,
+                    info.platform,
+                    info.push_token,
+                )
+                .await;
         }
+        let mut vault = self.vault.lock().await;
         Ok(self.device.enroll(&mut vault, &uri, &info).await?.into())
     }
 
@@ -163,18 +170,15 @@ impl Authenticator {
         platform: String,
         push_token: Option<String>,
     ) -> Result<PushAccountItem, FfiError> {
-        let info = DeviceInfo {
-            platform,
-            device_name,
-            app_version: env!("CARGO_PKG_VERSION").into(),
-            push_token,
-        };
-        let mut vault = self.vault.lock().await;
-        Ok(self
+        let info = device_info(platform, device_name, push_token);
+        // The key takes seconds: the vault stays free (the codes screen live)
+        // until there is a token to store.
+        let mut token = self
             .device
-            .enroll_privacyidea(&mut vault, &uri, scanned_at, &info)
-            .await?
-            .into())
+            .register_privacyidea(&uri, scanned_at, &info, DEVICE_KEY_BITS)
+            .await?;
+        token.id = self.vault.lock().await.add_privacyidea_token(&token)?;
+        Ok(token.into())
     }
 
     /// Countersign accounts, then privacyIDEA tokens.
@@ -192,6 +196,12 @@ impl Authenticator {
                 .map(PushAccountItem::from),
         );
         Ok(accounts)
+    }
+
+    /// Removes a push account or privacyIDEA token from this phone (the server
+    /// keeps its record until an administrator removes it).
+    pub async fn delete_push_account(&self, id: String) -> Result<(), FfiError> {
+        Ok(self.vault.lock().await.delete_push_account(&id)?)
     }
 
     /// Fetches the requests waiting for an answer (app start, pull to refresh).

@@ -147,9 +147,11 @@ impl From<PushError> for FfiError {
                 seconds_ago,
                 reason: message,
             },
-            PushError::AlreadyAnswered { .. } | PushError::NoLongerOpen => {
-                FfiError::AlreadyAnswered { reason: message }
-            }
+            PushError::AlreadyAnswered { .. } => FfiError::AlreadyAnswered { reason: message },
+            PushError::NoLongerOpen => FfiError::Expired {
+                seconds_ago: 0,
+                reason: message,
+            },
             PushError::WrongNumber => FfiError::WrongNumber { reason: message },
             PushError::NumberRequired => FfiError::NumberRequired { reason: message },
             PushError::Gate(gate) => FfiError::BiometricFailed {
@@ -167,7 +169,9 @@ impl From<PushError> for FfiError {
                 retry_after,
                 reason: message,
             },
-            PushError::Server { .. } => FfiError::ServerRefused { reason: message },
+            PushError::Server { .. } | PushError::PollingNotAllowed => {
+                FfiError::ServerRefused { reason: message }
+            }
             PushError::Vault(vault) => vault.into(),
         }
     }

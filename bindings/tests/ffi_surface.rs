@@ -176,7 +176,7 @@ async fn a_push_is_enrolled_received_and_approved_through_the_surface() {
         .await
         .unwrap();
     let base = server.base_url();
-    let http = reqwest::Client::new();
+    let http = countersign_core::http::client_builder().build().unwrap();
     let admin = |path: &str, body: Value| {
         http.post(format!("{base}{path}"))
             .bearer_auth("ffi-admin-token-0123456789")

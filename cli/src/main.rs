@@ -44,8 +44,13 @@ enum Command {
     /// Run every flow end to end: a local push server, this CLI as the phone, a
     /// sign-in approved with its number, then the codes.
     Demo(commands::demo::DemoArgs),
-    /// Enroll this computer as a push device (the phone) from a countersign:// URI.
+    /// Enroll this computer as a push device (the phone) from a countersign:// or
+    /// privacyIDEA otpauth://pipush/ URI.
     Enroll(commands::push::EnrollArgs),
+    /// List the push accounts and privacyIDEA tokens on this device.
+    PushAccounts(commands::push::PushAccountsArgs),
+    /// Remove a push account or privacyIDEA token from this device.
+    Unenroll(commands::push::UnenrollArgs),
     /// Fetch and show sign-in requests waiting for an answer.
     Pending(commands::push::PendingArgs),
     /// Approve a sign-in request.
@@ -82,6 +87,8 @@ fn main() -> ExitCode {
         Command::Export(args) => commands::export::run(vault, args),
         Command::Demo(args) => commands::demo::run(args),
         Command::Enroll(args) => commands::push::enroll(vault, args),
+        Command::PushAccounts(args) => commands::push::push_accounts(vault, args),
+        Command::Unenroll(args) => commands::push::unenroll(vault, args),
         Command::Pending(args) => commands::push::pending(vault, args),
         Command::Approve(args) => commands::push::approve(vault, args),
         Command::Deny(args) => commands::push::deny(vault, args),

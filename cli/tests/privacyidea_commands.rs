@@ -80,6 +80,19 @@ async fn enroll_pending_approve_and_deny_a_privacyidea_token() {
     assert!(denied.starts_with("Denied."), "{denied}");
     assert_eq!(server.challenge_status(&transaction).await, "declined");
 
+    // Listed, then removed from this device.
+    let listed = stdout(&countersign(dir.path(), &["push-accounts"]).await);
+    assert!(
+        listed.contains(&format!("privacyIDEA token {serial}")),
+        "{listed}"
+    );
+    let id = listed.split_whitespace().next().unwrap().to_owned();
+    stdout(&countersign(dir.path(), &["unenroll", &id]).await);
+    assert_eq!(
+        stdout(&countersign(dir.path(), &["push-accounts"]).await).trim(),
+        "No push accounts."
+    );
+
     // A tampered code is refused with the parameter named, and nothing is stored.
     let broken = uri.replace("ttl=10", "ttl=soon");
     let refused = countersign(dir.path(), &["enroll", &broken]).await;

@@ -39,7 +39,7 @@ impl Setup {
         Self {
             server,
             dir,
-            http: reqwest::Client::new(),
+            http: countersign_core::http::client_builder().build().unwrap(),
         }
     }
 

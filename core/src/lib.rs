@@ -7,6 +7,7 @@
 
 pub mod account;
 pub mod clock;
+pub mod http;
 pub mod keys;
 pub mod otp;
 pub mod push;

@@ -174,7 +174,7 @@ async fn main() {
         .unwrap();
     let base = server.base_url();
     let server_key = server.state.server_jwk.clone();
-    let http = Client::new();
+    let http = countersign_core::http::client_builder().build().unwrap();
     let enrolling = Instant::now();
     let mut devices = Vec::with_capacity(DEVICES);
     for index in 0..DEVICES {

@@ -160,7 +160,7 @@ async fn decline_with_and_without_reporting_fraud() {
     };
     let (mut phone, _) = enrolled(&server, "bob").await;
 
-    // "I changed my mind": privacyIDEA records it as cancelled.
+    // A plain deny says nothing about who started it: declined.
     let (transaction, _) = server.trigger("bob").await;
     let requests = phone.device.pending(&mut phone.vault).await.unwrap();
     assert_eq!(requests.len(), 1);
@@ -170,7 +170,7 @@ async fn decline_with_and_without_reporting_fraud() {
         .await
         .unwrap();
     assert_eq!(outcome, AnswerOutcome::Denied);
-    assert_eq!(server.challenge_status(&transaction).await, "cancelled");
+    assert_eq!(server.challenge_status(&transaction).await, "declined");
     // Approving after declining is refused without asking the server.
     assert!(matches!(
         phone
@@ -241,11 +241,29 @@ async fn number_matching_right_and_wrong() {
             .await,
         Err(PushError::WrongNumber)
     ));
-    assert_eq!(server.challenge_status(&transaction).await, "pending");
-    // privacyIDEA keeps the request open after a wrong choice: the right one works.
+    // privacyIDEA would take another try; trying the options in turn would
+    // defeat number matching, so the phone declined the request.
+    assert_eq!(server.challenge_status(&transaction).await, "declined");
+    assert!(matches!(
+        phone
+            .device
+            .approve(&mut phone.vault, &request.id, Some(&shown), &NoGate)
+            .await,
+        Err(PushError::AlreadyAnswered { .. })
+    ));
+
+    // The next sign-in, with the right choice.
+    let (transaction, shown) = server.trigger("dave").await;
+    let requests = phone.device.pending(&mut phone.vault).await.unwrap();
+    assert_eq!(requests.len(), 1);
     let outcome = phone
         .device
-        .approve(&mut phone.vault, &request.id, Some(&shown), &NoGate)
+        .approve(
+            &mut phone.vault,
+            &requests[0].id,
+            Some(&shown.unwrap()),
+            &NoGate,
+        )
         .await
         .unwrap();
     assert_eq!(outcome, AnswerOutcome::Approved);
@@ -398,4 +416,45 @@ async fn a_wrong_clock_is_corrected_from_the_server() {
         .await
         .unwrap();
     server.delete_tokens("frank").await;
+}
+
+#[tokio::test]
+async fn a_token_deleted_on_the_server_does_not_hide_the_others() {
+    let Some(server) = PrivacyIdea::connect().await else {
+        return;
+    };
+    server.delete_tokens("gina").await;
+    server.delete_tokens("hank").await;
+    let mut phone = PiPhone::new(0);
+    let (_, gina_uri) = server.init_push("gina").await;
+    let (_, hank_uri) = server.init_push("hank").await;
+    let gina = phone.enroll(&gina_uri).await.unwrap();
+    let hank = phone.enroll(&hank_uri).await.unwrap();
+    // The administrator deletes hank's token; gina signs in.
+    server.delete_tokens("hank").await;
+    server.trigger("gina").await;
+    let report = phone.device.pending_report(&mut phone.vault).await.unwrap();
+    assert_eq!(report.requests.len(), 1);
+    assert_eq!(report.requests[0].account_id, gina);
+    assert_eq!(report.failures.len(), 1);
+    assert_eq!(report.failures[0].account_id, hank);
+    assert!(
+        report.failures[0]
+            .error
+            .to_string()
+            .contains("ask your administrator"),
+        "{}",
+        report.failures[0].error
+    );
+    // pending() shows what it can.
+    assert_eq!(
+        phone.device.pending(&mut phone.vault).await.unwrap().len(),
+        1
+    );
+    // Removing the dead token from the phone ends the failure.
+    phone.vault.delete_push_account(&hank).unwrap();
+    let report = phone.device.pending_report(&mut phone.vault).await.unwrap();
+    assert!(report.failures.is_empty(), "{:?}", report.failures);
+    assert_eq!(phone.vault.privacyidea_tokens().unwrap().len(), 1);
+    server.delete_tokens("gina").await;
 }

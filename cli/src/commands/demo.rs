@@ -71,7 +71,9 @@ async fn demo() -> Result<(), CliError> {
         .await
         .map_err(|error| CliError::Usage(error.to_string()))?;
     let base = server.base_url();
-    let http = reqwest::Client::new();
+    let http = countersign_core::http::client_builder()
+        .build()
+        .map_err(|error| CliError::Usage(format!("no HTTP client: {error}")))?;
     step(&format!(
         "A push server for Example Corp is running at {base}"
     ));

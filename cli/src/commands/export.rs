@@ -55,6 +55,16 @@ pub fn run(options: &VaultOptions, args: &ExportArgs) -> Result<(), CliError> {
                 .into(),
         })
         .collect();
+    left_out.extend(
+        vault
+            .privacyidea_tokens()?
+            .into_iter()
+            .map(|token| Skipped {
+                name: format!("privacyIDEA push token {} ({})", token.serial, token.issuer),
+                reason: "push tokens are bound to this device's key; enroll the new device instead"
+                    .into(),
+            }),
+    );
     let plain = |args: &ExportArgs| {
         if args.unencrypted {
             Ok(())

@@ -124,13 +124,61 @@ pub struct PendingArgs {}
 
 pub fn pending(options: &VaultOptions, _args: &PendingArgs) -> Result<(), CliError> {
     let mut vault = options.open()?;
-    let requests = runtime()?.block_on(device().pending(&mut vault))?;
-    if requests.is_empty() {
+    let report = runtime()?.block_on(device().pending_report(&mut vault))?;
+    // One account's failure does not hide the others' requests; with nothing
+    // to show, it is the answer (and the exit status).
+    if report.requests.is_empty() {
+        if let Some(failure) = report.failures.first() {
+            return Err(failure.error.clone().into());
+        }
         println!("No sign-in requests.");
     }
-    for request in requests {
+    for failure in &report.failures {
+        eprintln!("warning: account {}: {}", failure.account_id, failure.error);
+    }
+    for request in report.requests {
         println!("{}  {}", request.id, describe(&request));
     }
+    Ok(())
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PushAccountsArgs {}
+
+pub fn push_accounts(options: &VaultOptions, _args: &PushAccountsArgs) -> Result<(), CliError> {
+    let vault = options.open()?;
+    let accounts = vault.push_accounts()?;
+    let tokens = vault.privacyidea_tokens()?;
+    if accounts.is_empty() && tokens.is_empty() {
+        println!("No push accounts.");
+    }
+    for account in accounts {
+        println!(
+            "{}  {} at {} ({}, {:?})",
+            account.id, account.user, account.org, account.server_url, account.status
+        );
+    }
+    for token in tokens {
+        println!(
+            "{}  privacyIDEA token {} ({}) at {}",
+            token.id, token.serial, token.issuer, token.url
+        );
+    }
+    Ok(())
+}
+
+#[derive(Debug, clap::Args)]
+pub struct UnenrollArgs {
+    /// The id from `countersign push-accounts`.
+    id: String,
+}
+
+pub fn unenroll(options: &VaultOptions, args: &UnenrollArgs) -> Result<(), CliError> {
+    let mut vault = options.open()?;
+    vault.delete_push_account(&args.id)?;
+    println!(
+        "Removed from this device. The server keeps its record until an administrator removes it."
+    );
     Ok(())
 }
 
@@ -217,7 +265,8 @@ fn print_outcome(outcome: AnswerOutcome) {
 pub struct DenyArgs {
     /// The request id from `countersign pending`.
     id: String,
-    /// Also report it: "this was not me" (locks sign-in pushes, alerts the admin).
+    /// Also report it: "this was not me" (Countersign servers lock sign-in pushes
+    /// and alert the admin; privacyIDEA records the reason when it supports one).
     #[arg(long)]
     fraud: bool,
 }

@@ -53,6 +53,12 @@ impl Vault {
         let transaction = self
             .connection
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        // A re-enrolled token's old challenges can no longer be answered.
+        transaction.execute(
+            "DELETE FROM push_challenges WHERE account IN
+                (SELECT id FROM privacyidea_tokens WHERE serial = ?1 AND url = ?2 AND id != ?3)",
+            params![token.serial, token.url, id],
+        )?;
         transaction.execute(
             "DELETE FROM privacyidea_tokens WHERE serial = ?1 AND url = ?2",
             params![token.serial, token.url],
@@ -110,17 +116,6 @@ impl Vault {
             "UPDATE privacyidea_tokens SET clock_offset = ?2 WHERE id = ?1",
             params![id, offset],
         )?;
-        Ok(())
-    }
-
-    pub fn delete_privacyidea_token(&mut self, id: &str) -> Result<(), VaultError> {
-        let transaction = self.connection.transaction()?;
-        transaction.execute("DELETE FROM push_challenges WHERE account = ?1", [id])?;
-        let deleted = transaction.execute("DELETE FROM privacyidea_tokens WHERE id = ?1", [id])?;
-        transaction.commit()?;
-        if deleted == 0 {
-            return Err(VaultError::NotFound { id: id.to_owned() });
-        }
         Ok(())
     }
 

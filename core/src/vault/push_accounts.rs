@@ -174,10 +174,13 @@ impl Vault {
         Ok(())
     }
 
+    /// Removes a push account of either dialect (a Countersign account or a
+    /// privacyIDEA token) with the challenges it received.
     pub fn delete_push_account(&mut self, id: &str) -> Result<(), VaultError> {
         let transaction = self.connection.transaction()?;
         transaction.execute("DELETE FROM push_challenges WHERE account = ?1", [id])?;
-        let deleted = transaction.execute("DELETE FROM push_accounts WHERE id = ?1", [id])?;
+        let deleted = transaction.execute("DELETE FROM push_accounts WHERE id = ?1", [id])?
+            + transaction.execute("DELETE FROM privacyidea_tokens WHERE id = ?1", [id])?;
         transaction.commit()?;
         if deleted == 0 {
             return Err(VaultError::NotFound { id: id.to_owned() });

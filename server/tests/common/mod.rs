@@ -45,7 +45,7 @@ impl Harness {
         Self {
             server,
             clock,
-            http: Client::new(),
+            http: countersign_core::http::client_builder().build().unwrap(),
             base,
             _dir: dir,
         }

@@ -14,8 +14,8 @@ use std::sync::Arc;
 use ring::rand::{SecureRandom, SystemRandom};
 
 pub use model::{
-    AnswerOutcome, BiometricGate, GateError, NoGate, PushError, PushRequest, WatchDecision,
-    WatchRequest,
+    AccountFailure, AnswerOutcome, BiometricGate, GateError, NoGate, PendingReport, PushError,
+    PushRequest, WatchDecision, WatchRequest,
 };
 use transport::{Reply, Transport};
 
@@ -193,10 +193,24 @@ impl PushDevice {
     }
 
     /// Fetches every active account's unanswered challenges (app start, pull to
-    /// refresh, a missed notification), verified and newest last; privacyIDEA
-    /// tokens are polled too.
+    /// refresh, a missed notification), verified and oldest first; privacyIDEA
+    /// tokens are polled too. An account whose server fails does not hide the
+    /// others' requests; when nothing could be shown because of a failure, the
+    /// failure is the answer. [`PushDevice::pending_report`] has every failure.
     pub async fn pending(&self, vault: &mut Vault) -> Result<Vec<PushRequest>, PushError> {
-        let mut requests = self.pending_privacyidea(vault).await?;
+        let report = self.pending_report(vault).await?;
+        match report.failures.into_iter().next() {
+            Some(failure) if report.requests.is_empty() => Err(failure.error),
+            _ => Ok(report.requests),
+        }
+    }
+
+    /// [`PushDevice::pending`] with each account's failure; an error only when
+    /// the vault itself fails.
+    pub async fn pending_report(&self, vault: &mut Vault) -> Result<PendingReport, PushError> {
+        let mut report = PendingReport::default();
+        self.pending_privacyidea(vault, &mut report).await?;
+        let requests = &mut report.requests;
         for account in vault.push_accounts()? {
             if account.status != PushAccountStatus::Active {
                 continue;
@@ -208,14 +222,26 @@ impl PushDevice {
             {
                 Ok(reply) => reply,
                 Err(PushError::DeviceReplaced | PushError::DeviceRevoked) => continue,
-                Err(error) => return Err(error),
+                Err(PushError::Vault(error)) => return Err(PushError::Vault(error)),
+                Err(error) => {
+                    report.failures.push(AccountFailure {
+                        account_id: account.id.clone(),
+                        error,
+                    });
+                    continue;
+                }
             };
             let Reply::Ok(body) = reply else { continue };
-            let list: ChallengesResponse =
-                serde_json::from_value(body).map_err(|_| PushError::Server {
-                    problem: "challenges".into(),
-                    detail: "unexpected answer".into(),
-                })?;
+            let Ok(list) = serde_json::from_value::<ChallengesResponse>(body) else {
+                report.failures.push(AccountFailure {
+                    account_id: account.id.clone(),
+                    error: PushError::Server {
+                        problem: "challenges".into(),
+                        detail: "unexpected answer".into(),
+                    },
+                });
+                continue;
+            };
             let account = vault.push_account(&account.id)?;
             for jws in &list.challenges {
                 // A challenge that fails verification is dropped, never shown.
@@ -226,7 +252,7 @@ impl PushDevice {
         }
         vault.forget_challenges_expired_before(self.local_now() - 3600)?;
         requests.sort_by_key(|request| request.issued_at);
-        Ok(requests)
+        Ok(report)
     }
 
     /// Handles what APNs or FCM delivered: the challenge if the payload carries

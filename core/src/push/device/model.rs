@@ -48,6 +48,20 @@ pub struct WatchRequest {
     pub phone_required: bool,
 }
 
+/// What a fetch found: the requests of every account that answered, and the
+/// accounts that could not be asked (a banner: "Acme's server cannot be reached").
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PendingReport {
+    pub requests: Vec<PushRequest>,
+    pub failures: Vec<AccountFailure>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountFailure {
+    pub account_id: String,
+    pub error: PushError,
+}
+
 /// What the Watch sends back.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WatchDecision {
@@ -144,6 +158,8 @@ pub enum PushError {
          elsewhere; sign in again if it was you"
     )]
     NoLongerOpen,
+    #[error("this server does not allow polling; its requests arrive as notifications")]
+    PollingNotAllowed,
     #[error("{0}")]
     Vault(#[from] VaultError),
 }

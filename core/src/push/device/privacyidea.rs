@@ -2,7 +2,10 @@
 //! calls as Countersign accounts: enroll, poll (`pending`), push payloads,
 //! approve and deny, and the Watch.
 
-use super::model::{AnswerOutcome, BiometricGate, NoGate, PushError, PushRequest, WatchRequest};
+use super::model::{
+    AccountFailure, AnswerOutcome, BiometricGate, NoGate, PendingReport, PushError, PushRequest,
+    WatchRequest,
+};
 use super::{DeviceInfo, PushDevice};
 use crate::clock::UnixTime;
 use crate::push::privacyidea::client::{ClientError, Envelope, iso8601};
@@ -48,9 +51,27 @@ impl PushDevice {
         info: &DeviceInfo,
         bits: usize,
     ) -> Result<PrivacyIdeaToken, PushError> {
+        let mut token = self
+            .register_privacyidea(uri, scanned_at, info, bits)
+            .await?;
+        token.id = vault.add_privacyidea_token(&token)?;
+        Ok(token)
+    }
+
+    /// Everything of an enrollment but storing it: the key pair, the server's
+    /// answer and its key. Needs no vault, so a shell can keep the vault free
+    /// (the codes screen live) during the seconds this takes, and store the
+    /// token with [`Vault::add_privacyidea_token`] afterwards.
+    pub async fn register_privacyidea(
+        &self,
+        uri: &str,
+        scanned_at: UnixTime,
+        info: &DeviceInfo,
+        bits: usize,
+    ) -> Result<PrivacyIdeaToken, PushError> {
         let uri = PiEnrollmentUri::parse(uri)?;
         uri.check_ttl(scanned_at, self.local_now())?;
-        let (device_key, spki) = generate_off_thread(bits).await.map_err(key_error)?;
+        let (device_key, spki) = generate_off_thread(bits).await.map_err(device_key_error)?;
         // Key generation takes seconds: the code may have expired meanwhile.
         uri.check_ttl(scanned_at, self.local_now())?;
         let pubkey = data_encoding::BASE64.encode(&spki);
@@ -69,16 +90,23 @@ impl PushDevice {
             )
             .await
             .map_err(enroll_error)?;
+        // From here privacyIDEA considers the token enrolled: a failure cannot be
+        // retried with the same code, and the message says so.
+        let unusable = |why: String| PushError::Server {
+            problem: "privacyIDEA enrollment".into(),
+            detail: format!(
+                "privacyIDEA enrolled the token but {why}; nothing was stored: ask your \
+                 administrator to roll the token out again"
+            ),
+        };
         let server_key = envelope
             .detail
             .get("public_key")
             .and_then(serde_json::Value::as_str)
-            .ok_or_else(|| PushError::Server {
-                problem: "privacyIDEA enrollment".into(),
-                detail: "the server sent no public key".into(),
-            })?;
-        let server_key = rsa_keys::parse_server_key(server_key).map_err(key_error)?;
-        let mut token = PrivacyIdeaToken {
+            .ok_or_else(|| unusable("sent no public key".into()))?;
+        let server_key = rsa_keys::parse_server_key(server_key)
+            .map_err(|error| unusable(format!("its public key is unusable ({error})")))?;
+        Ok(PrivacyIdeaToken {
             id: String::new(),
             serial: uri.serial,
             label: uri.label,
@@ -93,29 +121,41 @@ impl PushDevice {
                 .server_time
                 .map_or(0, |server| server - self.local_now()),
             created_at: self.local_now(),
-        };
-        token.id = vault.add_privacyidea_token(&token)?;
-        Ok(token)
+        })
     }
 
     /// Polls every privacyIDEA token; only challenges that verify are returned.
+    /// A token that cannot be polled is reported and does not stop the others.
     pub(super) async fn pending_privacyidea(
         &self,
         vault: &mut Vault,
-    ) -> Result<Vec<PushRequest>, PushError> {
-        let mut requests = Vec::new();
+        report: &mut PendingReport,
+    ) -> Result<(), PushError> {
         for token in vault.privacyidea_tokens()? {
-            let envelope = self.poll(vault, &token).await?;
+            let envelope = match self.poll(vault, &token).await {
+                Ok(envelope) => envelope,
+                // Servers that push through Firebase may forbid polling: such a
+                // token's requests arrive as notifications instead.
+                Err(PushError::PollingNotAllowed) if !token.poll_only => continue,
+                Err(PushError::Vault(error)) => return Err(PushError::Vault(error)),
+                Err(error) => {
+                    report.failures.push(AccountFailure {
+                        account_id: token.id.clone(),
+                        error,
+                    });
+                    continue;
+                }
+            };
             let token = vault.privacyidea_token(&token.id)?.unwrap_or(token);
             let challenges = envelope.value.as_array().cloned().unwrap_or_default();
             for value in &challenges {
                 // A challenge that fails verification is dropped, never shown.
                 if let Ok(request) = self.accept_pi_challenge(vault, &token, value) {
-                    requests.push(request);
+                    report.requests.push(request);
                 }
             }
         }
-        Ok(requests)
+        Ok(())
     }
 
     /// `GET url?serial&timestamp&signature`, signing `serial|timestamp` with the
@@ -130,7 +170,7 @@ impl PushDevice {
             let timestamp = iso8601(self.local_now() + offset);
             let signature =
                 rsa_keys::sign(&token.device_key, &poll_message(&token.serial, &timestamp))
-                    .map_err(key_error)?;
+                    .map_err(device_key_error)?;
             let reply = self
                 .privacyidea
                 .get(
@@ -160,12 +200,15 @@ impl PushDevice {
                 }
             }
             return reply.map_err(|error| match error {
+                ClientError::Refused { message, .. } if message.contains("Polling not allowed") => {
+                    PushError::PollingNotAllowed
+                }
                 ClientError::Refused { message, .. } if message.contains("verify signature") => {
                     PushError::Server {
                         problem: "privacyIDEA".into(),
                         detail: format!(
-                            "the server does not accept token {}: it may have been deleted or \
-                             re-enrolled; remove it from this device",
+                            "the server refused token {} (deleted or rolled out again, or the \
+                             server is misconfigured); ask your administrator",
                             token.serial
                         ),
                     }
@@ -201,7 +244,13 @@ impl PushDevice {
             .into_iter()
             .find(|token| token.serial == serial)
             .ok_or(PushError::UnknownRequest)?;
-        self.accept_pi_challenge(vault, &token, fields).map(Some)
+        let request = self.accept_pi_challenge(vault, &token, fields)?;
+        if request.seconds_left <= 0 {
+            return Err(PushError::Expired {
+                seconds_ago: -request.seconds_left,
+            });
+        }
+        Ok(Some(request))
     }
 
     fn accept_pi_challenge(
@@ -216,7 +265,13 @@ impl PushDevice {
                 reason: error.to_string(),
             })?;
         let challenge = &verified.challenge;
+        check_answer_url(token, challenge)?;
         if let Some(cached) = vault.cached_challenge(&challenge.nonce)? {
+            if cached.account != token.id {
+                return Err(PushError::Unverified {
+                    reason: "the request's id belongs to another account".into(),
+                });
+            }
             if let Some(status) = cached.answered {
                 return Err(PushError::AlreadyAnswered { status });
             }
@@ -269,6 +324,7 @@ impl PushDevice {
             .map_err(|error| PushError::Unverified {
                 reason: error.to_string(),
             })?;
+        check_answer_url(&token, &verified.challenge)?;
         Ok(Some(KnownPiRequest {
             token,
             verified,
@@ -304,34 +360,28 @@ impl PushDevice {
             gate.confirm(&format!("Approve sign-in to {}", challenge.title))
                 .map_err(PushError::Gate)?;
         }
-        let signature = rsa_keys::sign(
-            &known.token.device_key,
-            &known.verified.approve_message(presence),
-        )
-        .map_err(key_error)?;
-        let mut fields = vec![
-            ("nonce", challenge.nonce.as_str()),
-            ("serial", challenge.serial.as_str()),
-            ("signature", signature.as_str()),
-        ];
-        if let Some(presence) = presence {
-            fields.push(("presence_answer", presence));
-        }
-        let envelope = self
-            .privacyidea
-            .post_form(&challenge.url, known.token.ssl_verify, &fields)
-            .await
-            .map_err(client_error)?;
-        if envelope.value.as_bool() == Some(true) {
+        let extra: Vec<(&str, &str)> = presence
+            .map(|presence| ("presence_answer", presence))
+            .into_iter()
+            .collect();
+        let message = known.verified.approve_message(presence);
+        let reply = self.send_pi_answer(&known, &message, &extra).await?;
+        if reply.is_none() {
             vault.mark_challenge_answered(&challenge.nonce, "approved", self.local_now())?;
             return Ok(AnswerOutcome::Approved);
         }
         if presence.is_some() {
-            // privacyIDEA keeps the request open after a wrong choice.
+            // privacyIDEA would keep the request open for another try; trying
+            // the options in turn would defeat number matching, so a wrong
+            // choice declines it, as it does for Countersign's own pushes.
+            vault.mark_challenge_answered(&challenge.nonce, "denied", self.local_now())?;
+            let decline = known.verified.decline_message(None);
+            let _ = self
+                .send_pi_answer(&known, &decline, &[("decline", "1")])
+                .await;
             return Err(PushError::WrongNumber);
         }
-        vault.mark_challenge_answered(&challenge.nonce, "expired", self.local_now())?;
-        Err(PushError::NoLongerOpen)
+        Err(self.refused_answer(vault, &known, "approve", reply.flatten())?)
     }
 
     /// Declines; `report_fraud` sends the reason "unknown_trigger" ("this was not
@@ -348,36 +398,81 @@ impl PushDevice {
             return Ok(done);
         }
         let challenge = &known.verified.challenge;
-        let reason = if report_fraud {
-            DeclineReason::UnknownTrigger
-        } else {
-            DeclineReason::Cancelled
-        };
-        let signature = rsa_keys::sign(
-            &known.token.device_key,
-            &known.verified.decline_message(Some(reason)),
-        )
-        .map_err(key_error)?;
-        let mut fields = vec![
-            ("nonce", challenge.nonce.as_str()),
-            ("serial", challenge.serial.as_str()),
-            ("decline", "1"),
-            ("signature", signature.as_str()),
-        ];
-        if known.verified.decline_reason {
-            fields.push(("decline_reason", reason.as_str()));
+        // A plain deny says nothing about who started the sign-in.
+        let reason = report_fraud.then_some(DeclineReason::UnknownTrigger);
+        let mut extra = vec![("decline", "1")];
+        if let Some(reason) = reason.filter(|_| known.verified.decline_reason) {
+            extra.push(("decline_reason", reason.as_str()));
         }
-        let envelope = self
-            .privacyidea
-            .post_form(&challenge.url, known.token.ssl_verify, &fields)
-            .await
-            .map_err(client_error)?;
-        if envelope.value.as_bool() == Some(true) {
+        let message = known.verified.decline_message(reason);
+        let reply = self.send_pi_answer(&known, &message, &extra).await?;
+        if reply.is_none() {
             vault.mark_challenge_answered(&challenge.nonce, "denied", self.local_now())?;
             return Ok(AnswerOutcome::Denied);
         }
-        vault.mark_challenge_answered(&challenge.nonce, "expired", self.local_now())?;
-        Err(PushError::NoLongerOpen)
+        Err(self.refused_answer(vault, &known, "deny", reply.flatten())?)
+    }
+
+    /// privacyIDEA answered `false`: with a message (conditional access, say)
+    /// the request may still be answerable and is left as it is; without one it
+    /// expired or was answered elsewhere.
+    fn refused_answer(
+        &self,
+        vault: &mut Vault,
+        known: &KnownPiRequest,
+        what: &str,
+        message: Option<String>,
+    ) -> Result<PushError, PushError> {
+        if let Some(message) = message {
+            return Ok(PushError::Server {
+                problem: format!("privacyIDEA refused to {what}"),
+                detail: message,
+            });
+        }
+        vault.mark_challenge_answered(
+            &known.verified.challenge.nonce,
+            "expired",
+            self.local_now(),
+        )?;
+        Ok(PushError::NoLongerOpen)
+    }
+
+    /// Signs `message` with the token's key and posts it with `extra` fields to
+    /// the challenge's (signed, checked) URL: `None` when privacyIDEA took the
+    /// answer, else `Some` of its message, if it gave one.
+    async fn send_pi_answer(
+        &self,
+        known: &KnownPiRequest,
+        message: &str,
+        extra: &[(&str, &str)],
+    ) -> Result<Option<Option<String>>, PushError> {
+        let challenge = &known.verified.challenge;
+        let signature =
+            rsa_keys::sign(&known.token.device_key, message).map_err(device_key_error)?;
+        let mut fields = vec![
+            ("nonce", challenge.nonce.as_str()),
+            ("serial", challenge.serial.as_str()),
+            ("signature", signature.as_str()),
+        ];
+        fields.extend_from_slice(extra);
+        // The signed challenge may ask for certificate checks the enrollment
+        // code did not: checks are only ever added, never dropped.
+        let ssl_verify = known.token.ssl_verify || challenge.sslverify == "1";
+        let envelope = self
+            .privacyidea
+            .post_form(&challenge.url, ssl_verify, &fields)
+            .await
+            .map_err(client_error)?;
+        if envelope.value.as_bool() == Some(true) {
+            return Ok(None);
+        }
+        Ok(Some(
+            envelope
+                .detail
+                .get("message")
+                .and_then(serde_json::Value::as_str)
+                .map(str::to_owned),
+        ))
     }
 
     pub(super) fn privacyidea_watch_request(&self, known: &KnownPiRequest) -> WatchRequest {
@@ -440,6 +535,8 @@ fn request_for(
     }
 }
 
+/// On the runtime's blocking pool, or a thread of its own outside a runtime:
+/// never the caller's thread.
 async fn generate_off_thread(
     bits: usize,
 ) -> Result<(crate::secret::SecretBytes, Vec<u8>), RsaKeyError> {
@@ -448,13 +545,40 @@ async fn generate_off_thread(
             .spawn_blocking(move || rsa_keys::generate_device_key(bits))
             .await
             .map_err(|error| RsaKeyError::Generate(error.to_string()))?,
-        Err(_) => rsa_keys::generate_device_key(bits),
+        Err(_) => std::thread::spawn(move || rsa_keys::generate_device_key(bits))
+            .join()
+            .map_err(|_| RsaKeyError::Generate("the key thread failed".into()))?,
     }
 }
 
-fn key_error(error: RsaKeyError) -> PushError {
-    PushError::Unverified {
-        reason: error.to_string(),
+fn device_key_error(error: RsaKeyError) -> PushError {
+    PushError::Server {
+        problem: "device key".into(),
+        detail: error.to_string(),
+    }
+}
+
+/// Answers go where the signed challenge says, but only to the server the
+/// token was enrolled with (same scheme, host and port).
+fn check_answer_url(token: &PrivacyIdeaToken, challenge: &PiChallenge) -> Result<(), PushError> {
+    let origin = |url: &str| -> Option<String> {
+        let (scheme, rest) = url.split_once("://")?;
+        let host = rest.split('/').next()?;
+        Some(format!(
+            "{}://{}",
+            scheme.to_ascii_lowercase(),
+            host.to_ascii_lowercase()
+        ))
+    };
+    let same = crate::push::enroll_uri::normalize_url(&challenge.url).is_ok()
+        && origin(&challenge.url).is_some()
+        && origin(&challenge.url) == origin(&token.url);
+    if same {
+        Ok(())
+    } else {
+        Err(PushError::Unverified {
+            reason: format!("the request names another server ({})", challenge.url),
+        })
     }
 }
 

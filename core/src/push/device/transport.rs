@@ -1,15 +1,11 @@
 //! HTTP to the push server: JWS bodies and signed GETs out, JSON or RFC 9457
 //! problems back, and the server's clock read from every answer.
 
-use std::time::Duration;
-
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, DATE};
 
 use super::model::PushError;
 use crate::clock::UnixTime;
 use crate::push::wire::Problem;
-
-const TIMEOUT: Duration = Duration::from_secs(15);
 
 /// A server's answer: a JSON body, or a problem document.
 #[derive(Debug)]
@@ -35,10 +31,7 @@ pub(crate) struct Transport {
 
 impl Transport {
     pub(crate) fn new() -> Self {
-        let http = reqwest::Client::builder()
-            .timeout(TIMEOUT)
-            .build()
-            .unwrap_or_else(|_| reqwest::Client::new());
+        let http = crate::http::client(false);
         Self { http }
     }
 

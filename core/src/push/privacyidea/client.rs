@@ -2,11 +2,7 @@
 //! its JSON envelope (`result.status`, `result.value`, `detail`, `time`) read
 //! into values or typed errors, and the server's clock from every answer.
 
-use std::time::Duration;
-
 use crate::clock::UnixTime;
-
-const TIMEOUT: Duration = Duration::from_secs(15);
 
 /// What privacyIDEA answered.
 #[derive(Debug, Clone, PartialEq)]
@@ -46,19 +42,9 @@ impl Default for PiClient {
 
 impl PiClient {
     pub fn new() -> Self {
-        let build = |accept_invalid: bool| {
-            reqwest::Client::builder()
-                .timeout(TIMEOUT)
-                // Shorter than common server keep-alives (gunicorn: 2 s), so a
-                // connection the server is closing is not reused.
-                .pool_idle_timeout(Duration::from_secs(1))
-                .danger_accept_invalid_certs(accept_invalid)
-                .build()
-                .unwrap_or_else(|_| reqwest::Client::new())
-        };
         Self {
-            strict: build(false),
-            lenient: build(true),
+            strict: crate::http::client(false),
+            lenient: crate::http::client(true),
         }
     }
 
@@ -76,11 +62,7 @@ impl PiClient {
         ssl_verify: bool,
         fields: &[(&str, &str)],
     ) -> Result<Envelope, ClientError> {
-        let body = fields
-            .iter()
-            .map(|(name, value)| format!("{}={}", form_encode(name), form_encode(value)))
-            .collect::<Vec<_>>()
-            .join("&");
+        let body = form_body(fields);
         let response = self
             .http(ssl_verify)
             .post(url)
@@ -100,11 +82,7 @@ impl PiClient {
         ssl_verify: bool,
         query: &[(&str, &str)],
     ) -> Result<Envelope, ClientError> {
-        let query = query
-            .iter()
-            .map(|(name, value)| format!("{}={}", form_encode(name), form_encode(value)))
-            .collect::<Vec<_>>()
-            .join("&");
+        let query = form_body(query);
         let separator = if url.contains('?') { '&' } else { '?' };
         let response = self
             .http(ssl_verify)
@@ -113,6 +91,15 @@ impl PiClient {
             .await;
         read(response).await
     }
+}
+
+/// `name=value&…`, as a form body or a query string.
+fn form_body(fields: &[(&str, &str)]) -> String {
+    fields
+        .iter()
+        .map(|(name, value)| format!("{}={}", form_encode(name), form_encode(value)))
+        .collect::<Vec<_>>()
+        .join("&")
 }
 
 fn form_encode(text: &str) -> String {

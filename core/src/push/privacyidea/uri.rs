@@ -12,7 +12,7 @@ use crate::push::enroll_uri::normalize_url;
 /// privacyIDEA's default `push_ttl` when the code names none, in minutes.
 const DEFAULT_TTL_MINUTES: i64 = 10;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct PiEnrollmentUri {
     /// What the user sees (privacyIDEA's token label: the serial unless configured).
     pub label: String,
@@ -52,6 +52,23 @@ pub enum PiUriError {
          ask for a new one"
     )]
     Expired { minutes_ago: i64, ttl: i64 },
+}
+
+/// The enrollment credential is a bearer secret while the ttl lasts: never printed.
+impl std::fmt::Debug for PiEnrollmentUri {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PiEnrollmentUri")
+            .field("label", &self.label)
+            .field("issuer", &self.issuer)
+            .field("url", &self.url)
+            .field("serial", &self.serial)
+            .field("enrollment_credential", &"[redacted]")
+            .field("ttl_minutes", &self.ttl_minutes)
+            .field("ssl_verify", &self.ssl_verify)
+            .field("poll_only", &self.poll_only)
+            .field("require_unlock", &self.require_unlock)
+            .finish()
+    }
 }
 
 impl PiEnrollmentUri {
@@ -95,15 +112,15 @@ impl PiEnrollmentUri {
         })?;
         let ttl_minutes = match get("ttl") {
             None => DEFAULT_TTL_MINUTES,
+            // privacyIDEA's app takes any whole number; below a minute is a minute.
             Some(ttl) => ttl
                 .trim()
                 .parse::<i64>()
-                .ok()
-                .filter(|minutes| (1..=10_080).contains(minutes))
-                .ok_or(PiUriError::Invalid {
+                .map_err(|_| PiUriError::Invalid {
                     parameter: "ttl",
-                    reason: "must be a number of minutes from 1 to 10080".into(),
-                })?,
+                    reason: "must be a whole number of minutes".into(),
+                })?
+                .max(1),
         };
         let ssl_verify = match get("sslverify").as_deref() {
             None | Some("1") => true,
@@ -149,6 +166,14 @@ impl PiEnrollmentUri {
     /// minutes of scanning (the server does not check it).
     pub fn check_ttl(&self, scanned_at: UnixTime, now: UnixTime) -> Result<(), PiUriError> {
         let elapsed = now - scanned_at;
+        // A scan time in the future would switch the ttl off (milliseconds
+        // passed for seconds, say); a minute of clock jitter is allowed.
+        if elapsed < -60 {
+            return Err(PiUriError::Invalid {
+                parameter: "scan time",
+                reason: "is in the future: pass Unix seconds of this device's clock".into(),
+            });
+        }
         if elapsed > self.ttl_minutes * 60 {
             return Err(PiUriError::Expired {
                 minutes_ago: elapsed / 60,
@@ -241,6 +266,14 @@ mod tests {
     fn ttl_is_minutes_from_the_scan() {
         let uri = PiEnrollmentUri::parse(CODE).unwrap();
         assert!(uri.check_ttl(1_000, 1_000 + 600).is_ok());
+        assert!(matches!(
+            uri.check_ttl(1_000_000, 1_000),
+            Err(PiUriError::Invalid { .. })
+        ));
+        assert!(
+            !format!("{uri:?}").contains("9f2c"),
+            "the credential is redacted"
+        );
         assert_eq!(
             uri.check_ttl(1_000, 1_000 + 661),
             Err(PiUriError::Expired {
