@@ -50,7 +50,6 @@ object Text {
     const val ADDED = "Account added"
     const val ENROLLED = "This phone now approves sign-ins for"
     const val MIGRATION_NOT_YET = "Importing a Google Authenticator export is not in the app yet"
-    const val PRIVACYIDEA_NOT_YET = "privacyIDEA push tokens are not supported yet"
     const val NOT_A_CODE = "This QR code is not for an authenticator"
 
     fun title(kind: String, resource: String): String =

@@ -19,14 +19,15 @@ class ScanResultHandler(private val activity: Activity, private val retry: (Stri
     fun handle(item: ScanItem) {
         when (item.kind) {
             "otpauth" -> run { it.add(item.text); Text.ADDED }
-            "push_enrollment" ->
+            // enrollPush speaks both: Countersign's own servers and privacyIDEA's push
+            // tokens (a 4096-bit key is made off the main thread, in the core).
+            "push_enrollment", "privacyidea_push" ->
                 run {
                     val token = PushTokenStore(activity).token
                     val account = it.enrollPush(item.text, Build.MODEL, "android", token)
                     "${Text.ENROLLED} ${account.org}"
                 }
             "migration_batch" -> retry(Text.MIGRATION_NOT_YET)
-            "privacyidea_push" -> retry(Text.PRIVACYIDEA_NOT_YET)
             "invalid_otpauth", "invalid_migration" -> retry(item.detail ?: Text.NOT_A_CODE)
             else -> retry(item.detail?.let { host -> "${Text.NOT_A_CODE} ($host)" } ?: Text.NOT_A_CODE)
         }
