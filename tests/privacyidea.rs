@@ -188,6 +188,30 @@ impl PrivacyIdea {
             .to_owned()
     }
 
+    /// Finishes a login with what the user typed (`POST /validate/check` with
+    /// the transaction): privacyIDEA's `authentication` (ACCEPT, REJECT …).
+    pub async fn finish(&self, user: &str, transaction: &str, typed: &str) -> String {
+        let answer: Value = self
+            .http
+            .post(format!("{}/validate/check", self.url))
+            .json(&json!({
+                "user": user,
+                "realm": self.realm,
+                "pass": typed,
+                "transaction_id": transaction,
+            }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        answer["result"]["authentication"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no authentication result: {answer}"))
+            .to_owned()
+    }
+
     /// An authentication policy limited to one user.
     pub async fn set_user_policy(&self, name: &str, user: &str, action: &str) {
         let answer = self

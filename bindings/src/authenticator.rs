@@ -41,6 +41,9 @@ fn device_info(platform: String, device_name: String, push_token: Option<String>
 fn outcome(outcome: AnswerOutcome) -> AnswerResult {
     match outcome {
         AnswerOutcome::Approved => AnswerResult::Approved,
+        AnswerOutcome::ApprovedShowCode { code, message } => {
+            AnswerResult::ApprovedShowCode { code, message }
+        }
         AnswerOutcome::Denied => AnswerResult::Denied,
     }
 }

@@ -208,9 +208,15 @@ impl From<WatchRequest> for WatchRequestItem {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
 pub enum AnswerResult {
     Approved,
+    /// Approved; show `code` with `message`: the sign-in screen asks for it
+    /// (privacyIDEA's "code to phone" mode).
+    ApprovedShowCode {
+        code: String,
+        message: String,
+    },
     Denied,
 }
 

@@ -458,3 +458,37 @@ async fn a_token_deleted_on_the_server_does_not_hide_the_others() {
     assert_eq!(phone.vault.privacyidea_tokens().unwrap().len(), 1);
     server.delete_tokens("gina").await;
 }
+
+#[tokio::test]
+async fn code_to_phone_shows_the_code_the_login_screen_asks_for() {
+    let Some(server) = PrivacyIdea::connect().await else {
+        return;
+    };
+    server
+        .set_user_policy(
+            "countersign-code-to-phone-ivan",
+            "ivan",
+            "push_code_to_phone",
+        )
+        .await;
+    let (mut phone, _) = enrolled(&server, "ivan").await;
+    let (transaction, _) = server.trigger("ivan").await;
+    let requests = phone.device.pending(&mut phone.vault).await.unwrap();
+    assert_eq!(requests.len(), 1);
+    let outcome = phone
+        .device
+        .approve(&mut phone.vault, &requests[0].id, None, &NoGate)
+        .await
+        .unwrap();
+    let AnswerOutcome::ApprovedShowCode { code, message } = outcome else {
+        panic!("no code to show: {outcome:?}");
+    };
+    assert!(
+        !code.is_empty() && code.chars().all(|c| c.is_ascii_digit()),
+        "{code}"
+    );
+    assert!(!message.is_empty());
+    // The user types the code the phone showed: the login is accepted.
+    assert_eq!(server.finish("ivan", &transaction, &code).await, "ACCEPT");
+    server.delete_tokens("ivan").await;
+}

@@ -257,6 +257,9 @@ async fn approve_one(
 fn print_outcome(outcome: AnswerOutcome) {
     match outcome {
         AnswerOutcome::Approved => println!("Approved."),
+        AnswerOutcome::ApprovedShowCode { code, message } => {
+            println!("Approved. {message}: {code}")
+        }
         AnswerOutcome::Denied => println!("Denied."),
     }
 }

@@ -70,9 +70,15 @@ pub enum WatchDecision {
 }
 
 /// How an answer ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AnswerOutcome {
     Approved,
+    /// Approved, and the sign-in screen now asks for `code`: show it with
+    /// `message` (privacyIDEA's "code to phone" mode).
+    ApprovedShowCode {
+        code: String,
+        message: String,
+    },
     Denied,
 }
 

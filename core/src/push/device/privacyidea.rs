@@ -366,9 +366,19 @@ impl PushDevice {
             .collect();
         let message = known.verified.approve_message(presence);
         let reply = self.send_pi_answer(&known, &message, &extra).await?;
-        if reply.is_none() {
+        if let PiReply::Accepted { detail } = &reply {
             vault.mark_challenge_answered(&challenge.nonce, "approved", self.local_now())?;
-            return Ok(AnswerOutcome::Approved);
+            let text = |name: &str| detail.get(name).and_then(serde_json::Value::as_str);
+            // "Code to phone": the login screen waits for a code only the phone sees.
+            return Ok(match text("display_code") {
+                Some(code) => AnswerOutcome::ApprovedShowCode {
+                    code: code.to_owned(),
+                    message: text("message")
+                        .unwrap_or("Enter this code to sign in")
+                        .to_owned(),
+                },
+                None => AnswerOutcome::Approved,
+            });
         }
         if presence.is_some() {
             // privacyIDEA would keep the request open for another try; trying
@@ -381,7 +391,7 @@ impl PushDevice {
                 .await;
             return Err(PushError::WrongNumber);
         }
-        Err(self.refused_answer(vault, &known, "approve", reply.flatten())?)
+        Err(self.refused_answer(vault, &known, "approve", reply.refusal())?)
     }
 
     /// Declines; `report_fraud` sends the reason "unknown_trigger" ("this was not
@@ -406,11 +416,11 @@ impl PushDevice {
         }
         let message = known.verified.decline_message(reason);
         let reply = self.send_pi_answer(&known, &message, &extra).await?;
-        if reply.is_none() {
+        if matches!(reply, PiReply::Accepted { .. }) {
             vault.mark_challenge_answered(&challenge.nonce, "denied", self.local_now())?;
             return Ok(AnswerOutcome::Denied);
         }
-        Err(self.refused_answer(vault, &known, "deny", reply.flatten())?)
+        Err(self.refused_answer(vault, &known, "deny", reply.refusal())?)
     }
 
     /// privacyIDEA answered `false`: with a message (conditional access, say)
@@ -438,14 +448,13 @@ impl PushDevice {
     }
 
     /// Signs `message` with the token's key and posts it with `extra` fields to
-    /// the challenge's (signed, checked) URL: `None` when privacyIDEA took the
-    /// answer, else `Some` of its message, if it gave one.
+    /// the challenge's (signed, checked) URL.
     async fn send_pi_answer(
         &self,
         known: &KnownPiRequest,
         message: &str,
         extra: &[(&str, &str)],
-    ) -> Result<Option<Option<String>>, PushError> {
+    ) -> Result<PiReply, PushError> {
         let challenge = &known.verified.challenge;
         let signature =
             rsa_keys::sign(&known.token.device_key, message).map_err(device_key_error)?;
@@ -464,15 +473,17 @@ impl PushDevice {
             .await
             .map_err(client_error)?;
         if envelope.value.as_bool() == Some(true) {
-            return Ok(None);
+            return Ok(PiReply::Accepted {
+                detail: envelope.detail,
+            });
         }
-        Ok(Some(
-            envelope
+        Ok(PiReply::Refused {
+            message: envelope
                 .detail
                 .get("message")
                 .and_then(serde_json::Value::as_str)
                 .map(str::to_owned),
-        ))
+        })
     }
 
     pub(super) fn privacyidea_watch_request(&self, known: &KnownPiRequest) -> WatchRequest {
@@ -498,6 +509,23 @@ impl PushDevice {
         }
         self.approve_privacyidea(vault, known, number, &NoGate)
             .await
+    }
+}
+
+/// privacyIDEA's answer to an answer.
+enum PiReply {
+    /// Taken; `detail` may carry a code to show.
+    Accepted { detail: serde_json::Value },
+    /// `value: false`, with privacyIDEA's message when it gave one.
+    Refused { message: Option<String> },
+}
+
+impl PiReply {
+    fn refusal(self) -> Option<String> {
+        match self {
+            PiReply::Accepted { .. } => None,
+            PiReply::Refused { message } => message,
+        }
     }
 }
 

@@ -103,7 +103,7 @@ class PushTest {
             gateThread = Thread.currentThread()
             BiometricOutcome.PASSED
         }
-        assertEquals(AnswerResult.APPROVED, answer)
+        assertEquals(AnswerResult.Approved, answer)
         assertEquals(1, reasons.size, "the gate is asked once")
         assertTrue(reasons[0].isNotBlank())
         assertNotEquals(testThread, gateThread, "the gate runs off the caller's thread")
@@ -131,7 +131,7 @@ class PushTest {
             runBlocking { phone.approve(push.id, push.number) { BiometricOutcome.UNAVAILABLE } }
         }
         assertEquals("pending", jsonString(status(push.id), "status"))
-        assertEquals(AnswerResult.APPROVED, phone.approve(push.id, push.number) { BiometricOutcome.PASSED })
+        assertEquals(AnswerResult.Approved, phone.approve(push.id, push.number) { BiometricOutcome.PASSED })
         assertEquals("approved", jsonString(status(push.id), "status"))
     }
 
@@ -157,7 +157,7 @@ class PushTest {
         }
         assertThrows<InternalException> { runBlocking { phone.core.approve(push.id, push.number, raw) } }
         assertEquals("pending", jsonString(status(push.id), "status"))
-        assertEquals(AnswerResult.APPROVED, phone.approve(push.id, push.number) { BiometricOutcome.PASSED })
+        assertEquals(AnswerResult.Approved, phone.approve(push.id, push.number) { BiometricOutcome.PASSED })
         assertEquals("approved", jsonString(status(push.id), "status"))
     }
 
@@ -166,7 +166,7 @@ class PushTest {
         val push = push("jane", resource("Mail"))
         assertEquals("pending", jsonString(status(push.id), "status"))
         pendingOne(push.id)
-        assertEquals(AnswerResult.DENIED, phone.deny(push.id))
+        assertEquals(AnswerResult.Denied, phone.deny(push.id))
         val status = status(push.id)
         assertEquals("denied", jsonString(status, "status"), status)
         assertEquals(false, jsonBoolean(status, "fraud"))

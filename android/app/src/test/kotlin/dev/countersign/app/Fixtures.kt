@@ -45,8 +45,8 @@ open class FakeCore : AuthenticatorInterface by notScripted() {
     val calls = mutableListOf<String>()
     var delivered: () -> PushRequestItem? = { null }
     var pending: () -> List<PushRequestItem> = { emptyList() }
-    var approveResult: (String, String?, BiometricPrompt) -> AnswerResult = { _, _, _ -> AnswerResult.APPROVED }
-    var denyResult: (String) -> AnswerResult = { AnswerResult.DENIED }
+    var approveResult: (String, String?, BiometricPrompt) -> AnswerResult = { _, _, _ -> AnswerResult.Approved }
+    var denyResult: (String) -> AnswerResult = { AnswerResult.Denied }
     var lastPayload: ByteArray? = null
 
     override suspend fun handlePushPayload(payload: ByteArray): PushRequestItem? {

@@ -90,8 +90,14 @@ class ApproveActivity : Activity() {
             try {
                 val result = call(app.countersign())
                 app.notifications.cancel(request.id)
-                Toast.makeText(this@ApproveActivity, if (result == AnswerResult.APPROVED) Text.APPROVED else Text.DENIED, Toast.LENGTH_SHORT).show()
-                finish()
+                when (result) {
+                    // The sign-in screen now asks for a code only this phone shows.
+                    is AnswerResult.ApprovedShowCode -> status.text = "${result.message}: ${result.code}"
+                    else -> {
+                        Toast.makeText(this@ApproveActivity, if (result == AnswerResult.Approved) Text.APPROVED else Text.DENIED, Toast.LENGTH_SHORT).show()
+                        finish()
+                    }
+                }
             } catch (error: CountersignException.BiometricFailed) {
                 if (!error.cancelled) status.text = error.userMessage()
             } catch (error: Exception) {

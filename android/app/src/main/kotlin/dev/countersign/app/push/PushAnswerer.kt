@@ -21,7 +21,11 @@ class PushAnswerer(private val core: AuthenticatorInterface, private val notific
                 } else {
                     core.deny(action.requestId, false)
                 }
-            notifications.cancel(action.requestId)
+            if (result is AnswerResult.ApprovedShowCode) {
+                notifications.showCode(action.requestId, result.message, result.code)
+            } else {
+                notifications.cancel(action.requestId)
+            }
             result
         } catch (error: FfiException) {
             when (error) {

@@ -68,6 +68,19 @@ class PushNotifications(private val context: Context) {
         manager.notify(requestId, PUSH_ID, notification)
     }
 
+    /** Approved, and the sign-in screen asks for a code only this phone shows. */
+    fun showCode(requestId: String, message: String, code: String) {
+        val notification =
+            Notification.Builder(context, CHANNEL)
+                .setSmallIcon(android.R.drawable.ic_lock_idle_lock)
+                .setContentTitle("$message: $code")
+                .setContentText(code)
+                .setVisibility(Notification.VISIBILITY_PRIVATE)
+                .setTimeoutAfter(CODE_TIMEOUT_MILLIS)
+                .build()
+        manager.notify(requestId, PUSH_ID, notification)
+    }
+
     fun cancel(requestId: String) = manager.cancel(requestId, PUSH_ID)
 
     private fun publicVersion(): Notification =
@@ -93,6 +106,8 @@ class PushNotifications(private val context: Context) {
     companion object {
         const val CHANNEL = "push"
         const val PUSH_ID = 1
+        /** A sign-in screen waits minutes at most for the code. */
+        const val CODE_TIMEOUT_MILLIS = 5 * 60 * 1000L
         const val PENDING_FLAGS = PendingIntent.FLAG_IMMUTABLE or PendingIntent.FLAG_UPDATE_CURRENT
 
         fun choosesNumber(request: PushRequestItem): Boolean =

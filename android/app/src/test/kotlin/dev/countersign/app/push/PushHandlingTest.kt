@@ -51,16 +51,26 @@ class PushHandlingTest {
     fun `Approve from the notification answers without a prompt and clears it`() = runBlocking {
         notifications.show(request(id = "r1"))
         var gate: BiometricOutcome? = null
-        core.approveResult = { _, number, prompt -> assertNull(number); gate = prompt.confirm("x"); AnswerResult.APPROVED }
-        assertEquals(AnswerResult.APPROVED, PushAnswerer(core, notifications).answer(PushAction("r1", approve = true)))
+        core.approveResult = { _, number, prompt -> assertNull(number); gate = prompt.confirm("x"); AnswerResult.Approved }
+        assertEquals(AnswerResult.Approved, PushAnswerer(core, notifications).answer(PushAction("r1", approve = true)))
         assertEquals(BiometricOutcome.UNAVAILABLE, gate)
         assertEquals(emptyList<String>(), tags)
     }
 
     @Test
+    fun `an approval that asks for a code leaves the code in the notification`() = runBlocking {
+        notifications.show(request(id = "r1"))
+        core.approveResult = { _, _, _ -> AnswerResult.ApprovedShowCode(code = "42", message = "Enter the code to log in") }
+        PushAnswerer(core, notifications).answer(PushAction("r1", approve = true))
+        val shown = manager.activeNotifications.single { it.tag == "r1" }.notification
+        assertEquals("Enter the code to log in: 42", shown.extras.getCharSequence(Notification.EXTRA_TITLE).toString())
+        assertEquals(Notification.VISIBILITY_PRIVATE, shown.visibility)
+    }
+
+    @Test
     fun `Deny answers and clears`() = runBlocking {
         notifications.show(request(id = "r1"))
-        assertEquals(AnswerResult.DENIED, PushAnswerer(core, notifications).answer(PushAction("r1", approve = false)))
+        assertEquals(AnswerResult.Denied, PushAnswerer(core, notifications).answer(PushAction("r1", approve = false)))
         assertEquals(listOf("deny r1 false"), core.calls)
         assertEquals(emptyList<String>(), tags)
     }
