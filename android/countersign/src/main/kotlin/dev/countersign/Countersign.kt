@@ -88,7 +88,11 @@ class Countersign private constructor(
 
     suspend fun delete(id: String) = call { deleteAccount(id) }
 
-    /** Enrolls this phone from a countersign://enroll QR code. */
+    /**
+     * Enrolls this phone from a countersign://enroll QR code, or a privacyIDEA push
+     * token's otpauth://pipush/… (scanned now; its 4096-bit key takes seconds, off
+     * the caller's thread).
+     */
     suspend fun enrollPush(
         uri: String,
         deviceName: String,
@@ -96,7 +100,23 @@ class Countersign private constructor(
         pushToken: String? = null,
     ): PushAccountItem = call { enrollPush(uri, deviceName, platform, pushToken) }
 
+    /**
+     * A privacyIDEA code scanned at [scannedAtSeconds] (Unix seconds): its ttl counts
+     * from the scan, so a retry after a network error keeps the same deadline.
+     */
+    suspend fun enrollPrivacyidea(
+        uri: String,
+        scannedAtSeconds: Long,
+        deviceName: String,
+        platform: String = "android",
+        pushToken: String? = null,
+    ): PushAccountItem = call { enrollPrivacyidea(uri, scannedAtSeconds, deviceName, platform, pushToken) }
+
+    /** Countersign push accounts, then privacyIDEA tokens (`dialect` tells which). */
     suspend fun pushAccounts(): List<PushAccountItem> = call { pushAccounts() }
+
+    /** Removes a push account or privacyIDEA token from this phone only. */
+    suspend fun deletePushAccount(id: String) = call { deletePushAccount(id) }
 
     /** The sign-in requests waiting for an answer (app start, pull to refresh). */
     suspend fun pending(): List<PushRequestItem> = call { pendingRequests() }

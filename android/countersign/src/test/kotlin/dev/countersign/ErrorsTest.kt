@@ -58,6 +58,17 @@ class ErrorsTest {
             fails<CountersignException.InvalidInput> { app.move(id, 5) }
             app.delete(id)
             fails<CountersignException.NotFound> { app.delete(id) }
+            fails<CountersignException.NotFound> { app.deletePushAccount("no-such-push-account") }
+            // A privacyIDEA code scanned 11 minutes ago with a 10-minute ttl: refused before any key is made.
+            val pipush = "otpauth://pipush/PIPU0001?url=http%3A//127.0.0.1%3A9/ttype/push&ttl=10" +
+                "&issuer=privacyIDEA&enrollment_credential=00ff&v=1&serial=PIPU0001&sslverify=0"
+            val stale = fails<CountersignException.InvalidInput> {
+                app.enrollPrivacyidea(pipush, System.currentTimeMillis() / 1000 - 11 * 60, "Pixel")
+            }
+            assertTrue(stale.reason.contains("10 min"), stale.reason)
+            // Milliseconds passed for seconds would switch the ttl off: refused.
+            fails<CountersignException.InvalidInput> { app.enrollPrivacyidea(pipush, System.currentTimeMillis(), "Pixel") }
+            assertTrue(app.pushAccounts().isEmpty())
         }
     }
 
