@@ -29,10 +29,11 @@ pub enum BiometricOutcome {
 }
 
 /// BiometricPrompt / LocalAuthentication. Called off the main thread; returns
-/// when the user has answered.
+/// when the user has answered. An error (any exception the app throws arrives
+/// as `FfiError::Platform`) stops the approval like "unavailable", and says why.
 #[uniffi::export(with_foreign)]
 pub trait BiometricPrompt: Send + Sync {
-    fn confirm(&self, reason: String) -> BiometricOutcome;
+    fn confirm(&self, reason: String) -> Result<BiometricOutcome, FfiError>;
 }
 
 /// A P-256 public key as its two 32-byte coordinates.
@@ -90,12 +91,15 @@ pub(crate) struct GateAdapter(pub Arc<dyn BiometricPrompt>);
 impl BiometricGate for GateAdapter {
     fn confirm(&self, reason: &str) -> Result<(), GateError> {
         match self.0.confirm(reason.to_owned()) {
-            BiometricOutcome::Passed => Ok(()),
-            BiometricOutcome::Failed => Err(GateError::Failed),
-            BiometricOutcome::Cancelled => Err(GateError::Cancelled),
-            BiometricOutcome::Unavailable => Err(GateError::Unavailable(
+            Ok(BiometricOutcome::Passed) => Ok(()),
+            Ok(BiometricOutcome::Failed) => Err(GateError::Failed),
+            Ok(BiometricOutcome::Cancelled) => Err(GateError::Cancelled),
+            Ok(BiometricOutcome::Unavailable) => Err(GateError::Unavailable(
                 "no biometric sensor or none enrolled".into(),
             )),
+            Err(error) => Err(GateError::Unavailable(format!(
+                "the biometric prompt failed: {error}"
+            ))),
         }
     }
 }

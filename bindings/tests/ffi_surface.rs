@@ -48,8 +48,8 @@ impl KeyStore for BrokenKeyStore {
 struct Prompt(BiometricOutcome);
 
 impl BiometricPrompt for Prompt {
-    fn confirm(&self, _reason: String) -> BiometricOutcome {
-        self.0
+    fn confirm(&self, _reason: String) -> Result<BiometricOutcome, FfiError> {
+        Ok(self.0)
     }
 }
 

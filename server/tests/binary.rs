@@ -6,7 +6,18 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
-fn start(data: &std::path::Path) -> (Child, String, String) {
+/// The server process, killed when dropped: a failing assertion must not leave
+/// it running (it holds the test's stderr, and CI would wait for it).
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start(data: &std::path::Path) -> (Running, String, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_countersign-server"))
         .args(["--listen", "127.0.0.1:0", "--data", data.to_str().unwrap()])
         .env("COUNTERSIGN_ADMIN_TOKEN", "admin-token-0123456789")
@@ -27,14 +38,18 @@ fn start(data: &std::path::Path) -> (Child, String, String) {
         .next()
         .unwrap()
         .to_owned();
-    (child, address, sk)
+    (Running(child), address, sk)
 }
 
 #[tokio::test]
 async fn starts_with_one_command_and_keeps_its_key_across_restarts() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut first, address, sk) = start(dir.path());
-    let health = reqwest::get(format!("http://{address}/health"))
+    let (first, address, sk) = start(dir.path());
+    let health = countersign_core::http::client_builder()
+        .build()
+        .unwrap()
+        .get(format!("http://{address}/health"))
+        .send()
         .await
         .unwrap();
     assert_eq!(health.text().await.unwrap(), "ok");
@@ -47,12 +62,9 @@ async fn starts_with_one_command_and_keeps_its_key_across_restarts() {
             0o600
         );
     }
-    first.kill().unwrap();
-    first.wait().unwrap();
-    let (mut second, _, sk_again) = start(dir.path());
+    drop(first);
+    let (_second, _, sk_again) = start(dir.path());
     assert_eq!(sk_again, sk, "the pinned server key must survive a restart");
-    second.kill().unwrap();
-    second.wait().unwrap();
 }
 
 #[test]

@@ -148,10 +148,9 @@ class Countersign private constructor(
 }
 
 /**
- * The gate as the core sees it. The core's `confirm` returns an outcome and has
- * no error channel: an exception escaping into Rust would become a Rust panic.
- * So a throwing gate answers "unavailable" (Rust stops the approval) and the
- * facade reports the exception itself.
+ * The gate as the core sees it. A throwing gate answers "unavailable" (Rust stops
+ * the approval) and the facade reports the exception itself, with the thrown
+ * exception as the cause (the core would only see its message).
  */
 private class GuardedPrompt(private val gate: suspend (String) -> BiometricOutcome) : BiometricPrompt {
     @Volatile var thrown: Throwable? = null

@@ -3,7 +3,7 @@ package dev.countersign
 import dev.countersign.ffi.AnswerResult
 import dev.countersign.ffi.BiometricOutcome
 import dev.countersign.ffi.BiometricPrompt
-import dev.countersign.ffi.InternalException
+import dev.countersign.ffi.FfiException
 import dev.countersign.ffi.PushRequestItem
 import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.AfterAll
@@ -147,15 +147,15 @@ class PushTest {
         assertTrue(error.reason.contains("activity destroyed"), error.reason)
         assertEquals("pending", jsonString(status(push.id), "status"))
 
-        // The raw binding has no error channel for the gate: the exception becomes
-        // a Rust panic, caught by uniffi and raised as InternalException. The
-        // process and the Authenticator survive it.
+        // Through the raw binding the gate's exception crosses into Rust as the
+        // trait's error (FfiError.Platform): the approval stops with a typed
+        // BiometricFailed naming it, and nothing panics.
         val raw = object : BiometricPrompt {
-            // No stack trace: Rust prints the exception text in its panic message.
-            override fun confirm(reason: String): BiometricOutcome =
-                throw object : IllegalStateException("raw gate") { override fun fillInStackTrace() = this }
+            override fun confirm(reason: String): BiometricOutcome = throw IllegalStateException("raw gate")
         }
-        assertThrows<InternalException> { runBlocking { phone.core.approve(push.id, push.number, raw) } }
+        val rawError = assertThrows<FfiException.BiometricFailed> { runBlocking { phone.core.approve(push.id, push.number, raw) } }
+        assertTrue(rawError.reason.contains("raw gate"), rawError.reason)
+        assertFalse(rawError.cancelled)
         assertEquals("pending", jsonString(status(push.id), "status"))
         assertEquals(AnswerResult.Approved, phone.approve(push.id, push.number) { BiometricOutcome.PASSED })
         assertEquals("approved", jsonString(status(push.id), "status"))
