@@ -130,6 +130,20 @@ impl PrivacyIdea {
         )
     }
 
+    /// What privacyIDEA stored as the token's push (Firebase) token.
+    pub async fn firebase_token(&self, serial: &str) -> Option<String> {
+        let list = self
+            .call(
+                reqwest::Method::GET,
+                &format!("/token/?serial={serial}"),
+                None,
+            )
+            .await;
+        list["result"]["value"]["tokens"][0]["info"]["firebase_token"]
+            .as_str()
+            .map(str::to_owned)
+    }
+
     pub async fn rollout_state(&self, serial: &str) -> String {
         let list = self
             .call(

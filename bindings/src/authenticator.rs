@@ -219,6 +219,41 @@ impl Authenticator {
             .collect())
     }
 
+    /// [`Self::pending_requests`] with the accounts whose servers failed, for a
+    /// banner; a failure never hides another account's requests.
+    pub async fn pending_report(&self) -> Result<PendingView, FfiError> {
+        let mut vault = self.vault.lock().await;
+        let report = self.device.pending_report(&mut vault).await?;
+        Ok(PendingView {
+            requests: report
+                .requests
+                .into_iter()
+                .map(PushRequestItem::from)
+                .collect(),
+            failures: report
+                .failures
+                .into_iter()
+                .map(PushFailureItem::from)
+                .collect(),
+        })
+    }
+
+    /// FCM/APNs gave this phone a new push token (`None`: notifications were
+    /// turned off): tells every server. Returns the accounts to retry later.
+    pub async fn update_push_token(
+        &self,
+        push_token: Option<String>,
+    ) -> Result<Vec<PushFailureItem>, FfiError> {
+        let mut vault = self.vault.lock().await;
+        Ok(self
+            .device
+            .update_push_token(&mut vault, push_token.as_deref())
+            .await?
+            .into_iter()
+            .map(PushFailureItem::from)
+            .collect())
+    }
+
     /// What APNs or FCM delivered; `None` means "call pending_requests".
     pub async fn handle_push_payload(
         &self,

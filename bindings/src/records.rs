@@ -1,7 +1,7 @@
 //! Plain records for what the screens show, converted from the core's types.
 
 use countersign_core::OtpKind;
-use countersign_core::push::device::{PushRequest, WatchRequest};
+use countersign_core::push::device::{AccountFailure, PushRequest, WatchRequest};
 use countersign_core::vault::{
     AccountSummary, CodeDisplay, CodeEntry, PrivacyIdeaToken, PushAccount, PushAccountStatus,
 };
@@ -206,6 +206,29 @@ impl From<WatchRequest> for WatchRequestItem {
             phone_required: request.phone_required,
         }
     }
+}
+
+/// An account whose server could not be asked or told (a banner on the screen).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct PushFailureItem {
+    pub account_id: String,
+    pub reason: String,
+}
+
+impl From<AccountFailure> for PushFailureItem {
+    fn from(failure: AccountFailure) -> Self {
+        PushFailureItem {
+            account_id: failure.account_id,
+            reason: failure.error.to_string(),
+        }
+    }
+}
+
+/// The requests waiting, and the accounts whose servers could not be asked.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct PendingView {
+    pub requests: Vec<PushRequestItem>,
+    pub failures: Vec<PushFailureItem>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]

@@ -137,7 +137,7 @@ users = [("alice", 1001, "Alice Anders"), ("bob", 1002, "Bob Brown"),
          ("carol", 1003, "Carol Clark"), ("dave", 1004, "Dave Davis"),
          ("erin", 1005, "Erin Evans"), ("frank", 1006, "Frank Fisher"),
          ("gina", 1007, "Gina Green"), ("hank", 1008, "Hank Hill"),
-         ("ivan", 1009, "Ivan Ivers")]
+         ("ivan", 1009, "Ivan Ivers"), ("judy", 1010, "Judy Jones")]
 with open(sys.argv[1], "w") as f, open(sys.argv[2], "w") as p:
     p.write("# username:password (cleartext copies of the passwords in users.passwd)\n")
     for name, uid, gecos in users:

@@ -492,3 +492,26 @@ async fn code_to_phone_shows_the_code_the_login_screen_asks_for() {
     assert_eq!(server.finish("ivan", &transaction, &code).await, "ACCEPT");
     server.delete_tokens("ivan").await;
 }
+
+#[tokio::test]
+async fn a_new_push_token_reaches_privacyidea() {
+    let Some(server) = PrivacyIdea::connect().await else {
+        return;
+    };
+    let (mut phone, serial) = enrolled(&server, "judy").await;
+    assert_eq!(
+        server.firebase_token(&serial).await.as_deref(),
+        Some("poll-only")
+    );
+    let failures = phone
+        .device
+        .update_push_token(&mut phone.vault, Some("fcm-token-rotated-1"))
+        .await
+        .unwrap();
+    assert!(failures.is_empty(), "{failures:?}");
+    assert_eq!(
+        server.firebase_token(&serial).await.as_deref(),
+        Some("fcm-token-rotated-1")
+    );
+    server.delete_tokens("judy").await;
+}

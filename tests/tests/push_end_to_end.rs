@@ -755,3 +755,38 @@ async fn a_hardware_key_signs_for_the_core_without_giving_it_the_private_key() {
         .unwrap();
     assert_eq!(server.status(&id).await["status"], "approved");
 }
+
+#[tokio::test]
+async fn a_new_push_token_reaches_the_server() {
+    let server = Server::start().await;
+    let mut phone = enrolled(&server, "alice").await;
+    let device_id = phone.vault.push_accounts().unwrap()[0].device_id.clone();
+    let stored = |server: &Server| -> Option<String> {
+        server
+            .running
+            .state
+            .db()
+            .unwrap()
+            .query_row(
+                "SELECT push_token FROM devices WHERE id = ?1",
+                [&device_id],
+                |row| row.get(0),
+            )
+            .unwrap()
+    };
+    assert_eq!(stored(&server).as_deref(), Some("00ff"));
+    let failures = phone
+        .device
+        .update_push_token(&mut phone.vault, Some("0a0b0c"))
+        .await
+        .unwrap();
+    assert!(failures.is_empty(), "{failures:?}");
+    assert_eq!(stored(&server).as_deref(), Some("0a0b0c"));
+    // Notifications turned off: the server forgets the token.
+    phone
+        .device
+        .update_push_token(&mut phone.vault, None)
+        .await
+        .unwrap();
+    assert_eq!(stored(&server), None);
+}

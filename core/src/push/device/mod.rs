@@ -217,7 +217,7 @@ impl PushDevice {
             }
             let path = format!("/v1/devices/{}/challenges", account.device_id);
             let reply = match self
-                .signed_request(vault, &account, reqwest::Method::GET, &path)
+                .signed_request(vault, &account, reqwest::Method::GET, &path, None)
                 .await
             {
                 Ok(reply) => reply,
@@ -638,6 +638,38 @@ impl PushDevice {
         Ok(())
     }
 
+    /// Tells every server this device's new push token (FCM or APNs rotated it;
+    /// `None`: notifications were turned off), Countersign accounts by a signed
+    /// `PUT …/push-token`, privacyIDEA tokens by their signed `new_fb_token`
+    /// update. Returns the accounts that could not be told (retry later).
+    pub async fn update_push_token(
+        &self,
+        vault: &mut Vault,
+        push_token: Option<&str>,
+    ) -> Result<Vec<AccountFailure>, PushError> {
+        let mut failures = Vec::new();
+        for account in vault.push_accounts()? {
+            if account.status != PushAccountStatus::Active {
+                continue;
+            }
+            let path = format!("/v1/devices/{}/push-token", account.device_id);
+            match self
+                .signed_request(vault, &account, reqwest::Method::PUT, &path, push_token)
+                .await
+            {
+                Ok(_) => {}
+                Err(PushError::Vault(error)) => return Err(PushError::Vault(error)),
+                Err(error) => failures.push(AccountFailure {
+                    account_id: account.id.clone(),
+                    error,
+                }),
+            }
+        }
+        self.update_privacyidea_push_token(vault, push_token, &mut failures)
+            .await?;
+        Ok(failures)
+    }
+
     /// A device-signed request (section 5), retried once on `clock_skew`.
     async fn signed_request(
         &self,
@@ -645,6 +677,7 @@ impl PushDevice {
         account: &PushAccount,
         method: reqwest::Method,
         path: &str,
+        push_token: Option<&str>,
     ) -> Result<Reply, PushError> {
         let signer = self.signer(account)?;
         let mut offset = account.clock_offset;
@@ -654,7 +687,7 @@ impl PushDevice {
                 htu: format!("{}{path}", account.server_url),
                 iat: self.local_now() + offset,
                 nonce: random_token(16),
-                push_token: None,
+                push_token: push_token.map(str::to_owned),
             };
             let jws = jose::sign(TYP_REQUEST, &claims, signer.as_ref(), false)
                 .map_err(PushError::BadServerMessage)?;

@@ -158,6 +158,49 @@ impl PushDevice {
         Ok(())
     }
 
+    /// privacyIDEA's push token update: `new_fb_token`, `serial`, `timestamp`,
+    /// signed `new_fb_token|serial|timestamp` (the server allows ±5 minutes).
+    pub(super) async fn update_privacyidea_push_token(
+        &self,
+        vault: &mut Vault,
+        push_token: Option<&str>,
+        failures: &mut Vec<AccountFailure>,
+    ) -> Result<(), PushError> {
+        let new_token = push_token.unwrap_or(POLL_ONLY_PUSH_TOKEN);
+        for token in vault.privacyidea_tokens()? {
+            let timestamp = iso8601(self.local_now() + token.clock_offset);
+            let message = format!("{new_token}|{}|{timestamp}", token.serial);
+            let signature =
+                rsa_keys::sign(&token.device_key, &message).map_err(device_key_error)?;
+            let reply = self
+                .privacyidea
+                .post_form(
+                    &token.url,
+                    token.ssl_verify,
+                    &[
+                        ("new_fb_token", new_token),
+                        ("serial", &token.serial),
+                        ("timestamp", &timestamp),
+                        ("signature", &signature),
+                    ],
+                )
+                .await;
+            let error = match reply {
+                Ok(envelope) if envelope.value.as_bool() == Some(true) => continue,
+                Ok(_) => PushError::Server {
+                    problem: "privacyIDEA".into(),
+                    detail: "the server did not take the new push token".into(),
+                },
+                Err(error) => client_error(error),
+            };
+            failures.push(AccountFailure {
+                account_id: token.id.clone(),
+                error,
+            });
+        }
+        Ok(())
+    }
+
     /// `GET url?serial&timestamp&signature`, signing `serial|timestamp` with the
     /// server's time as learned; retried once if the server disagrees on the time.
     async fn poll(

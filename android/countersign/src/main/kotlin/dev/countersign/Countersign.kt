@@ -10,7 +10,9 @@ import dev.countersign.ffi.FfiException
 import dev.countersign.ffi.HardwareKeyStore
 import dev.countersign.ffi.InternalException
 import dev.countersign.ffi.KeyStore
+import dev.countersign.ffi.PendingView
 import dev.countersign.ffi.PushAccountItem
+import dev.countersign.ffi.PushFailureItem
 import dev.countersign.ffi.PushRequestItem
 import dev.countersign.ffi.ScanItem
 import dev.countersign.ffi.scanImage
@@ -117,6 +119,15 @@ class Countersign private constructor(
 
     /** Removes a push account or privacyIDEA token from this phone only. */
     suspend fun deletePushAccount(id: String) = call { deletePushAccount(id) }
+
+    /** [pending] with the accounts whose servers could not be asked, for a banner. */
+    suspend fun pendingReport(): PendingView = call { pendingReport() }
+
+    /**
+     * FCM gave this phone a new token (or null: notifications off): tells every
+     * server. Returns the accounts to retry later.
+     */
+    suspend fun updatePushToken(token: String?): List<PushFailureItem> = call { updatePushToken(token) }
 
     /** The sign-in requests waiting for an answer (app start, pull to refresh). */
     suspend fun pending(): List<PushRequestItem> = call { pendingRequests() }

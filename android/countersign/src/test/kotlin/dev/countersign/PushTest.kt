@@ -162,6 +162,20 @@ class PushTest {
     }
 
     @Test
+    fun `the report lists requests with the sign-in time, and a new push token is taken`(): Unit = runBlocking {
+        val time = System.currentTimeMillis() / 1000 - 30
+        val push = push("jane", resource("Files"), time)
+        val report = phone.pendingReport()
+        assertTrue(report.failures.isEmpty(), "${report.failures}")
+        val request = report.requests.single { it.id == push.id }
+        assertEquals(time, request.time, "the relying party's sign-in time")
+        assertEquals(null, request.message)
+        assertTrue(phone.updatePushToken("fcm-rotated-token").isEmpty())
+        assertTrue(phone.pushAccounts().all { it.dialect == "countersign" })
+        phone.deny(push.id)
+    }
+
+    @Test
     fun `a push is denied, and answering it again is already answered`(): Unit = runBlocking {
         val push = push("jane", resource("Mail"))
         assertEquals("pending", jsonString(status(push.id), "status"))

@@ -19,5 +19,9 @@ class CountersignMessagingService : FirebaseMessagingService() {
 
     override fun onNewToken(token: String) {
         PushTokenStore(this).token = token
+        // Every enrolled server (Countersign and privacyIDEA) learns the new token;
+        // one that cannot be reached now hears it at the next rotation or enrollment.
+        val app = application as CountersignApp
+        runBlocking { runCatching { app.countersign().updatePushToken(token) } }
     }
 }
