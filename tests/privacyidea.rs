@@ -161,16 +161,9 @@ impl PrivacyIdea {
     /// A login with an empty PIN (`POST /validate/check`): the transaction id,
     /// and the option the login screen tells the user to choose, if any.
     pub async fn trigger(&self, user: &str) -> (String, Option<String>) {
-        let answer: Value = self
-            .http
-            .post(format!("{}/validate/check", self.url))
-            .json(&json!({"user": user, "realm": self.realm, "pass": ""}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let answer = self
+            .validate_check(json!({"user": user, "realm": self.realm, "pass": ""}))
+            .await;
         let detail = &answer["detail"];
         let transaction = detail["transaction_id"]
             .as_str()
@@ -205,25 +198,31 @@ impl PrivacyIdea {
     /// Finishes a login with what the user typed (`POST /validate/check` with
     /// the transaction): privacyIDEA's `authentication` (ACCEPT, REJECT …).
     pub async fn finish(&self, user: &str, transaction: &str, typed: &str) -> String {
-        let answer: Value = self
-            .http
-            .post(format!("{}/validate/check", self.url))
-            .json(&json!({
+        let answer = self
+            .validate_check(json!({
                 "user": user,
                 "realm": self.realm,
                 "pass": typed,
                 "transaction_id": transaction,
             }))
+            .await;
+        answer["result"]["authentication"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no authentication result: {answer}"))
+            .to_owned()
+    }
+
+    /// `POST /validate/check`, as a login screen calls it (no admin token).
+    async fn validate_check(&self, body: Value) -> Value {
+        self.http
+            .post(format!("{}/validate/check", self.url))
+            .json(&body)
             .send()
             .await
             .unwrap()
             .json()
             .await
-            .unwrap();
-        answer["result"]["authentication"]
-            .as_str()
-            .unwrap_or_else(|| panic!("no authentication result: {answer}"))
-            .to_owned()
+            .unwrap()
     }
 
     /// An authentication policy limited to one user.
