@@ -14,7 +14,18 @@ pub fn client_builder() -> reqwest::ClientBuilder {
     reqwest::Client::builder()
 }
 
-/// The push transports' client. `accept_invalid_certs` only for a server the
+/// Why a request got no answer, in words for the user.
+pub(crate) fn failure_reason(error: &reqwest::Error) -> &'static str {
+    if error.is_timeout() {
+        "the server did not answer in time"
+    } else if error.is_connect() {
+        "the server cannot be reached"
+    } else {
+        "the connection failed"
+    }
+}
+
+/// The push transports' client, one per `PushDevice`, shared by both dialects. `accept_invalid_certs` only for a server the
 /// administrator marked as self-signed (privacyIDEA's `sslverify=0`).
 pub(crate) fn client(accept_invalid_certs: bool) -> reqwest::Client {
     client_builder()

@@ -127,16 +127,14 @@ pub fn pending(options: &VaultOptions, _args: &PendingArgs) -> Result<(), CliErr
     let report = runtime()?.block_on(device().pending_report(&mut vault))?;
     // One account's failure does not hide the others' requests; with nothing
     // to show, it is the answer (and the exit status).
-    if report.requests.is_empty() {
-        if let Some(failure) = report.failures.first() {
-            return Err(failure.error.clone().into());
-        }
-        println!("No sign-in requests.");
-    }
     for failure in &report.failures {
         eprintln!("warning: account {}: {}", failure.account_id, failure.error);
     }
-    for request in report.requests {
+    let requests = report.into_requests()?;
+    if requests.is_empty() {
+        println!("No sign-in requests.");
+    }
+    for request in requests {
         println!("{}  {}", request.id, describe(&request));
     }
     Ok(())

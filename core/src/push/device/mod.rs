@@ -69,9 +69,11 @@ impl std::fmt::Debug for PushDevice {
 
 impl PushDevice {
     pub fn new(clock: Arc<dyn Clock>) -> Self {
+        // One connection pool for both dialects.
+        let http = crate::http::client(false);
         Self {
-            transport: Transport::new(),
-            privacyidea: crate::push::privacyidea::PiClient::new(),
+            transport: Transport::new(http.clone()),
+            privacyidea: crate::push::privacyidea::PiClient::new(http),
             clock,
             hardware: None,
         }
@@ -198,11 +200,7 @@ impl PushDevice {
     /// others' requests; when nothing could be shown because of a failure, the
     /// failure is the answer. [`PushDevice::pending_report`] has every failure.
     pub async fn pending(&self, vault: &mut Vault) -> Result<Vec<PushRequest>, PushError> {
-        let report = self.pending_report(vault).await?;
-        match report.failures.into_iter().next() {
-            Some(failure) if report.requests.is_empty() => Err(failure.error),
-            _ => Ok(report.requests),
-        }
+        self.pending_report(vault).await?.into_requests()
     }
 
     /// [`PushDevice::pending`] with each account's failure; an error only when

@@ -56,6 +56,17 @@ pub struct PendingReport {
     pub failures: Vec<AccountFailure>,
 }
 
+impl PendingReport {
+    /// The requests; when nothing could be shown because of a failure, the
+    /// failure is the answer.
+    pub fn into_requests(self) -> Result<Vec<PushRequest>, PushError> {
+        match self.failures.into_iter().next() {
+            Some(failure) if self.requests.is_empty() => Err(failure.error),
+            _ => Ok(self.requests),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccountFailure {
     pub account_id: String,

@@ -302,48 +302,43 @@ impl PushDevice {
         token: &PrivacyIdeaToken,
         value: &serde_json::Value,
     ) -> Result<PushRequest, PushError> {
-        let verified = PiChallenge::from_value(value)
-            .and_then(|challenge| challenge.verify(&token.server_key, &token.serial))
-            .map_err(|error| PushError::Unverified {
-                reason: error.to_string(),
-            })?;
+        let verified = verify_pi(token, value)?;
         let challenge = &verified.challenge;
-        check_answer_url(token, challenge)?;
-        if let Some(cached) = vault.cached_challenge(&challenge.nonce)? {
-            if cached.account != token.id {
+        let seen = self.local_now() + token.clock_offset;
+        // The first sighting stays: a re-poll does not restart the countdown.
+        let (iat, exp) = match vault.cached_challenge(&challenge.nonce)? {
+            Some(cached) if cached.account != token.id => {
                 return Err(PushError::Unverified {
                     reason: "the request's id belongs to another account".into(),
                 });
             }
-            if let Some(status) = cached.answered {
-                return Err(PushError::AlreadyAnswered { status });
+            Some(cached) => match cached.answered {
+                Some(status) => return Err(PushError::AlreadyAnswered { status }),
+                None => (cached.iat, cached.exp),
+            },
+            None => {
+                let json = serde_json::to_string(challenge).map_err(|_| PushError::Unverified {
+                    reason: "unreadable challenge".into(),
+                })?;
+                let exp = seen + ASSUMED_CHALLENGE_VALIDITY;
+                vault.cache_challenge(
+                    &token.id,
+                    &challenge.nonce,
+                    &json,
+                    &challenge.title,
+                    seen,
+                    exp,
+                )?;
+                (seen, exp)
             }
-        }
-        let seen = self.local_now() + token.clock_offset;
-        let json = serde_json::to_string(challenge).map_err(|_| PushError::Unverified {
-            reason: "unreadable challenge".into(),
-        })?;
-        // The first sighting stays: a re-poll does not restart the countdown.
-        vault.cache_challenge(
-            &token.id,
-            &challenge.nonce,
-            &json,
-            &challenge.title,
-            seen,
-            seen + ASSUMED_CHALLENGE_VALIDITY,
-        )?;
-        let cached = vault
-            .cached_challenge(&challenge.nonce)?
-            .ok_or(PushError::UnknownRequest)?;
+        };
         let burst = vault.challenges_for_resource(
             &token.id,
             &challenge.title,
-            cached.iat - super::BURST_WINDOW,
-            cached.iat,
+            iat - super::BURST_WINDOW,
+            iat,
         )?;
-        Ok(request_for(
-            token, &verified, cached.iat, cached.exp, seen, burst,
-        ))
+        Ok(request_for(token, &verified, iat, exp, seen, burst))
     }
 
     /// `Some` when `id` is a privacyIDEA request this device received.
@@ -362,12 +357,7 @@ impl PushDevice {
             serde_json::from_str(&cached.jws).map_err(|_| PushError::Unverified {
                 reason: "the stored request is unreadable".into(),
             })?;
-        let verified = PiChallenge::from_value(&value)
-            .and_then(|challenge| challenge.verify(&token.server_key, &token.serial))
-            .map_err(|error| PushError::Unverified {
-                reason: error.to_string(),
-            })?;
-        check_answer_url(&token, &verified.challenge)?;
+        let verified = verify_pi(&token, &value)?;
         Ok(Some(KnownPiRequest {
             token,
             verified,
@@ -627,6 +617,21 @@ fn device_key_error(error: RsaKeyError) -> PushError {
         problem: "device key".into(),
         detail: error.to_string(),
     }
+}
+
+/// A challenge as it arrived (polled, pushed or stored): signed by the token's
+/// pinned server key, for this token, answerable only at its own server.
+fn verify_pi(
+    token: &PrivacyIdeaToken,
+    value: &serde_json::Value,
+) -> Result<VerifiedChallenge, PushError> {
+    let verified = PiChallenge::from_value(value)
+        .and_then(|challenge| challenge.verify(&token.server_key, &token.serial))
+        .map_err(|error| PushError::Unverified {
+            reason: error.to_string(),
+        })?;
+    check_answer_url(token, &verified.challenge)?;
+    Ok(verified)
 }
 
 /// Answers go where the signed challenge says, but only to the server the

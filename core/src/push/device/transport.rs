@@ -30,8 +30,7 @@ pub(crate) struct Transport {
 }
 
 impl Transport {
-    pub(crate) fn new() -> Self {
-        let http = crate::http::client(false);
+    pub(crate) fn new(http: reqwest::Client) -> Self {
         Self { http }
     }
 
@@ -64,13 +63,7 @@ impl Transport {
 
 async fn read(response: reqwest::Result<reqwest::Response>) -> Result<Reply, PushError> {
     let response = response.map_err(|error| PushError::Network {
-        reason: if error.is_timeout() {
-            "the server did not answer in time".into()
-        } else if error.is_connect() {
-            "the server cannot be reached".into()
-        } else {
-            "the connection failed".into()
-        },
+        reason: crate::http::failure_reason(&error).into(),
     })?;
     let status = response.status();
     let date = response

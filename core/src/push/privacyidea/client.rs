@@ -15,7 +15,7 @@ pub struct Envelope {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ClientError {
-    #[error("could not reach the privacyIDEA server ({0}); check the connection and try again")]
+    #[error("could not reach privacyIDEA ({0}); check the connection and try again")]
     Network(String),
     /// privacyIDEA's own error: its code and message, and its clock.
     #[error("privacyIDEA refused the request: {message} (error {code})")]
@@ -30,21 +30,23 @@ pub enum ClientError {
 pub struct PiClient {
     strict: reqwest::Client,
     /// For tokens enrolled with `sslverify=0`: the administrator's choice for a
-    /// server with a self-signed certificate.
-    lenient: reqwest::Client,
+    /// server with a self-signed certificate. Built the first time one is used.
+    lenient: std::sync::OnceLock<reqwest::Client>,
 }
 
 impl Default for PiClient {
     fn default() -> Self {
-        Self::new()
+        Self::new(crate::http::client(false))
     }
 }
 
 impl PiClient {
-    pub fn new() -> Self {
+    /// `strict`: the device's certificate-checking client, shared with the
+    /// Countersign transport.
+    pub fn new(strict: reqwest::Client) -> Self {
         Self {
-            strict: crate::http::client(false),
-            lenient: crate::http::client(true),
+            strict,
+            lenient: std::sync::OnceLock::new(),
         }
     }
 
@@ -52,7 +54,7 @@ impl PiClient {
         if ssl_verify {
             &self.strict
         } else {
-            &self.lenient
+            self.lenient.get_or_init(|| crate::http::client(true))
         }
     }
 
@@ -107,15 +109,8 @@ fn form_encode(text: &str) -> String {
 }
 
 async fn read(response: reqwest::Result<reqwest::Response>) -> Result<Envelope, ClientError> {
-    let response = response.map_err(|error| {
-        ClientError::Network(if error.is_timeout() {
-            "it did not answer in time".into()
-        } else if error.is_connect() {
-            "it cannot be reached".into()
-        } else {
-            "the connection failed".into()
-        })
-    })?;
+    let response = response
+        .map_err(|error| ClientError::Network(crate::http::failure_reason(&error).into()))?;
     let status = response.status();
     let body = response
         .bytes()
