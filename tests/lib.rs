@@ -139,7 +139,7 @@ impl Phone {
     ) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let vault =
-            Vault::open(&dir.path().join("vault.sqlite"), &MemorySecretStore::new()).unwrap();
+            Vault::open(&dir.path().join("vault.sqlite"), std::sync::Arc::new(MemorySecretStore::new())).unwrap();
         let clock = Arc::new(OffsetClock::new(server.clock.clone(), clock_error_seconds));
         let device = make(clock.clone());
         Self {

@@ -58,7 +58,7 @@ impl Authenticator {
         key_store: Arc<dyn KeyStore>,
         hardware_keys: Option<Arc<dyn HardwareKeyStore>>,
     ) -> Result<Arc<Self>, FfiError> {
-        let vault = Vault::open(Path::new(&path), &KeyStoreAdapter(key_store))?;
+        let vault = Vault::open(Path::new(&path), Arc::new(KeyStoreAdapter(key_store)))?;
         let mut device = PushDevice::new(Arc::new(SystemClock));
         if let Some(keys) = hardware_keys {
             device = device.with_hardware_keys(Arc::new(HardwareAdapter(keys)));

@@ -38,22 +38,22 @@ impl VaultOptions {
             std::fs::create_dir_all(parent)?;
         }
         let store = self.secret_store()?;
-        Vault::open(&path, store.as_ref()).map_err(|error| match error {
+        Vault::open(&path, store).map_err(|error| match error {
             VaultError::KeyStore(store_error) => CliError::KeyStore(store_error),
             other => CliError::Vault(other),
         })
     }
 
-    fn secret_store(&self) -> Result<Box<dyn SecretStore>, CliError> {
+    fn secret_store(&self) -> Result<std::sync::Arc<dyn SecretStore>, CliError> {
         if let Some(key_file) = &self.key_file {
             if let Some(parent) = key_file.parent().filter(|p| !p.as_os_str().is_empty()) {
                 std::fs::create_dir_all(parent)?;
             }
-            return Ok(Box::new(KeyFileSecretStore::new(key_file)));
+            return Ok(std::sync::Arc::new(KeyFileSecretStore::new(key_file)));
         }
         #[cfg(feature = "os-keyring")]
         {
-            Ok(Box::new(KeyringSecretStore::new(KEYRING_SERVICE)))
+            Ok(std::sync::Arc::new(KeyringSecretStore::new(KEYRING_SERVICE)))
         }
         #[cfg(not(feature = "os-keyring"))]
         {

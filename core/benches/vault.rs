@@ -30,14 +30,14 @@ fn open_and_codes_view(c: &mut Criterion) {
     for count in [1_000u32, 10_000] {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("vault.sqlite");
-        let store = MemorySecretStore::new();
-        Vault::open(&path, &store)
+        let store = std::sync::Arc::new(MemorySecretStore::new());
+        Vault::open(&path, store.clone())
             .unwrap()
             .add_all(&accounts(count), 0)
             .unwrap();
         group.bench_with_input(BenchmarkId::from_parameter(count), &count, |b, _| {
             b.iter(|| {
-                let vault = Vault::open(&path, &store).unwrap();
+                let vault = Vault::open(&path, store.clone()).unwrap();
                 black_box(vault.codes_view(1_700_000_000).unwrap())
             })
         });
@@ -61,8 +61,8 @@ fn import_ten_thousand(c: &mut Criterion) {
         b.iter_with_setup(
             || tempfile::tempdir().unwrap(),
             |dir| {
-                let store = MemorySecretStore::new();
-                let mut vault = Vault::open(&dir.path().join("v.sqlite"), &store).unwrap();
+                let store = std::sync::Arc::new(MemorySecretStore::new());
+                let mut vault = Vault::open(&dir.path().join("v.sqlite"), store.clone()).unwrap();
                 let contents = read_export(text.as_bytes(), None, None).unwrap();
                 let plan = preview(&vault, contents).unwrap();
                 vault.add_all(&plan.to_add, 0).unwrap();

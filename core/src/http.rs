@@ -14,6 +14,70 @@ pub fn client_builder() -> reqwest::ClientBuilder {
     reqwest::Client::builder()
 }
 
+/// Whether a push server may be reached over plain http. Phones talk to
+/// https servers only; the desktop CLI and tests also reach a server on this
+/// machine (127.0.0.1, [::1], localhost) without TLS. URI parsing accepts
+/// loopback http; the device refuses it unless it was built to allow it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum PlainHttp {
+    /// https only: what the phone libraries ship with.
+    #[default]
+    Refuse,
+    /// http to loopback too: the CLI, the demo and test builds.
+    Loopback,
+}
+
+impl PlainHttp {
+    /// `true` when `url` may be used under this policy.
+    pub fn allows(self, url: &str) -> bool {
+        let lower = url.to_ascii_lowercase();
+        if lower.starts_with("https://") {
+            return true;
+        }
+        let Some(rest) = lower.strip_prefix("http://") else {
+            return false;
+        };
+        let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+        let host = host.rsplit_once('@').map_or(host, |(_, host)| host);
+        let host = match host.strip_prefix('[') {
+            Some(v6) => v6.split(']').next().unwrap_or(""),
+            None => host.split(':').next().unwrap_or(""),
+        };
+        self == PlainHttp::Loopback && matches!(host, "127.0.0.1" | "::1" | "localhost")
+    }
+}
+
+/// The most a push server's answer may hold. Real answers are a few KiB (a
+/// list of pending requests, a problem document); a server that sends more is
+/// broken or hostile and must not exhaust the phone's memory.
+pub const MAX_RESPONSE_BYTES: usize = 1024 * 1024;
+
+/// Why an answer's body was not read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BodyError {
+    CutOff,
+    TooLarge,
+}
+
+/// Reads an answer's body, refusing one over `MAX_RESPONSE_BYTES` as soon as
+/// it says so (Content-Length) or grows past it.
+pub(crate) async fn read_body(mut response: reqwest::Response) -> Result<Vec<u8>, BodyError> {
+    if response
+        .content_length()
+        .is_some_and(|length| length > MAX_RESPONSE_BYTES as u64)
+    {
+        return Err(BodyError::TooLarge);
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|_| BodyError::CutOff)? {
+        if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
+            return Err(BodyError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
 /// Why a request got no answer, in words for the user.
 pub(crate) fn failure_reason(error: &reqwest::Error) -> &'static str {
     if error.is_timeout() {

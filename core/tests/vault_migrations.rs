@@ -29,7 +29,7 @@ fn open_copy_of(fixture: &str) -> (tempfile::TempDir, Vault) {
     }
     let vault = Vault::open(
         &dir.path().join("vault.sqlite"),
-        &KeyFileSecretStore::new(dir.path().join("keys")),
+        std::sync::Arc::new(KeyFileSecretStore::new(dir.path().join("keys"))),
     )
     .unwrap();
     (dir, vault)

@@ -67,7 +67,7 @@ fn acknowledged(output: &str, into: &mut Acknowledged) {
 }
 
 fn check_vault(vault_path: &Path, keys: &Path, done: &Acknowledged) {
-    let vault = Vault::open(vault_path, &KeyFileSecretStore::new(keys)).unwrap();
+    let vault = Vault::open(vault_path, std::sync::Arc::new(KeyFileSecretStore::new(keys))).unwrap();
     assert_eq!(vault.integrity_check().unwrap(), "ok");
     let listed = vault.list(None).unwrap();
     let names: HashMap<&str, &str> = listed
@@ -182,7 +182,7 @@ fn two_processes_writing_at_once_lose_nothing() {
     }
     assert_eq!(done.added.len(), 240);
     check_vault(&vault, &keys, &done);
-    let vault = Vault::open(&vault, &KeyFileSecretStore::new(&keys)).unwrap();
+    let vault = Vault::open(&vault, std::sync::Arc::new(KeyFileSecretStore::new(&keys))).unwrap();
     assert_eq!(
         vault.list(None).unwrap().len(),
         240 + 2,
@@ -202,7 +202,7 @@ fn an_import_killed_midway_leaves_all_or_nothing() {
     for round in 0..8 {
         let (_dir, vault, keys) = scratch();
         // The vault and its key exist before the import starts.
-        Vault::open(&vault, &KeyFileSecretStore::new(&keys)).unwrap();
+        Vault::open(&vault, std::sync::Arc::new(KeyFileSecretStore::new(&keys))).unwrap();
         seed ^= seed << 13;
         seed ^= seed >> 7;
         seed ^= seed << 17;
@@ -217,7 +217,7 @@ fn an_import_killed_midway_leaves_all_or_nothing() {
             .unwrap()
             .read_to_string(&mut output)
             .unwrap();
-        let vault = Vault::open(&vault, &KeyFileSecretStore::new(&keys)).unwrap();
+        let vault = Vault::open(&vault, std::sync::Arc::new(KeyFileSecretStore::new(&keys))).unwrap();
         assert_eq!(vault.integrity_check().unwrap(), "ok");
         let count = vault.list(None).unwrap().len();
         assert!(
@@ -245,7 +245,7 @@ fn vault_writer_child() {
     let tag = std::env::var("COUNTERSIGN_TEST_TAG").unwrap();
     let limit: usize =
         std::env::var("COUNTERSIGN_TEST_LIMIT").map_or(usize::MAX, |l| l.parse().unwrap());
-    let mut vault = Vault::open(Path::new(&vault_path), &keys).unwrap();
+    let mut vault = Vault::open(Path::new(&vault_path), std::sync::Arc::new(keys)).unwrap();
     if tag.starts_with("import") {
         // One import transaction of many accounts, as `countersign import` makes.
         let accounts: Vec<_> = (0..limit)

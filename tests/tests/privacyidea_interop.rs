@@ -32,7 +32,7 @@ impl PiPhone {
     fn new(clock_error_seconds: i64) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let vault =
-            Vault::open(&dir.path().join("vault.sqlite"), &MemorySecretStore::new()).unwrap();
+            Vault::open(&dir.path().join("vault.sqlite"), std::sync::Arc::new(MemorySecretStore::new())).unwrap();
         let clock: Arc<dyn Clock> = Arc::new(OffsetClock::new(SystemClock, clock_error_seconds));
         Self {
             vault,

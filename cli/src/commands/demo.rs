@@ -99,7 +99,7 @@ async fn demo() -> Result<(), CliError> {
 
     let mut vault = Vault::open(
         &dir.path().join("phone-vault.sqlite"),
-        &MemorySecretStore::new(),
+        std::sync::Arc::new(MemorySecretStore::new()),
     )?;
     let device = device();
     let info = DeviceInfo {

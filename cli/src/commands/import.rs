@@ -31,7 +31,7 @@ pub fn run(options: &VaultOptions, args: &ImportArgs) -> Result<(), CliError> {
     let bytes = if args.source.contains("://") {
         args.source.clone().into_bytes()
     } else {
-        std::fs::read(&args.source)?
+        countersign_core::transfer::limits::read_input(std::fs::File::open(&args.source)?)?
     };
     let format = match &args.format {
         Some(name) => Some(ImportFormat::from_name(name).ok_or_else(|| {

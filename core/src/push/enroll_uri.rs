@@ -6,7 +6,7 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_perc
 
 use crate::clock::UnixTime;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct EnrollmentUri {
     /// Normalized base URL (section 3.3).
     pub url: String,
@@ -16,6 +16,21 @@ pub struct EnrollmentUri {
     pub user: String,
     pub org: String,
     pub exp: UnixTime,
+}
+
+/// The token enrolls a device for the user until it is used or expires: a
+/// bearer secret, never printed.
+impl std::fmt::Debug for EnrollmentUri {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EnrollmentUri")
+            .field("url", &self.url)
+            .field("token", &"[redacted]")
+            .field("sk", &self.sk)
+            .field("user", &self.user)
+            .field("org", &self.org)
+            .field("exp", &self.exp)
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -5,7 +5,7 @@ use crate::uri::{
     MigrationBatch, MigrationError, ParsedOtpauth, UriError, parse_migration, parse_otpauth,
 };
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub enum ScanPayload {
     /// `otpauth://totp|hotp|steam/…`: one account, ready to add.
     Otpauth(ParsedOtpauth),
@@ -26,6 +26,53 @@ pub enum ScanPayload {
         text: String,
         link_host: Option<String>,
     },
+}
+
+/// Enrollment URIs carry bearer credentials (our token, privacyIDEA's
+/// enrollment credential): Debug names the kind and never prints them.
+impl std::fmt::Debug for ScanPayload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ScanPayload::Otpauth(parsed) => f.debug_tuple("Otpauth").field(parsed).finish(),
+            ScanPayload::InvalidOtpauth(error) => {
+                f.debug_tuple("InvalidOtpauth").field(error).finish()
+            }
+            ScanPayload::MigrationBatch(batch) => {
+                f.debug_tuple("MigrationBatch").field(batch).finish()
+            }
+            ScanPayload::InvalidMigration(error) => {
+                f.debug_tuple("InvalidMigration").field(error).finish()
+            }
+            ScanPayload::PushEnrollment { .. } => f
+                .debug_struct("PushEnrollment")
+                .field("uri", &"[redacted]")
+                .finish(),
+            ScanPayload::PrivacyIdeaPush { .. } => f
+                .debug_struct("PrivacyIdeaPush")
+                .field("uri", &"[redacted]")
+                .finish(),
+            ScanPayload::NotAuthenticator { text, link_host } => f
+                .debug_struct("NotAuthenticator")
+                .field("text", text)
+                .field("link_host", link_host)
+                .finish(),
+        }
+    }
+}
+
+impl ScanPayload {
+    /// What the code is, in words for a message ("an enrollment code").
+    pub fn description(&self) -> &'static str {
+        match self {
+            ScanPayload::Otpauth(_) | ScanPayload::InvalidOtpauth(_) => "an account",
+            ScanPayload::MigrationBatch(_) | ScanPayload::InvalidMigration(_) => {
+                "a Google Authenticator export"
+            }
+            ScanPayload::PushEnrollment { .. } => "a Countersign push enrollment",
+            ScanPayload::PrivacyIdeaPush { .. } => "a privacyIDEA push enrollment",
+            ScanPayload::NotAuthenticator { .. } => "no authenticator data",
+        }
+    }
 }
 
 pub fn classify(text: &str) -> ScanPayload {

@@ -20,12 +20,24 @@ pub use session::ScanSession;
 
 /// A decoded code: its text, where it was (upright frame coordinates, for a
 /// viewfinder overlay) and what it is.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct ScanResult {
     pub text: String,
     /// The finder-pattern centres or corners the decoder reported (3 or 4 points).
     pub points: Vec<ScanPoint>,
     pub payload: ScanPayload,
+}
+
+/// The decoded text holds whatever the code holds (secrets, enrollment
+/// tokens): Debug shows its length and the classified payload only.
+impl std::fmt::Debug for ScanResult {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ScanResult")
+            .field("text", &format_args!("[{} bytes, redacted]", self.text.len()))
+            .field("points", &self.points)
+            .field("payload", &self.payload)
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -5,6 +5,7 @@ use data_encoding::{BASE64, HEXLOWER_PERMISSIVE};
 use ring::aead::{AES_256_GCM, Aad, LessSafeKey, Nonce, UnboundKey};
 use serde_json::Value;
 
+use super::limits::{KdfCost, check_kdf};
 use super::{ExportContents, Fields, ImportError, ImportFormat, base32, malformed, push_fields};
 
 const FORMAT: ImportFormat = ImportFormat::Aegis;
@@ -70,14 +71,17 @@ fn decrypt_db(header: &Value, sealed: &str, password: &str) -> Result<Value, Imp
     // Type 1 slots are password slots; others (biometric, raw) need the device.
     for slot in slots.iter().filter(|slot| slot["type"].as_u64() == Some(1)) {
         let n = slot["n"].as_u64().unwrap_or(0);
-        let (r, p) = (
-            slot["r"].as_u64().unwrap_or(8) as u32,
-            slot["p"].as_u64().unwrap_or(1) as u32,
-        );
-        if !n.is_power_of_two() || !(2..=1 << 22).contains(&n) {
-            return Err(malformed(FORMAT, "scrypt parameters out of range"));
+        let parameter = |name: &str, default: u64| {
+            u32::try_from(slot[name].as_u64().unwrap_or(default))
+                .map_err(|_| malformed(FORMAT, format!("scrypt {name} out of range")))
+        };
+        let (r, p) = (parameter("r", 8)?, parameter("p", 1)?);
+        if !n.is_power_of_two() || n < 2 {
+            return Err(malformed(FORMAT, "scrypt n is not a power of two"));
         }
-        let params = scrypt::Params::new(n.trailing_zeros() as u8, r, p, 32)
+        let log_n = n.trailing_zeros() as u8;
+        check_kdf(FORMAT, KdfCost::Scrypt { log_n, r, p })?;
+        let params = scrypt::Params::new(log_n, r, p, 32)
             .map_err(|_| malformed(FORMAT, "scrypt parameters out of range"))?;
         let mut derived = [0u8; 32];
         scrypt::scrypt(

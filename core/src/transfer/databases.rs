@@ -2,10 +2,12 @@
 //! Authenticator, Microsoft Authenticator, Authenticator Pro / Stratum.
 
 use std::io::Write;
+use std::time::Instant;
 
 use data_encoding::BASE64;
 use rusqlite::{Connection, OpenFlags};
 
+use super::limits::SQLITE_DEADLINE;
 use super::{ExportContents, Fields, ImportError, ImportFormat, base32, malformed, push_fields};
 use crate::secret::SecretBytes;
 
@@ -21,6 +23,19 @@ fn open(
         .map_err(|e| malformed(format, e.to_string()))?;
     let connection = Connection::open_with_flags(file.path(), OpenFlags::SQLITE_OPEN_READ_ONLY)
         .map_err(|e| malformed(format, e.to_string()))?;
+    // The schema is the file's: views, triggers and generated columns in it
+    // may call only innocuous functions, and no query may run past the deadline
+    // (a generated column can make each row cost seconds).
+    connection
+        .pragma_update(None, "trusted_schema", false)
+        .map_err(|e| malformed(format, e.to_string()))?;
+    // No real app stores a value near 1 MiB; a cap keeps any single
+    // expression (one step between deadline checks) cheap.
+    connection
+        .set_limit(rusqlite::limits::Limit::SQLITE_LIMIT_LENGTH, 1 << 20)
+        .map_err(|e| malformed(format, e.to_string()))?;
+    let deadline = Instant::now() + SQLITE_DEADLINE;
+    connection.progress_handler(10_000, Some(move || Instant::now() > deadline));
     Ok((file, connection))
 }
 
@@ -63,7 +78,15 @@ fn query<T>(
     connection
         .prepare(sql)
         .and_then(|mut statement| statement.query_map([], map)?.collect())
-        .map_err(|e| malformed(format, e.to_string()))
+        .map_err(|error| match error.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::OperationInterrupted) => ImportError::OverLimit {
+                format: format.name(),
+                parameter: "the time to read the database (seconds)",
+                value: SQLITE_DEADLINE.as_secs() + 1,
+                limit: SQLITE_DEADLINE.as_secs(),
+            },
+            _ => malformed(format, error.to_string()),
+        })
 }
 
 pub(super) fn read(

@@ -8,6 +8,7 @@ use ring::aead::{AES_256_GCM, Aad, LessSafeKey, Nonce, UnboundKey};
 use ring::digest::{SHA256, digest};
 use ring::pbkdf2;
 
+use super::limits::{KdfCost, check_kdf};
 use super::{ImportError, ImportFormat, malformed};
 
 /// AES-256-GCM open of `ciphertext || tag`; `None` when the key is wrong.
@@ -58,7 +59,16 @@ pub(super) fn and_otp(bytes: &[u8], password: &str) -> Result<(Vec<u8>, bool), I
     let format = ImportFormat::AndOtp;
     if bytes.len() > 4 + 12 + 12 + 16 {
         let iterations = u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
-        if (1_000..=10_000_000).contains(&iterations) {
+        // The first four bytes are only a guess at an iteration count (an old
+        // backup starts with its nonce): out of range means "old format".
+        let in_budget = check_kdf(
+            format,
+            KdfCost::Pbkdf2 {
+                iterations: u64::from(iterations),
+            },
+        )
+        .is_ok();
+        if iterations >= 1_000 && in_budget {
             let (salt, rest) = bytes[4..].split_at(12);
             let (nonce, sealed) = rest.split_at(12);
             let key = pbkdf2_key(pbkdf2::PBKDF2_HMAC_SHA1, password, salt, iterations)
@@ -97,7 +107,16 @@ pub(super) fn stratum(bytes: &[u8], password: &str) -> Result<Vec<u8>, ImportErr
         }
         let (salt, rest) = rest.split_at(16);
         let (iv, sealed) = rest.split_at(12);
-        let params = argon2::Params::new(64 * 1024, 3, 4, Some(32))
+        let (memory_kib, time, lanes) = (64 * 1024, 3, 4);
+        check_kdf(
+            format,
+            KdfCost::Argon2 {
+                memory_kib,
+                time,
+                lanes,
+            },
+        )?;
+        let params = argon2::Params::new(memory_kib, time, lanes, Some(32))
             .map_err(|e| malformed(format, e.to_string()))?;
         let argon =
             argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);

@@ -16,6 +16,9 @@ use crate::uri::build_otpauth;
 
 pub const BACKUP_FORMAT: &str = "countersign-backup";
 const BACKUP_AAD: &[u8] = b"countersign-backup v1";
+/// scrypt log_n a backup may name: ours write 15; 20 leaves room for a future
+/// stronger setting (the shared memory budget is the tighter cap at r = 8).
+const MAX_LOG_N: u64 = 20;
 /// scrypt N = 2^15, r 8, p 1: about 0.1 s and 32 MiB on a phone.
 const SCRYPT_LOG_N: u8 = 15;
 
@@ -127,8 +130,13 @@ pub(super) fn open_countersign_backup(
     }
     let log_n = kdf["log_n"]
         .as_u64()
-        .filter(|n| (10..=22).contains(n))
-        .ok_or_else(|| malformed(format, "log_n out of range"))? as u8;
+        .ok_or_else(|| malformed(format, "no log_n"))?;
+    if log_n < 10 {
+        return Err(malformed(format, "log_n below 10: not a Countersign backup"));
+    }
+    super::limits::within(format, "scrypt log_n", log_n, MAX_LOG_N)?;
+    let log_n = log_n as u8;
+    super::limits::check_kdf(format, super::limits::KdfCost::Scrypt { log_n, r: 8, p: 1 })?;
     let decode = |value: &Value| {
         BASE64
             .decode(value.as_str().unwrap_or("").as_bytes())

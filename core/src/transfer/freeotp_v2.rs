@@ -9,6 +9,7 @@ use ring::aead::{AES_128_GCM, AES_256_GCM, Aad, LessSafeKey, Nonce, UnboundKey};
 use ring::pbkdf2;
 use serde_json::Value;
 
+use super::limits::{KdfCost, check_kdf};
 use super::{ExportContents, ImportError, ImportFormat, malformed};
 use crate::secret::SecretBytes;
 
@@ -121,7 +122,10 @@ pub(super) fn read(
             .map_err(|e| malformed(FORMAT, e.to_string()))?;
     let iterations = master["mIterations"]
         .as_u64()
-        .and_then(|n| u32::try_from(n).ok())
+        .ok_or_else(|| malformed(FORMAT, "no iterations"))?;
+    check_kdf(FORMAT, KdfCost::Pbkdf2 { iterations })?;
+    let iterations = u32::try_from(iterations)
+        .ok()
         .and_then(NonZeroU32::new)
         .ok_or_else(|| malformed(FORMAT, "no iterations"))?;
     // Older Android versions used HMAC-SHA1, newer ones HMAC-SHA512; the file says which.

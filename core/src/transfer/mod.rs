@@ -15,6 +15,7 @@ mod databases;
 mod encrypted;
 pub mod export;
 mod freeotp_v2;
+pub mod limits;
 mod shared_prefs;
 
 use crate::account::OtpAccount;
@@ -145,6 +146,20 @@ pub enum ImportError {
     },
     #[error("this {format} file uses a feature Countersign cannot read yet: {what}")]
     Unsupported { format: &'static str, what: String },
+    /// The file asks for more than any real export needs (memory, time, size):
+    /// refused before the work starts.
+    #[error(
+        "this {format} file sets {parameter} to {value}, over Countersign's limit of {limit}; \
+         no authenticator writes such files, so it was not read: export it again from the app"
+    )]
+    OverLimit {
+        format: &'static str,
+        parameter: &'static str,
+        value: u64,
+        limit: u64,
+    },
+    #[error("the file could not be read: {reason}")]
+    Unreadable { reason: String },
 }
 
 pub(crate) fn malformed(format: ImportFormat, reason: impl Into<String>) -> ImportError {
@@ -206,6 +221,14 @@ pub fn read_export(
     format: Option<ImportFormat>,
     password: Option<&str>,
 ) -> Result<ExportContents, ImportError> {
+    if bytes.len() as u64 > limits::MAX_INPUT_BYTES {
+        return Err(ImportError::OverLimit {
+            format: format.map_or("import", ImportFormat::name),
+            parameter: "the file size (bytes)",
+            value: bytes.len() as u64,
+            limit: limits::MAX_INPUT_BYTES,
+        });
+    }
     let format = format
         .or_else(|| detect(bytes))
         .ok_or(ImportError::UnknownFormat)?;
@@ -221,7 +244,7 @@ pub fn read_export(
     };
     match format {
         ImportFormat::OtpauthList => uri_lines(text()?, &mut contents),
-        ImportFormat::GoogleAuthenticatorExport => migration_lines(text()?, &mut contents),
+        ImportFormat::GoogleAuthenticatorExport => migration_lines(text()?, &mut contents)?,
         ImportFormat::Aegis => aegis::read(text()?, password, &mut contents)?,
         ImportFormat::BitwardenCsv => apps::bitwarden_csv(bytes, &mut contents)?,
         ImportFormat::GoogleAuthenticatorDb
@@ -287,7 +310,7 @@ fn uri_lines(text: &str, contents: &mut ExportContents) {
     }
 }
 
-fn migration_lines(text: &str, contents: &mut ExportContents) {
+fn migration_lines(text: &str, contents: &mut ExportContents) -> Result<(), ImportError> {
     let uris = text
         .lines()
         .map(str::trim)
@@ -301,6 +324,14 @@ fn migration_lines(text: &str, contents: &mut ExportContents) {
                 if let (Some(id), Some(size), Some(index)) =
                     (batch.batch_id, batch.batch_size, batch.batch_index)
                 {
+                    // Each missing index becomes a line for the user: the
+                    // size is the file's word, so it is capped first.
+                    limits::within(
+                        ImportFormat::GoogleAuthenticatorExport,
+                        "the batch size",
+                        u64::from(size),
+                        limits::MIGRATION_MAX_BATCH,
+                    )?;
                     seen.entry((id, size)).or_default().push(index);
                 }
                 add_migration_entries(batch.entries, contents);
@@ -319,6 +350,7 @@ fn migration_lines(text: &str, contents: &mut ExportContents) {
             });
         }
     }
+    Ok(())
 }
 
 fn add_migration_entries(entries: Vec<MigrationEntry>, contents: &mut ExportContents) {
@@ -335,22 +367,24 @@ fn add_migration_entries(entries: Vec<MigrationEntry>, contents: &mut ExportCont
 /// Authenticator Plus: a ZipCrypto-encrypted zip holding `Accounts.txt`, one
 /// otpauth URI a line.
 fn authenticator_plus(bytes: &[u8], password: &str) -> Result<String, ImportError> {
-    use std::io::Read;
     let format = ImportFormat::AuthenticatorPlus;
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes))
         .map_err(|e| malformed(format, e.to_string()))?;
-    let mut file = archive
+    let file = archive
         .by_name_decrypt("Accounts.txt", password.as_bytes())
         .map_err(|error| match error {
             zip::result::ZipError::InvalidPassword => ImportError::WrongPassword,
             other => malformed(format, other.to_string()),
         })?;
-    let mut text = String::new();
-    // ZipCrypto's password check is one byte: a wrong password can pass it and
-    // yield garbage, which fails here.
-    file.read_to_string(&mut text)
-        .map_err(|_| ImportError::WrongPassword)?;
-    Ok(text)
+    // The declared size is the archive's word: the bounded read is the check.
+    let bytes = limits::read_bounded(format, "Accounts.txt's size (bytes)", file)
+        .map_err(|error| match error {
+            over @ ImportError::OverLimit { .. } => over,
+            // ZipCrypto's password check is one byte: a wrong password can
+            // pass it and yield garbage that fails to inflate.
+            _ => ImportError::WrongPassword,
+        })?;
+    String::from_utf8(bytes).map_err(|_| ImportError::WrongPassword)
 }
 
 /// A screenshot or photo of a QR code: an account or an export code.
@@ -375,7 +409,10 @@ fn qr_image(bytes: &[u8], contents: &mut ExportContents) -> Result<(), ImportErr
         other => {
             return Err(malformed(
                 format,
-                format!("the QR code holds no account ({other:?})"),
+                format!(
+                    "the QR code holds {}, not accounts to import",
+                    other.description()
+                ),
             ));
         }
     }

@@ -26,6 +26,17 @@ pub enum VaultError {
          or damaged); the other accounts are unaffected. Re-add this account from its QR code"
     )]
     Integrity { id: String },
+    #[error(
+        "the security settings of {id} were changed outside Countersign (the vault file was \
+         edited), so they are not used; remove it and add it again from its QR code"
+    )]
+    Tampered { id: String },
+    #[error(
+        "this vault is an older copy than the one last used on this device (generation {found}, \
+         expected {expected}): restoring it would bring back used codes and old server keys, so \
+         it was not opened. Use the current vault, or import a backup into a new one"
+    )]
+    RolledBack { found: u64, expected: u64 },
     #[error("the file is not a Countersign vault")]
     NotAVault,
     #[error("the vault file is damaged: {detail}")]

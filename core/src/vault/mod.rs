@@ -7,12 +7,14 @@
 //! never stop the others from opening.
 
 mod error;
+mod integrity;
 mod privacyidea_tokens;
 mod push_accounts;
 mod schema;
 mod seal;
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use ring::rand::{SecureRandom, SystemRandom};
@@ -27,6 +29,7 @@ use crate::secret::SecretBytes;
 pub use error::VaultError;
 pub use privacyidea_tokens::PrivacyIdeaToken;
 pub use push_accounts::{CachedChallenge, DeviceKeyRef, PushAccount, PushAccountStatus};
+use integrity::Field;
 use seal::{Slot, VaultKey};
 
 /// How long a write waits for another process's write before reporting `Busy`.
@@ -39,11 +42,22 @@ const SEAL_OVERHEAD: usize = 1 + 12 + 16;
 /// the row exists and survives reordering and export.
 pub type AccountId = String;
 
-#[derive(Debug)]
 pub struct Vault {
     connection: Connection,
     key: VaultKey,
     protect_id: String,
+    /// Where the key lives; also keeps the vault's generation (rollback check).
+    store: Arc<dyn SecretStore>,
+    vault_id: String,
+}
+
+impl std::fmt::Debug for Vault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Vault")
+            .field("vault_id", &self.vault_id)
+            .field("protect_id", &self.protect_id)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A row of the accounts list: everything but the secret.
@@ -96,13 +110,13 @@ pub enum CodeDisplay {
 impl Vault {
     /// Opens the vault at `path`, creating it (and its key in `store`) if it does
     /// not exist yet.
-    pub fn open(path: &Path, store: &dyn SecretStore) -> Result<Self, VaultError> {
+    pub fn open(path: &Path, store: Arc<dyn SecretStore>) -> Result<Self, VaultError> {
         // SQLite answers "busy" at once, without waiting, in a few cases that
         // only opening meets (another process is switching the new file to WAL or
         // recovering its WAL). Opening again shortly after is then the right move.
         let started = std::time::Instant::now();
         loop {
-            match Self::open_once(path, store) {
+            match Self::open_once(path, &store) {
                 Err(VaultError::Busy) if started.elapsed() < BUSY_TIMEOUT => {
                     std::thread::sleep(Duration::from_millis(25));
                 }
@@ -111,7 +125,7 @@ impl Vault {
         }
     }
 
-    fn open_once(path: &Path, store: &dyn SecretStore) -> Result<Self, VaultError> {
+    fn open_once(path: &Path, store: &Arc<dyn SecretStore>) -> Result<Self, VaultError> {
         let mut connection = Connection::open(path)?;
         connection.busy_timeout(BUSY_TIMEOUT)?;
         let journal_mode: String =
@@ -129,11 +143,14 @@ impl Vault {
         let vault_id = ensure_meta_text(&mut connection, "vault_id", || random_hex(&random, 16))?;
         let protect_id =
             ensure_meta_text(&mut connection, "protect_id", || random_protect_id(&random))?;
-        let key = unlock(&mut connection, store, &vault_id)?;
+        let key = unlock(&mut connection, store.as_ref(), &vault_id)?;
+        integrity::open_checks(&mut connection, &key, store.as_ref(), &vault_id)?;
         Ok(Self {
             connection,
             key,
             protect_id,
+            store: store.clone(),
+            vault_id,
         })
     }
 
@@ -171,8 +188,8 @@ impl Vault {
         {
             let mut insert = transaction.prepare_cached(
                 "INSERT INTO accounts (id, position, kind, issuer, name, secret, algorithm,
-                                       digits, period, t0, counter, extra, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                                       digits, period, t0, counter, extra, created_at, mac)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
             )?;
             for account in accounts {
                 if let Some(existing_id) = find_duplicate(&transaction, &self.key, account)? {
@@ -184,6 +201,7 @@ impl Vault {
                     .seal(secret_slot(&id), account.secret.expose_secret())
                     .map_err(|_| VaultError::Random)?;
                 let columns = ParamColumns::from(&account.params);
+                let mac = columns.mac(&self.key, &id);
                 insert.execute(params![
                     id,
                     position,
@@ -197,7 +215,8 @@ impl Vault {
                     columns.t0,
                     columns.counter,
                     encode_extra(&account.extra),
-                    now
+                    now,
+                    mac
                 ])?;
                 position += 1;
                 ids.push(id);
@@ -292,7 +311,7 @@ impl Vault {
                 issuer,
                 name,
                 secret: self.open_secret(id, &sealed)?,
-                params: columns.params(id)?,
+                params: columns.verified_params(&self.key, id)?,
                 extra: decode_extra(&extra),
             },
         })
@@ -368,7 +387,7 @@ impl Vault {
         let Some((sealed, columns)) = row else {
             return Err(VaultError::NotFound { id: id.to_owned() });
         };
-        let params = columns.params(id)?;
+        let params = columns.verified_params(&self.key, id)?;
         let OtpKind::Hotp { counter } = params.kind() else {
             return Err(VaultError::NotHotp { id: id.to_owned() });
         };
@@ -380,11 +399,18 @@ impl Vault {
             .open(secret_slot(id), &sealed)
             .map_err(|_| VaultError::Integrity { id: id.to_owned() })?;
         let code = params.code_at(&secret, 0)?;
+        let updated = ParamColumns {
+            counter: Some(u64_to_column(next)),
+            ..columns
+        };
         transaction.execute(
-            "UPDATE accounts SET counter = ?2 WHERE id = ?1",
-            params![id, u64_to_column(next)],
+            "UPDATE accounts SET counter = ?2, mac = ?3 WHERE id = ?1",
+            params![id, updated.counter, updated.mac(&self.key, id)],
         )?;
+        // A restored older copy of the file would hand out used codes again.
+        let generation = integrity::bump_generation(&transaction, &self.key)?;
         transaction.commit()?;
+        integrity::remember_generation(self.store.as_ref(), &self.vault_id, generation);
         Ok(code)
     }
 
@@ -423,7 +449,7 @@ impl Vault {
         columns: &ParamColumns,
         now: UnixTime,
     ) -> CodeDisplay {
-        let params = match columns.params(id) {
+        let params = match columns.verified_params(&self.key, id) {
             Ok(params) => params,
             Err(error) => {
                 return CodeDisplay::Unavailable {
@@ -646,8 +672,9 @@ fn column_to_u64(value: i64) -> u64 {
     u64::from_ne_bytes(value.to_ne_bytes())
 }
 
-/// The columns that hold `OtpParams`, in the order every query selects them.
-const PARAM_COLUMNS: &str = "kind, algorithm, digits, period, t0, counter";
+/// The columns that hold `OtpParams` and their MAC, in the order every query
+/// selects them.
+const PARAM_COLUMNS: &str = "kind, algorithm, digits, period, t0, counter, mac";
 
 struct ParamColumns {
     kind: String,
@@ -656,6 +683,25 @@ struct ParamColumns {
     period: Option<i64>,
     t0: Option<i64>,
     counter: Option<i64>,
+    mac: Option<Vec<u8>>,
+}
+
+/// Every account's MAC, for vaults from before schema 5.
+fn account_macs(
+    connection: &Connection,
+    key: &VaultKey,
+) -> Result<Vec<(String, Vec<u8>)>, VaultError> {
+    let mut statement = connection.prepare(&format!("SELECT id, {PARAM_COLUMNS} FROM accounts"))?;
+    let rows = statement.query_map([], |row| {
+        Ok((row.get::<_, String>(0)?, ParamColumns::read(row, 1)?))
+    })?;
+    let mut macs = Vec::new();
+    for row in rows {
+        let (id, columns) = row?;
+        let mac = columns.mac(key, &id);
+        macs.push((id, mac));
+    }
+    Ok(macs)
 }
 
 impl ParamColumns {
@@ -672,7 +718,30 @@ impl ParamColumns {
             period,
             t0,
             counter,
+            mac: None,
         }
+    }
+
+    fn mac_fields(&self) -> [Field<'_>; 6] {
+        [
+            Field::Text(Some(&self.kind)),
+            Field::Text(Some(&self.algorithm)),
+            Field::Int(Some(self.digits)),
+            Field::Int(self.period),
+            Field::Int(self.t0),
+            Field::Int(self.counter),
+        ]
+    }
+
+    fn mac(&self, key: &VaultKey, id: &str) -> Vec<u8> {
+        key.rows().tag("accounts", id, &self.mac_fields())
+    }
+
+    /// The parameters, once the row's MAC shows nobody edited them.
+    fn verified_params(&self, key: &VaultKey, id: &str) -> Result<OtpParams, VaultError> {
+        key.rows()
+            .check("accounts", id, &self.mac_fields(), self.mac.as_deref())?;
+        self.params(id)
     }
 
     /// Reads the `PARAM_COLUMNS` of a query, starting at column `first`.
@@ -684,6 +753,7 @@ impl ParamColumns {
             period: row.get(first + 3)?,
             t0: row.get(first + 4)?,
             counter: row.get(first + 5)?,
+            mac: row.get(first + 6)?,
         })
     }
 

@@ -5,6 +5,8 @@
 
 use rusqlite::{OptionalExtension, params};
 
+use super::integrity::Field;
+use super::seal::VaultKey;
 use super::{Vault, VaultError, random_hex};
 use crate::clock::UnixTime;
 use crate::secret::SecretBytes;
@@ -32,7 +34,7 @@ pub struct PrivacyIdeaToken {
 }
 
 const SELECT_TOKEN: &str = "SELECT id, serial, label, issuer, url, server_key, device_key,
-    ssl_verify, poll_only, require_unlock, clock_offset, created_at FROM privacyidea_tokens";
+    ssl_verify, poll_only, require_unlock, clock_offset, created_at, mac FROM privacyidea_tokens";
 
 impl Vault {
     /// Stores a token; a token with the same serial at the same server is
@@ -50,6 +52,17 @@ impl Vault {
             .key
             .seal(device_key_slot(&id), token.device_key.expose_secret())
             .map_err(|_| VaultError::Random)?;
+        let mac = Pinned {
+            serial: &token.serial,
+            label: &token.label,
+            issuer: &token.issuer,
+            url: &token.url,
+            server_key: &token.server_key,
+            ssl_verify: token.ssl_verify,
+            poll_only: token.poll_only,
+            require_unlock: token.require_unlock,
+        }
+        .mac(&self.key, &id);
         let transaction = self
             .connection
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
@@ -65,8 +78,8 @@ impl Vault {
         )?;
         transaction.execute(
             "INSERT INTO privacyidea_tokens (id, serial, label, issuer, url, server_key, device_key,
-                ssl_verify, poll_only, require_unlock, clock_offset, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                ssl_verify, poll_only, require_unlock, clock_offset, created_at, mac)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
             params![
                 id,
                 token.serial,
@@ -79,10 +92,13 @@ impl Vault {
                 token.poll_only,
                 token.require_unlock,
                 token.clock_offset,
-                token.created_at
+                token.created_at,
+                mac
             ],
         )?;
+        let generation = super::integrity::bump_generation(&transaction, &self.key)?;
         transaction.commit()?;
+        super::integrity::remember_generation(self.store.as_ref(), &self.vault_id, generation);
         Ok(id)
     }
 
@@ -120,6 +136,8 @@ impl Vault {
     }
 
     fn open_token(&self, row: TokenRow) -> Result<PrivacyIdeaToken, VaultError> {
+        row.pinned()
+            .check(&self.key, &row.id, row.mac.as_deref())?;
         let device_key = self
             .key
             .open(device_key_slot(&row.id), &row.device_key)
@@ -149,6 +167,59 @@ fn device_key_slot(id: &str) -> super::seal::Slot<'_> {
     }
 }
 
+/// What a tampered file could use against a token: the server it answers, the
+/// key it trusts, whether certificates are checked, and the unlock requirement.
+struct Pinned<'a> {
+    serial: &'a str,
+    label: &'a str,
+    issuer: &'a str,
+    url: &'a str,
+    server_key: &'a [u8],
+    ssl_verify: bool,
+    poll_only: bool,
+    require_unlock: bool,
+}
+
+impl Pinned<'_> {
+    fn fields(&self) -> [Field<'_>; 8] {
+        [
+            Field::Text(Some(self.serial)),
+            Field::Text(Some(self.label)),
+            Field::Text(Some(self.issuer)),
+            Field::Text(Some(self.url)),
+            Field::Blob(Some(self.server_key)),
+            Field::Int(Some(i64::from(self.ssl_verify))),
+            Field::Int(Some(i64::from(self.poll_only))),
+            Field::Int(Some(i64::from(self.require_unlock))),
+        ]
+    }
+
+    fn mac(&self, key: &VaultKey, id: &str) -> Vec<u8> {
+        key.rows().tag("privacyidea_tokens", id, &self.fields())
+    }
+
+    fn check(&self, key: &VaultKey, id: &str, stored: Option<&[u8]>) -> Result<(), VaultError> {
+        key.rows()
+            .check("privacyidea_tokens", id, &self.fields(), stored)
+    }
+}
+
+/// Every token's MAC, for vaults from before schema 5.
+pub(super) fn row_macs(
+    connection: &rusqlite::Connection,
+    key: &VaultKey,
+) -> Result<Vec<(String, Vec<u8>)>, VaultError> {
+    let mut statement = connection.prepare(SELECT_TOKEN)?;
+    let rows = statement.query_map([], read_row)?;
+    let mut macs = Vec::new();
+    for row in rows {
+        let row = row?;
+        let mac = row.pinned().mac(key, &row.id);
+        macs.push((row.id, mac));
+    }
+    Ok(macs)
+}
+
 struct TokenRow {
     id: String,
     serial: String,
@@ -162,6 +233,22 @@ struct TokenRow {
     require_unlock: bool,
     clock_offset: i64,
     created_at: i64,
+    mac: Option<Vec<u8>>,
+}
+
+impl TokenRow {
+    fn pinned(&self) -> Pinned<'_> {
+        Pinned {
+            serial: &self.serial,
+            label: &self.label,
+            issuer: &self.issuer,
+            url: &self.url,
+            server_key: &self.server_key,
+            ssl_verify: self.ssl_verify,
+            poll_only: self.poll_only,
+            require_unlock: self.require_unlock,
+        }
+    }
 }
 
 fn read_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<TokenRow> {
@@ -178,5 +265,6 @@ fn read_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<TokenRow> {
         require_unlock: row.get(9)?,
         clock_offset: row.get(10)?,
         created_at: row.get(11)?,
+        mac: row.get(12)?,
     })
 }

@@ -5,6 +5,8 @@
 
 use rusqlite::{OptionalExtension, params};
 
+use super::integrity::Field;
+use super::seal::VaultKey;
 use super::{Vault, VaultError, random_hex};
 use crate::clock::UnixTime;
 use crate::push::jose::Jwk;
@@ -79,7 +81,7 @@ pub struct CachedChallenge {
 
 const SELECT_ACCOUNT: &str =
     "SELECT id, server_url, server_jwk, device_id, user, org, policy, device_key,
-        hardware_key, clock_offset, status, created_at FROM push_accounts";
+        hardware_key, clock_offset, status, created_at, dialect, mac FROM push_accounts";
 
 impl Vault {
     /// Stores a new enrollment. An earlier enrollment of the same user at the
@@ -103,6 +105,17 @@ impl Vault {
         };
         let jwk = serde_json::to_string(&account.server_jwk).unwrap_or_default();
         let policy = serde_json::to_string(&account.policy).unwrap_or_default();
+        let pinned = Pinned {
+            dialect: DIALECT,
+            server_url: &account.server_url,
+            server_jwk: &jwk,
+            device_id: &account.device_id,
+            user: &account.user,
+            org: &account.org,
+            policy: &policy,
+            hardware_key: alias.as_deref(),
+        };
+        let mac = pinned.mac(&self.key, &id);
         let transaction = self
             .connection
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
@@ -112,8 +125,8 @@ impl Vault {
         )?;
         transaction.execute(
             "INSERT INTO push_accounts (id, dialect, server_url, server_jwk, device_id, user, org, policy,
-                                        device_key, hardware_key, clock_offset, status, created_at)
-             VALUES (?1, 'countersign', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                                        device_key, hardware_key, clock_offset, status, created_at, mac)
+             VALUES (?1, 'countersign', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
             params![
                 id,
                 account.server_url,
@@ -126,10 +139,15 @@ impl Vault {
                 alias,
                 account.clock_offset,
                 account.status.as_str(),
-                account.created_at
+                account.created_at,
+                mac
             ],
         )?;
+        // A restored older copy would bring back a server key this device
+        // no longer trusts.
+        let generation = super::integrity::bump_generation(&transaction, &self.key)?;
         transaction.commit()?;
+        super::integrity::remember_generation(self.store.as_ref(), &self.vault_id, generation);
         Ok(id)
     }
 
@@ -264,6 +282,8 @@ impl Vault {
     }
 
     fn open_push_row(&self, row: PushRow) -> Result<PushAccount, VaultError> {
+        row.pinned()
+            .check(&self.key, &row.id, row.mac.as_deref())?;
         let damaged = |what: &str| VaultError::Corrupt {
             detail: format!("push account {} has {what}", row.id),
         };
@@ -306,6 +326,61 @@ fn device_key_slot(id: &str) -> super::seal::Slot<'_> {
     }
 }
 
+const DIALECT: &str = "countersign";
+
+/// The columns a tampered file could use to redirect or weaken an account:
+/// where it answers, whose key it trusts, which device it is, what the server
+/// asked for, and which hardware key signs.
+struct Pinned<'a> {
+    dialect: &'a str,
+    server_url: &'a str,
+    server_jwk: &'a str,
+    device_id: &'a str,
+    user: &'a str,
+    org: &'a str,
+    policy: &'a str,
+    hardware_key: Option<&'a str>,
+}
+
+impl Pinned<'_> {
+    fn fields(&self) -> [Field<'_>; 8] {
+        [
+            Field::Text(Some(self.dialect)),
+            Field::Text(Some(self.server_url)),
+            Field::Text(Some(self.server_jwk)),
+            Field::Text(Some(self.device_id)),
+            Field::Text(Some(self.user)),
+            Field::Text(Some(self.org)),
+            Field::Text(Some(self.policy)),
+            Field::Text(self.hardware_key),
+        ]
+    }
+
+    fn mac(&self, key: &VaultKey, id: &str) -> Vec<u8> {
+        key.rows().tag("push_accounts", id, &self.fields())
+    }
+
+    fn check(&self, key: &VaultKey, id: &str, stored: Option<&[u8]>) -> Result<(), VaultError> {
+        key.rows().check("push_accounts", id, &self.fields(), stored)
+    }
+}
+
+/// Every push account's MAC, for vaults from before schema 5.
+pub(super) fn row_macs(
+    connection: &rusqlite::Connection,
+    key: &VaultKey,
+) -> Result<Vec<(String, Vec<u8>)>, VaultError> {
+    let mut statement = connection.prepare(SELECT_ACCOUNT)?;
+    let rows = statement.query_map([], read_row)?;
+    let mut macs = Vec::new();
+    for row in rows {
+        let row = row?;
+        let mac = row.pinned().mac(key, &row.id);
+        macs.push((row.id, mac));
+    }
+    Ok(macs)
+}
+
 struct PushRow {
     id: String,
     server_url: String,
@@ -319,6 +394,23 @@ struct PushRow {
     clock_offset: i64,
     status: String,
     created_at: i64,
+    dialect: String,
+    mac: Option<Vec<u8>>,
+}
+
+impl PushRow {
+    fn pinned(&self) -> Pinned<'_> {
+        Pinned {
+            dialect: &self.dialect,
+            server_url: &self.server_url,
+            server_jwk: &self.server_jwk,
+            device_id: &self.device_id,
+            user: &self.user,
+            org: &self.org,
+            policy: &self.policy,
+            hardware_key: self.hardware_key.as_deref(),
+        }
+    }
 }
 
 fn read_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<PushRow> {
@@ -335,5 +427,7 @@ fn read_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<PushRow> {
         clock_offset: row.get(9)?,
         status: row.get(10)?,
         created_at: row.get(11)?,
+        dialect: row.get(12)?,
+        mac: row.get(13)?,
     })
 }

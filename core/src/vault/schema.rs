@@ -83,6 +83,11 @@ const MIGRATIONS: &[&str] = &[
         created_at     INTEGER NOT NULL
     ) STRICT;
     CREATE UNIQUE INDEX privacyidea_tokens_by_serial ON privacyidea_tokens (serial, url);",
+    // 5: a MAC over each row's security settings (vault/integrity.rs). Existing
+    // rows get theirs on the first open with the key, which SQL cannot do.
+    "ALTER TABLE accounts ADD COLUMN mac BLOB;
+    ALTER TABLE push_accounts ADD COLUMN mac BLOB;
+    ALTER TABLE privacyidea_tokens ADD COLUMN mac BLOB;",
 ];
 
 pub(super) const CURRENT_VERSION: i64 = MIGRATIONS.len() as i64;

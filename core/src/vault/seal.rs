@@ -7,6 +7,7 @@
 use ring::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
 use ring::rand::{SecureRandom, SystemRandom};
 
+use super::integrity::RowMacKey;
 use crate::secret::SecretBytes;
 
 const VERSION: u8 = 1;
@@ -28,6 +29,7 @@ impl Slot<'_> {
 
 pub(super) struct VaultKey {
     key: LessSafeKey,
+    rows: RowMacKey,
     random: SystemRandom,
 }
 
@@ -56,8 +58,14 @@ impl VaultKey {
             UnboundKey::new(&AES_256_GCM, key.expose_secret()).map_err(|_| SealError::BadKey)?;
         Ok(Self {
             key: LessSafeKey::new(unbound),
+            rows: RowMacKey::derive(key),
             random: SystemRandom::new(),
         })
+    }
+
+    /// The key that MACs the protected columns of a row (vault/integrity.rs).
+    pub(super) fn rows(&self) -> &RowMacKey {
+        &self.rows
     }
 
     pub(super) fn generate() -> Result<SecretBytes, SealError> {

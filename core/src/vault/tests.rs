@@ -7,7 +7,7 @@ use crate::uri::parse_otpauth;
 struct Fixture {
     _dir: tempfile::TempDir,
     path: PathBuf,
-    store: MemorySecretStore,
+    store: std::sync::Arc<MemorySecretStore>,
 }
 
 fn fixture() -> Fixture {
@@ -15,13 +15,13 @@ fn fixture() -> Fixture {
     Fixture {
         path: dir.path().join("vault.sqlite"),
         _dir: dir,
-        store: MemorySecretStore::new(),
+        store: std::sync::Arc::new(MemorySecretStore::new()),
     }
 }
 
 impl Fixture {
     fn open(&self) -> Vault {
-        Vault::open(&self.path, &self.store).unwrap()
+        Vault::open(&self.path, self.store.clone()).unwrap()
     }
 }
 
@@ -236,7 +236,7 @@ fn a_wrong_vault_key_is_refused_and_nothing_is_overwritten() {
             .unwrap();
         String::from_utf8(bytes).unwrap()
     };
-    let other_key = MemorySecretStore::new();
+    let other_key = std::sync::Arc::new(MemorySecretStore::new());
     other_key
         .store(
             &format!("vault-key-{vault_id}"),
@@ -244,7 +244,7 @@ fn a_wrong_vault_key_is_refused_and_nothing_is_overwritten() {
         )
         .unwrap();
     assert_eq!(
-        Vault::open(&f.path, &other_key).unwrap_err(),
+        Vault::open(&f.path, other_key.clone()).unwrap_err(),
         VaultError::KeyMismatch
     );
     assert_eq!(std::fs::read(&f.path).unwrap(), before);
@@ -256,14 +256,14 @@ fn a_wrong_vault_key_is_refused_and_nothing_is_overwritten() {
 fn a_vault_whose_key_is_gone_is_not_given_a_new_one() {
     let f = fixture();
     f.open().add(&account(GITHUB), 0).unwrap();
-    let empty = MemorySecretStore::new();
+    let empty = std::sync::Arc::new(MemorySecretStore::new());
     assert!(matches!(
-        Vault::open(&f.path, &empty),
+        Vault::open(&f.path, empty.clone()),
         Err(VaultError::KeyMissing { .. })
     ));
     assert!(
         matches!(
-            Vault::open(&f.path, &empty),
+            Vault::open(&f.path, empty.clone()),
             Err(VaultError::KeyMissing { .. })
         ),
         "still missing: no key was made"
@@ -424,13 +424,13 @@ fn another_sqlite_file_or_garbage_is_not_a_vault() {
         .execute_batch("CREATE TABLE t (x)")
         .unwrap();
     assert_eq!(
-        Vault::open(&other, &MemorySecretStore::new()).unwrap_err(),
+        Vault::open(&other, std::sync::Arc::new(MemorySecretStore::new())).unwrap_err(),
         VaultError::NotAVault
     );
     let garbage = dir.path().join("garbage");
     std::fs::write(&garbage, vec![0x42; 8192]).unwrap();
     assert_eq!(
-        Vault::open(&garbage, &MemorySecretStore::new()).unwrap_err(),
+        Vault::open(&garbage, std::sync::Arc::new(MemorySecretStore::new())).unwrap_err(),
         VaultError::NotAVault
     );
     assert_eq!(
@@ -449,7 +449,7 @@ fn a_vault_from_a_newer_version_is_refused() {
         .pragma_update(None, "user_version", 99)
         .unwrap();
     assert_eq!(
-        Vault::open(&f.path, &f.store).unwrap_err(),
+        Vault::open(&f.path, f.store.clone()).unwrap_err(),
         VaultError::TooNew {
             found: 99,
             supported: schema::CURRENT_VERSION

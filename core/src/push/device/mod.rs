@@ -15,11 +15,12 @@ use ring::rand::{SecureRandom, SystemRandom};
 
 pub use model::{
     AccountFailure, AnswerOutcome, BiometricGate, GateError, NoGate, PendingReport, PushError,
-    PushRequest, WatchDecision, WatchRequest,
+    PushRequest, UncheckedCertificates, WatchDecision, WatchRequest,
 };
 use transport::{Reply, Transport};
 
 use crate::clock::{Clock, UnixTime};
+use crate::http::PlainHttp;
 use crate::push::enroll_uri::EnrollmentUri;
 use crate::push::jose::{self, Compact, JwsSigner, SoftwareKey};
 use crate::push::wire::{
@@ -57,6 +58,7 @@ pub struct PushDevice {
     privacyidea: crate::push::privacyidea::PiClient,
     clock: Arc<dyn Clock>,
     hardware: Option<Arc<dyn DeviceSigner>>,
+    plain_http: PlainHttp,
 }
 
 impl std::fmt::Debug for PushDevice {
@@ -76,6 +78,25 @@ impl PushDevice {
             privacyidea: crate::push::privacyidea::PiClient::new(http),
             clock,
             hardware: None,
+            plain_http: PlainHttp::Refuse,
+        }
+    }
+
+    /// Lets this device reach a push server on this machine over plain http
+    /// (the CLI, the demo, tests). Phone builds never call it.
+    pub fn allowing_loopback_http(mut self) -> Self {
+        self.plain_http = PlainHttp::Loopback;
+        self
+    }
+
+    /// Refuses a server URL the transport policy does not allow.
+    fn check_transport(&self, url: &str) -> Result<(), PushError> {
+        if self.plain_http.allows(url) {
+            Ok(())
+        } else {
+            Err(PushError::InsecureServer {
+                url: url.to_owned(),
+            })
         }
     }
 
@@ -125,6 +146,7 @@ impl PushDevice {
     ) -> Result<PushAccount, PushError> {
         let uri = EnrollmentUri::parse(uri)?;
         uri.check_expiry(self.local_now())?;
+        self.check_transport(&uri.url)?;
         let (signer, key_ref): (Box<dyn JwsSigner>, DeviceKeyRef) = match &self.hardware {
             Some(hardware) => {
                 let alias = format!("countersign-{}", random_token(12));
@@ -522,6 +544,7 @@ impl PushDevice {
         number: Option<String>,
         uv: bool,
     ) -> Result<AnswerOutcome, PushError> {
+        self.check_transport(&account.server_url)?;
         let signer = self.signer(account)?;
         let url = format!("{}/v1/challenges/{}/answer", account.server_url, claims.id);
         let mut offset = account.clock_offset;
@@ -677,6 +700,7 @@ impl PushDevice {
         path: &str,
         push_token: Option<&str>,
     ) -> Result<Reply, PushError> {
+        self.check_transport(&account.server_url)?;
         let signer = self.signer(account)?;
         let mut offset = account.clock_offset;
         for attempt in 0..2 {

@@ -121,6 +121,16 @@ impl BiometricGate for NoGate {
     }
 }
 
+/// The user's answer to a privacyIDEA code that turns certificate checks off
+/// (`sslverify=0`). Enrollment is refused until the shell has shown the warning
+/// and the user accepted it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum UncheckedCertificates {
+    #[default]
+    NotAccepted,
+    AcceptedByUser,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PushError {
     #[error("{0}")]
@@ -162,6 +172,22 @@ pub enum PushError {
     UnknownAccount(String),
     #[error("could not reach the server ({reason}); check the connection and try again")]
     Network { reason: String },
+    #[error(
+        "the server's answer was larger than any push server sends (over 1 MiB) and was \
+         dropped; tell your administrator"
+    )]
+    AnswerTooLarge,
+    #[error(
+        "this server is reached over plain http ({url}); Countersign only talks to https \
+         servers: ask your administrator for the server's https address"
+    )]
+    InsecureServer { url: String },
+    #[error(
+        "this privacyIDEA code turns off certificate checks (sslverify=0) for {url}: anyone on \
+         the network could pose as the server. Enroll only if your administrator told you the \
+         server uses a self-signed certificate, and confirm to go on"
+    )]
+    UncheckedCertificatesNeedConsent { url: String },
     #[error("the server is busy; try again in {retry_after} s")]
     RateLimited { retry_after: i64 },
     #[error("the server refused the request: {problem} ({detail})")]

@@ -4,7 +4,7 @@
 
 use super::model::{
     AccountFailure, AnswerOutcome, BiometricGate, NoGate, PendingReport, PushError, PushRequest,
-    WatchRequest,
+    UncheckedCertificates, WatchRequest,
 };
 use super::{DeviceInfo, PushDevice};
 use crate::clock::UnixTime;
@@ -36,9 +36,17 @@ impl PushDevice {
         uri: &str,
         scanned_at: UnixTime,
         info: &DeviceInfo,
+        certificates: UncheckedCertificates,
     ) -> Result<PrivacyIdeaToken, PushError> {
-        self.enroll_privacyidea_with_key_bits(vault, uri, scanned_at, info, DEVICE_KEY_BITS)
-            .await
+        self.enroll_privacyidea_with_key_bits(
+            vault,
+            uri,
+            scanned_at,
+            info,
+            certificates,
+            DEVICE_KEY_BITS,
+        )
+        .await
     }
 
     /// [`PushDevice::enroll_privacyidea`] with another key size (tests use 2048
@@ -49,10 +57,11 @@ impl PushDevice {
         uri: &str,
         scanned_at: UnixTime,
         info: &DeviceInfo,
+        certificates: UncheckedCertificates,
         bits: usize,
     ) -> Result<PrivacyIdeaToken, PushError> {
         let mut token = self
-            .register_privacyidea(uri, scanned_at, info, bits)
+            .register_privacyidea(uri, scanned_at, info, certificates, bits)
             .await?;
         token.id = vault.add_privacyidea_token(&token)?;
         Ok(token)
@@ -62,15 +71,26 @@ impl PushDevice {
     /// answer and its key. Needs no vault, so a shell can keep the vault free
     /// (the codes screen live) during the seconds this takes, and store the
     /// token with [`Vault::add_privacyidea_token`] afterwards.
+    ///
+    /// A code with `sslverify=0` is refused (`UncheckedCertificatesNeedConsent`)
+    /// until the shell has shown the warning and the user accepted it.
     pub async fn register_privacyidea(
         &self,
         uri: &str,
         scanned_at: UnixTime,
         info: &DeviceInfo,
+        certificates: UncheckedCertificates,
         bits: usize,
     ) -> Result<PrivacyIdeaToken, PushError> {
         let uri = PiEnrollmentUri::parse(uri)?;
         uri.check_ttl(scanned_at, self.local_now())?;
+        self.check_transport(&uri.url)?;
+        if !uri.ssl_verify && certificates != UncheckedCertificates::AcceptedByUser {
+            // Asked before anything is sent: without checks, even the first
+            // exchange (which carries the enrollment credential) could go to
+            // an impostor.
+            return Err(PushError::UncheckedCertificatesNeedConsent { url: uri.url });
+        }
         let (device_key, spki) = generate_off_thread(bits).await.map_err(device_key_error)?;
         // Key generation takes seconds: the code may have expired meanwhile.
         uri.check_ttl(scanned_at, self.local_now())?;
@@ -168,6 +188,7 @@ impl PushDevice {
     ) -> Result<(), PushError> {
         let new_token = push_token.unwrap_or(POLL_ONLY_PUSH_TOKEN);
         for token in vault.privacyidea_tokens()? {
+            self.check_transport(&token.url)?;
             let timestamp = iso8601(self.local_now() + token.clock_offset);
             let message = format!("{new_token}|{}|{timestamp}", token.serial);
             let signature =
@@ -208,6 +229,7 @@ impl PushDevice {
         vault: &mut Vault,
         token: &PrivacyIdeaToken,
     ) -> Result<Envelope, PushError> {
+        self.check_transport(&token.url)?;
         let mut offset = token.clock_offset;
         for attempt in 0..2 {
             let timestamp = iso8601(self.local_now() + offset);
@@ -500,6 +522,7 @@ impl PushDevice {
         // The signed challenge may ask for certificate checks the enrollment
         // code did not: checks are only ever added, never dropped.
         let ssl_verify = known.token.ssl_verify || challenge.sslverify == "1";
+        self.check_transport(&challenge.url)?;
         let envelope = self
             .privacyidea
             .post_form(&challenge.url, ssl_verify, &fields)

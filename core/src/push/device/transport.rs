@@ -4,6 +4,7 @@
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, DATE};
 
 use super::model::PushError;
+use crate::http::BodyError;
 use crate::clock::UnixTime;
 use crate::push::wire::Problem;
 
@@ -71,9 +72,14 @@ async fn read(response: reqwest::Result<reqwest::Response>) -> Result<Reply, Pus
         .get(DATE)
         .and_then(|value| value.to_str().ok())
         .map(str::to_owned);
-    let body = response.bytes().await.map_err(|_| PushError::Network {
-        reason: "the answer was cut off".into(),
-    })?;
+    let body = crate::http::read_body(response)
+        .await
+        .map_err(|error| match error {
+            BodyError::CutOff => PushError::Network {
+                reason: "the answer was cut off".into(),
+            },
+            BodyError::TooLarge => PushError::AnswerTooLarge,
+        })?;
     if status.is_success() {
         return serde_json::from_slice(&body)
             .map(Reply::Ok)

@@ -112,10 +112,15 @@ async fn read(response: reqwest::Result<reqwest::Response>) -> Result<Envelope, 
     let response = response
         .map_err(|error| ClientError::Network(crate::http::failure_reason(&error).into()))?;
     let status = response.status();
-    let body = response
-        .bytes()
+    let body = crate::http::read_body(response)
         .await
-        .map_err(|_| ClientError::Network("the answer was cut off".into()))?;
+        .map_err(|error| match error {
+            crate::http::BodyError::CutOff => ClientError::Network("the answer was cut off".into()),
+            crate::http::BodyError::TooLarge => ClientError::Network(format!(
+                "its answer is over {} KiB, more than privacyIDEA ever sends, and was dropped",
+                crate::http::MAX_RESPONSE_BYTES / 1024
+            )),
+        })?;
     let Ok(json) = serde_json::from_slice::<serde_json::Value>(&body) else {
         return Err(ClientError::Network(format!(
             "it answered {status} without privacyIDEA's JSON"
