@@ -138,10 +138,14 @@ impl Phone {
         make: impl FnOnce(Arc<dyn Clock>) -> PushDevice,
     ) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let vault =
-            Vault::open(&dir.path().join("vault.sqlite"), std::sync::Arc::new(MemorySecretStore::new())).unwrap();
+        let vault = Vault::open(
+            &dir.path().join("vault.sqlite"),
+            std::sync::Arc::new(MemorySecretStore::new()),
+        )
+        .unwrap();
         let clock = Arc::new(OffsetClock::new(server.clock.clone(), clock_error_seconds));
-        let device = make(clock.clone());
+        // The reference server listens on 127.0.0.1 over plain http.
+        let device = make(clock.clone()).allowing_loopback_http();
         Self {
             vault,
             device,

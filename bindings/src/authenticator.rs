@@ -5,7 +5,10 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use countersign_core::push::device::{AnswerOutcome, DeviceInfo, PushDevice, WatchDecision};
+use countersign_core::http::PlainHttp;
+use countersign_core::push::device::{
+    AnswerOutcome, DeviceInfo, PushDevice, UncheckedCertificates, WatchDecision,
+};
 use countersign_core::push::privacyidea::{DEVICE_KEY_BITS, PiEnrollmentUri};
 use countersign_core::uri::parse_otpauth;
 use countersign_core::{Clock, SystemClock, Vault};
@@ -48,6 +51,32 @@ fn outcome(outcome: AnswerOutcome) -> AnswerResult {
     }
 }
 
+/// Rust-only: not exported to Kotlin or Swift.
+impl Authenticator {
+    /// `open` with the transport policy chosen by the caller: Rust tests on one
+    /// machine reach a server on 127.0.0.1 over plain http with
+    /// `PlainHttp::Loopback`; the apps always get `open`'s https-only build.
+    pub fn open_with(
+        path: String,
+        key_store: Arc<dyn KeyStore>,
+        hardware_keys: Option<Arc<dyn HardwareKeyStore>>,
+        plain_http: PlainHttp,
+    ) -> Result<Arc<Self>, FfiError> {
+        let vault = Vault::open(Path::new(&path), Arc::new(KeyStoreAdapter(key_store)))?;
+        let mut device = PushDevice::new(Arc::new(SystemClock));
+        if plain_http == PlainHttp::Loopback {
+            device = device.allowing_loopback_http();
+        }
+        if let Some(keys) = hardware_keys {
+            device = device.with_hardware_keys(Arc::new(HardwareAdapter(keys)));
+        }
+        Ok(Arc::new(Self {
+            vault: Mutex::new(vault),
+            device,
+        }))
+    }
+}
+
 #[uniffi::export(async_runtime = "tokio")]
 impl Authenticator {
     /// Opens (or creates) the vault at `path`, its key kept by `key_store`. With
@@ -58,15 +87,14 @@ impl Authenticator {
         key_store: Arc<dyn KeyStore>,
         hardware_keys: Option<Arc<dyn HardwareKeyStore>>,
     ) -> Result<Arc<Self>, FfiError> {
-        let vault = Vault::open(Path::new(&path), Arc::new(KeyStoreAdapter(key_store)))?;
-        let mut device = PushDevice::new(Arc::new(SystemClock));
-        if let Some(keys) = hardware_keys {
-            device = device.with_hardware_keys(Arc::new(HardwareAdapter(keys)));
-        }
-        Ok(Arc::new(Self {
-            vault: Mutex::new(vault),
-            device,
-        }))
+        // Phones talk https only; the Kotlin JVM tests build this library with
+        // `loopback-http` to reach a server on 127.0.0.1.
+        let plain_http = if cfg!(feature = "loopback-http") {
+            PlainHttp::Loopback
+        } else {
+            PlainHttp::Refuse
+        };
+        Self::open_with(path, key_store, hardware_keys, plain_http)
     }
 
     /// The device identity for the More screen.
@@ -144,6 +172,7 @@ impl Authenticator {
         device_name: String,
         platform: String,
         push_token: Option<String>,
+        accept_unchecked_certificates: bool,
     ) -> Result<PushAccountItem, FfiError> {
         let info = device_info(platform, device_name, push_token);
         if PiEnrollmentUri::looks_like(&uri) {
@@ -154,6 +183,7 @@ impl Authenticator {
                     info.device_name,
                     info.platform,
                     info.push_token,
+                    accept_unchecked_certificates,
                 )
                 .await;
         }
@@ -164,7 +194,9 @@ impl Authenticator {
     /// Enrolls a privacyIDEA push token whose QR code was scanned at
     /// `scanned_at` (Unix seconds, this phone's clock): its ttl counts from
     /// then, so a retry after a network error keeps the same deadline. Makes a
-    /// 4096-bit RSA key on a worker thread (seconds), never the caller's.
+    /// 4096-bit RSA key on a worker thread (seconds), never the caller's. A code
+    /// with `sslverify=0` fails with `CertificateChecksOff` until it is called
+    /// with `accept_unchecked_certificates` after the user agreed.
     pub async fn enroll_privacyidea(
         &self,
         uri: String,
@@ -172,13 +204,19 @@ impl Authenticator {
         device_name: String,
         platform: String,
         push_token: Option<String>,
+        accept_unchecked_certificates: bool,
     ) -> Result<PushAccountItem, FfiError> {
         let info = device_info(platform, device_name, push_token);
+        let certificates = if accept_unchecked_certificates {
+            UncheckedCertificates::AcceptedByUser
+        } else {
+            UncheckedCertificates::NotAccepted
+        };
         // The key takes seconds: the vault stays free (the codes screen live)
         // until there is a token to store.
         let mut token = self
             .device
-            .register_privacyidea(&uri, scanned_at, &info, DEVICE_KEY_BITS)
+            .register_privacyidea(&uri, scanned_at, &info, certificates, DEVICE_KEY_BITS)
             .await?;
         token.id = self.vault.lock().await.add_privacyidea_token(&token)?;
         Ok(token.into())

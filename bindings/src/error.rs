@@ -49,6 +49,14 @@ pub enum FfiError {
     ServerRefused { reason: String },
     #[error("{reason}")]
     WrongPassword { reason: String },
+    /// Security settings in the vault were edited outside the app, or an older
+    /// copy of the vault was put back: the message names what and what to do.
+    #[error("{reason}")]
+    Tampered { reason: String },
+    /// A privacyIDEA code turns certificate checks off: show the warning, and
+    /// enroll again with `accept_unchecked_certificates` only if the user agrees.
+    #[error("{reason}")]
+    CertificateChecksOff { url: String, reason: String },
     /// A platform callback (Kotlin/Swift) failed.
     #[error("{reason}")]
     Platform { reason: String },
@@ -110,6 +118,9 @@ impl From<VaultError> for FfiError {
             VaultError::KeyMismatch | VaultError::KeyMissing { .. } | VaultError::KeyStore(_) => {
                 FfiError::KeyStore { reason: message }
             }
+            VaultError::Tampered { .. } | VaultError::RolledBack { .. } => {
+                FfiError::Tampered { reason: message }
+            }
             VaultError::Otp(_)
             | VaultError::NotHotp { .. }
             | VaultError::PositionOutOfRange { .. } => FfiError::InvalidInput { reason: message },
@@ -142,7 +153,13 @@ impl From<PushError> for FfiError {
             PushError::ServerKeyMismatch
             | PushError::RecordMismatch
             | PushError::BadServerMessage(_)
-            | PushError::Unverified { .. } => FfiError::Untrusted { reason: message },
+            | PushError::Unverified { .. }
+            | PushError::InsecureServer { .. }
+            | PushError::AnswerTooLarge => FfiError::Untrusted { reason: message },
+            PushError::UncheckedCertificatesNeedConsent { url } => FfiError::CertificateChecksOff {
+                url,
+                reason: message,
+            },
             PushError::Expired { seconds_ago } => FfiError::Expired {
                 seconds_ago,
                 reason: message,

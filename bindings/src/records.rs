@@ -96,6 +96,9 @@ pub struct PushAccountItem {
     pub status: String,
     /// "countersign" or "privacyidea": which protocol the server speaks.
     pub dialect: String,
+    /// False only for a privacyIDEA token enrolled with `sslverify=0` (the
+    /// user accepted it): the account screen says certificate checks are off.
+    pub certificate_checks: bool,
 }
 
 impl From<PushAccount> for PushAccountItem {
@@ -113,6 +116,7 @@ impl From<PushAccount> for PushAccountItem {
             device_id: account.device_id,
             status: status.into(),
             dialect: "countersign".into(),
+            certificate_checks: true,
         }
     }
 }
@@ -127,6 +131,7 @@ impl From<PrivacyIdeaToken> for PushAccountItem {
             device_id: token.serial,
             status: "active".into(),
             dialect: "privacyidea".into(),
+            certificate_checks: token.ssl_verify,
         }
     }
 }

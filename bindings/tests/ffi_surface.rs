@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use countersign_core::http::PlainHttp;
 use countersign_core::{Clock, SystemClock};
 use countersign_ffi::*;
 use serde_json::{Value, json};
@@ -53,11 +54,13 @@ impl BiometricPrompt for Prompt {
     }
 }
 
+/// The reference server runs on 127.0.0.1 over plain http.
 fn open(dir: &tempfile::TempDir) -> Arc<Authenticator> {
-    Authenticator::open(
+    Authenticator::open_with(
         dir.path().join("vault.sqlite").to_str().unwrap().into(),
         Arc::new(MemoryKeyStore::default()),
         None,
+        PlainHttp::Loopback,
     )
     .unwrap()
 }
@@ -209,6 +212,7 @@ async fn a_push_is_enrolled_received_and_approved_through_the_surface() {
             "Pixel".into(),
             "android".into(),
             None,
+            false,
         )
         .await
         .unwrap();
@@ -277,6 +281,7 @@ async fn privacyidea_codes_are_checked_before_any_key_is_made() {
             "Test Pixel".into(),
             "android".into(),
             None,
+            false,
         )
         .await;
     assert!(
@@ -290,11 +295,62 @@ async fn privacyidea_codes_are_checked_before_any_key_is_made() {
             "Test Pixel".into(),
             "android".into(),
             None,
+            false,
         )
         .await;
     assert!(
         matches!(&malformed, Err(FfiError::InvalidInput { reason }) if reason.contains("ttl")),
         "{malformed:?}"
     );
+    assert!(authenticator.push_accounts().await.unwrap().is_empty());
+}
+
+/// What the apps ship: `Authenticator::open` of a build without the
+/// `loopback-http` feature (the default) talks https only.
+#[tokio::test]
+async fn the_shipped_library_refuses_plain_http() {
+    let dir = tempfile::tempdir().unwrap();
+    let shipped = Authenticator::open(
+        dir.path().join("vault.sqlite").to_str().unwrap().into(),
+        Arc::new(MemoryKeyStore::default()),
+        None,
+    )
+    .unwrap();
+    let server_key = countersign_core::push::SoftwareKey::generate().unwrap();
+    let uri = countersign_core::push::EnrollmentUri {
+        url: "http://127.0.0.1:9".into(),
+        token: "tok_0123456789abcdefghijkl".into(),
+        sk: countersign_core::push::JwsSigner::public_jwk(&server_key).thumbprint(),
+        user: "jane".into(),
+        org: "Example".into(),
+        exp: SystemClock.now() + 600,
+    }
+    .build();
+    let refused = shipped
+        .enroll_push(uri, "Pixel".into(), "android".into(), None, false)
+        .await;
+    assert!(
+        matches!(&refused, Err(FfiError::Untrusted { reason }) if reason.contains("plain http")),
+        "{refused:?}"
+    );
+    assert!(shipped.push_accounts().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_privacyidea_code_without_certificate_checks_needs_the_users_consent() {
+    let dir = tempfile::tempdir().unwrap();
+    let authenticator = open(&dir);
+    let uri = "otpauth://pipush/PIPU0001?url=https%3A//pi.example.com/ttype/push&ttl=10\
+               &issuer=privacyIDEA&enrollment_credential=00ff&v=1&serial=PIPU0001&sslverify=0";
+    let refused = authenticator
+        .enroll_push(uri.into(), "Pixel".into(), "android".into(), None, false)
+        .await;
+    match &refused {
+        Err(FfiError::CertificateChecksOff { url, reason }) => {
+            assert_eq!(url, "https://pi.example.com/ttype/push");
+            assert!(reason.contains("sslverify=0"), "{reason}");
+        }
+        other => panic!("expected the warning, got {other:?}"),
+    }
     assert!(authenticator.push_accounts().await.unwrap().is_empty());
 }

@@ -53,7 +53,9 @@ impl VaultOptions {
         }
         #[cfg(feature = "os-keyring")]
         {
-            Ok(std::sync::Arc::new(KeyringSecretStore::new(KEYRING_SERVICE)))
+            Ok(std::sync::Arc::new(KeyringSecretStore::new(
+                KEYRING_SERVICE,
+            )))
         }
         #[cfg(not(feature = "os-keyring"))]
         {

@@ -108,7 +108,8 @@ fn an_authenticator_plus_zip_bomb_stops_at_the_read_limit() {
 fn a_small_authenticator_plus_zip_still_reads() {
     let uri = b"otpauth://totp/Example:alice?secret=JBSWY3DPEHPK3PXP&issuer=Example\n";
     let zip = zipcrypto::encrypted_zip("Accounts.txt", uri, b"secret");
-    let contents = read_export(&zip, Some(ImportFormat::AuthenticatorPlus), Some("secret")).unwrap();
+    let contents =
+        read_export(&zip, Some(ImportFormat::AuthenticatorPlus), Some("secret")).unwrap();
     assert_eq!(contents.accounts.len(), 1);
     assert!(matches!(
         read_export(&zip, Some(ImportFormat::AuthenticatorPlus), Some("wrong")),
@@ -126,7 +127,11 @@ mod zipcrypto {
         for (n, entry) in table.iter_mut().enumerate() {
             let mut c = n as u32;
             for _ in 0..8 {
-                c = if c & 1 == 1 { 0xEDB8_8320 ^ (c >> 1) } else { c >> 1 };
+                c = if c & 1 == 1 {
+                    0xEDB8_8320 ^ (c >> 1)
+                } else {
+                    c >> 1
+                };
             }
             *entry = c;
         }

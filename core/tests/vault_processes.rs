@@ -67,7 +67,11 @@ fn acknowledged(output: &str, into: &mut Acknowledged) {
 }
 
 fn check_vault(vault_path: &Path, keys: &Path, done: &Acknowledged) {
-    let vault = Vault::open(vault_path, std::sync::Arc::new(KeyFileSecretStore::new(keys))).unwrap();
+    let vault = Vault::open(
+        vault_path,
+        std::sync::Arc::new(KeyFileSecretStore::new(keys)),
+    )
+    .unwrap();
     assert_eq!(vault.integrity_check().unwrap(), "ok");
     let listed = vault.list(None).unwrap();
     let names: HashMap<&str, &str> = listed
@@ -217,7 +221,8 @@ fn an_import_killed_midway_leaves_all_or_nothing() {
             .unwrap()
             .read_to_string(&mut output)
             .unwrap();
-        let vault = Vault::open(&vault, std::sync::Arc::new(KeyFileSecretStore::new(&keys))).unwrap();
+        let vault =
+            Vault::open(&vault, std::sync::Arc::new(KeyFileSecretStore::new(&keys))).unwrap();
         assert_eq!(vault.integrity_check().unwrap(), "ok");
         let count = vault.list(None).unwrap().len();
         assert!(

@@ -145,9 +145,7 @@ fn privacyidea_ssl_verify_and_server_key_cannot_be_edited() {
 fn an_edited_hotp_counter_is_refused_and_not_re_blessed() {
     let f = Fixture::new();
     let mut vault = f.open().unwrap();
-    let id = vault
-        .add(&parse_otpauth(HOTP).unwrap().account, 0)
-        .unwrap();
+    let id = vault.add(&parse_otpauth(HOTP).unwrap().account, 0).unwrap();
     vault.next_hotp_code(&id).unwrap();
     drop(vault);
     // Back to a counter whose codes were already used.
@@ -162,12 +160,8 @@ fn an_edited_hotp_counter_is_refused_and_not_re_blessed() {
 fn edited_otp_parameters_show_as_unavailable_and_the_others_still_work() {
     let f = Fixture::new();
     let mut vault = f.open().unwrap();
-    let totp = vault
-        .add(&parse_otpauth(TOTP).unwrap().account, 0)
-        .unwrap();
-    let hotp = vault
-        .add(&parse_otpauth(HOTP).unwrap().account, 0)
-        .unwrap();
+    let totp = vault.add(&parse_otpauth(TOTP).unwrap().account, 0).unwrap();
+    let hotp = vault.add(&parse_otpauth(HOTP).unwrap().account, 0).unwrap();
     drop(vault);
     f.edit(&format!(
         "UPDATE accounts SET digits = 8, algorithm = 'SHA256' WHERE id = '{totp}'"
@@ -196,9 +190,7 @@ fn edited_otp_parameters_show_as_unavailable_and_the_others_still_work() {
 fn an_older_copy_of_the_vault_is_refused() {
     let f = Fixture::new();
     let mut vault = f.open().unwrap();
-    let id = vault
-        .add(&parse_otpauth(HOTP).unwrap().account, 0)
-        .unwrap();
+    let id = vault.add(&parse_otpauth(HOTP).unwrap().account, 0).unwrap();
     let first = vault.next_hotp_code(&id).unwrap();
     drop(vault);
     let copy = f.path.with_extension("copy");
@@ -236,15 +228,15 @@ fn the_generation_survives_an_app_that_died_before_updating_the_store() {
     let vault_id: String = {
         let connection = rusqlite::Connection::open(&f.path).unwrap();
         connection
-            .query_row("SELECT value FROM meta WHERE name = 'vault_id'", [], |row| {
-                row.get::<_, Vec<u8>>(0)
-            })
+            .query_row(
+                "SELECT value FROM meta WHERE name = 'vault_id'",
+                [],
+                |row| row.get::<_, Vec<u8>>(0),
+            )
             .map(|bytes| String::from_utf8(bytes).unwrap())
             .unwrap()
     };
-    let id = vault
-        .add(&parse_otpauth(HOTP).unwrap().account, 0)
-        .unwrap();
+    let id = vault.add(&parse_otpauth(HOTP).unwrap().account, 0).unwrap();
     vault.next_hotp_code(&id).unwrap();
     drop(vault);
     // The store lags one write behind the file, as after a crash between the

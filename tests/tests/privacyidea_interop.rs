@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use countersign_core::keys::MemorySecretStore;
 use countersign_core::push::device::{
-    AnswerOutcome, DeviceInfo, NoGate, PushDevice, PushError, WatchDecision,
+    AnswerOutcome, DeviceInfo, NoGate, PushDevice, PushError, UncheckedCertificates, WatchDecision,
 };
 use countersign_core::push::privacyidea::PiUriError;
 use countersign_core::{Clock, OffsetClock, SystemClock, Vault};
@@ -31,12 +31,15 @@ struct PiPhone {
 impl PiPhone {
     fn new(clock_error_seconds: i64) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let vault =
-            Vault::open(&dir.path().join("vault.sqlite"), std::sync::Arc::new(MemorySecretStore::new())).unwrap();
+        let vault = Vault::open(
+            &dir.path().join("vault.sqlite"),
+            std::sync::Arc::new(MemorySecretStore::new()),
+        )
+        .unwrap();
         let clock: Arc<dyn Clock> = Arc::new(OffsetClock::new(SystemClock, clock_error_seconds));
         Self {
             vault,
-            device: PushDevice::new(clock.clone()),
+            device: PushDevice::new(clock.clone()).allowing_loopback_http(),
             clock,
             _dir: dir,
         }
@@ -59,6 +62,9 @@ impl PiPhone {
                 uri,
                 now,
                 &Self::info(),
+                // The CI privacyIDEA serves http on loopback, so its codes say
+                // sslverify=0; the user has accepted that.
+                UncheckedCertificates::AcceptedByUser,
                 TEST_KEY_BITS,
             )
             .await
@@ -87,9 +93,34 @@ async fn enroll_poll_and_approve_a_login() {
     let mut phone = PiPhone::new(0);
     // The real thing: a 4096-bit key, made off the caller's thread.
     let now = phone.clock.now();
+    // sslverify=0 is refused until the user accepts it, before anything is sent.
+    let refused = phone
+        .device
+        .enroll_privacyidea(
+            &mut phone.vault,
+            &uri,
+            now,
+            &PiPhone::info(),
+            UncheckedCertificates::NotAccepted,
+        )
+        .await;
+    assert!(
+        matches!(
+            refused,
+            Err(PushError::UncheckedCertificatesNeedConsent { .. })
+        ),
+        "{refused:?}"
+    );
+    assert_eq!(server.rollout_state(&serial).await, "clientwait");
     let token = phone
         .device
-        .enroll_privacyidea(&mut phone.vault, &uri, now, &PiPhone::info())
+        .enroll_privacyidea(
+            &mut phone.vault,
+            &uri,
+            now,
+            &PiPhone::info(),
+            UncheckedCertificates::AcceptedByUser,
+        )
         .await
         .unwrap();
     assert_eq!(token.serial, serial);
@@ -367,6 +398,7 @@ async fn an_expired_enrollment_ttl_is_refused_and_a_used_code_too() {
             &uri,
             scanned_at,
             &PiPhone::info(),
+            UncheckedCertificates::AcceptedByUser,
             TEST_KEY_BITS,
         )
         .await;

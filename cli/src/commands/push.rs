@@ -5,7 +5,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use countersign_core::push::device::{
-    AnswerOutcome, BiometricGate, DeviceInfo, GateError, PushDevice, PushRequest,
+    AnswerOutcome, BiometricGate, DeviceInfo, GateError, PushDevice, PushError, PushRequest,
+    UncheckedCertificates,
 };
 use countersign_core::push::privacyidea::PiEnrollmentUri;
 use countersign_core::push::wire::ChallengeKind;
@@ -20,8 +21,10 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
         .build()?)
 }
 
+/// The desktop also reaches a server on this machine over plain http (the
+/// demo, a test server); anything else needs https.
 pub fn device() -> PushDevice {
-    PushDevice::new(Arc::new(SystemClock))
+    PushDevice::new(Arc::new(SystemClock)).allowing_loopback_http()
 }
 
 #[derive(Debug, clap::Args)]
@@ -32,6 +35,10 @@ pub struct EnrollArgs {
     /// How this device is named on the server.
     #[arg(long, default_value = "Countersign CLI")]
     name: String,
+    /// For a privacyIDEA code with sslverify=0 only: enroll although the server's
+    /// certificate will not be checked (your administrator must have said so).
+    #[arg(long)]
+    accept_unchecked_certificates: bool,
 }
 
 pub fn enroll(options: &VaultOptions, args: &EnrollArgs) -> Result<(), CliError> {
@@ -45,8 +52,25 @@ pub fn enroll(options: &VaultOptions, args: &EnrollArgs) -> Result<(), CliError>
     if PiEnrollmentUri::looks_like(&args.uri) {
         eprintln!("Making a 4096-bit RSA key for privacyIDEA (a few seconds)…");
         let scanned_at = SystemClock.now();
+        let certificates = if args.accept_unchecked_certificates {
+            UncheckedCertificates::AcceptedByUser
+        } else {
+            UncheckedCertificates::NotAccepted
+        };
         let token = runtime()?
-            .block_on(device().enroll_privacyidea(&mut vault, &args.uri, scanned_at, &info))?;
+            .block_on(device().enroll_privacyidea(
+                &mut vault,
+                &args.uri,
+                scanned_at,
+                &info,
+                certificates,
+            ))
+            .map_err(|error| match error {
+                consent @ PushError::UncheckedCertificatesNeedConsent { .. } => CliError::Usage(
+                    format!("{consent}: run again with --accept-unchecked-certificates"),
+                ),
+                other => other.into(),
+            })?;
         println!(
             "Enrolled privacyIDEA token {} ({}) at {}{}",
             token.serial,
@@ -158,8 +182,16 @@ pub fn push_accounts(options: &VaultOptions, _args: &PushAccountsArgs) -> Result
     }
     for token in tokens {
         println!(
-            "{}  privacyIDEA token {} ({}) at {}",
-            token.id, token.serial, token.issuer, token.url
+            "{}  privacyIDEA token {} ({}) at {}{}",
+            token.id,
+            token.serial,
+            token.issuer,
+            token.url,
+            if token.ssl_verify {
+                ""
+            } else {
+                "  [certificate checks OFF, as the administrator asked]"
+            }
         );
     }
     Ok(())

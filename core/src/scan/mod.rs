@@ -33,7 +33,10 @@ pub struct ScanResult {
 impl std::fmt::Debug for ScanResult {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ScanResult")
-            .field("text", &format_args!("[{} bytes, redacted]", self.text.len()))
+            .field(
+                "text",
+                &format_args!("[{} bytes, redacted]", self.text.len()),
+            )
             .field("points", &self.points)
             .field("payload", &self.payload)
             .finish()

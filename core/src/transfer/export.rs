@@ -132,7 +132,10 @@ pub(super) fn open_countersign_backup(
         .as_u64()
         .ok_or_else(|| malformed(format, "no log_n"))?;
     if log_n < 10 {
-        return Err(malformed(format, "log_n below 10: not a Countersign backup"));
+        return Err(malformed(
+            format,
+            "log_n below 10: not a Countersign backup",
+        ));
     }
     super::limits::within(format, "scrypt log_n", log_n, MAX_LOG_N)?;
     let log_n = log_n as u8;

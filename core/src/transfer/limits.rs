@@ -35,9 +35,19 @@ pub const SQLITE_DEADLINE: std::time::Duration = std::time::Duration::from_secs(
 /// A key derivation a file asks for, before it is run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum KdfCost {
-    Scrypt { log_n: u8, r: u32, p: u32 },
-    Pbkdf2 { iterations: u64 },
-    Argon2 { memory_kib: u32, time: u32, lanes: u32 },
+    Scrypt {
+        log_n: u8,
+        r: u32,
+        p: u32,
+    },
+    Pbkdf2 {
+        iterations: u64,
+    },
+    Argon2 {
+        memory_kib: u32,
+        time: u32,
+        lanes: u32,
+    },
 }
 
 /// Refuses a derivation over the budget, naming the parameter and its limit.

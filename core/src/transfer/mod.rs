@@ -377,12 +377,14 @@ fn authenticator_plus(bytes: &[u8], password: &str) -> Result<String, ImportErro
             other => malformed(format, other.to_string()),
         })?;
     // The declared size is the archive's word: the bounded read is the check.
-    let bytes = limits::read_bounded(format, "Accounts.txt's size (bytes)", file)
-        .map_err(|error| match error {
-            over @ ImportError::OverLimit { .. } => over,
-            // ZipCrypto's password check is one byte: a wrong password can
-            // pass it and yield garbage that fails to inflate.
-            _ => ImportError::WrongPassword,
+    let bytes =
+        limits::read_bounded(format, "Accounts.txt's size (bytes)", file).map_err(|error| {
+            match error {
+                over @ ImportError::OverLimit { .. } => over,
+                // ZipCrypto's password check is one byte: a wrong password can
+                // pass it and yield garbage that fails to inflate.
+                _ => ImportError::WrongPassword,
+            }
         })?;
     String::from_utf8(bytes).map_err(|_| ImportError::WrongPassword)
 }

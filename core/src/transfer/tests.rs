@@ -298,8 +298,11 @@ fn entries_that_cannot_make_codes_are_skipped_with_a_reason_never_converted() {
 fn an_import_previews_then_adds_everything_or_nothing() {
     use crate::keys::MemorySecretStore;
     let dir = tempfile::tempdir().unwrap();
-    let mut vault =
-        crate::vault::Vault::open(&dir.path().join("v.sqlite"), std::sync::Arc::new(MemorySecretStore::new())).unwrap();
+    let mut vault = crate::vault::Vault::open(
+        &dir.path().join("v.sqlite"),
+        std::sync::Arc::new(MemorySecretStore::new()),
+    )
+    .unwrap();
     let bytes = std::fs::read(import_dir().join("otpauth_uri_list/plain.txt")).unwrap();
     let first = read_export(&bytes, None, None).unwrap();
     // One of them is already in the vault.

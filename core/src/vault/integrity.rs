@@ -169,9 +169,11 @@ pub(super) fn remember_generation(store: &dyn SecretStore, vault_id: &str, gener
 
 fn read_generation(connection: &Connection, key: &VaultKey) -> Result<u64, VaultError> {
     let sealed: Option<Vec<u8>> = connection
-        .query_row("SELECT value FROM meta WHERE name = 'generation'", [], |row| {
-            row.get(0)
-        })
+        .query_row(
+            "SELECT value FROM meta WHERE name = 'generation'",
+            [],
+            |row| row.get(0),
+        )
         .optional()?;
     let Some(sealed) = sealed else {
         return Ok(0);

@@ -27,9 +27,9 @@ use crate::otp::{Algorithm, OtpCode, OtpKind, OtpParams};
 use crate::secret::SecretBytes;
 
 pub use error::VaultError;
+use integrity::Field;
 pub use privacyidea_tokens::PrivacyIdeaToken;
 pub use push_accounts::{CachedChallenge, DeviceKeyRef, PushAccount, PushAccountStatus};
-use integrity::Field;
 use seal::{Slot, VaultKey};
 
 /// How long a write waits for another process's write before reporting `Busy`.

@@ -136,8 +136,7 @@ impl Vault {
     }
 
     fn open_token(&self, row: TokenRow) -> Result<PrivacyIdeaToken, VaultError> {
-        row.pinned()
-            .check(&self.key, &row.id, row.mac.as_deref())?;
+        row.pinned().check(&self.key, &row.id, row.mac.as_deref())?;
         let device_key = self
             .key
             .open(device_key_slot(&row.id), &row.device_key)

@@ -282,8 +282,7 @@ impl Vault {
     }
 
     fn open_push_row(&self, row: PushRow) -> Result<PushAccount, VaultError> {
-        row.pinned()
-            .check(&self.key, &row.id, row.mac.as_deref())?;
+        row.pinned().check(&self.key, &row.id, row.mac.as_deref())?;
         let damaged = |what: &str| VaultError::Corrupt {
             detail: format!("push account {} has {what}", row.id),
         };
@@ -361,7 +360,8 @@ impl Pinned<'_> {
     }
 
     fn check(&self, key: &VaultKey, id: &str, stored: Option<&[u8]>) -> Result<(), VaultError> {
-        key.rows().check("push_accounts", id, &self.fields(), stored)
+        key.rows()
+            .check("push_accounts", id, &self.fields(), stored)
     }
 }
 

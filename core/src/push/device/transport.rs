@@ -4,8 +4,8 @@
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, DATE};
 
 use super::model::PushError;
-use crate::http::BodyError;
 use crate::clock::UnixTime;
+use crate::http::BodyError;
 use crate::push::wire::Problem;
 
 /// A server's answer: a JSON body, or a problem document.

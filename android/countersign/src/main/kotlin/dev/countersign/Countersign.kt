@@ -93,14 +93,17 @@ class Countersign private constructor(
     /**
      * Enrolls this phone from a countersign://enroll QR code, or a privacyIDEA push
      * token's otpauth://pipush/… (scanned now; its 4096-bit key takes seconds, off
-     * the caller's thread).
+     * the caller's thread). A privacyIDEA code with sslverify=0 throws
+     * [CountersignException.CertificateChecksOff] until the user has accepted the
+     * warning and this is called again with [acceptUncheckedCertificates].
      */
     suspend fun enrollPush(
         uri: String,
         deviceName: String,
         platform: String = "android",
         pushToken: String? = null,
-    ): PushAccountItem = call { enrollPush(uri, deviceName, platform, pushToken) }
+        acceptUncheckedCertificates: Boolean = false,
+    ): PushAccountItem = call { enrollPush(uri, deviceName, platform, pushToken, acceptUncheckedCertificates) }
 
     /**
      * A privacyIDEA code scanned at [scannedAtSeconds] (Unix seconds): its ttl counts
@@ -112,7 +115,9 @@ class Countersign private constructor(
         deviceName: String,
         platform: String = "android",
         pushToken: String? = null,
-    ): PushAccountItem = call { enrollPrivacyidea(uri, scannedAtSeconds, deviceName, platform, pushToken) }
+        acceptUncheckedCertificates: Boolean = false,
+    ): PushAccountItem =
+        call { enrollPrivacyidea(uri, scannedAtSeconds, deviceName, platform, pushToken, acceptUncheckedCertificates) }
 
     /** Countersign push accounts, then privacyIDEA tokens (`dialect` tells which). */
     suspend fun pushAccounts(): List<PushAccountItem> = call { pushAccounts() }
@@ -226,6 +231,12 @@ sealed class CountersignException(
         CountersignException("server_refused", reason, "Try again later; if it persists, contact your administrator.", cause)
     class WrongPassword(reason: String, cause: Throwable? = null) :
         CountersignException("wrong_password", reason, "Type the file's password again.", cause)
+    /** Security settings in the vault were edited outside the app, or an older copy was restored. */
+    class Tampered(reason: String, cause: Throwable? = null) :
+        CountersignException("tampered", reason, "Remove the named account and add it again from its QR code, or use the current vault.", cause)
+    /** A privacyIDEA code turns certificate checks off for [url]: ask the user first. */
+    class CertificateChecksOff(val url: String, reason: String, cause: Throwable? = null) :
+        CountersignException("certificate_checks_off", reason, "Enroll only if your administrator said the server has a self-signed certificate.", cause)
     /** A Kotlin callback (key store, biometric gate, hardware keys) failed. */
     class Platform(reason: String, cause: Throwable? = null) :
         CountersignException("platform", reason, "Try again; if it persists, restart the phone.", cause)
@@ -255,6 +266,8 @@ fun FfiException.toCountersign(): CountersignException = when (this) {
     is FfiException.ServerRefused -> CountersignException.ServerRefused(reason, this)
     is FfiException.WrongPassword -> CountersignException.WrongPassword(reason, this)
     is FfiException.Platform -> CountersignException.Platform(reason, this)
+    is FfiException.Tampered -> CountersignException.Tampered(reason, this)
+    is FfiException.CertificateChecksOff -> CountersignException.CertificateChecksOff(url, reason, this)
 }
 
 private inline fun <T> mapErrors(block: () -> T): T =

@@ -68,6 +68,10 @@ class ErrorsTest {
             assertTrue(stale.reason.contains("10 min"), stale.reason)
             // Milliseconds passed for seconds would switch the ttl off: refused.
             fails<CountersignException.InvalidInput> { app.enrollPrivacyidea(pipush, System.currentTimeMillis(), "Pixel") }
+            // sslverify=0 needs the user's consent, asked before anything is sent.
+            val warning = fails<CountersignException.CertificateChecksOff> { app.enrollPush(pipush, "Pixel") }
+            assertEquals("http://127.0.0.1:9/ttype/push", warning.url)
+            assertTrue(warning.reason.contains("sslverify=0"), warning.reason)
             assertTrue(app.pushAccounts().isEmpty())
         }
     }

@@ -49,6 +49,10 @@ object Text {
     const val CAMERA_NEEDED = "Countersign needs the camera to scan QR codes."
     const val ADDED = "Account added"
     const val ENROLLED = "This phone now approves sign-ins for"
+    const val NOT_ENROLLED = "Not enrolled: scan the code again when your administrator has fixed the server's certificate."
+    const val CERTIFICATE_CHECKS_OFF_TITLE = "This server skips certificate checks"
+    const val CERTIFICATE_CHECKS_OFF = "certificate checks off"
+    const val ENROLL_ANYWAY = "Enroll anyway"
     const val MIGRATION_NOT_YET = "Importing a Google Authenticator export is not in the app yet"
     const val NOT_A_CODE = "This QR code is not for an authenticator"
 

@@ -56,7 +56,10 @@ class MoreActivity : Activity() {
                 diagnostics.setOnCheckedChangeListener { view, enabled -> save(view, enabled) }
                 protectId.text = core.protectId()
                 pushAccounts.text =
-                    app.countersign().pushAccounts().joinToString("\n") { "${it.org} · ${it.user} (${it.status})" }.ifEmpty { "—" }
+                    app.countersign().pushAccounts().joinToString("\n") {
+                        val checks = if (it.certificateChecks) "" else " · ${Text.CERTIFICATE_CHECKS_OFF}"
+                        "${it.org} · ${it.user} (${it.status})$checks"
+                    }.ifEmpty { "—" }
             } catch (error: Exception) {
                 protectId.text = error.userMessage()
             }

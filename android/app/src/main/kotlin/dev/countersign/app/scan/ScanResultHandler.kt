@@ -1,8 +1,10 @@
 package dev.countersign.app.scan
 
 import android.app.Activity
+import android.app.AlertDialog
 import android.os.Build
 import android.widget.Toast
+import dev.countersign.CountersignException
 import dev.countersign.app.CountersignApp
 import dev.countersign.app.Text
 import dev.countersign.app.push.PushTokenStore
@@ -21,15 +23,35 @@ class ScanResultHandler(private val activity: Activity, private val retry: (Stri
             "otpauth" -> run { it.add(item.text); Text.ADDED }
             // enrollPush speaks both: Countersign's own servers and privacyIDEA's push
             // tokens (a 4096-bit key is made off the main thread, in the core).
-            "push_enrollment", "privacyidea_push" ->
-                run {
-                    val token = PushTokenStore(activity).token
-                    val account = it.enrollPush(item.text, Build.MODEL, "android", token)
-                    "${Text.ENROLLED} ${account.org}"
-                }
+            "push_enrollment", "privacyidea_push" -> enroll(item.text, acceptUncheckedCertificates = false)
             "migration_batch" -> retry(Text.MIGRATION_NOT_YET)
             "invalid_otpauth", "invalid_migration" -> retry(item.detail ?: Text.NOT_A_CODE)
             else -> retry(item.detail?.let { host -> "${Text.NOT_A_CODE} ($host)" } ?: Text.NOT_A_CODE)
+        }
+    }
+
+    /**
+     * Enrolls for push; a privacyIDEA code that turns certificate checks off is
+     * enrolled only after the user accepted the core's warning in a dialog.
+     */
+    private fun enroll(uri: String, acceptUncheckedCertificates: Boolean) {
+        scope.launch {
+            try {
+                val token = PushTokenStore(activity).token
+                val account = (activity.application as CountersignApp).countersign()
+                    .enrollPush(uri, Build.MODEL, "android", token, acceptUncheckedCertificates)
+                Toast.makeText(activity, "${Text.ENROLLED} ${account.org}", Toast.LENGTH_SHORT).show()
+                activity.finish()
+            } catch (warning: CountersignException.CertificateChecksOff) {
+                AlertDialog.Builder(activity)
+                    .setTitle(Text.CERTIFICATE_CHECKS_OFF_TITLE)
+                    .setMessage(warning.reason)
+                    .setPositiveButton(Text.ENROLL_ANYWAY) { _, _ -> enroll(uri, acceptUncheckedCertificates = true) }
+                    .setNegativeButton(Text.CANCEL) { _, _ -> retry(Text.NOT_ENROLLED) }
+                    .show()
+            } catch (error: Exception) {
+                retry(error.userMessage())
+            }
         }
     }
 
