@@ -3,7 +3,9 @@
 //! Prints, for the real photos (zxing-cpp blackbox) and the synthetic 720p frames,
 //! the detection rate and the median / p95 time per image of the full cascade and
 //! of a live session; with --attempts, the same for every single attempt, which is
-//! how the cascade's order was chosen.
+//! how the cascade's order was chosen. With --large, the real photos are also
+//! blown up past `MAX_STILL_PIXELS` and scanned as `scan_image` scans a big
+//! photo (scaled back down first), and a 4096×4096 noise picture is timed.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -11,8 +13,8 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use countersign_core::scan::{
-    ALL_STRATEGIES, ALL_TRANSFORMS, Attempt, CASCADE, Gray, LumaFrame, Rotation, ScanSession,
-    decode_image_file, run_attempt,
+    ALL_STRATEGIES, ALL_TRANSFORMS, Attempt, CASCADE, Gray, LumaFrame, MAX_STILL_PIXELS, Rotation,
+    ScanSession, decode_image_file, downscale_factor, run_attempt,
 };
 
 struct Sample {
@@ -150,7 +152,82 @@ fn session(samples: &[Sample], frames: usize) -> Score {
     score
 }
 
+/// Nearest-neighbour enlargement by `factor` (a photo of the same scene taken
+/// at a higher resolution, without new detail).
+fn enlarged(image: &Gray, factor: u32) -> Gray {
+    let (width, height) = (image.width * factor, image.height * factor);
+    let mut pixels = Vec::with_capacity((width * height) as usize);
+    for y in 0..height {
+        for x in 0..width {
+            pixels.push(image.pixels[((y / factor) * image.width + x / factor) as usize]);
+        }
+    }
+    Gray {
+        width,
+        height,
+        pixels,
+    }
+}
+
+/// What `scan_image` does to a still image: scale down past the cap, then the cascade.
+fn still_image(image: &Gray) -> Option<String> {
+    let factor = downscale_factor(image.width, image.height);
+    let scaled = image.downscaled(factor);
+    cascade(if factor > 1 { &scaled } else { image })
+}
+
+fn large_photos() {
+    let samples = load_set("zxing-blackbox");
+    let large: Vec<Sample> = samples
+        .iter()
+        .map(|sample| {
+            let pixels = u64::from(sample.image.width) * u64::from(sample.image.height);
+            let mut factor = 1;
+            while pixels * u64::from(factor * factor) <= MAX_STILL_PIXELS {
+                factor += 1;
+            }
+            Sample {
+                name: sample.name.clone(),
+                image: enlarged(&sample.image, factor),
+                expected: sample.expected.clone(),
+            }
+        })
+        .collect();
+    println!(
+        "\nreal photos enlarged past {} MP, scanned as scan_image does",
+        MAX_STILL_PIXELS / 1_000_000
+    );
+    println!(
+        "{}",
+        score(&large, still_image).line("scaled down, then the cascade")
+    );
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let noise = Gray {
+        width: 4096,
+        height: 4096,
+        pixels: (0..4096 * 4096)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                (state >> 56) as u8
+            })
+            .collect(),
+    };
+    let started = Instant::now();
+    let found = still_image(&noise);
+    println!(
+        "4096x4096 noise: whole cascade after scaling down {:.2} s (found: {})",
+        started.elapsed().as_secs_f64(),
+        found.is_some()
+    );
+}
+
 fn main() {
+    if std::env::args().any(|arg| arg == "--large") {
+        large_photos();
+        return;
+    }
     let per_attempt = std::env::args().any(|arg| arg == "--attempts");
     let misses = std::env::args().any(|arg| arg == "--misses");
     let only_synthetic = std::env::args().any(|arg| arg == "--synthetic");

@@ -12,11 +12,13 @@ mod image_file;
 
 pub use image_file::to_gray as decode_image_file;
 mod session;
+mod still;
 
 pub use classify::{ScanPayload, classify};
 pub use decode::{ALL_STRATEGIES, Gray, Strategy};
 pub use frame::{LumaFrame, MAX_SIDE, Rotation};
 pub use session::ScanSession;
+pub use still::{MAX_STILL_PIXELS, STILL_IMAGE_TIME, ScanCancel, downscale_factor};
 
 /// A decoded code: its text, where it was (upright frame coordinates, for a
 /// viewfinder overlay) and what it is.
@@ -61,6 +63,12 @@ pub enum ScanError {
     NotAnImage { reason: String },
     #[error("the image is too large to scan ({width}×{height}; at most {MAX_SIDE} a side)")]
     ImageTooLarge { width: u32, height: u32 },
+    #[error(
+        "the image took too long to scan (over {seconds} s): crop it to the QR code and try again"
+    )]
+    TooSlow { seconds: u64 },
+    #[error("the scan was cancelled")]
+    Cancelled,
 }
 
 /// An image transformation applied before a strategy.
@@ -159,25 +167,30 @@ pub fn run_attempt(image: &Gray, attempt: Attempt) -> Option<(String, Vec<(f32, 
 }
 
 /// Scans one camera frame with every strategy (for a still capture; a live
-/// preview should use a [`ScanSession`]).
+/// preview should use a [`ScanSession`]), within `STILL_IMAGE_TIME`.
 pub fn scan_luma(frame: &LumaFrame<'_>) -> Result<Option<ScanResult>, ScanError> {
     let image = frame.packed()?;
-    Ok(scan_packed(&image, &CASCADE)
-        .map(|(text, points)| result(text, points, frame.rotation, frame.width, frame.height)))
+    Ok(
+        still::scan_still(&image, &CASCADE, &ScanCancel::new(), STILL_IMAGE_TIME)?
+            .map(|(text, points)| result(text, points, frame.rotation, frame.width, frame.height)),
+    )
 }
 
-/// Scans a PNG, JPEG or WebP file's bytes.
+/// Scans a PNG, JPEG or WebP file's bytes within `STILL_IMAGE_TIME`.
 pub fn scan_image(bytes: &[u8]) -> Result<Option<ScanResult>, ScanError> {
-    let image = image_file::to_gray(bytes)?;
-    Ok(scan_packed(&image, &CASCADE)
-        .map(|(text, points)| result(text, points, Rotation::Deg0, image.width, image.height)))
+    scan_image_with(bytes, &ScanCancel::new(), STILL_IMAGE_TIME)
 }
 
-/// Tries `attempts` in order until one decodes.
-fn scan_packed(image: &Gray, attempts: &[Attempt]) -> Option<(String, Vec<(f32, f32)>)> {
-    attempts
-        .iter()
-        .find_map(|attempt| run_attempt(image, *attempt))
+/// [`scan_image`] that stops when `cancel` is cancelled (from another thread)
+/// or after `time`: `ScanError::Cancelled` or `ScanError::TooSlow`.
+pub fn scan_image_with(
+    bytes: &[u8],
+    cancel: &ScanCancel,
+    time: std::time::Duration,
+) -> Result<Option<ScanResult>, ScanError> {
+    let image = image_file::to_gray(bytes)?;
+    Ok(still::scan_still(&image, &CASCADE, cancel, time)?
+        .map(|(text, points)| result(text, points, Rotation::Deg0, image.width, image.height)))
 }
 
 fn result(
