@@ -11,9 +11,6 @@ use crate::problem::ApiError;
 use crate::state::AppState;
 use crate::store::{self, Device};
 
-/// How long request nonces are remembered (twice the `iat` tolerance).
-const NONCE_MEMORY: i64 = 120;
-
 pub fn require_bearer(
     state: &AppState,
     headers: &HeaderMap,
@@ -138,16 +135,13 @@ pub fn verify_device_request(
 }
 
 fn remember_nonce(state: &AppState, device_id: &str, nonce: &str) -> Result<(), ApiError> {
-    let now = state.now();
-    let mut nonces = state
+    let db = state.db()?;
+    let fresh = state
         .nonces
-        .lock()
-        .map_err(|_| state.problem(ProblemType::Unavailable, "replay memory unavailable"))?;
-    nonces.retain(|_, seen| now - *seen <= NONCE_MEMORY);
-    let key = format!("{device_id}|{nonce}");
-    if nonces.contains_key(&key) {
+        .remember(&db, device_id, nonce, state.now())
+        .map_err(|e| state.storage(e))?;
+    if !fresh {
         return Err(state.problem(ProblemType::Replayed, "this request nonce was already used"));
     }
-    nonces.insert(key, now);
     Ok(())
 }

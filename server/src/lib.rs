@@ -4,9 +4,12 @@
 
 pub mod api;
 pub mod auth;
+pub mod client_addr;
 pub mod config;
 pub mod extract;
+pub mod files;
 pub mod problem;
+pub mod replay;
 pub mod rules;
 pub mod state;
 pub mod store;
@@ -22,6 +25,7 @@ use countersign_core::push::wire::{MAX_BODY_BYTES, ProblemType};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
+pub use client_addr::{Cidr, TrustedProxies};
 pub use config::{Config, ConfigError};
 use state::Shared;
 
@@ -107,8 +111,19 @@ impl RunningServer {
     }
 }
 
-/// Opens the store and key, binds the listener and serves in the background.
+/// Opens the store and key, binds the listener and serves in the background;
+/// no proxy is trusted to name the client.
 pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<RunningServer, ConfigError> {
+    start_with(config, TrustedProxies::default(), clock).await
+}
+
+/// As `start`, believing `X-Forwarded-For` from `trusted_proxies` (kept out of
+/// `Config` so the crates that build a `Config` literally keep compiling).
+pub async fn start_with(
+    config: &Config,
+    trusted_proxies: TrustedProxies,
+    clock: Arc<dyn Clock>,
+) -> Result<RunningServer, ConfigError> {
     let listener = TcpListener::bind(config.listen)
         .await
         .map_err(|error| ConfigError::Listen {
@@ -119,15 +134,18 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<RunningServ
         address: config.listen,
         reason: error.to_string(),
     })?;
-    let state: Shared = Arc::new(config.open_state(address, clock)?);
+    let state: Shared = Arc::new(config.open_state(address, clock, trusted_proxies)?);
     let app = router(state.clone());
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        let served = axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = stopped.await;
-            })
-            .await;
+        let served = axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async {
+            let _ = stopped.await;
+        })
+        .await;
         if let Err(error) = served {
             eprintln!("countersign-server stopped: {error}");
         }

@@ -90,13 +90,58 @@ CREATE TABLE IF NOT EXISTS audit (
 );
 ";
 
+/// Schema changes after the first release, applied in order on open and counted
+/// in `PRAGMA user_version`, so databases made by an older server still open.
+const MIGRATIONS: &[&str] = &[
+    // 1: the security review (issue 13): TOTP throttle, user incarnations (so a
+    // token or session of a deleted user never serves a re-created one), session
+    // lifetimes, the portal hand-off secret, who/where in the audit log with
+    // aggregated refusals, and the persisted request-nonce memory.
+    "
+    ALTER TABLE users ADD COLUMN incarnation TEXT;
+    ALTER TABLE users ADD COLUMN totp_failures INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE users ADD COLUMN totp_lockouts INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE users ADD COLUMN totp_locked_until INTEGER;
+    ALTER TABLE enroll_tokens ADD COLUMN user_incarnation TEXT;
+    ALTER TABLE sessions ADD COLUMN last_seen_at INTEGER;
+    ALTER TABLE challenges ADD COLUMN handoff TEXT;
+    ALTER TABLE audit ADD COLUMN actor TEXT;
+    ALTER TABLE audit ADD COLUMN source TEXT;
+    ALTER TABLE audit ADD COLUMN count INTEGER NOT NULL DEFAULT 1;
+    CREATE INDEX audit_refusals ON audit (event, source, outcome, at);
+    CREATE TABLE request_nonces (
+        device     TEXT NOT NULL,
+        nonce      TEXT NOT NULL,
+        expires_at INTEGER NOT NULL,
+        PRIMARY KEY (device, nonce)
+    ) WITHOUT ROWID;
+    CREATE INDEX request_nonces_by_expiry ON request_nonces (expires_at);
+    ",
+];
+
 pub fn open(path: &std::path::Path) -> rusqlite::Result<Db> {
-    let connection = Connection::open(path)?;
+    let mut connection = Connection::open(path)?;
     connection.busy_timeout(std::time::Duration::from_secs(5))?;
     let _: String = connection.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
     connection.pragma_update(None, "synchronous", "NORMAL")?;
     connection.execute_batch(SCHEMA)?;
+    migrate(&mut connection)?;
     Ok(connection)
+}
+
+fn migrate(connection: &mut Connection) -> rusqlite::Result<()> {
+    let applied: i64 = connection.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    for (index, migration) in MIGRATIONS.iter().enumerate() {
+        let version = index as i64 + 1;
+        if version <= applied {
+            continue;
+        }
+        let transaction = connection.transaction()?;
+        transaction.execute_batch(migration)?;
+        transaction.pragma_update(None, "user_version", version)?;
+        transaction.commit()?;
+    }
+    Ok(())
 }
 
 /// One line of the audit log.
@@ -208,4 +253,37 @@ pub fn revoke_device(db: &Db, id: &str, reason: &str, now: UnixTime) -> rusqlite
         params![id, now],
     )?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn a_database_made_before_the_migrations_still_opens_with_its_data() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("server.sqlite");
+        {
+            let old = Connection::open(&path).unwrap();
+            old.execute_batch(SCHEMA).unwrap();
+            old.execute("INSERT INTO users (name, created_at) VALUES ('old', 1)", [])
+                .unwrap();
+            old.execute(
+                "INSERT INTO audit (at, event) VALUES (1, 'user_created')",
+                [],
+            )
+            .unwrap();
+        }
+        let db = open(&path).unwrap();
+        assert!(user_exists(&db, "old").unwrap());
+        let version: i64 = db
+            .query_row("PRAGMA user_version", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(version, MIGRATIONS.len() as i64);
+        assert_eq!(audit_since(&db, 0, 10).unwrap().len(), 1);
+        drop(db);
+        // Opening again applies nothing twice.
+        open(&path).unwrap();
+    }
 }

@@ -9,7 +9,7 @@ use countersign_core::FixedClock;
 use countersign_core::push::EnrollmentUri;
 use countersign_core::push::jose::{self, Compact, Jwk, JwsSigner, SoftwareKey};
 use countersign_core::push::wire::*;
-use countersign_server::{Config, RunningServer};
+use countersign_server::{Config, RunningServer, TrustedProxies};
 use reqwest::{Client, Response, StatusCode};
 use serde_json::{Value, json};
 
@@ -27,20 +27,14 @@ pub struct Harness {
 
 impl Harness {
     pub async fn start() -> Self {
+        Self::start_with(TrustedProxies::default()).await
+    }
+
+    /// A server that believes `X-Forwarded-For` from these peers.
+    pub async fn start_with(proxies: TrustedProxies) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let clock = Arc::new(FixedClock::new(START));
-        let config = Config {
-            listen: "127.0.0.1:0".parse().unwrap(),
-            data_dir: dir.path().join("data"),
-            key_file: None,
-            public_url: None,
-            org: "Example Corp".into(),
-            admin_token: ADMIN.into(),
-            rp_token: RP.into(),
-        };
-        let server = countersign_server::start(&config, clock.clone())
-            .await
-            .unwrap();
+        let server = Self::serve(&dir, "127.0.0.1:0", clock.clone(), proxies).await;
         let base = server.base_url();
         Self {
             server,
@@ -49,6 +43,53 @@ impl Harness {
             base,
             _dir: dir,
         }
+    }
+
+    async fn serve(
+        dir: &tempfile::TempDir,
+        listen: &str,
+        clock: Arc<FixedClock>,
+        proxies: TrustedProxies,
+    ) -> RunningServer {
+        let config = Config {
+            listen: listen.parse().unwrap(),
+            data_dir: dir.path().join("data"),
+            key_file: None,
+            public_url: None,
+            org: "Example Corp".into(),
+            admin_token: ADMIN.into(),
+            rp_token: RP.into(),
+        };
+        countersign_server::start_with(&config, proxies, clock)
+            .await
+            .unwrap()
+    }
+
+    /// Stops the server and starts a new one on the same address, data
+    /// directory and clock, as an operator's restart would.
+    pub async fn restart(self) -> Self {
+        let Self {
+            server,
+            clock,
+            http,
+            base,
+            _dir,
+        } = self;
+        let address = server.address.to_string();
+        server.stop().await;
+        let server = Self::serve(&_dir, &address, clock.clone(), TrustedProxies::default()).await;
+        assert_eq!(server.base_url(), base);
+        Self {
+            server,
+            clock,
+            http,
+            base,
+            _dir,
+        }
+    }
+
+    pub fn data_dir(&self) -> std::path::PathBuf {
+        self._dir.path().join("data")
     }
 
     pub fn now(&self) -> i64 {
