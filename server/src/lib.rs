@@ -6,8 +6,11 @@ pub mod api;
 pub mod auth;
 pub mod client_addr;
 pub mod config;
+pub mod context;
 pub mod extract;
 pub mod files;
+pub mod ids;
+pub mod layers;
 pub mod problem;
 pub mod replay;
 pub mod rules;
@@ -21,7 +24,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post, put};
 use countersign_core::clock::Clock;
-use countersign_core::push::wire::{MAX_BODY_BYTES, ProblemType};
+use countersign_core::push::wire::MAX_BODY_BYTES;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
@@ -80,12 +83,17 @@ pub fn router(state: Shared) -> Router {
         .route("/portal/pushes/{id}", get(portal::push))
         .route("/portal/me", get(portal::me))
         .route("/health", get(|| async { "ok" }))
-        .fallback(move || {
+        .fallback(move |uri: axum::http::Uri| {
             let state = fallback_state.clone();
-            async move { state.problem(ProblemType::NotFound, "no such endpoint") }
+            async move { layers::unknown_path(&state, uri.path()) }
         })
         // Our extractors enforce the limit with a problem document; this is the backstop.
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES + 1))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            layers::limit_body,
+        ))
+        .layer(axum::middleware::map_response(layers::no_store))
         .with_state(state)
 }
 

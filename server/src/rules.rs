@@ -112,7 +112,7 @@ pub fn create_push(
     user: &str,
     resource_id: &str,
     kind: ChallengeKind,
-    mut context: Context,
+    context: Context,
     session: Option<&str>,
 ) -> Result<PushCreated, ApiError> {
     let now = state.now();
@@ -187,9 +187,6 @@ pub fn create_push(
                 format!("{pending} push(es) already pending for this user and resource"),
             )
             .with("retry_after", retry_after));
-    }
-    if context.time == 0 {
-        context.time = now;
     }
     let number = effective.policy.number_matching.then(random_number);
     let claims = ChallengeClaims {

@@ -7,8 +7,8 @@ mod common;
 
 use common::*;
 use countersign_core::push::wire::*;
-use reqwest::StatusCode;
-
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
 
 // ---- 12: files -------------------------------------------------------------
 
@@ -121,4 +121,207 @@ async fn a_nonce_is_reusable_only_after_it_left_the_window() {
             .status(),
         StatusCode::OK
     );
+}
+
+// ---- 14: conformance with docs/protocol.md ---------------------------------
+
+#[tokio::test]
+async fn every_response_says_no_store() {
+    let h = Harness::start().await;
+    let phone = h.enrolled("cora").await;
+    let responses = vec![
+        h.http
+            .get(format!("{}/health", h.base))
+            .send()
+            .await
+            .unwrap(),
+        h.http
+            .get(format!("{}/v1/nowhere", h.base))
+            .send()
+            .await
+            .unwrap(),
+        h.admin(Method::GET, "/v1/admin/users", None).await,
+        h.admin(
+            Method::POST,
+            "/v1/admin/users/cora/enrollments",
+            Some(json!({ "kind": "totp" })),
+        )
+        .await,
+        h.rp_post(
+            "/v1/pushes",
+            json!({ "user": "cora", "resource": "portal" }),
+        )
+        .await,
+        phone.challenges_response().await,
+        h.http
+            .post(format!("{}/v1/pushes", h.base))
+            .send()
+            .await
+            .unwrap(),
+    ];
+    for response in responses {
+        assert_eq!(
+            response
+                .headers()
+                .get("cache-control")
+                .map(|v| v.to_str().unwrap()),
+            Some("no-store"),
+            "{} {:?}",
+            response.status(),
+            response.url().path()
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_body_over_64_kib_is_refused_on_every_route() {
+    let h = Harness::start().await;
+    let phone = h.enrolled("bert").await;
+    let path = format!("/v1/devices/{}/push-token", phone.device_id);
+    let jws = phone.request_jws("PUT", &path, h.now(), &Phone::fresh_nonce());
+    let put = |body: Vec<u8>| {
+        h.http
+            .put(format!("{}{path}", h.base))
+            .header("authorization", format!("Countersign {jws}"))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+    };
+    let body = problem(
+        put(vec![b' '; 70_000]).await.unwrap(),
+        ProblemType::PayloadTooLarge,
+    )
+    .await;
+    assert_eq!(body["max_bytes"], 65536);
+    // The nonce was not spent by the refused request.
+    assert_eq!(put(b"{}".to_vec()).await.unwrap().status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn another_protocol_version_is_unsupported_version_not_not_found() {
+    let h = Harness::start().await;
+    for path in [
+        "/v2/enroll",
+        "/v2/devices/dv_x/challenges",
+        "/v3/anything",
+        "/v2",
+    ] {
+        let response = h
+            .http
+            .post(format!("{}{path}", h.base))
+            .send()
+            .await
+            .unwrap();
+        let body = problem(response, ProblemType::UnsupportedVersion).await;
+        assert_eq!(body["supported"], json!([1]), "{path}");
+    }
+    problem(
+        h.http
+            .get(format!("{}/v1/nowhere", h.base))
+            .send()
+            .await
+            .unwrap(),
+        ProblemType::NotFound,
+    )
+    .await;
+    problem(
+        h.http
+            .get(format!("{}/version2", h.base))
+            .send()
+            .await
+            .unwrap(),
+        ProblemType::NotFound,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn identifiers_outside_the_protocol_form_are_malformed_not_unknown() {
+    let h = Harness::start().await;
+    let phone = h.enrolled("ida").await;
+    let long = "a".repeat(65);
+    for id in [long.as_str(), "bad!id", "dv.x"] {
+        problem(
+            h.rp_get(&format!("/v1/pushes/{id}")).await,
+            ProblemType::MalformedRequest,
+        )
+        .await;
+        problem(
+            h.http
+                .get(format!("{}/portal/pushes/{id}", h.base))
+                .send()
+                .await
+                .unwrap(),
+            ProblemType::MalformedRequest,
+        )
+        .await;
+        problem(
+            phone
+                .signed_get(&format!("/v1/devices/{id}/challenges"))
+                .await,
+            ProblemType::MalformedRequest,
+        )
+        .await;
+        problem(
+            phone
+                .post_jose(&format!("/v1/challenges/{id}/answer"), "x.y.z".into())
+                .await,
+            ProblemType::MalformedRequest,
+        )
+        .await;
+        problem(
+            h.rp_post("/v1/pushes", json!({ "user": "ida", "resource": id }))
+                .await,
+            ProblemType::MalformedRequest,
+        )
+        .await;
+    }
+    // 64 characters of the alphabet are an identifier: unknown, not malformed.
+    problem(
+        h.rp_get(&format!("/v1/pushes/{}", "a".repeat(64))).await,
+        ProblemType::NotFound,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn already_answered_names_the_recorded_decision_decision_not_status() {
+    let h = Harness::start().await;
+    let phone = h.enrolled("dana").await;
+    let (id, number) = h.push("dana", "portal").await;
+    phone
+        .answer(&id, Decision::Approve, number.as_deref(), false, false)
+        .await;
+    let response = phone
+        .answer(&id, Decision::Approve, number.as_deref(), false, false)
+        .await;
+    let text = response.text().await.unwrap();
+    // Section 1.3: duplicate member names must be rejected, so there must be one `status`.
+    assert_eq!(text.matches("\"status\"").count(), 1, "{text}");
+    let body: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(body["type"], ProblemType::AlreadyAnswered.uri());
+    assert_eq!(body["status"], 409);
+    assert_eq!(body["decision"], "approved");
+}
+
+#[tokio::test]
+async fn context_time_is_optional_and_defaults_to_the_servers_now() {
+    let h = Harness::start().await;
+    let phone = h.enrolled("tim").await;
+    h.clock.advance(5);
+    let response = h
+        .rp_post(
+            "/v1/pushes",
+            json!({ "user": "tim", "resource": "portal", "context": { "location": "Oslo, NO" } }),
+        )
+        .await;
+    assert_eq!(
+        response.status(),
+        StatusCode::CREATED,
+        "{:?}",
+        response.text().await
+    );
+    let pending = phone.pending().await;
+    assert_eq!(pending[0].context.time, h.now());
+    assert_eq!(pending[0].context.location.as_deref(), Some("Oslo, NO"));
 }

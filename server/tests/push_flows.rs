@@ -138,13 +138,13 @@ async fn a_challenge_is_answered_once_and_a_replayed_answer_is_refused() {
         ProblemType::AlreadyAnswered,
     )
     .await;
-    assert_eq!(body["status"], "approved");
+    assert_eq!(body["decision"], "approved");
     let body = problem(
         phone.answer(&id, Decision::Deny, None, false, false).await,
         ProblemType::AlreadyAnswered,
     )
     .await;
-    assert_eq!(body["status"], "approved", "the first answer stands");
+    assert_eq!(body["decision"], "approved", "the first answer stands");
     approved(&h, &id).await;
 }
 

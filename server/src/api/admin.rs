@@ -17,6 +17,7 @@ use serde::Deserialize;
 use crate::api::device::token_hash;
 use crate::auth::require_bearer;
 use crate::extract::JsonBody;
+use crate::ids::IdPath;
 use crate::problem::ApiError;
 use crate::rules::{self, biometric_text, random_id};
 use crate::state::{AppState, Shared};
@@ -181,7 +182,8 @@ pub async fn create_resource(
             "a resource needs an id and a name",
         ));
     };
-    if !valid_name(id) || !valid_name(name) || name.chars().count() > 100 {
+    crate::ids::check(&state, "a resource id", id)?;
+    if !valid_name(name) || name.chars().count() > 100 {
         return Err(state.problem(ProblemType::MalformedRequest, "invalid resource id or name"));
     }
     let now = state.now();
@@ -227,7 +229,7 @@ pub async fn list_resources(State(state): State<Shared>, headers: HeaderMap) -> 
 pub async fn patch_resource(
     State(state): State<Shared>,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     JsonBody(body): JsonBody<ResourceBody>,
 ) -> Reply {
     admin(&state, &headers)?;

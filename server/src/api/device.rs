@@ -2,7 +2,7 @@
 //! its pending challenges, its push token, removing itself, and answers.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use countersign_core::push::jose::{self, Compact, Jwk};
 use countersign_core::push::wire::{
@@ -15,6 +15,7 @@ use subtle::ConstantTimeEq;
 
 use crate::auth::{check_iat, device_key, jose_problem, revoked_problem, verify_device_request};
 use crate::extract::JoseBody;
+use crate::ids::IdPath;
 use crate::problem::ApiError;
 use crate::rules::{self, random_id};
 use crate::state::{AppState, Shared};
@@ -169,7 +170,7 @@ pub async fn enroll(
 
 pub async fn get_device(
     State(state): State<Shared>,
-    Path(device_id): Path<String>,
+    IdPath(device_id): IdPath,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
@@ -184,7 +185,7 @@ pub async fn get_device(
 
 pub async fn challenges(
     State(state): State<Shared>,
-    Path(device_id): Path<String>,
+    IdPath(device_id): IdPath,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
@@ -209,7 +210,7 @@ pub async fn challenges(
 
 pub async fn put_push_token(
     State(state): State<Shared>,
-    Path(device_id): Path<String>,
+    IdPath(device_id): IdPath,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
@@ -226,7 +227,7 @@ pub async fn put_push_token(
 
 pub async fn delete_device(
     State(state): State<Shared>,
-    Path(device_id): Path<String>,
+    IdPath(device_id): IdPath,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
@@ -261,13 +262,15 @@ struct PendingAnswer {
 
 pub async fn answer(
     State(state): State<Shared>,
-    Path(challenge_id): Path<String>,
+    IdPath(challenge_id): IdPath,
     JoseBody(body): JoseBody,
 ) -> Result<Json<AnswerResponse>, ApiError> {
     let compact = Compact::parse(&body).map_err(|e| jose_problem(&state, &e))?;
     let claims: AnswerClaims = compact
         .claims()
         .map_err(|e| state.problem(ProblemType::MalformedRequest, e.to_string()))?;
+    crate::ids::check(&state, "device", &claims.device)?;
+    crate::ids::check(&state, "challenge", &claims.challenge)?;
     if claims.fraud && claims.decision == Decision::Approve {
         return Err(state.problem(
             ProblemType::MalformedRequest,
@@ -328,7 +331,8 @@ pub async fn answer(
                 ProblemType::AlreadyAnswered,
                 "this challenge was already answered",
             )
-            .with("status", status)
+            // `decision`, not `status`: a problem's `status` is its HTTP status (1.3).
+            .with("decision", status)
             .with("answered_at", decided_at.unwrap_or(now)));
     }
     if now >= exp {
@@ -387,12 +391,21 @@ pub async fn answer(
         )
         .map_err(storage)?;
     if changed == 0 {
+        // Another answer won the race: report what it recorded.
+        let (recorded, answered_at): (String, Option<i64>) = db
+            .query_row(
+                "SELECT status, decided_at FROM challenges WHERE id = ?1",
+                [&challenge_id],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .map_err(storage)?;
         return Err(state
             .problem(
                 ProblemType::AlreadyAnswered,
                 "this challenge was already answered",
             )
-            .with("answered_at", now));
+            .with("decision", recorded)
+            .with("answered_at", answered_at.unwrap_or(now)));
     }
     if approve && !number_ok {
         store::audit(

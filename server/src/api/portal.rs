@@ -3,14 +3,16 @@
 //! session), and reset a password (completed only on approval).
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use countersign_core::push::wire::{ChallengeKind, Context, ProblemType};
+use countersign_core::push::wire::{ChallengeKind, ProblemType};
 use rusqlite::{OptionalExtension, params};
 use serde::Deserialize;
 
 use crate::api::relying_party::{WaitQuery, wait_for_status};
+use crate::context::ContextInput;
 use crate::extract::JsonBody;
+use crate::ids::IdPath;
 use crate::problem::ApiError;
 use crate::rules::{self, PushCreated, random_id};
 use crate::state::{AppState, Shared};
@@ -24,7 +26,7 @@ pub struct PortalRequest {
     #[serde(default)]
     pub user: Option<String>,
     #[serde(default)]
-    pub context: Option<Context>,
+    pub context: Option<ContextInput>,
 }
 
 fn session_token(headers: &HeaderMap) -> Option<&str> {
@@ -72,7 +74,7 @@ pub async fn login(
         &user,
         PORTAL_RESOURCE,
         ChallengeKind::Login,
-        request.context.unwrap_or_default(),
+        request.context.unwrap_or_default().validate(&state)?,
         None,
     )?;
     Ok((StatusCode::CREATED, Json(created)))
@@ -89,7 +91,7 @@ pub async fn step_up(
         &user,
         PORTAL_RESOURCE,
         ChallengeKind::StepUp,
-        request.context.unwrap_or_default(),
+        request.context.unwrap_or_default().validate(&state)?,
         Some(&session),
     )?;
     Ok((StatusCode::CREATED, Json(created)))
@@ -105,7 +107,7 @@ pub async fn password_reset(
         &user,
         PORTAL_RESOURCE,
         ChallengeKind::PasswordReset,
-        request.context.unwrap_or_default(),
+        request.context.unwrap_or_default().validate(&state)?,
         None,
     )?;
     Ok((StatusCode::CREATED, Json(created)))
@@ -114,7 +116,7 @@ pub async fn password_reset(
 /// A portal push's outcome; an approved sign-in hands out its session once.
 pub async fn push(
     State(state): State<Shared>,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     Query(query): Query<WaitQuery>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let status = wait_for_status(&state, &id, query.wait).await?;

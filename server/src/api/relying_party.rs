@@ -4,16 +4,18 @@
 use std::time::Duration;
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use countersign_core::otp::OtpParams;
-use countersign_core::push::wire::{ChallengeKind, Context, ProblemType};
+use countersign_core::push::wire::{ChallengeKind, ProblemType};
 use countersign_core::secret::SecretBytes;
 use rusqlite::{OptionalExtension, params};
 use serde::Deserialize;
 
 use crate::auth::require_bearer;
+use crate::context::ContextInput;
 use crate::extract::JsonBody;
+use crate::ids::IdPath;
 use crate::problem::ApiError;
 use crate::rules::{self, PushCreated, PushStatus};
 use crate::state::{AppState, Shared};
@@ -29,7 +31,7 @@ pub struct PushRequest {
     #[serde(default = "login")]
     pub kind: ChallengeKind,
     #[serde(default)]
-    pub context: Option<Context>,
+    pub context: Option<ContextInput>,
 }
 
 fn login() -> ChallengeKind {
@@ -42,7 +44,8 @@ pub async fn create_push(
     JsonBody(request): JsonBody<PushRequest>,
 ) -> Result<(StatusCode, Json<PushCreated>), ApiError> {
     require_bearer(&state, &headers, &state.rp_token)?;
-    let context = request.context.unwrap_or_default();
+    crate::ids::check(&state, "resource", &request.resource)?;
+    let context = request.context.unwrap_or_default().validate(&state)?;
     let created = rules::create_push(
         &state,
         &request.user,
@@ -92,7 +95,7 @@ pub async fn wait_for_status(
 
 pub async fn get_push(
     State(state): State<Shared>,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     Query(query): Query<WaitQuery>,
     headers: HeaderMap,
 ) -> Result<Json<PushStatus>, ApiError> {
