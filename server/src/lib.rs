@@ -16,6 +16,7 @@ pub mod replay;
 pub mod rules;
 pub mod state;
 pub mod store;
+pub mod totp_throttle;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -325,3 +325,130 @@ async fn context_time_is_optional_and_defaults_to_the_servers_now() {
     assert_eq!(pending[0].context.time, h.now());
     assert_eq!(pending[0].context.location.as_deref(), Some("Oslo, NO"));
 }
+
+// ---- 7: TOTP brute force ---------------------------------------------------
+
+async fn totp_account(h: &Harness, user: &str) -> countersign_core::account::OtpAccount {
+    h.user(user).await;
+    let body: Value = h
+        .admin(
+            Method::POST,
+            &format!("/v1/admin/users/{user}/enrollments"),
+            Some(json!({ "kind": "totp" })),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    countersign_core::uri::parse_otpauth(body["uri"].as_str().unwrap())
+        .unwrap()
+        .account
+}
+
+/// A code that is wrong for every step in the ±1 window.
+fn wrong_code(account: &countersign_core::account::OtpAccount, now: i64) -> String {
+    let taken: Vec<String> = [-30, 0, 30]
+        .iter()
+        .map(|d| account.code_at(now + d).unwrap().value)
+        .collect();
+    (0..1_000_000)
+        .map(|n| format!("{n:06}"))
+        .find(|code| !taken.contains(code))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn totp_guessing_is_locked_after_five_failures_with_a_growing_back_off() {
+    let h = Harness::start().await;
+    let account = totp_account(&h, "gus").await;
+    let verify =
+        |code: String| h.rp_post("/v1/totp/verify", json!({ "user": "gus", "code": code }));
+    for _ in 0..4 {
+        problem(
+            verify(wrong_code(&account, h.now())).await,
+            ProblemType::WrongCode,
+        )
+        .await;
+    }
+    // The fifth wrong code locks for 60 s ...
+    let response = verify(wrong_code(&account, h.now())).await;
+    assert_eq!(response.headers().get("retry-after").unwrap(), "60");
+    problem(response, ProblemType::RateLimited).await;
+    // ... during which even the right code is not checked.
+    h.clock.advance(20);
+    let right = account.code_at(h.now()).unwrap().value;
+    let response = verify(right).await;
+    assert_eq!(response.headers().get("retry-after").unwrap(), "40");
+    let body = problem(response, ProblemType::RateLimited).await;
+    assert_eq!(body["retry_after"], 40);
+    // After the lock, five more wrong codes lock for twice as long.
+    h.clock.advance(40);
+    for _ in 0..4 {
+        problem(
+            verify(wrong_code(&account, h.now())).await,
+            ProblemType::WrongCode,
+        )
+        .await;
+    }
+    let body = problem(
+        verify(wrong_code(&account, h.now())).await,
+        ProblemType::RateLimited,
+    )
+    .await;
+    assert_eq!(body["retry_after"], 120);
+    // Audited.
+    let locks = h
+        .audit()
+        .await
+        .into_iter()
+        .filter(|e| e["event"] == "totp_locked" && e["user"] == "gus")
+        .count();
+    assert_eq!(locks, 2);
+}
+
+#[tokio::test]
+async fn a_right_totp_code_resets_the_failure_count() {
+    let h = Harness::start().await;
+    let account = totp_account(&h, "rita").await;
+    let verify =
+        |code: String| h.rp_post("/v1/totp/verify", json!({ "user": "rita", "code": code }));
+    for _ in 0..4 {
+        problem(
+            verify(wrong_code(&account, h.now())).await,
+            ProblemType::WrongCode,
+        )
+        .await;
+    }
+    let right = account.code_at(h.now()).unwrap().value;
+    assert_eq!(verify(right).await.status(), StatusCode::OK);
+    for _ in 0..4 {
+        problem(
+            verify(wrong_code(&account, h.now())).await,
+            ProblemType::WrongCode,
+        )
+        .await;
+    }
+    h.clock.advance(30);
+    let right = account.code_at(h.now()).unwrap().value;
+    assert_eq!(
+        verify(right).await.status(),
+        StatusCode::OK,
+        "4 + 4 failures do not lock"
+    );
+}
+
+#[tokio::test]
+async fn an_admin_unlock_lifts_a_totp_lockout() {
+    let h = Harness::start().await;
+    let account = totp_account(&h, "ulf").await;
+    let verify =
+        |code: String| h.rp_post("/v1/totp/verify", json!({ "user": "ulf", "code": code }));
+    for _ in 0..5 {
+        verify(wrong_code(&account, h.now())).await;
+    }
+    let right = account.code_at(h.now()).unwrap().value;
+    problem(verify(right.clone()).await, ProblemType::RateLimited).await;
+    h.admin(Method::DELETE, "/v1/admin/users/ulf/lock", None)
+        .await;
+    assert_eq!(verify(right).await.status(), StatusCode::OK);
+}

@@ -374,6 +374,7 @@ pub async fn create_enrollment(
                 params![user, secret],
             )
             .map_err(storage)?;
+            crate::totp_throttle::clear(&db, &user).map_err(storage)?;
             store::audit(
                 &db,
                 now,
@@ -419,6 +420,7 @@ pub async fn reset_user(
         [&user],
     )
     .map_err(storage)?;
+    crate::totp_throttle::clear(&db, &user).map_err(storage)?;
     store::audit(
         &db,
         now,
@@ -447,6 +449,8 @@ pub async fn unlock_user(
         [&user],
     )
     .map_err(|e| state.storage(e))?;
+    // Also lifts a TOTP lockout: the admin has vouched for the user.
+    crate::totp_throttle::clear(&db, &user).map_err(|e| state.storage(e))?;
     store::audit(&db, now, "fraud_lock_lifted", Some(&user), None, None, None)
         .map_err(|e| state.storage(e))?;
     Ok(Json(
