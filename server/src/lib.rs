@@ -14,6 +14,7 @@ pub mod layers;
 pub mod problem;
 pub mod replay;
 pub mod rules;
+pub mod sessions;
 pub mod state;
 pub mod store;
 pub mod totp_throttle;

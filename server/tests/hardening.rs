@@ -452,3 +452,382 @@ async fn an_admin_unlock_lifts_a_totp_lockout() {
         .await;
     assert_eq!(verify(right).await.status(), StatusCode::OK);
 }
+
+// ---- 8: enrollment tokens outlive their user --------------------------------
+
+#[tokio::test]
+async fn a_qr_code_of_a_deleted_user_does_not_enroll_the_re_created_user() {
+    let h = Harness::start().await;
+    h.user("vic").await;
+    let uri = h.enrollment_uri("vic").await;
+    let deleted = h.admin(Method::DELETE, "/v1/admin/users/vic", None).await;
+    assert_eq!(deleted.status(), StatusCode::OK);
+    // Deleted: the QR code is dead.
+    let mut phone = Phone::new(&h);
+    problem(
+        phone.enroll(&uri).await.err().unwrap(),
+        ProblemType::UnknownToken,
+    )
+    .await;
+    // Re-created with the same name (same second, too): still dead.
+    h.user("vic").await;
+    problem(
+        phone.enroll(&uri).await.err().unwrap(),
+        ProblemType::UnknownToken,
+    )
+    .await;
+    // So the old QR's holder never receives the new user's pushes.
+    problem(
+        h.push_response("vic", "portal", "login").await,
+        ProblemType::NotEnrolled,
+    )
+    .await;
+    // A fresh QR for the new user works.
+    let fresh = h.enrollment_uri("vic").await;
+    phone.enroll(&fresh).await.map_err(|_| ()).unwrap();
+}
+
+#[tokio::test]
+async fn an_admin_reset_invalidates_the_users_unused_qr_codes() {
+    let h = Harness::start().await;
+    h.user("wes").await;
+    let uri = h.enrollment_uri("wes").await;
+    let reset = h
+        .admin(Method::POST, "/v1/admin/users/wes/reset", None)
+        .await;
+    assert_eq!(reset.status(), StatusCode::OK);
+    let mut phone = Phone::new(&h);
+    problem(
+        phone.enroll(&uri).await.err().unwrap(),
+        ProblemType::UnknownToken,
+    )
+    .await;
+    assert!(
+        h.audit()
+            .await
+            .iter()
+            .any(|e| e["event"] == "enrollment_revoked" && e["user"] == "wes")
+    );
+}
+
+// ---- 9: portal sessions ------------------------------------------------------
+
+#[tokio::test]
+async fn portal_sessions_end_after_30_minutes_idle() {
+    let h = Harness::start().await;
+    let phone = h.enrolled("ida").await;
+    let session = h.portal_session("ida", &phone).await;
+    h.clock.advance(29 * 60);
+    assert_eq!(
+        h.portal_me(&session).await,
+        StatusCode::OK,
+        "use keeps it alive"
+    );
+    h.clock.advance(29 * 60);
+    assert_eq!(h.portal_me(&session).await, StatusCode::OK);
+    h.clock.advance(30 * 60 + 1);
+    assert_eq!(h.portal_me(&session).await, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn portal_sessions_end_12_hours_after_sign_in_however_active() {
+    let h = Harness::start().await;
+    let phone = h.enrolled("abe").await;
+    let session = h.portal_session("abe", &phone).await;
+    for _ in 0..28 {
+        h.clock.advance(25 * 60);
+        assert_eq!(h.portal_me(&session).await, StatusCode::OK);
+    }
+    // 28 × 25 min = 11 h 40 min; the next use is past 12 h.
+    h.clock.advance(25 * 60);
+    assert_eq!(h.portal_me(&session).await, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn a_fraud_report_ends_the_users_portal_sessions() {
+    let h = Harness::start().await;
+    let phone = h.enrolled("fay").await;
+    let session = h.portal_session("fay", &phone).await;
+    let (id, _) = h.push("fay", "portal").await;
+    phone.answer(&id, Decision::Deny, None, false, true).await;
+    assert_eq!(h.portal_me(&session).await, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn a_reset_ends_the_users_portal_sessions() {
+    let h = Harness::start().await;
+    let phone = h.enrolled("ray").await;
+    let session = h.portal_session("ray", &phone).await;
+    h.admin(Method::POST, "/v1/admin/users/ray/reset", None)
+        .await;
+    assert_eq!(h.portal_me(&session).await, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn a_re_created_user_does_not_inherit_the_deleted_users_sessions() {
+    let h = Harness::start().await;
+    let phone = h.enrolled("dot").await;
+    let session = h.portal_session("dot", &phone).await;
+    h.admin(Method::DELETE, "/v1/admin/users/dot", None).await;
+    h.user("dot").await;
+    assert_eq!(h.portal_me(&session).await, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn an_approved_push_for_another_resource_never_becomes_a_portal_session() {
+    let h = Harness::start().await;
+    let phone = h.enrolled("sal").await;
+    let created = h
+        .admin(
+            Method::POST,
+            "/v1/admin/resources",
+            Some(json!({ "id": "salesforce", "name": "Salesforce" })),
+        )
+        .await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let (id, number) = h.push("sal", "salesforce").await;
+    phone
+        .answer(&id, Decision::Approve, number.as_deref(), false, false)
+        .await;
+    let read = h.portal_push(&id, None).await;
+    assert_eq!(read["status"], "approved");
+    assert!(read.get("session").is_none(), "{read}");
+    // Not even an RP-created push for the portal resource: it has no hand-off.
+    let (id, number) = h.push("sal", "portal").await;
+    phone
+        .answer(&id, Decision::Approve, number.as_deref(), false, false)
+        .await;
+    assert!(h.portal_push(&id, None).await.get("session").is_none());
+}
+
+#[tokio::test]
+async fn only_the_browser_holding_the_hand_off_secret_gets_the_session_once() {
+    let h = Harness::start().await;
+    let phone = h.enrolled("hal").await;
+    let (_, started) = h.portal_login("hal").await;
+    let id = started["id"].as_str().unwrap();
+    let handoff = started["handoff"].as_str().unwrap();
+    assert!(handoff.len() >= 43);
+    phone
+        .answer(
+            id,
+            Decision::Approve,
+            started["number"].as_str(),
+            false,
+            false,
+        )
+        .await;
+    // An eavesdropper who knows the push id, without or with a wrong secret.
+    assert!(h.portal_push(id, None).await.get("session").is_none());
+    assert!(
+        h.portal_push(id, Some("guess"))
+            .await
+            .get("session")
+            .is_none()
+    );
+    // The browser, by query member this time; once only.
+    let done: Value = h
+        .http
+        .get(format!("{}/portal/pushes/{id}?handoff={handoff}", h.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let session = done["session"].as_str().unwrap();
+    assert_eq!(h.portal_me(session).await, StatusCode::OK);
+    assert!(
+        h.portal_push(id, Some(handoff))
+            .await
+            .get("session")
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn a_step_up_denied_by_a_wrong_number_ends_the_sessions() {
+    let h = Harness::start().await;
+    let phone = h.enrolled("wyn").await;
+    let session = h.portal_session("wyn", &phone).await;
+    let step: Value = h
+        .http
+        .post(format!("{}/portal/step-up", h.base))
+        .header("authorization", format!("Session {session}"))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = step["id"].as_str().unwrap();
+    let right = step["number"].as_str().unwrap();
+    let wrong = if right == "100" { "101" } else { "100" };
+    problem(
+        phone
+            .answer(id, Decision::Approve, Some(wrong), false, false)
+            .await,
+        ProblemType::WrongNumber,
+    )
+    .await;
+    assert_eq!(h.portal_me(&session).await, StatusCode::UNAUTHORIZED);
+}
+
+// ---- 10: context spoofing and enumeration --------------------------------------
+
+#[tokio::test]
+async fn context_members_over_200_characters_are_refused_and_never_reach_the_phone() {
+    let h = Harness::start().await;
+    let phone = h.enrolled("cal").await;
+    let long = "please approve ".repeat(4_000); // 60 KB
+    for field in ["ip", "location", "browser", "os"] {
+        for value in [long.as_str(), &"x".repeat(201), "two\nlines"] {
+            let response = h
+                .rp_post(
+                    "/v1/pushes",
+                    json!({ "user": "cal", "resource": "portal", "context": { field: value } }),
+                )
+                .await;
+            problem(response, ProblemType::MalformedRequest).await;
+        }
+    }
+    let portal = h
+        .http
+        .post(format!("{}/portal/login", h.base))
+        .json(&json!({ "user": "cal", "context": { "browser": long } }))
+        .send()
+        .await
+        .unwrap();
+    problem(portal, ProblemType::MalformedRequest).await;
+    assert!(phone.pending().await.is_empty());
+    // 200 characters are fine.
+    let response = h
+        .rp_post(
+            "/v1/pushes",
+            json!({ "user": "cal", "resource": "portal", "context": { "location": "x".repeat(200) } }),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn the_portal_shows_the_connections_address_not_the_callers_claim() {
+    let h = Harness::start().await;
+    let phone = h.enrolled("ann").await;
+    let response = h
+        .http
+        .post(format!("{}/portal/login", h.base))
+        .header("x-forwarded-for", "198.51.100.77")
+        .json(&json!({ "user": "ann", "context": { "ip": "203.0.113.1", "location": "Your office", "browser": "Firefox 133" } }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let pending = phone.pending().await;
+    assert_eq!(pending[0].context.ip.as_deref(), Some("127.0.0.1"));
+    assert_eq!(pending[0].context.location, None);
+    assert_eq!(pending[0].context.browser.as_deref(), Some("Firefox 133"));
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_the_portal_uses_x_forwarded_for() {
+    let h = Harness::start_with(countersign_server::TrustedProxies(vec![
+        "127.0.0.0/8".parse().unwrap(),
+    ]))
+    .await;
+    let first = h.enrolled("bea").await;
+    let second = h.enrolled("cy").await;
+    for (user, client) in [("bea", "198.51.100.7"), ("cy", "203.0.113.9")] {
+        let response = h
+            .http
+            .post(format!("{}/portal/login", h.base))
+            .header("x-forwarded-for", format!("6.6.6.6, {client}"))
+            .json(&json!({ "user": user }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::CREATED);
+    }
+    assert_eq!(
+        first.pending().await[0].context.ip.as_deref(),
+        Some("198.51.100.7")
+    );
+    assert_eq!(
+        second.pending().await[0].context.ip.as_deref(),
+        Some("203.0.113.9")
+    );
+}
+
+/// Status and member names of a portal answer (values are random).
+async fn portal_shape(h: &Harness, path: &str, user: &str) -> (StatusCode, Vec<String>) {
+    let response = h
+        .http
+        .post(format!("{}{path}", h.base))
+        .json(&json!({ "user": user }))
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    let body: Value = response.json().await.unwrap();
+    let mut keys: Vec<String> = body.as_object().unwrap().keys().cloned().collect();
+    keys.sort();
+    (status, keys)
+}
+
+#[tokio::test]
+async fn portal_sign_in_does_not_tell_whether_a_user_exists_or_is_enrolled() {
+    let h = Harness::start().await;
+    let phone = h.enrolled("eve").await;
+    h.user("noreg").await;
+    let locky = h.enrolled("locky").await;
+    let (id, _) = h.push("locky", "portal").await;
+    locky.answer(&id, Decision::Deny, None, false, true).await;
+    h.clock.advance(61);
+    for path in ["/portal/login", "/portal/password-reset"] {
+        let enrolled = portal_shape(&h, path, "eve").await;
+        assert_eq!(enrolled.0, StatusCode::CREATED);
+        assert_eq!(
+            portal_shape(&h, path, "nobody").await,
+            enrolled,
+            "{path}: unknown user"
+        );
+        assert_eq!(
+            portal_shape(&h, path, "noreg").await,
+            enrolled,
+            "{path}: not enrolled"
+        );
+        assert_eq!(
+            portal_shape(&h, path, "locky").await,
+            enrolled,
+            "{path}: fraud-locked"
+        );
+        // A second attempt within the minute is limited alike.
+        let again = portal_shape(&h, path, "eve").await;
+        assert_eq!(again.0, StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(
+            portal_shape(&h, path, "nobody").await,
+            again,
+            "{path}: unknown user"
+        );
+        assert_eq!(
+            portal_shape(&h, path, "noreg").await,
+            again,
+            "{path}: not enrolled"
+        );
+        h.clock.advance(61);
+    }
+    // A decoy handle reads like a push nobody answers, then expires.
+    let (_, decoy) = h.portal_login("nobody").await;
+    let id = decoy["id"].as_str().unwrap();
+    assert_eq!(
+        h.portal_push(id, decoy["handoff"].as_str()).await["status"],
+        "pending"
+    );
+    h.clock.advance(61);
+    assert_eq!(
+        h.portal_push(id, decoy["handoff"].as_str()).await["status"],
+        "expired"
+    );
+    assert!(phone.pending().await.is_empty());
+}

@@ -437,6 +437,7 @@ async fn portal_sign_in_and_a_denied_step_up_ends_the_session() {
     let done: Value = h
         .http
         .get(format!("{}/portal/pushes/{id}?wait=5", h.base))
+        .header("countersign-handoff", started["handoff"].as_str().unwrap())
         .send()
         .await
         .unwrap()
@@ -450,6 +451,7 @@ async fn portal_sign_in_and_a_denied_step_up_ends_the_session() {
     let again: Value = h
         .http
         .get(format!("{}/portal/pushes/{id}", h.base))
+        .header("countersign-handoff", started["handoff"].as_str().unwrap())
         .send()
         .await
         .unwrap()

@@ -57,8 +57,8 @@ pub async fn create_user(
     let db = state.db()?;
     let inserted = db
         .execute(
-            "INSERT OR IGNORE INTO users (name, created_at) VALUES (?1, ?2)",
-            params![user.name, now],
+            "INSERT OR IGNORE INTO users (name, created_at, incarnation) VALUES (?1, ?2, ?3)",
+            params![user.name, now, random_id("u_", 12)],
         )
         .map_err(|e| state.storage(e))?;
     store::audit(&db, now, "user_created", Some(&user.name), None, None, None)
@@ -128,19 +128,42 @@ pub async fn delete_user(
     let now = state.now();
     let db = state.db()?;
     let storage = |e| state.storage(e);
+    if !store::user_exists(&db, &name).map_err(storage)? {
+        return Err(state.problem(ProblemType::NotFound, "no such user"));
+    }
     if let Some(device) = store::current_device(&db, &name).map_err(storage)? {
         store::revoke_device(&db, &device.id, "device_revoked", now).map_err(storage)?;
     }
-    let deleted = db
-        .execute("DELETE FROM users WHERE name = ?1", [&name])
+    // Nothing issued to this user may serve a user later created with the name.
+    revoke_credentials(&db, &name, now, "user_deleted").map_err(storage)?;
+    db.execute("DELETE FROM users WHERE name = ?1", [&name])
         .map_err(storage)?;
-    if deleted == 0 {
-        return Err(state.problem(ProblemType::NotFound, "no such user"));
-    }
     store::audit(&db, now, "user_deleted", Some(&name), None, None, None).map_err(storage)?;
     Ok(Json(
         serde_json::json!({ "deleted": name, "server_time": now }),
     ))
+}
+
+/// Ends what was issued to a user before a reset or deletion: unredeemed
+/// enrollment URIs (a QR code printed earlier) and portal sessions.
+fn revoke_credentials(db: &store::Db, user: &str, now: i64, reason: &str) -> rusqlite::Result<()> {
+    let tokens = db.execute(
+        "DELETE FROM enroll_tokens WHERE user = ?1 AND used_by_jkt IS NULL",
+        [user],
+    )?;
+    if tokens > 0 {
+        store::audit(
+            db,
+            now,
+            "enrollment_revoked",
+            Some(user),
+            None,
+            Some(reason),
+            Some(&format!("{tokens} unused enrollment token(s)")),
+        )?;
+    }
+    crate::sessions::revoke_all(db, user, now, reason, None)?;
+    Ok(())
 }
 
 #[derive(Debug, Deserialize)]
@@ -337,8 +360,10 @@ pub async fn create_enrollment(
         "push" => {
             let token = random_id("", 32);
             let expires_at = now + ENROLLMENT_TTL;
+            // The token belongs to this incarnation of the user name.
             db.execute(
-                "INSERT INTO enroll_tokens (hash, user, expires_at) VALUES (?1, ?2, ?3)",
+                "INSERT INTO enroll_tokens (hash, user, expires_at, user_incarnation)
+                 SELECT ?1, name, ?3, incarnation FROM users WHERE name = ?2",
                 params![token_hash(&token), user, expires_at],
             )
             .map_err(storage)?;
@@ -421,6 +446,7 @@ pub async fn reset_user(
     )
     .map_err(storage)?;
     crate::totp_throttle::clear(&db, &user).map_err(storage)?;
+    revoke_credentials(&db, &user, now, "authenticator_reset").map_err(storage)?;
     store::audit(
         &db,
         now,

@@ -81,9 +81,13 @@ pub async fn enroll(
         let transaction = db
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(storage)?;
+        // The token counts only while the user it was issued to exists: the
+        // same incarnation, not a user re-created with the same name.
         let token: Option<(String, i64, Option<String>, Option<String>)> = transaction
             .query_row(
-                "SELECT user, expires_at, used_by_jkt, device_id FROM enroll_tokens WHERE hash = ?1",
+                "SELECT t.user, t.expires_at, t.used_by_jkt, t.device_id
+                 FROM enroll_tokens t JOIN users u ON u.name = t.user
+                 WHERE t.hash = ?1 AND u.incarnation IS t.user_incarnation",
                 [&hash],
                 |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
             )
@@ -407,17 +411,19 @@ pub async fn answer(
             .with("decision", recorded)
             .with("answered_at", answered_at.unwrap_or(now)));
     }
-    if approve && !number_ok {
-        store::audit(
-            &db,
-            now,
-            "push_answered",
-            Some(&device.user),
-            None,
-            Some("wrong_number"),
-            Some(&challenge_id),
-        )
-        .map_err(storage)?;
+    let wrong_number = approve && !number_ok;
+    rules::apply_decision(
+        &db,
+        now,
+        &challenge_id,
+        rules::Decided {
+            approved,
+            fraud: claims.fraud,
+            wrong_number,
+        },
+    )
+    .map_err(storage)?;
+    if wrong_number {
         drop(db);
         state.decided.notify_waiters();
         return Err(state.problem(
@@ -425,7 +431,6 @@ pub async fn answer(
             "the number does not match; the sign-in was blocked",
         ));
     }
-    rules::apply_decision(&db, now, &challenge_id, approved, claims.fraud).map_err(storage)?;
     drop(db);
     state.decided.notify_waiters();
     let status = if approved {

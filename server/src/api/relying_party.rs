@@ -53,7 +53,7 @@ pub async fn create_push(
         &request.resource,
         request.kind,
         context,
-        None,
+        &rules::PushOrigin::default(),
     )?;
     Ok((StatusCode::CREATED, Json(created)))
 }

@@ -218,6 +218,57 @@ impl Harness {
             .unwrap()
     }
 
+    /// `POST /portal/login`: (status, body).
+    pub async fn portal_login(&self, user: &str) -> (StatusCode, Value) {
+        let response = self
+            .http
+            .post(format!("{}/portal/login", self.base))
+            .json(&json!({ "user": user }))
+            .send()
+            .await
+            .unwrap();
+        (response.status(), response.json().await.unwrap())
+    }
+
+    /// `GET /portal/pushes/{id}`, with a hand-off secret if given.
+    pub async fn portal_push(&self, id: &str, handoff: Option<&str>) -> Value {
+        let mut request = self.http.get(format!("{}/portal/pushes/{id}", self.base));
+        if let Some(handoff) = handoff {
+            request = request.header("countersign-handoff", handoff);
+        }
+        request.send().await.unwrap().json().await.unwrap()
+    }
+
+    /// Signs `user` in to the portal with `phone`; returns the session.
+    pub async fn portal_session(&self, user: &str, phone: &Phone) -> String {
+        let (status, started) = self.portal_login(user).await;
+        assert_eq!(status, StatusCode::CREATED, "{started}");
+        let id = started["id"].as_str().unwrap();
+        let answered = phone
+            .answer(
+                id,
+                Decision::Approve,
+                started["number"].as_str(),
+                false,
+                false,
+            )
+            .await;
+        assert_eq!(answered.status(), StatusCode::OK);
+        let done = self.portal_push(id, started["handoff"].as_str()).await;
+        done["session"].as_str().expect("a session").to_owned()
+    }
+
+    /// `GET /portal/me` with a session: the HTTP status.
+    pub async fn portal_me(&self, session: &str) -> StatusCode {
+        self.http
+            .get(format!("{}/portal/me", self.base))
+            .header("authorization", format!("Session {session}"))
+            .send()
+            .await
+            .unwrap()
+            .status()
+    }
+
     pub async fn audit(&self) -> Vec<Value> {
         let body: Value = self
             .admin(reqwest::Method::GET, "/v1/admin/audit", None)
