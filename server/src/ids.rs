@@ -42,3 +42,39 @@ impl FromRequestParts<Shared> for IdPath {
         Ok(Self(id))
     }
 }
+
+/// A user's login name (protocol.md 3.1): 1 to 256 characters, no controls.
+pub fn is_user_name(name: &str) -> bool {
+    !name.is_empty() && name.chars().count() <= 256 && !name.chars().any(char::is_control)
+}
+
+pub fn check_user_name(state: &AppState, name: &str) -> Result<(), ApiError> {
+    if is_user_name(name) {
+        Ok(())
+    } else {
+        Err(state.problem(
+            ProblemType::MalformedRequest,
+            "a user name is 1 to 256 printable characters",
+        ))
+    }
+}
+
+/// The longest push token accepted (FCM tokens are about 160 characters, APNs
+/// tokens 64); protocol.md 4.1.
+pub const MAX_PUSH_TOKEN_CHARS: usize = 4096;
+
+pub fn check_push_token(state: &AppState, token: Option<&str>) -> Result<(), ApiError> {
+    match token {
+        Some(token)
+            if token.is_empty()
+                || token.len() > MAX_PUSH_TOKEN_CHARS
+                || !token.bytes().all(|b| b.is_ascii_graphic()) =>
+        {
+            Err(state.problem(
+                ProblemType::MalformedRequest,
+                "push_token is 1 to 4096 printable ASCII characters",
+            ))
+        }
+        _ => Ok(()),
+    }
+}

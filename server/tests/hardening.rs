@@ -831,3 +831,67 @@ async fn portal_sign_in_does_not_tell_whether_a_user_exists_or_is_enrolled() {
     );
     assert!(phone.pending().await.is_empty());
 }
+
+#[tokio::test]
+async fn user_names_push_tokens_and_codes_are_held_to_their_limits() {
+    use countersign_core::push::jose;
+    let h = Harness::start().await;
+    let phone = h.enrolled("lim").await;
+    let long_user = "u".repeat(257);
+    problem(
+        h.rp_post(
+            "/v1/pushes",
+            json!({ "user": long_user, "resource": "portal" }),
+        )
+        .await,
+        ProblemType::MalformedRequest,
+    )
+    .await;
+    problem(
+        h.rp_post(
+            "/v1/totp/verify",
+            json!({ "user": long_user, "code": "123456" }),
+        )
+        .await,
+        ProblemType::MalformedRequest,
+    )
+    .await;
+    problem(
+        h.rp_post(
+            "/v1/totp/verify",
+            json!({ "user": "lim", "code": "1".repeat(5000) }),
+        )
+        .await,
+        ProblemType::MalformedRequest,
+    )
+    .await;
+    let portal = h
+        .http
+        .post(format!("{}/portal/login", h.base))
+        .json(&json!({ "user": long_user }))
+        .send()
+        .await
+        .unwrap();
+    problem(portal, ProblemType::MalformedRequest).await;
+    let path = format!("/v1/devices/{}/push-token", phone.device_id);
+    let put = |token: String| {
+        let claims = RequestClaims {
+            htm: "PUT".into(),
+            htu: format!("{}{path}", h.base),
+            iat: h.now(),
+            nonce: Phone::fresh_nonce(),
+            push_token: Some(token),
+        };
+        let jws = jose::sign(TYP_REQUEST, &claims, &phone.key, false).unwrap();
+        h.http
+            .put(format!("{}{path}", h.base))
+            .header("authorization", format!("Countersign {jws}"))
+            .send()
+    };
+    problem(
+        put("t".repeat(4097)).await.unwrap(),
+        ProblemType::MalformedRequest,
+    )
+    .await;
+    assert_eq!(put("t".repeat(163)).await.unwrap().status(), StatusCode::OK);
+}

@@ -33,7 +33,7 @@ fn admin(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
 }
 
 fn valid_name(name: &str) -> bool {
-    !name.is_empty() && name.chars().count() <= 256 && !name.chars().any(char::is_control)
+    crate::ids::is_user_name(name)
 }
 
 #[derive(Debug, Deserialize)]

@@ -60,6 +60,8 @@ pub async fn enroll(
         .map_err(|e| state.problem(ProblemType::MalformedRequest, e.to_string()))?;
     let valid_fields = matches!(claims.platform.as_str(), "android" | "ios" | "desktop")
         && (1..=64).contains(&claims.device_name.chars().count())
+        && !claims.device_name.chars().any(char::is_control)
+        && !claims.app_version.chars().any(char::is_control)
         && claims.app_version.chars().count() <= 32;
     if !valid_fields {
         return Err(state.problem(
@@ -67,6 +69,7 @@ pub async fn enroll(
             "platform, device_name or app_version is invalid",
         ));
     }
+    crate::ids::check_push_token(&state, claims.push_token.as_deref())?;
     // Proof of possession: the enclosed key signed the request.
     compact
         .verify(&claims.jwk, TYP_ENROLL)
@@ -220,6 +223,7 @@ pub async fn put_push_token(
     headers: HeaderMap,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let (_, claims) = verify_device_request(&state, &headers, &method, uri.path(), &device_id)?;
+    crate::ids::check_push_token(&state, claims.push_token.as_deref())?;
     let db = state.db()?;
     db.execute(
         "UPDATE devices SET push_token = ?2 WHERE id = ?1",

@@ -79,12 +79,7 @@ fn needs_user(state: &AppState, request: &PortalRequest) -> Result<String, ApiEr
         .user
         .clone()
         .ok_or_else(|| state.problem(ProblemType::MalformedRequest, "user is required"))?;
-    if user.is_empty() || user.chars().count() > 256 || user.chars().any(char::is_control) {
-        return Err(state.problem(
-            ProblemType::MalformedRequest,
-            "a user name is 1 to 256 printable characters",
-        ));
-    }
+    crate::ids::check_user_name(state, &user)?;
     Ok(user)
 }
 

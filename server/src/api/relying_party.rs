@@ -45,6 +45,7 @@ pub async fn create_push(
     JsonBody(request): JsonBody<PushRequest>,
 ) -> Result<(StatusCode, Json<PushCreated>), ApiError> {
     require_bearer(&state, &headers, &state.rp_token)?;
+    crate::ids::check_user_name(&state, &request.user)?;
     crate::ids::check(&state, "resource", &request.resource)?;
     let context = request.context.unwrap_or_default().validate(&state)?;
     let created = rules::create_push(
@@ -118,6 +119,13 @@ pub async fn verify_totp(
     JsonBody(request): JsonBody<TotpVerify>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     require_bearer(&state, &headers, &state.rp_token)?;
+    crate::ids::check_user_name(&state, &request.user)?;
+    if request.code.is_empty() || request.code.len() > 10 {
+        return Err(state.problem(
+            ProblemType::MalformedRequest,
+            "a TOTP code is 1 to 10 digits",
+        ));
+    }
     let now = state.now();
     let mut db = state.db()?;
     let storage = |e| state.storage(e);
