@@ -10,7 +10,7 @@ use std::str::FromStr;
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 
-use crate::state::Shared;
+use crate::state::{AppState, Shared};
 
 /// One address or CIDR block, e.g. `10.0.0.0/8`, `192.0.2.7`, `fd00::/8`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -120,7 +120,7 @@ impl FromRequestParts<Shared> for ClientAddr {
     }
 }
 
-pub fn client_of(parts: &Parts, state: &Shared) -> String {
+pub fn client_of(parts: &Parts, state: &AppState) -> String {
     let Some(ConnectInfo(peer)) = parts.extensions.get::<ConnectInfo<SocketAddr>>() else {
         return "unknown".to_owned();
     };

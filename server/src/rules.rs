@@ -14,7 +14,7 @@ use rusqlite::{OptionalExtension, params};
 use crate::problem::ApiError;
 use crate::sessions;
 use crate::state::AppState;
-use crate::store::{self, Db};
+use crate::store::{self, Db, Who};
 
 /// The default policy plus the per-resource overrides, resolved.
 #[derive(Debug, Clone, Copy)]
@@ -113,6 +113,8 @@ pub struct PushOrigin {
     pub session: Option<String>,
     /// Hash of the portal sign-in's hand-off secret (see `api::portal`).
     pub handoff_hash: Option<String>,
+    /// The caller, for the audit log.
+    pub who: Option<Who>,
 }
 
 /// Starts a push for (user, resource): checks enrollment, fraud lock and the
@@ -153,16 +155,7 @@ pub fn create_push(
         )
         .map_err(storage)?;
     if let Some(until) = locked_until.filter(|until| *until > now) {
-        store::audit(
-            &db,
-            now,
-            "push_refused",
-            Some(user),
-            Some(resource_id),
-            Some("fraud_locked"),
-            None,
-        )
-        .map_err(storage)?;
+        refused(&db, now, origin, user, resource_id, "fraud_locked", None).map_err(storage)?;
         return Err(state
             .problem(
                 ProblemType::FraudLocked,
@@ -171,7 +164,7 @@ pub fn create_push(
             .with("locked_until", until));
     }
     let effective = effective_policy(&db, Some(resource_id)).map_err(storage)?;
-    check_pending_limit(state, &db, user, resource_id, effective, now)?;
+    check_pending_limit(state, &db, user, resource_id, effective, now, origin)?;
     let number = effective.policy.number_matching.then(random_number);
     let claims = ChallengeClaims {
         id: random_id("ch_", 16),
@@ -210,10 +203,11 @@ pub fn create_push(
         ],
     )
     .map_err(storage)?;
-    store::audit(
+    store::audit_by(
         &db,
         now,
         "push_created",
+        origin.who.as_ref(),
         Some(user),
         Some(resource_id),
         Some(kind.as_str()),
@@ -237,6 +231,7 @@ fn check_pending_limit(
     resource_id: &str,
     effective: Effective,
     now: UnixTime,
+    origin: &PushOrigin,
 ) -> Result<(), ApiError> {
     let storage = |e| state.storage(e);
     let (pending, oldest_exp): (i64, Option<i64>) = db
@@ -249,16 +244,7 @@ fn check_pending_limit(
         .map_err(storage)?;
     if pending >= effective.max_pending {
         let retry_after = oldest_exp.map_or(1, |exp| (exp - now).max(1));
-        store::audit(
-            db,
-            now,
-            "push_refused",
-            Some(user),
-            Some(resource_id),
-            Some("rate_limited"),
-            None,
-        )
-        .map_err(storage)?;
+        refused(db, now, origin, user, resource_id, "rate_limited", None).map_err(storage)?;
         return Err(state
             .problem(
                 ProblemType::RateLimited,
@@ -280,12 +266,20 @@ pub fn create_decoy(
     resource_id: &str,
     kind: ChallengeKind,
     why: &str,
+    origin: &PushOrigin,
 ) -> Result<PushCreated, ApiError> {
     let now = state.now();
     let db = state.db()?;
     let storage = |e| state.storage(e);
+    // Decoys are only needed while they could be read as pending: keep the
+    // table from growing with every name a guesser tries.
+    db.execute(
+        "DELETE FROM challenges WHERE device = '' AND exp < ?1",
+        [now - DECOY_KEEP_SECONDS],
+    )
+    .map_err(storage)?;
     let effective = effective_policy(&db, Some(resource_id)).map_err(storage)?;
-    check_pending_limit(state, &db, user, resource_id, effective, now)?;
+    check_pending_limit(state, &db, user, resource_id, effective, now, origin)?;
     let id = random_id("ch_", 16);
     let number = effective.policy.number_matching.then(random_number);
     db.execute(
@@ -303,13 +297,13 @@ pub fn create_decoy(
         ],
     )
     .map_err(storage)?;
-    store::audit(
+    refused(
         &db,
         now,
-        "push_refused",
-        Some(user),
-        Some(resource_id),
-        Some(why),
+        origin,
+        user,
+        resource_id,
+        why,
         Some("answered with a decoy"),
     )
     .map_err(storage)?;
@@ -319,6 +313,42 @@ pub fn create_decoy(
         expires_at: now + CHALLENGE_LIFETIME,
         server_time: now,
     })
+}
+
+/// How long an expired decoy is kept (it reads `expired` meanwhile).
+const DECOY_KEEP_SECONDS: i64 = 600;
+
+/// A refused push, aggregated per source and minute when the caller is known.
+fn refused(
+    db: &Db,
+    now: UnixTime,
+    origin: &PushOrigin,
+    user: &str,
+    resource: &str,
+    outcome: &str,
+    detail: Option<&str>,
+) -> rusqlite::Result<()> {
+    match &origin.who {
+        Some(who) => store::audit_refusal(
+            db,
+            now,
+            "push_refused",
+            who,
+            Some(user),
+            Some(resource),
+            outcome,
+            detail,
+        ),
+        None => store::audit(
+            db,
+            now,
+            "push_refused",
+            Some(user),
+            Some(resource),
+            Some(outcome),
+            detail,
+        ),
+    }
 }
 
 /// How a challenge was decided.

@@ -895,3 +895,140 @@ async fn user_names_push_tokens_and_codes_are_held_to_their_limits() {
     .await;
     assert_eq!(put("t".repeat(163)).await.unwrap().status(), StatusCode::OK);
 }
+
+// ---- 11: audit log -------------------------------------------------------------
+
+fn rows<'a>(events: &'a [Value], event: &str) -> Vec<&'a Value> {
+    events.iter().filter(|e| e["event"] == event).collect()
+}
+
+#[tokio::test]
+async fn a_flood_of_refused_requests_costs_one_counted_row_per_source_and_minute() {
+    let h = Harness::start().await;
+    h.enrolled("flo").await;
+    const N: usize = 200;
+    for _ in 0..N {
+        let response = h
+            .http
+            .get(format!("{}/v1/admin/audit", h.base))
+            .bearer_auth("not-the-admin-token")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    }
+    // Unauthenticated portal sign-ins that are refused (one pending already).
+    for _ in 0..N {
+        h.portal_login("flo").await;
+    }
+    let events = h.audit().await;
+    let failed = rows(&events, "auth_failed");
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    assert_eq!(failed[0]["count"], N as i64);
+    assert_eq!(failed[0]["source"], "127.0.0.1");
+    assert_eq!(failed[0]["actor"], "admin");
+    assert_eq!(failed[0]["outcome"], "wrong_token");
+    let refused = rows(&events, "push_refused");
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    assert_eq!(refused[0]["count"], N as i64 - 1);
+    assert_eq!(refused[0]["outcome"], "rate_limited");
+    assert_eq!(refused[0]["user"], "flo");
+    assert_eq!(refused[0]["actor"], "portal");
+    // The next minute starts a new row.
+    h.clock.advance(60);
+    h.http
+        .get(format!("{}/v1/admin/audit", h.base))
+        .send()
+        .await
+        .unwrap();
+    let events = h.audit().await;
+    let failed = rows(&events, "auth_failed");
+    assert_eq!(failed.len(), 2);
+    assert_eq!(
+        (failed[1]["count"].as_i64(), failed[1]["outcome"].as_str()),
+        (Some(1), Some("no_token"))
+    );
+}
+
+#[tokio::test]
+async fn failed_bearer_tokens_unknown_enrollment_tokens_and_bad_device_signatures_are_audited() {
+    let h = Harness::start().await;
+    let phone = h.enrolled("aud").await;
+    let response = h
+        .http
+        .post(format!("{}/v1/pushes", h.base))
+        .bearer_auth("wrong-rp-token-000000")
+        .json(&json!({ "user": "aud", "resource": "portal" }))
+        .send()
+        .await
+        .unwrap();
+    problem(response, ProblemType::Unauthorized).await;
+    let mut stranger = Phone::new(&h);
+    let uri = h
+        .enrollment_uri("aud")
+        .await
+        .replace("token=", "token=AAAAAAAAAAAAAAAAAAAAAA");
+    problem(
+        stranger.enroll(&uri).await.err().unwrap(),
+        ProblemType::UnknownToken,
+    )
+    .await;
+    let forged = Phone::new(&h);
+    let path = format!("/v1/devices/{}/challenges", phone.device_id);
+    let jws = forged.request_jws("GET", &path, h.now(), &Phone::fresh_nonce());
+    let response = h
+        .http
+        .get(format!("{}{path}", h.base))
+        .header("authorization", format!("Countersign {jws}"))
+        .send()
+        .await
+        .unwrap();
+    problem(response, ProblemType::BadSignature).await;
+    let events = h.audit().await;
+    let rp = rows(&events, "auth_failed");
+    assert_eq!(
+        (rp[0]["actor"].as_str(), rp[0]["source"].as_str()),
+        (Some("rp"), Some("127.0.0.1"))
+    );
+    let enroll = rows(&events, "enroll_refused");
+    assert_eq!(enroll[0]["outcome"], "unknown_token");
+    assert_eq!(enroll[0]["source"], "127.0.0.1");
+    let device = rows(&events, "device_auth_failed");
+    assert_eq!(device[0]["outcome"], "bad_signature");
+    assert_eq!(device[0]["actor"], format!("device:{}", phone.device_id));
+}
+
+#[tokio::test]
+async fn policy_and_resource_changes_record_before_and_after() {
+    let h = Harness::start().await;
+    h.set_policy(json!({ "max_pending": 3, "fraud_lock_seconds": 600 }))
+        .await;
+    h.admin(
+        Method::POST,
+        "/v1/admin/resources",
+        Some(json!({ "id": "vpn", "name": "VPN", "max_pending": 2 })),
+    )
+    .await;
+    h.admin(
+        Method::PATCH,
+        "/v1/admin/resources/vpn",
+        Some(json!({ "max_pending": 5 })),
+    )
+    .await;
+    let events = h.audit().await;
+    let policy = rows(&events, "policy_changed");
+    assert_eq!(policy[0]["actor"], "admin");
+    assert_eq!(policy[0]["source"], "127.0.0.1");
+    let detail: Value = serde_json::from_str(policy[0]["detail"].as_str().unwrap()).unwrap();
+    assert_eq!(detail["before"]["max_pending"], 1);
+    assert_eq!(detail["after"]["max_pending"], 3);
+    assert_eq!(detail["before"]["fraud_lock_seconds"], 3600);
+    assert_eq!(detail["after"]["fraud_lock_seconds"], 600);
+    let saved = rows(&events, "resource_saved");
+    let created: Value = serde_json::from_str(saved[0]["detail"].as_str().unwrap()).unwrap();
+    assert_eq!(created["before"], Value::Null);
+    assert_eq!(created["after"]["max_pending"], 2);
+    let patched: Value = serde_json::from_str(saved[1]["detail"].as_str().unwrap()).unwrap();
+    assert_eq!(patched["before"]["max_pending"], 2);
+    assert_eq!(patched["after"]["max_pending"], 5);
+}

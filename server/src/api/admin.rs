@@ -3,7 +3,7 @@
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use countersign_core::account::OtpAccount;
 use countersign_core::otp::OtpParams;
 use countersign_core::push::EnrollmentUri;
@@ -15,7 +15,7 @@ use rusqlite::{OptionalExtension, params};
 use serde::Deserialize;
 
 use crate::api::device::token_hash;
-use crate::auth::require_bearer;
+use crate::auth::Admin;
 use crate::extract::JsonBody;
 use crate::ids::IdPath;
 use crate::problem::ApiError;
@@ -28,10 +28,6 @@ const ENROLLMENT_TTL: i64 = 600;
 
 type Reply = Result<Json<serde_json::Value>, ApiError>;
 
-fn admin(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
-    require_bearer(state, headers, &state.admin_token)
-}
-
 fn valid_name(name: &str) -> bool {
     crate::ids::is_user_name(name)
 }
@@ -43,10 +39,9 @@ pub struct NewUser {
 
 pub async fn create_user(
     State(state): State<Shared>,
-    headers: HeaderMap,
+    Admin(who): Admin,
     JsonBody(user): JsonBody<NewUser>,
 ) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
-    admin(&state, &headers)?;
     if !valid_name(&user.name) {
         return Err(state.problem(
             ProblemType::MalformedRequest,
@@ -61,8 +56,17 @@ pub async fn create_user(
             params![user.name, now, random_id("u_", 12)],
         )
         .map_err(|e| state.storage(e))?;
-    store::audit(&db, now, "user_created", Some(&user.name), None, None, None)
-        .map_err(|e| state.storage(e))?;
+    store::audit_by(
+        &db,
+        now,
+        "user_created",
+        Some(&who),
+        Some(&user.name),
+        None,
+        None,
+        None,
+    )
+    .map_err(|e| state.storage(e))?;
     let status = if inserted == 1 {
         StatusCode::CREATED
     } else {
@@ -74,8 +78,7 @@ pub async fn create_user(
     ))
 }
 
-pub async fn list_users(State(state): State<Shared>, headers: HeaderMap) -> Reply {
-    admin(&state, &headers)?;
+pub async fn list_users(State(state): State<Shared>, _admin: Admin) -> Reply {
     let db = state.db()?;
     let mut statement = db
         .prepare("SELECT name FROM users ORDER BY name")
@@ -91,10 +94,9 @@ pub async fn list_users(State(state): State<Shared>, headers: HeaderMap) -> Repl
 
 pub async fn get_user(
     State(state): State<Shared>,
-    headers: HeaderMap,
+    _admin: Admin,
     Path(name): Path<String>,
 ) -> Reply {
-    admin(&state, &headers)?;
     let db = state.db()?;
     let storage = |e| state.storage(e);
     let row: Option<(bool, Option<i64>)> = db
@@ -121,10 +123,9 @@ pub async fn get_user(
 
 pub async fn delete_user(
     State(state): State<Shared>,
-    headers: HeaderMap,
+    Admin(who): Admin,
     Path(name): Path<String>,
 ) -> Reply {
-    admin(&state, &headers)?;
     let now = state.now();
     let db = state.db()?;
     let storage = |e| state.storage(e);
@@ -138,7 +139,17 @@ pub async fn delete_user(
     revoke_credentials(&db, &name, now, "user_deleted").map_err(storage)?;
     db.execute("DELETE FROM users WHERE name = ?1", [&name])
         .map_err(storage)?;
-    store::audit(&db, now, "user_deleted", Some(&name), None, None, None).map_err(storage)?;
+    store::audit_by(
+        &db,
+        now,
+        "user_deleted",
+        Some(&who),
+        Some(&name),
+        None,
+        None,
+        None,
+    )
+    .map_err(storage)?;
     Ok(Json(
         serde_json::json!({ "deleted": name, "server_time": now }),
     ))
@@ -194,10 +205,9 @@ fn check_overrides(state: &AppState, body: &ResourceBody) -> Result<(), ApiError
 
 pub async fn create_resource(
     State(state): State<Shared>,
-    headers: HeaderMap,
+    Admin(who): Admin,
     JsonBody(body): JsonBody<ResourceBody>,
 ) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
-    admin(&state, &headers)?;
     check_overrides(&state, &body)?;
     let (Some(id), Some(name)) = (&body.id, &body.name) else {
         return Err(state.problem(
@@ -211,6 +221,7 @@ pub async fn create_resource(
     }
     let now = state.now();
     let db = state.db()?;
+    let before = resource_snapshot(&db, id).map_err(|e| state.storage(e))?;
     db.execute(
         "INSERT INTO resources (id, name, biometric, number_matching, max_pending) VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT (id) DO UPDATE SET name = excluded.name, biometric = excluded.biometric,
@@ -218,16 +229,29 @@ pub async fn create_resource(
         params![id, name, body.biometric, body.number_matching, body.max_pending],
     )
     .map_err(|e| state.storage(e))?;
-    store::audit(&db, now, "resource_saved", None, Some(id), None, None)
-        .map_err(|e| state.storage(e))?;
+    let after = resource_snapshot(&db, id).map_err(|e| state.storage(e))?;
+    store::audit_by(
+        &db,
+        now,
+        "resource_saved",
+        Some(&who),
+        None,
+        Some(id),
+        Some(if before.is_some() {
+            "changed"
+        } else {
+            "created"
+        }),
+        Some(&change_detail(&before, &after)),
+    )
+    .map_err(|e| state.storage(e))?;
     Ok((
         StatusCode::CREATED,
         Json(serde_json::json!({ "id": id, "server_time": now })),
     ))
 }
 
-pub async fn list_resources(State(state): State<Shared>, headers: HeaderMap) -> Reply {
-    admin(&state, &headers)?;
+pub async fn list_resources(State(state): State<Shared>, _admin: Admin) -> Reply {
     let db = state.db()?;
     let mut statement = db
         .prepare(
@@ -251,14 +275,21 @@ pub async fn list_resources(State(state): State<Shared>, headers: HeaderMap) -> 
 
 pub async fn patch_resource(
     State(state): State<Shared>,
-    headers: HeaderMap,
+    Admin(who): Admin,
     IdPath(id): IdPath,
     JsonBody(body): JsonBody<ResourceBody>,
 ) -> Reply {
-    admin(&state, &headers)?;
     check_overrides(&state, &body)?;
+    if body
+        .name
+        .as_deref()
+        .is_some_and(|name| !valid_name(name) || name.chars().count() > 100)
+    {
+        return Err(state.problem(ProblemType::MalformedRequest, "invalid resource name"));
+    }
     let now = state.now();
     let db = state.db()?;
+    let before = resource_snapshot(&db, &id).map_err(|e| state.storage(e))?;
     let changed = db
         .execute(
             "UPDATE resources SET name = COALESCE(?2, name), biometric = COALESCE(?3, biometric),
@@ -270,8 +301,18 @@ pub async fn patch_resource(
     if changed == 0 {
         return Err(state.problem(ProblemType::NotFound, "no such resource"));
     }
-    store::audit(&db, now, "resource_saved", None, Some(&id), None, None)
-        .map_err(|e| state.storage(e))?;
+    let after = resource_snapshot(&db, &id).map_err(|e| state.storage(e))?;
+    store::audit_by(
+        &db,
+        now,
+        "resource_saved",
+        Some(&who),
+        None,
+        Some(&id),
+        Some("changed"),
+        Some(&change_detail(&before, &after)),
+    )
+    .map_err(|e| state.storage(e))?;
     Ok(Json(serde_json::json!({ "id": id, "server_time": now })))
 }
 
@@ -283,29 +324,55 @@ pub struct PolicyBody {
     pub fraud_lock_seconds: Option<i64>,
 }
 
-fn policy_json(state: &AppState) -> Reply {
-    let db = state.db()?;
-    let effective = rules::effective_policy(&db, None).map_err(|e| state.storage(e))?;
-    Ok(Json(serde_json::json!({
+/// The default policy as the admin API shows it.
+fn policy_snapshot(db: &store::Db) -> rusqlite::Result<serde_json::Value> {
+    let effective = rules::effective_policy(db, None)?;
+    Ok(serde_json::json!({
         "biometric": biometric_text(effective.policy.biometric),
         "number_matching": effective.policy.number_matching,
         "max_pending": effective.max_pending,
         "fraud_lock_seconds": effective.fraud_lock_seconds,
-        "server_time": state.now(),
-    })))
+    }))
 }
 
-pub async fn get_policy(State(state): State<Shared>, headers: HeaderMap) -> Reply {
-    admin(&state, &headers)?;
+/// A resource and its overrides (its limits), or `None` if there is none.
+fn resource_snapshot(db: &store::Db, id: &str) -> rusqlite::Result<Option<serde_json::Value>> {
+    db.query_row(
+        "SELECT name, biometric, number_matching, max_pending FROM resources WHERE id = ?1",
+        [id],
+        |row| {
+            Ok(serde_json::json!({
+                "name": row.get::<_, String>(0)?,
+                "biometric": row.get::<_, Option<String>>(1)?,
+                "number_matching": row.get::<_, Option<bool>>(2)?,
+                "max_pending": row.get::<_, Option<i64>>(3)?,
+            }))
+        },
+    )
+    .optional()
+}
+
+/// What an admin change did, for the audit line: `{"before": …, "after": …}`.
+fn change_detail(before: &Option<serde_json::Value>, after: &Option<serde_json::Value>) -> String {
+    serde_json::json!({ "before": before, "after": after }).to_string()
+}
+
+fn policy_json(state: &AppState) -> Reply {
+    let db = state.db()?;
+    let mut policy = policy_snapshot(&db).map_err(|e| state.storage(e))?;
+    policy["server_time"] = serde_json::Value::from(state.now());
+    Ok(Json(policy))
+}
+
+pub async fn get_policy(State(state): State<Shared>, _admin: Admin) -> Reply {
     policy_json(&state)
 }
 
 pub async fn put_policy(
     State(state): State<Shared>,
-    headers: HeaderMap,
+    Admin(who): Admin,
     JsonBody(body): JsonBody<PolicyBody>,
 ) -> Reply {
-    admin(&state, &headers)?;
     let as_resource = ResourceBody {
         id: None,
         name: None,
@@ -325,6 +392,7 @@ pub async fn put_policy(
     }
     {
         let db = state.db()?;
+        let before = policy_snapshot(&db).map_err(|e| state.storage(e))?;
         db.execute(
             "UPDATE policy SET biometric = COALESCE(?1, biometric), number_matching = COALESCE(?2, number_matching),
                max_pending = COALESCE(?3, max_pending), fraud_lock_seconds = COALESCE(?4, fraud_lock_seconds)
@@ -332,8 +400,18 @@ pub async fn put_policy(
             params![body.biometric, body.number_matching, body.max_pending, body.fraud_lock_seconds],
         )
         .map_err(|e| state.storage(e))?;
-        store::audit(&db, state.now(), "policy_changed", None, None, None, None)
-            .map_err(|e| state.storage(e))?;
+        let after = policy_snapshot(&db).map_err(|e| state.storage(e))?;
+        store::audit_by(
+            &db,
+            state.now(),
+            "policy_changed",
+            Some(&who),
+            None,
+            None,
+            None,
+            Some(&change_detail(&Some(before), &Some(after))),
+        )
+        .map_err(|e| state.storage(e))?;
     }
     policy_json(&state)
 }
@@ -345,11 +423,10 @@ pub struct EnrollmentRequest {
 
 pub async fn create_enrollment(
     State(state): State<Shared>,
-    headers: HeaderMap,
+    Admin(who): Admin,
     Path(user): Path<String>,
     JsonBody(request): JsonBody<EnrollmentRequest>,
 ) -> Reply {
-    admin(&state, &headers)?;
     let now = state.now();
     let db = state.db()?;
     let storage = |e| state.storage(e);
@@ -367,10 +444,11 @@ pub async fn create_enrollment(
                 params![token_hash(&token), user, expires_at],
             )
             .map_err(storage)?;
-            store::audit(
+            store::audit_by(
                 &db,
                 now,
                 "enrollment_issued",
+                Some(&who),
                 Some(&user),
                 None,
                 Some("push"),
@@ -400,10 +478,11 @@ pub async fn create_enrollment(
             )
             .map_err(storage)?;
             crate::totp_throttle::clear(&db, &user).map_err(storage)?;
-            store::audit(
+            store::audit_by(
                 &db,
                 now,
                 "enrollment_issued",
+                Some(&who),
                 Some(&user),
                 None,
                 Some("totp"),
@@ -427,10 +506,9 @@ pub async fn create_enrollment(
 
 pub async fn reset_user(
     State(state): State<Shared>,
-    headers: HeaderMap,
+    Admin(who): Admin,
     Path(user): Path<String>,
 ) -> Reply {
-    admin(&state, &headers)?;
     let now = state.now();
     let db = state.db()?;
     let storage = |e| state.storage(e);
@@ -447,10 +525,11 @@ pub async fn reset_user(
     .map_err(storage)?;
     crate::totp_throttle::clear(&db, &user).map_err(storage)?;
     revoke_credentials(&db, &user, now, "authenticator_reset").map_err(storage)?;
-    store::audit(
+    store::audit_by(
         &db,
         now,
         "authenticator_reset",
+        Some(&who),
         Some(&user),
         None,
         None,
@@ -464,10 +543,9 @@ pub async fn reset_user(
 
 pub async fn unlock_user(
     State(state): State<Shared>,
-    headers: HeaderMap,
+    Admin(who): Admin,
     Path(user): Path<String>,
 ) -> Reply {
-    admin(&state, &headers)?;
     let now = state.now();
     let db = state.db()?;
     db.execute(
@@ -477,8 +555,17 @@ pub async fn unlock_user(
     .map_err(|e| state.storage(e))?;
     // Also lifts a TOTP lockout: the admin has vouched for the user.
     crate::totp_throttle::clear(&db, &user).map_err(|e| state.storage(e))?;
-    store::audit(&db, now, "fraud_lock_lifted", Some(&user), None, None, None)
-        .map_err(|e| state.storage(e))?;
+    store::audit_by(
+        &db,
+        now,
+        "fraud_lock_lifted",
+        Some(&who),
+        Some(&user),
+        None,
+        None,
+        None,
+    )
+    .map_err(|e| state.storage(e))?;
     Ok(Json(
         serde_json::json!({ "unlocked": user, "server_time": now }),
     ))
@@ -492,10 +579,9 @@ pub struct AuditQuery {
 
 pub async fn audit(
     State(state): State<Shared>,
-    headers: HeaderMap,
+    _admin: Admin,
     Query(query): Query<AuditQuery>,
 ) -> Reply {
-    admin(&state, &headers)?;
     let db = state.db()?;
     let events = store::audit_since(
         &db,

@@ -13,13 +13,17 @@ use ring::digest::{SHA256, digest};
 use rusqlite::{OptionalExtension, params};
 use subtle::ConstantTimeEq;
 
-use crate::auth::{check_iat, device_key, jose_problem, revoked_problem, verify_device_request};
+use crate::auth::{
+    audit_device_failure, audit_refusal, check_iat, device_key, jose_problem, revoked_problem,
+    verify_device_request,
+};
+use crate::client_addr::ClientAddr;
 use crate::extract::JoseBody;
 use crate::ids::IdPath;
 use crate::problem::ApiError;
 use crate::rules::{self, random_id};
 use crate::state::{AppState, Shared};
-use crate::store;
+use crate::store::{self, Who};
 
 pub fn token_hash(token: &str) -> String {
     jose::base64url(digest(&SHA256, token.as_bytes()).as_ref())
@@ -52,8 +56,22 @@ fn device_record(
 
 pub async fn enroll(
     State(state): State<Shared>,
+    client: ClientAddr,
     JoseBody(body): JoseBody,
 ) -> Result<(StatusCode, Json<EnrollResponse>), ApiError> {
+    enroll_device(&state, body).inspect_err(|error| {
+        // Unknown, used or expired tokens and bad proofs: who tried, from where.
+        let outcome = error.kind().map_or("refused", ProblemType::name);
+        let who = Who::new("enrolling device", client.0.clone());
+        audit_refusal(&state, "enroll_refused", &who, None, outcome);
+    })
+}
+
+fn enroll_device(
+    state: &Shared,
+    body: String,
+) -> Result<(StatusCode, Json<EnrollResponse>), ApiError> {
+    let state = state.clone();
     let compact = Compact::parse(&body).map_err(|e| jose_problem(&state, &e))?;
     let claims: EnrollClaims = compact
         .claims()
@@ -178,11 +196,13 @@ pub async fn enroll(
 pub async fn get_device(
     State(state): State<Shared>,
     IdPath(device_id): IdPath,
+    client: ClientAddr,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
 ) -> Result<Json<EnrollResponse>, ApiError> {
-    let (device, _) = verify_device_request(&state, &headers, &method, uri.path(), &device_id)?;
+    let (device, _) =
+        verify_device_request(&state, &headers, &method, uri.path(), &device_id, &client)?;
     let record = device_record(&state, &device.id, &device.jkt, &device.user)?;
     Ok(Json(EnrollResponse {
         record,
@@ -193,11 +213,12 @@ pub async fn get_device(
 pub async fn challenges(
     State(state): State<Shared>,
     IdPath(device_id): IdPath,
+    client: ClientAddr,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
 ) -> Result<Json<ChallengesResponse>, ApiError> {
-    verify_device_request(&state, &headers, &method, uri.path(), &device_id)?;
+    verify_device_request(&state, &headers, &method, uri.path(), &device_id, &client)?;
     let now = state.now();
     let db = state.db()?;
     let mut statement = db
@@ -218,11 +239,13 @@ pub async fn challenges(
 pub async fn put_push_token(
     State(state): State<Shared>,
     IdPath(device_id): IdPath,
+    client: ClientAddr,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let (_, claims) = verify_device_request(&state, &headers, &method, uri.path(), &device_id)?;
+    let (_, claims) =
+        verify_device_request(&state, &headers, &method, uri.path(), &device_id, &client)?;
     crate::ids::check_push_token(&state, claims.push_token.as_deref())?;
     let db = state.db()?;
     db.execute(
@@ -236,11 +259,13 @@ pub async fn put_push_token(
 pub async fn delete_device(
     State(state): State<Shared>,
     IdPath(device_id): IdPath,
+    client: ClientAddr,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let (device, _) = verify_device_request(&state, &headers, &method, uri.path(), &device_id)?;
+    let (device, _) =
+        verify_device_request(&state, &headers, &method, uri.path(), &device_id, &client)?;
     let now = state.now();
     let db = state.db()?;
     store::revoke_device(&db, &device.id, "device_revoked", now).map_err(|e| state.storage(e))?;
@@ -271,8 +296,24 @@ struct PendingAnswer {
 pub async fn answer(
     State(state): State<Shared>,
     IdPath(challenge_id): IdPath,
+    client: ClientAddr,
     JoseBody(body): JoseBody,
 ) -> Result<Json<AnswerResponse>, ApiError> {
+    let claimed_device = Compact::parse(&body)
+        .ok()
+        .and_then(|compact| compact.claims::<AnswerClaims>().ok())
+        .map(|claims| claims.device)
+        .unwrap_or_default();
+    answer_challenge(&state, challenge_id, body)
+        .map_err(|error| audit_device_failure(&state, &client, &claimed_device, error))
+}
+
+fn answer_challenge(
+    state: &Shared,
+    challenge_id: String,
+    body: String,
+) -> Result<Json<AnswerResponse>, ApiError> {
+    let state = state.clone();
     let compact = Compact::parse(&body).map_err(|e| jose_problem(&state, &e))?;
     let claims: AnswerClaims = compact
         .claims()

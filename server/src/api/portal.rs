@@ -28,7 +28,7 @@ use crate::problem::ApiError;
 use crate::rules::{self, PushCreated, PushOrigin, random_id};
 use crate::sessions;
 use crate::state::{AppState, Shared};
-use crate::store;
+use crate::store::{self, Who};
 
 /// The resource every portal push is for.
 pub const PORTAL_RESOURCE: &str = "portal";
@@ -115,7 +115,7 @@ fn portal_push(
             ) =>
         {
             let why = error.kind().map_or("refused", ProblemType::name);
-            rules::create_decoy(state, user, PORTAL_RESOURCE, kind, why)
+            rules::create_decoy(state, user, PORTAL_RESOURCE, kind, why, origin)
         }
         other => other,
     }
@@ -132,6 +132,7 @@ pub async fn login(
     let handoff = random_id("", 32);
     let origin = PushOrigin {
         handoff_hash: Some(token_hash(&handoff)),
+        who: Some(Who::new("portal", client.0.clone())),
         ..PushOrigin::default()
     };
     let push = portal_push(&state, &user, ChallengeKind::Login, context, &origin)?;
@@ -154,6 +155,7 @@ pub async fn step_up(
     let context = portal_context(&state, &client, request.context)?;
     let origin = PushOrigin {
         session: Some(session),
+        who: Some(Who::new(format!("portal:{user}"), client.0.clone())),
         ..PushOrigin::default()
     };
     let created = rules::create_push(
@@ -179,7 +181,10 @@ pub async fn password_reset(
         &user,
         ChallengeKind::PasswordReset,
         context,
-        &PushOrigin::default(),
+        &PushOrigin {
+            who: Some(Who::new("portal", client.0.clone())),
+            ..PushOrigin::default()
+        },
     )?;
     Ok((StatusCode::CREATED, Json(created)))
 }
@@ -197,6 +202,7 @@ pub struct PortalPushQuery {
 pub async fn push(
     State(state): State<Shared>,
     IdPath(id): IdPath,
+    client: ClientAddr,
     headers: HeaderMap,
     Query(query): Query<PortalPushQuery>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
@@ -231,10 +237,11 @@ pub async fn push(
             )
             .map_err(storage)?;
         if claimed == 1 {
-            store::audit(
+            store::audit_by(
                 &db,
                 now,
                 "portal_signed_in",
+                Some(&Who::new("portal", client.0.clone())),
                 Some(&status.user),
                 Some(PORTAL_RESOURCE),
                 None,

@@ -5,14 +5,14 @@ use std::time::Duration;
 
 use axum::Json;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use countersign_core::otp::OtpParams;
 use countersign_core::push::wire::{ChallengeKind, ProblemType};
 use countersign_core::secret::SecretBytes;
 use rusqlite::{OptionalExtension, params};
 use serde::Deserialize;
 
-use crate::auth::require_bearer;
+use crate::auth::RelyingParty;
 use crate::context::ContextInput;
 use crate::extract::JsonBody;
 use crate::ids::IdPath;
@@ -41,10 +41,9 @@ fn login() -> ChallengeKind {
 
 pub async fn create_push(
     State(state): State<Shared>,
-    headers: HeaderMap,
+    RelyingParty(who): RelyingParty,
     JsonBody(request): JsonBody<PushRequest>,
 ) -> Result<(StatusCode, Json<PushCreated>), ApiError> {
-    require_bearer(&state, &headers, &state.rp_token)?;
     crate::ids::check_user_name(&state, &request.user)?;
     crate::ids::check(&state, "resource", &request.resource)?;
     let context = request.context.unwrap_or_default().validate(&state)?;
@@ -54,7 +53,10 @@ pub async fn create_push(
         &request.resource,
         request.kind,
         context,
-        &rules::PushOrigin::default(),
+        &rules::PushOrigin {
+            who: Some(who),
+            ..rules::PushOrigin::default()
+        },
     )?;
     Ok((StatusCode::CREATED, Json(created)))
 }
@@ -99,9 +101,8 @@ pub async fn get_push(
     State(state): State<Shared>,
     IdPath(id): IdPath,
     Query(query): Query<WaitQuery>,
-    headers: HeaderMap,
+    _rp: RelyingParty,
 ) -> Result<Json<PushStatus>, ApiError> {
-    require_bearer(&state, &headers, &state.rp_token)?;
     Ok(Json(wait_for_status(&state, &id, query.wait).await?))
 }
 
@@ -115,10 +116,9 @@ pub struct TotpVerify {
 /// throttled per user (see `totp_throttle`).
 pub async fn verify_totp(
     State(state): State<Shared>,
-    headers: HeaderMap,
+    RelyingParty(who): RelyingParty,
     JsonBody(request): JsonBody<TotpVerify>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    require_bearer(&state, &headers, &state.rp_token)?;
     crate::ids::check_user_name(&state, &request.user)?;
     if request.code.is_empty() || request.code.len() > 10 {
         return Err(state.problem(
@@ -160,10 +160,11 @@ pub async fn verify_totp(
         ));
     };
     if let Some(retry_after) = throttle.locked_for(now) {
-        store::audit(
+        store::audit_by(
             &tx,
             now,
             "totp_verified",
+            Some(&who),
             Some(&request.user),
             None,
             Some("locked"),
@@ -186,10 +187,11 @@ pub async fn verify_totp(
             )
             .map_err(storage)?;
             totp_throttle::record_success(&tx, &request.user).map_err(storage)?;
-            store::audit(
+            store::audit_by(
                 &tx,
                 now,
                 "totp_verified",
+                Some(&who),
                 Some(&request.user),
                 None,
                 Some("ok"),
@@ -200,10 +202,11 @@ pub async fn verify_totp(
             Ok(Json(serde_json::json!({ "ok": true, "server_time": now })))
         }
         None => {
-            store::audit(
+            store::audit_by(
                 &tx,
                 now,
                 "totp_verified",
+                Some(&who),
                 Some(&request.user),
                 None,
                 Some("wrong_code"),
