@@ -275,7 +275,7 @@ pub fn create_decoy(
     // table from growing with every name a guesser tries.
     db.execute(
         "DELETE FROM challenges WHERE device = '' AND exp < ?1",
-        [now - DECOY_KEEP_SECONDS],
+        [now - PORTAL_HANDLE_SECONDS],
     )
     .map_err(storage)?;
     let effective = effective_policy(&db, Some(resource_id)).map_err(storage)?;
@@ -315,8 +315,10 @@ pub fn create_decoy(
     })
 }
 
-/// How long an expired decoy is kept (it reads `expired` meanwhile).
-const DECOY_KEEP_SECONDS: i64 = 600;
+/// A portal push handle (real or decoy) can be read until this long after it
+/// expires; after that both are `not_found`, so deleting old decoys does not
+/// tell them apart from real pushes.
+pub const PORTAL_HANDLE_SECONDS: i64 = 600;
 
 /// A refused push, aggregated per source and minute when the caller is known.
 fn refused(
@@ -463,6 +465,8 @@ pub struct PushStatus {
     pub resource: String,
     #[serde(skip_serializing)]
     pub handoff_hash: Option<String>,
+    #[serde(skip_serializing)]
+    pub exp: UnixTime,
     pub server_time: UnixTime,
 }
 
@@ -490,6 +494,7 @@ pub fn push_status(db: &Db, id: &str, now: UnixTime) -> rusqlite::Result<Option<
                 session: row.get(8)?,
                 resource: row.get(9)?,
                 handoff_hash: row.get(10)?,
+                exp,
                 server_time: now,
             })
         },

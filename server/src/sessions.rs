@@ -45,7 +45,7 @@ pub fn authenticate(db: &Db, token: &str, now: UnixTime) -> rusqlite::Result<Opt
     Ok(user)
 }
 
-/// Ends every live session of `user`, audited with why.
+/// Ends every live session of `user`, audited with why (when there were any).
 pub fn revoke_all(
     db: &Db,
     user: &str,
@@ -57,6 +57,9 @@ pub fn revoke_all(
         "UPDATE sessions SET revoked_at = ?2 WHERE user = ?1 AND revoked_at IS NULL",
         params![user, now],
     )?;
+    if ended == 0 {
+        return Ok(0);
+    }
     store::audit(
         db,
         now,

@@ -381,6 +381,13 @@ async fn totp_guessing_is_locked_after_five_failures_with_a_growing_back_off() {
     assert_eq!(response.headers().get("retry-after").unwrap(), "40");
     let body = problem(response, ProblemType::RateLimited).await;
     assert_eq!(body["retry_after"], 40);
+    let user: Value = h
+        .admin(Method::GET, "/v1/admin/users/gus", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(user["totp_locked_until"], h.now() + 40);
     // After the lock, five more wrong codes lock for twice as long.
     h.clock.advance(40);
     for _ in 0..4 {
@@ -830,6 +837,26 @@ async fn portal_sign_in_does_not_tell_whether_a_user_exists_or_is_enrolled() {
         "expired"
     );
     assert!(phone.pending().await.is_empty());
+    // Ten minutes after expiry a real handle and a decoy both read as unknown,
+    // so pruning old decoys does not set them apart.
+    let (_, real) = h.portal_login("eve").await;
+    let real_id = real["id"].as_str().unwrap();
+    let (_, decoy) = h.portal_login("nobody2").await;
+    let decoy_id = decoy["id"].as_str().unwrap();
+    h.clock.advance(60 + 600);
+    assert_eq!(h.portal_push(real_id, None).await["status"], "expired");
+    assert_eq!(h.portal_push(decoy_id, None).await["status"], "expired");
+    h.clock.advance(1);
+    h.portal_login("nobody3").await; // prunes old decoys
+    for id in [real_id, decoy_id] {
+        let response = h
+            .http
+            .get(format!("{}/portal/pushes/{id}", h.base))
+            .send()
+            .await
+            .unwrap();
+        problem(response, ProblemType::NotFound).await;
+    }
 }
 
 #[tokio::test]

@@ -99,15 +99,15 @@ pub async fn get_user(
 ) -> Reply {
     let db = state.db()?;
     let storage = |e| state.storage(e);
-    let row: Option<(bool, Option<i64>)> = db
+    let row: Option<(bool, Option<i64>, Option<i64>)> = db
         .query_row(
-            "SELECT totp_secret IS NOT NULL, fraud_locked_until FROM users WHERE name = ?1",
+            "SELECT totp_secret IS NOT NULL, fraud_locked_until, totp_locked_until FROM users WHERE name = ?1",
             [&name],
-            |row| Ok((row.get(0)?, row.get(1)?)),
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
         )
         .optional()
         .map_err(storage)?;
-    let Some((totp, locked_until)) = row else {
+    let Some((totp, locked_until, totp_locked_until)) = row else {
         return Err(state.problem(ProblemType::NotFound, "no such user"));
     };
     let device = store::current_device(&db, &name).map_err(storage)?;
@@ -117,6 +117,7 @@ pub async fn get_user(
         "device": device.map(|d| serde_json::json!({ "id": d.id, "jkt": d.jkt })),
         "totp": totp,
         "locked_until": locked_until.filter(|until| *until > now),
+        "totp_locked_until": totp_locked_until.filter(|until| *until > now),
         "server_time": now,
     })))
 }

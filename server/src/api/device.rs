@@ -68,10 +68,9 @@ pub async fn enroll(
 }
 
 fn enroll_device(
-    state: &Shared,
+    state: &AppState,
     body: String,
 ) -> Result<(StatusCode, Json<EnrollResponse>), ApiError> {
-    let state = state.clone();
     let compact = Compact::parse(&body).map_err(|e| jose_problem(&state, &e))?;
     let claims: EnrollClaims = compact
         .claims()
@@ -309,11 +308,10 @@ pub async fn answer(
 }
 
 fn answer_challenge(
-    state: &Shared,
+    state: &AppState,
     challenge_id: String,
     body: String,
 ) -> Result<Json<AnswerResponse>, ApiError> {
-    let state = state.clone();
     let compact = Compact::parse(&body).map_err(|e| jose_problem(&state, &e))?;
     let claims: AnswerClaims = compact
         .claims()

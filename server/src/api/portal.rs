@@ -207,6 +207,9 @@ pub async fn push(
     Query(query): Query<PortalPushQuery>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let status = wait_for_status(&state, &id, query.wait).await?;
+    if state.now() > status.exp + rules::PORTAL_HANDLE_SECONDS {
+        return Err(state.problem(ProblemType::NotFound, "no such push"));
+    }
     let mut reply = serde_json::to_value(&status).unwrap_or_default();
     let presented = headers
         .get(HANDOFF_HEADER)
