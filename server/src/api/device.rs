@@ -71,7 +71,7 @@ fn enroll_device(
     state: &AppState,
     body: String,
 ) -> Result<(StatusCode, Json<EnrollResponse>), ApiError> {
-    let compact = Compact::parse(&body).map_err(|e| jose_problem(&state, &e))?;
+    let compact = Compact::parse(&body).map_err(|e| jose_problem(state, &e))?;
     let claims: EnrollClaims = compact
         .claims()
         .map_err(|e| state.problem(ProblemType::MalformedRequest, e.to_string()))?;
@@ -86,12 +86,12 @@ fn enroll_device(
             "platform, device_name or app_version is invalid",
         ));
     }
-    crate::ids::check_push_token(&state, claims.push_token.as_deref())?;
+    crate::ids::check_push_token(state, claims.push_token.as_deref())?;
     // Proof of possession: the enclosed key signed the request.
     compact
         .verify(&claims.jwk, TYP_ENROLL)
-        .map_err(|e| jose_problem(&state, &e))?;
-    check_iat(&state, claims.iat)?;
+        .map_err(|e| jose_problem(state, &e))?;
+    check_iat(state, claims.iat)?;
     let jkt = claims.jwk.thumbprint();
     let now = state.now();
     let hash = token_hash(&claims.token);
@@ -182,7 +182,7 @@ fn enroll_device(
             }
         }
     };
-    let record = device_record(&state, &device_id, &jkt, &user)?;
+    let record = device_record(state, &device_id, &jkt, &user)?;
     Ok((
         StatusCode::CREATED,
         Json(EnrollResponse {
@@ -312,12 +312,12 @@ fn answer_challenge(
     challenge_id: String,
     body: String,
 ) -> Result<Json<AnswerResponse>, ApiError> {
-    let compact = Compact::parse(&body).map_err(|e| jose_problem(&state, &e))?;
+    let compact = Compact::parse(&body).map_err(|e| jose_problem(state, &e))?;
     let claims: AnswerClaims = compact
         .claims()
         .map_err(|e| state.problem(ProblemType::MalformedRequest, e.to_string()))?;
-    crate::ids::check(&state, "device", &claims.device)?;
-    crate::ids::check(&state, "challenge", &claims.challenge)?;
+    crate::ids::check(state, "device", &claims.device)?;
+    crate::ids::check(state, "challenge", &claims.challenge)?;
     if claims.fraud && claims.decision == Decision::Approve {
         return Err(state.problem(
             ProblemType::MalformedRequest,
@@ -329,11 +329,11 @@ fn answer_challenge(
         store::device(&db, &claims.device).map_err(|e| state.storage(e))?
     }
     .ok_or_else(|| state.problem(ProblemType::NotFound, "no such device"))?;
-    let key: Jwk = device_key(&state, &device)?;
+    let key: Jwk = device_key(state, &device)?;
     compact
         .verify(&key, TYP_ANSWER)
-        .map_err(|e| jose_problem(&state, &e))?;
-    if let Some(problem) = revoked_problem(&state, &device) {
+        .map_err(|e| jose_problem(state, &e))?;
+    if let Some(problem) = revoked_problem(state, &device) {
         return Err(problem);
     }
     if claims.challenge != challenge_id {
@@ -342,7 +342,7 @@ fn answer_challenge(
             "the signed challenge id is not the one in the URL",
         ));
     }
-    check_iat(&state, claims.iat)?;
+    check_iat(state, claims.iat)?;
     let now = state.now();
     let db = state.db()?;
     let storage = |e| state.storage(e);
