@@ -534,6 +534,10 @@ async fn portal_sessions_end_after_30_minutes_idle() {
     assert_eq!(h.portal_me(&session).await, StatusCode::OK);
     h.clock.advance(30 * 60 + 1);
     assert_eq!(h.portal_me(&session).await, StatusCode::UNAUTHORIZED);
+    let events = h.audit().await;
+    let refused = rows(&events, "session_refused");
+    assert_eq!(refused[0]["outcome"], "ended_or_unknown");
+    assert_eq!(refused[0]["source"], "127.0.0.1");
 }
 
 #[tokio::test]

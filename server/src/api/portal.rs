@@ -20,6 +20,7 @@ use subtle::ConstantTimeEq;
 
 use crate::api::device::token_hash;
 use crate::api::relying_party::wait_for_status;
+use crate::auth::audit_refusal;
 use crate::client_addr::ClientAddr;
 use crate::context::ContextInput;
 use crate::extract::JsonBody;
@@ -60,18 +61,25 @@ fn session_token(headers: &HeaderMap) -> Option<&str> {
         .and_then(|value| value.strip_prefix("Session "))
 }
 
-/// The user of a live session (using it), or `unauthorized`.
-fn session_user(state: &AppState, headers: &HeaderMap) -> Result<(String, String), ApiError> {
-    let token = session_token(headers)
-        .ok_or_else(|| state.problem(ProblemType::Unauthorized, "sign in first"))?;
-    let db = state.db()?;
-    let user = sessions::authenticate(&db, token, state.now()).map_err(|e| state.storage(e))?;
-    user.map(|user| (user, token.to_owned())).ok_or_else(|| {
-        state.problem(
-            ProblemType::Unauthorized,
-            "this session has ended; sign in again",
-        )
-    })
+/// The user of a live session (using it), or `unauthorized`; a refused
+/// session token is audited with the caller's address.
+fn session_user(
+    state: &AppState,
+    headers: &HeaderMap,
+    client: &ClientAddr,
+) -> Result<(String, String), ApiError> {
+    let refuse = |outcome: &str, detail: &str| {
+        let who = Who::new("portal session", client.0.clone());
+        audit_refusal(state, "session_refused", &who, None, outcome);
+        state.problem(ProblemType::Unauthorized, detail)
+    };
+    let token = session_token(headers).ok_or_else(|| refuse("no_session", "sign in first"))?;
+    let user = {
+        let db = state.db()?;
+        sessions::authenticate(&db, token, state.now()).map_err(|e| state.storage(e))?
+    };
+    user.map(|user| (user, token.to_owned()))
+        .ok_or_else(|| refuse("ended_or_unknown", "this session has ended; sign in again"))
 }
 
 fn needs_user(state: &AppState, request: &PortalRequest) -> Result<String, ApiError> {
@@ -151,7 +159,7 @@ pub async fn step_up(
     headers: HeaderMap,
     JsonBody(request): JsonBody<PortalRequest>,
 ) -> Result<(StatusCode, Json<PushCreated>), ApiError> {
-    let (user, session) = session_user(&state, &headers)?;
+    let (user, session) = session_user(&state, &headers, &client)?;
     let context = portal_context(&state, &client, request.context)?;
     let origin = PushOrigin {
         session: Some(session),
@@ -262,9 +270,10 @@ pub async fn push(
 
 pub async fn me(
     State(state): State<Shared>,
+    client: ClientAddr,
     headers: HeaderMap,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let (user, _) = session_user(&state, &headers)?;
+    let (user, _) = session_user(&state, &headers, &client)?;
     Ok(Json(
         serde_json::json!({ "user": user, "server_time": state.now() }),
     ))
