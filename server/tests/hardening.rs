@@ -285,7 +285,7 @@ async fn identifiers_outside_the_protocol_form_are_malformed_not_unknown() {
 }
 
 #[tokio::test]
-async fn already_answered_names_the_recorded_decision_decision_not_status() {
+async fn already_answered_carries_the_recorded_decision_as_decision_not_a_second_status() {
     let h = Harness::start().await;
     let phone = h.enrolled("dana").await;
     let (id, number) = h.push("dana", "portal").await;
