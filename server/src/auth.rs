@@ -7,12 +7,101 @@ use countersign_core::push::jose::{Compact, JoseError, Jwk};
 use countersign_core::push::wire::{IAT_TOLERANCE, ProblemType, RequestClaims, TYP_REQUEST};
 use subtle::ConstantTimeEq;
 
-use crate::problem::ApiError;
-use crate::state::AppState;
-use crate::store::{self, Device};
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
 
-/// How long request nonces are remembered (twice the `iat` tolerance).
-const NONCE_MEMORY: i64 = 120;
+use crate::client_addr::{ClientAddr, client_of};
+use crate::problem::ApiError;
+use crate::state::{AppState, Shared};
+use crate::store::{self, Device, Who};
+
+/// A caller holding the admin token; refused attempts are audited.
+#[derive(Debug, Clone)]
+pub struct Admin(pub Who);
+
+/// A caller holding the relying-party token; refused attempts are audited.
+#[derive(Debug, Clone)]
+pub struct RelyingParty(pub Who);
+
+impl FromRequestParts<Shared> for Admin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Shared) -> Result<Self, ApiError> {
+        bearer_caller(parts, state, &state.admin_token, "admin").map(Admin)
+    }
+}
+
+impl FromRequestParts<Shared> for RelyingParty {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Shared) -> Result<Self, ApiError> {
+        bearer_caller(parts, state, &state.rp_token, "rp").map(RelyingParty)
+    }
+}
+
+fn bearer_caller(
+    parts: &Parts,
+    state: &AppState,
+    expected: &str,
+    role: &str,
+) -> Result<Who, ApiError> {
+    let who = Who::new(role, client_of(parts, state));
+    match require_bearer(state, &parts.headers, expected) {
+        Ok(()) => Ok(who),
+        Err(error) => {
+            let outcome = if parts.headers.contains_key(header::AUTHORIZATION) {
+                "wrong_token"
+            } else {
+                "no_token"
+            };
+            audit_refusal(state, "auth_failed", &who, None, outcome);
+            Err(error)
+        }
+    }
+}
+
+/// Records a refused request (aggregated per source and minute). A failure to
+/// write it is logged, not returned: the caller gets the refusal it earned.
+pub fn audit_refusal(state: &AppState, event: &str, who: &Who, user: Option<&str>, outcome: &str) {
+    let written = state
+        .db()
+        .map(|db| store::audit_refusal(&db, state.now(), event, who, user, None, outcome, None));
+    if let Ok(Err(error)) = written {
+        eprintln!("audit write failed: {error}");
+    }
+}
+
+/// Problems that mean "this caller did not prove who it is", audited as such.
+pub fn is_auth_failure(error: &ApiError) -> bool {
+    matches!(
+        error.kind(),
+        Some(
+            ProblemType::Unauthorized
+                | ProblemType::BadSignature
+                | ProblemType::Replayed
+                | ProblemType::ClockSkew
+                | ProblemType::NotFound
+                | ProblemType::MalformedRequest
+                | ProblemType::DeviceRevoked
+                | ProblemType::DeviceReplaced
+        )
+    )
+}
+
+/// Audits `error` as a refused device request if it is an auth failure.
+pub fn audit_device_failure(
+    state: &AppState,
+    client: &ClientAddr,
+    device_id: &str,
+    error: ApiError,
+) -> ApiError {
+    if is_auth_failure(&error) {
+        let who = Who::new(format!("device:{device_id}"), client.0.clone());
+        let outcome = error.kind().map_or("refused", ProblemType::name);
+        audit_refusal(state, "device_auth_failed", &who, None, outcome);
+    }
+    error
+}
 
 pub fn require_bearer(
     state: &AppState,
@@ -78,8 +167,20 @@ pub fn device_key(state: &AppState, device: &Device) -> Result<Jwk, ApiError> {
 }
 
 /// Verifies `Authorization: Countersign <JWS>` for a request to `path` about
-/// `device_id`, and remembers its nonce.
+/// `device_id`, and remembers its nonce; a refusal is audited with `client`.
 pub fn verify_device_request(
+    state: &AppState,
+    headers: &HeaderMap,
+    method: &Method,
+    path: &str,
+    device_id: &str,
+    client: &ClientAddr,
+) -> Result<(Device, RequestClaims), ApiError> {
+    verify_device_signature(state, headers, method, path, device_id)
+        .map_err(|error| audit_device_failure(state, client, device_id, error))
+}
+
+fn verify_device_signature(
     state: &AppState,
     headers: &HeaderMap,
     method: &Method,
@@ -138,16 +239,13 @@ pub fn verify_device_request(
 }
 
 fn remember_nonce(state: &AppState, device_id: &str, nonce: &str) -> Result<(), ApiError> {
-    let now = state.now();
-    let mut nonces = state
+    let db = state.db()?;
+    let fresh = state
         .nonces
-        .lock()
-        .map_err(|_| state.problem(ProblemType::Unavailable, "replay memory unavailable"))?;
-    nonces.retain(|_, seen| now - *seen <= NONCE_MEMORY);
-    let key = format!("{device_id}|{nonce}");
-    if nonces.contains_key(&key) {
+        .remember(&db, device_id, nonce, state.now())
+        .map_err(|e| state.storage(e))?;
+    if !fresh {
         return Err(state.problem(ProblemType::Replayed, "this request nonce was already used"));
     }
-    nonces.insert(key, now);
     Ok(())
 }

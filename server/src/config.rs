@@ -10,6 +10,8 @@ use countersign_core::push::SoftwareKey;
 use countersign_core::push::enroll_uri::normalize_url;
 use countersign_core::secret::SecretBytes;
 
+use crate::client_addr::TrustedProxies;
+use crate::files;
 use crate::state::AppState;
 use crate::store;
 
@@ -51,21 +53,21 @@ impl Config {
         &self,
         bound: SocketAddr,
         clock: Arc<dyn Clock>,
+        trusted_proxies: TrustedProxies,
     ) -> Result<AppState, ConfigError> {
         if self.admin_token.len() < 16 || self.rp_token.len() < 16 {
             return Err(ConfigError::WeakToken);
         }
-        std::fs::create_dir_all(&self.data_dir).map_err(|error| ConfigError::DataDir {
+        let data_error = |reason: String| ConfigError::DataDir {
             path: self.data_dir.clone(),
-            reason: error.to_string(),
-        })?;
+            reason,
+        };
+        files::private_dir(&self.data_dir).map_err(|e| data_error(e.to_string()))?;
         let key = load_or_create_key(&self.key_path())?;
-        let db = store::open(&self.data_dir.join("server.sqlite")).map_err(|error| {
-            ConfigError::DataDir {
-                path: self.data_dir.clone(),
-                reason: error.to_string(),
-            }
-        })?;
+        let database = self.data_dir.join("server.sqlite");
+        files::private_file(&database).map_err(|e| data_error(e.to_string()))?;
+        let db = store::open(&database).map_err(|e| data_error(e.to_string()))?;
+        files::private_sqlite_companions(&database).map_err(|e| data_error(e.to_string()))?;
         let public_url = normalize_url(
             &self
                 .public_url
@@ -81,6 +83,7 @@ impl Config {
             self.org.clone(),
             self.admin_token.clone(),
             self.rp_token.clone(),
+            trusted_proxies,
         ))
     }
 }

@@ -4,12 +4,20 @@
 
 pub mod api;
 pub mod auth;
+pub mod client_addr;
 pub mod config;
+pub mod context;
 pub mod extract;
+pub mod files;
+pub mod ids;
+pub mod layers;
 pub mod problem;
+pub mod replay;
 pub mod rules;
+pub mod sessions;
 pub mod state;
 pub mod store;
+pub mod totp_throttle;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -18,10 +26,11 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post, put};
 use countersign_core::clock::Clock;
-use countersign_core::push::wire::{MAX_BODY_BYTES, ProblemType};
+use countersign_core::push::wire::MAX_BODY_BYTES;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
+pub use client_addr::{Cidr, TrustedProxies};
 pub use config::{Config, ConfigError};
 use state::Shared;
 
@@ -76,12 +85,17 @@ pub fn router(state: Shared) -> Router {
         .route("/portal/pushes/{id}", get(portal::push))
         .route("/portal/me", get(portal::me))
         .route("/health", get(|| async { "ok" }))
-        .fallback(move || {
+        .fallback(move |uri: axum::http::Uri| {
             let state = fallback_state.clone();
-            async move { state.problem(ProblemType::NotFound, "no such endpoint") }
+            async move { layers::unknown_path(&state, uri.path()) }
         })
         // Our extractors enforce the limit with a problem document; this is the backstop.
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES + 1))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            layers::limit_body,
+        ))
+        .layer(axum::middleware::map_response(layers::no_store))
         .with_state(state)
 }
 
@@ -107,8 +121,19 @@ impl RunningServer {
     }
 }
 
-/// Opens the store and key, binds the listener and serves in the background.
+/// Opens the store and key, binds the listener and serves in the background;
+/// no proxy is trusted to name the client.
 pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<RunningServer, ConfigError> {
+    start_with(config, TrustedProxies::default(), clock).await
+}
+
+/// As `start`, believing `X-Forwarded-For` from `trusted_proxies` (kept out of
+/// `Config` so the crates that build a `Config` literally keep compiling).
+pub async fn start_with(
+    config: &Config,
+    trusted_proxies: TrustedProxies,
+    clock: Arc<dyn Clock>,
+) -> Result<RunningServer, ConfigError> {
     let listener = TcpListener::bind(config.listen)
         .await
         .map_err(|error| ConfigError::Listen {
@@ -119,15 +144,18 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<RunningServ
         address: config.listen,
         reason: error.to_string(),
     })?;
-    let state: Shared = Arc::new(config.open_state(address, clock)?);
+    let state: Shared = Arc::new(config.open_state(address, clock, trusted_proxies)?);
     let app = router(state.clone());
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        let served = axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = stopped.await;
-            })
-            .await;
+        let served = axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async {
+            let _ = stopped.await;
+        })
+        .await;
         if let Err(error) = served {
             eprintln!("countersign-server stopped: {error}");
         }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use clap::Parser;
 use countersign_core::SystemClock;
-use countersign_server::Config;
+use countersign_server::{Cidr, Config, TrustedProxies};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -37,6 +37,15 @@ struct Args {
     /// Token for the relying-party API (at least 16 characters).
     #[arg(long, env = "COUNTERSIGN_RP_TOKEN")]
     rp_token: String,
+    /// A proxy or load balancer (IP or CIDR) whose X-Forwarded-For names the
+    /// client; repeat for several. Others' X-Forwarded-For is ignored.
+    #[arg(
+        long = "trusted-proxy",
+        value_name = "CIDR",
+        env = "COUNTERSIGN_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    trusted_proxies: Vec<Cidr>,
 }
 
 #[tokio::main]
@@ -51,7 +60,13 @@ async fn main() -> ExitCode {
         admin_token: args.admin_token,
         rp_token: args.rp_token,
     };
-    let server = match countersign_server::start(&config, Arc::new(SystemClock)).await {
+    let server = match countersign_server::start_with(
+        &config,
+        TrustedProxies(args.trusted_proxies),
+        Arc::new(SystemClock),
+    )
+    .await
+    {
         Ok(server) => server,
         Err(error) => {
             eprintln!("error: {error}");

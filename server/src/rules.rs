@@ -12,8 +12,9 @@ use ring::rand::{SecureRandom, SystemRandom};
 use rusqlite::{OptionalExtension, params};
 
 use crate::problem::ApiError;
+use crate::sessions;
 use crate::state::AppState;
-use crate::store::{self, Db};
+use crate::store::{self, Db, Who};
 
 /// The default policy plus the per-resource overrides, resolved.
 #[derive(Debug, Clone, Copy)]
@@ -105,6 +106,17 @@ pub struct PushCreated {
     pub server_time: UnixTime,
 }
 
+/// Who asked for a push, beyond the bearer token.
+#[derive(Debug, Clone, Default)]
+pub struct PushOrigin {
+    /// The portal session a step-up is for.
+    pub session: Option<String>,
+    /// Hash of the portal sign-in's hand-off secret (see `api::portal`).
+    pub handoff_hash: Option<String>,
+    /// The caller, for the audit log.
+    pub who: Option<Who>,
+}
+
 /// Starts a push for (user, resource): checks enrollment, fraud lock and the
 /// pending limit, then signs and stores the challenge.
 pub fn create_push(
@@ -112,8 +124,8 @@ pub fn create_push(
     user: &str,
     resource_id: &str,
     kind: ChallengeKind,
-    mut context: Context,
-    session: Option<&str>,
+    context: Context,
+    origin: &PushOrigin,
 ) -> Result<PushCreated, ApiError> {
     let now = state.now();
     let db = state.db()?;
@@ -143,16 +155,7 @@ pub fn create_push(
         )
         .map_err(storage)?;
     if let Some(until) = locked_until.filter(|until| *until > now) {
-        store::audit(
-            &db,
-            now,
-            "push_refused",
-            Some(user),
-            Some(resource_id),
-            Some("fraud_locked"),
-            None,
-        )
-        .map_err(storage)?;
+        refused(&db, now, origin, user, resource_id, "fraud_locked", None).map_err(storage)?;
         return Err(state
             .problem(
                 ProblemType::FraudLocked,
@@ -161,36 +164,7 @@ pub fn create_push(
             .with("locked_until", until));
     }
     let effective = effective_policy(&db, Some(resource_id)).map_err(storage)?;
-    let (pending, oldest_exp): (i64, Option<i64>) = db
-        .query_row(
-            "SELECT COUNT(*), MIN(exp) FROM challenges
-             WHERE user = ?1 AND resource = ?2 AND status = 'pending' AND exp > ?3 AND iat > ?4",
-            params![user, resource_id, now, now - CHALLENGE_LIFETIME],
-            |row| Ok((row.get(0)?, row.get(1)?)),
-        )
-        .map_err(storage)?;
-    if pending >= effective.max_pending {
-        let retry_after = oldest_exp.map_or(1, |exp| (exp - now).max(1));
-        store::audit(
-            &db,
-            now,
-            "push_refused",
-            Some(user),
-            Some(resource_id),
-            Some("rate_limited"),
-            None,
-        )
-        .map_err(storage)?;
-        return Err(state
-            .problem(
-                ProblemType::RateLimited,
-                format!("{pending} push(es) already pending for this user and resource"),
-            )
-            .with("retry_after", retry_after));
-    }
-    if context.time == 0 {
-        context.time = now;
-    }
+    check_pending_limit(state, &db, user, resource_id, effective, now, origin)?;
     let number = effective.policy.number_matching.then(random_number);
     let claims = ChallengeClaims {
         id: random_id("ch_", 16),
@@ -211,8 +185,8 @@ pub fn create_push(
     let jws = jose::sign(TYP_CHALLENGE, &claims, &state.key, false)
         .map_err(|_| state.problem(ProblemType::Unavailable, "could not sign the challenge"))?;
     db.execute(
-        "INSERT INTO challenges (id, device, user, resource, kind, number, biometric, jws, iat, exp, session)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        "INSERT INTO challenges (id, device, user, resource, kind, number, biometric, jws, iat, exp, session, handoff)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
         params![
             claims.id,
             claims.device,
@@ -224,14 +198,16 @@ pub fn create_push(
             jws,
             claims.iat,
             claims.exp,
-            session
+            origin.session,
+            origin.handoff_hash
         ],
     )
     .map_err(storage)?;
-    store::audit(
+    store::audit_by(
         &db,
         now,
         "push_created",
+        origin.who.as_ref(),
         Some(user),
         Some(resource_id),
         Some(kind.as_str()),
@@ -246,14 +222,158 @@ pub fn create_push(
     })
 }
 
+/// At most `max_pending` unanswered pushes per (user, resource) in 60 s; decoys
+/// (below) count, so a second sign-in for an unknown user is limited alike.
+fn check_pending_limit(
+    state: &AppState,
+    db: &Db,
+    user: &str,
+    resource_id: &str,
+    effective: Effective,
+    now: UnixTime,
+    origin: &PushOrigin,
+) -> Result<(), ApiError> {
+    let storage = |e| state.storage(e);
+    let (pending, oldest_exp): (i64, Option<i64>) = db
+        .query_row(
+            "SELECT COUNT(*), MIN(exp) FROM challenges
+             WHERE user = ?1 AND resource = ?2 AND status = 'pending' AND exp > ?3 AND iat > ?4",
+            params![user, resource_id, now, now - CHALLENGE_LIFETIME],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .map_err(storage)?;
+    if pending >= effective.max_pending {
+        let retry_after = oldest_exp.map_or(1, |exp| (exp - now).max(1));
+        refused(db, now, origin, user, resource_id, "rate_limited", None).map_err(storage)?;
+        return Err(state
+            .problem(
+                ProblemType::RateLimited,
+                format!("{pending} push(es) already pending for this user and resource"),
+            )
+            .with("retry_after", retry_after));
+    }
+    Ok(())
+}
+
+/// A push handle that looks like `create_push`'s but reaches no device and is
+/// never approved: the portal answers sign-ins for unknown, unenrolled or
+/// fraud-locked users with it, so its answers do not tell who exists. It is a
+/// challenge row addressed to no device, so it is pending, then expires, and
+/// counts towards the pending limit exactly like a real push.
+pub fn create_decoy(
+    state: &AppState,
+    user: &str,
+    resource_id: &str,
+    kind: ChallengeKind,
+    why: &str,
+    origin: &PushOrigin,
+) -> Result<PushCreated, ApiError> {
+    let now = state.now();
+    let db = state.db()?;
+    let storage = |e| state.storage(e);
+    // Decoys are only needed while they could be read as pending: keep the
+    // table from growing with every name a guesser tries.
+    db.execute(
+        "DELETE FROM challenges WHERE device = '' AND exp < ?1",
+        [now - PORTAL_HANDLE_SECONDS],
+    )
+    .map_err(storage)?;
+    let effective = effective_policy(&db, Some(resource_id)).map_err(storage)?;
+    check_pending_limit(state, &db, user, resource_id, effective, now, origin)?;
+    let id = random_id("ch_", 16);
+    let number = effective.policy.number_matching.then(random_number);
+    db.execute(
+        "INSERT INTO challenges (id, device, user, resource, kind, number, biometric, jws, iat, exp)
+         VALUES (?1, '', ?2, ?3, ?4, ?5, ?6, '', ?7, ?8)",
+        params![
+            id,
+            user,
+            resource_id,
+            kind.as_str(),
+            number,
+            biometric_text(effective.policy.biometric),
+            now,
+            now + CHALLENGE_LIFETIME
+        ],
+    )
+    .map_err(storage)?;
+    refused(
+        &db,
+        now,
+        origin,
+        user,
+        resource_id,
+        why,
+        Some("answered with a decoy"),
+    )
+    .map_err(storage)?;
+    Ok(PushCreated {
+        id,
+        number,
+        expires_at: now + CHALLENGE_LIFETIME,
+        server_time: now,
+    })
+}
+
+/// A portal push handle (real or decoy) can be read until this long after it
+/// expires; after that both are `not_found`, so deleting old decoys does not
+/// tell them apart from real pushes.
+pub const PORTAL_HANDLE_SECONDS: i64 = 600;
+
+/// A refused push, aggregated per source and minute when the caller is known.
+fn refused(
+    db: &Db,
+    now: UnixTime,
+    origin: &PushOrigin,
+    user: &str,
+    resource: &str,
+    outcome: &str,
+    detail: Option<&str>,
+) -> rusqlite::Result<()> {
+    match &origin.who {
+        Some(who) => store::audit_refusal(
+            db,
+            now,
+            "push_refused",
+            who,
+            Some(user),
+            Some(resource),
+            outcome,
+            detail,
+        ),
+        None => store::audit(
+            db,
+            now,
+            "push_refused",
+            Some(user),
+            Some(resource),
+            Some(outcome),
+            detail,
+        ),
+    }
+}
+
+/// How a challenge was decided.
+#[derive(Debug, Clone, Copy)]
+pub struct Decided {
+    pub approved: bool,
+    pub fraud: bool,
+    /// Denied because the number did not match.
+    pub wrong_number: bool,
+}
+
 /// What happens once a challenge is decided, beyond its status.
 pub fn apply_decision(
     db: &Db,
     now: UnixTime,
     challenge_id: &str,
-    approved: bool,
-    fraud: bool,
+    decided: Decided,
 ) -> rusqlite::Result<()> {
+    let Decided {
+        approved,
+        fraud,
+        wrong_number,
+    } = decided;
     let (user, resource, kind, session): (String, String, String, Option<String>) = db.query_row(
         "SELECT user, resource, kind, session FROM challenges WHERE id = ?1",
         [challenge_id],
@@ -261,6 +381,8 @@ pub fn apply_decision(
     )?;
     let outcome = if approved {
         "approved"
+    } else if wrong_number {
+        "wrong_number"
     } else if fraud {
         "denied_fraud"
     } else {
@@ -276,21 +398,10 @@ pub fn apply_decision(
         Some(challenge_id),
     )?;
     match (kind.as_str(), approved) {
-        // Denying a step-up means "that was not me": end the session that asked.
+        // Denying a step-up (also by a wrong number) means "that was not me":
+        // end the user's portal sessions.
         ("step_up", false) => {
-            db.execute(
-                "UPDATE sessions SET revoked_at = ?2 WHERE user = ?1 AND revoked_at IS NULL",
-                params![user, now],
-            )?;
-            store::audit(
-                db,
-                now,
-                "sessions_revoked",
-                Some(&user),
-                Some(&resource),
-                Some("step_up_denied"),
-                session.as_deref(),
-            )?;
+            sessions::revoke_all(db, &user, now, "step_up_denied", session.as_deref())?;
         }
         ("password_reset", true) => {
             db.execute(
@@ -319,6 +430,8 @@ pub fn apply_decision(
             "UPDATE challenges SET status = 'denied', decided_at = ?2 WHERE user = ?1 AND status = 'pending'",
             params![user, now],
         )?;
+        // Whoever is signing in as the user is not the user.
+        sessions::revoke_all(db, &user, now, "fraud_reported", Some(challenge_id))?;
         store::audit(
             db,
             now,
@@ -348,12 +461,19 @@ pub struct PushStatus {
     pub user: String,
     #[serde(skip_serializing)]
     pub session: Option<String>,
+    #[serde(skip_serializing)]
+    pub resource: String,
+    #[serde(skip_serializing)]
+    pub handoff_hash: Option<String>,
+    #[serde(skip_serializing)]
+    pub exp: UnixTime,
     pub server_time: UnixTime,
 }
 
 pub fn push_status(db: &Db, id: &str, now: UnixTime) -> rusqlite::Result<Option<PushStatus>> {
     db.query_row(
-        "SELECT kind, status, decided_at, fraud, uv, effect, exp, user, session FROM challenges WHERE id = ?1",
+        "SELECT kind, status, decided_at, fraud, uv, effect, exp, user, session, resource, handoff
+         FROM challenges WHERE id = ?1",
         [id],
         |row| {
             let status: String = row.get(1)?;
@@ -361,13 +481,20 @@ pub fn push_status(db: &Db, id: &str, now: UnixTime) -> rusqlite::Result<Option<
             Ok(PushStatus {
                 id: id.to_owned(),
                 kind: row.get(0)?,
-                status: if status == "pending" && now >= exp { "expired".into() } else { status },
+                status: if status == "pending" && now >= exp {
+                    "expired".into()
+                } else {
+                    status
+                },
                 decided_at: row.get(2)?,
                 fraud: row.get(3)?,
                 uv: row.get(4)?,
                 effect: row.get(5)?,
                 user: row.get(7)?,
                 session: row.get(8)?,
+                resource: row.get(9)?,
+                handoff_hash: row.get(10)?,
+                exp,
                 server_time: now,
             })
         },

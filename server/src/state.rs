@@ -1,7 +1,6 @@
 //! What every handler shares: the database, the server key, the clock (injectable,
-//! so tests can move time), the configured tokens, and the replay memory.
+//! so tests can move time), the configured tokens, and the replay memory (kept in the database).
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use countersign_core::clock::{Clock, UnixTime};
@@ -9,7 +8,9 @@ use countersign_core::push::wire::ProblemType;
 use countersign_core::push::{Jwk, JwsSigner, SoftwareKey};
 use tokio::sync::Notify;
 
+use crate::client_addr::TrustedProxies;
 use crate::problem::ApiError;
+use crate::replay::NonceMemory;
 use crate::store::Db;
 
 pub struct AppState {
@@ -24,8 +25,10 @@ pub struct AppState {
     pub org: String,
     pub admin_token: String,
     pub rp_token: String,
-    /// Device request nonces seen in the last 120 s: "device|nonce" -> when.
-    pub nonces: Mutex<HashMap<String, UnixTime>>,
+    /// Device request nonces seen in the last 120 s (persisted).
+    pub nonces: NonceMemory,
+    /// Peers whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: TrustedProxies,
     /// Woken whenever a challenge is decided, for long polls.
     pub decided: Notify,
 }
@@ -43,6 +46,7 @@ impl std::fmt::Debug for AppState {
 }
 
 impl AppState {
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         db: Db,
         key: SoftwareKey,
@@ -51,6 +55,7 @@ impl AppState {
         org: String,
         admin_token: String,
         rp_token: String,
+        trusted_proxies: TrustedProxies,
     ) -> Self {
         let server_jwk = key.public_jwk();
         Self {
@@ -63,7 +68,8 @@ impl AppState {
             org,
             admin_token,
             rp_token,
-            nonces: Mutex::new(HashMap::new()),
+            nonces: NonceMemory::default(),
+            trusted_proxies,
             decided: Notify::new(),
         }
     }

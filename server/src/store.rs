@@ -90,16 +90,62 @@ CREATE TABLE IF NOT EXISTS audit (
 );
 ";
 
+/// Schema changes after the first release, applied in order on open and counted
+/// in `PRAGMA user_version`, so databases made by an older server still open.
+const MIGRATIONS: &[&str] = &[
+    // 1: the security review (issue 13): TOTP throttle, user incarnations (so a
+    // token or session of a deleted user never serves a re-created one), session
+    // lifetimes, the portal hand-off secret, who/where in the audit log with
+    // aggregated refusals, and the persisted request-nonce memory.
+    "
+    ALTER TABLE users ADD COLUMN incarnation TEXT;
+    ALTER TABLE users ADD COLUMN totp_failures INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE users ADD COLUMN totp_lockouts INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE users ADD COLUMN totp_locked_until INTEGER;
+    ALTER TABLE enroll_tokens ADD COLUMN user_incarnation TEXT;
+    ALTER TABLE sessions ADD COLUMN last_seen_at INTEGER;
+    ALTER TABLE challenges ADD COLUMN handoff TEXT;
+    ALTER TABLE audit ADD COLUMN actor TEXT;
+    ALTER TABLE audit ADD COLUMN source TEXT;
+    ALTER TABLE audit ADD COLUMN count INTEGER NOT NULL DEFAULT 1;
+    CREATE INDEX audit_refusals ON audit (event, source, outcome, at);
+    CREATE TABLE request_nonces (
+        device     TEXT NOT NULL,
+        nonce      TEXT NOT NULL,
+        expires_at INTEGER NOT NULL,
+        PRIMARY KEY (device, nonce)
+    ) WITHOUT ROWID;
+    CREATE INDEX request_nonces_by_expiry ON request_nonces (expires_at);
+    ",
+];
+
 pub fn open(path: &std::path::Path) -> rusqlite::Result<Db> {
-    let connection = Connection::open(path)?;
+    let mut connection = Connection::open(path)?;
     connection.busy_timeout(std::time::Duration::from_secs(5))?;
     let _: String = connection.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
     connection.pragma_update(None, "synchronous", "NORMAL")?;
     connection.execute_batch(SCHEMA)?;
+    migrate(&mut connection)?;
     Ok(connection)
 }
 
-/// One line of the audit log.
+fn migrate(connection: &mut Connection) -> rusqlite::Result<()> {
+    let applied: i64 = connection.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    for (index, migration) in MIGRATIONS.iter().enumerate() {
+        let version = index as i64 + 1;
+        if version <= applied {
+            continue;
+        }
+        let transaction = connection.transaction()?;
+        transaction.execute_batch(migration)?;
+        transaction.pragma_update(None, "user_version", version)?;
+        transaction.commit()?;
+    }
+    Ok(())
+}
+
+/// One line of the audit log. `count` is how many occurrences the line stands
+/// for: refusals are aggregated (see `audit_refusal`), everything else is 1.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct AuditEvent {
     pub id: i64,
@@ -109,8 +155,34 @@ pub struct AuditEvent {
     pub resource: Option<String>,
     pub outcome: Option<String>,
     pub detail: Option<String>,
+    /// Who acted: `admin`, `rp`, `portal`, `device:<id>`, or who a refused
+    /// caller claimed to be.
+    pub actor: Option<String>,
+    /// The client address (connection, or trusted proxy's `X-Forwarded-For`).
+    pub source: Option<String>,
+    pub count: i64,
 }
 
+/// Who made a request: for the audit log.
+#[derive(Debug, Clone)]
+pub struct Who {
+    pub actor: String,
+    pub source: String,
+}
+
+impl Who {
+    pub fn new(actor: impl Into<String>, source: impl Into<String>) -> Self {
+        Self {
+            actor: actor.into(),
+            source: source.into(),
+        }
+    }
+}
+
+/// Refusals from one source with one event and outcome share a row per minute.
+pub const REFUSAL_BUCKET_SECONDS: i64 = 60;
+
+/// An audit line with no caller recorded (the server's own decisions).
 pub fn audit(
     db: &Db,
     at: UnixTime,
@@ -120,16 +192,94 @@ pub fn audit(
     outcome: Option<&str>,
     detail: Option<&str>,
 ) -> rusqlite::Result<()> {
+    audit_by(db, at, event, None, user, resource, outcome, detail)
+}
+
+/// An audit line with the caller's actor and address.
+#[allow(clippy::too_many_arguments)]
+pub fn audit_by(
+    db: &Db,
+    at: UnixTime,
+    event: &str,
+    who: Option<&Who>,
+    user: Option<&str>,
+    resource: Option<&str>,
+    outcome: Option<&str>,
+    detail: Option<&str>,
+) -> rusqlite::Result<()> {
     db.execute(
-        "INSERT INTO audit (at, event, user, resource, outcome, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![at, event, user, resource, outcome, detail],
+        "INSERT INTO audit (at, event, user, resource, outcome, detail, actor, source)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![
+            at,
+            event,
+            user,
+            resource,
+            outcome,
+            detail,
+            who.map(|w| w.actor.as_str()),
+            who.map(|w| w.source.as_str())
+        ],
     )?;
+    Ok(())
+}
+
+/// A refusal, aggregated: one row per (event, source, outcome) per minute whose
+/// `count` grows, so a flood of refused requests costs one row a minute per
+/// source instead of one per request. The row keeps the user, resource and
+/// actor while all its refusals agree on them, and drops them (NULL) otherwise.
+#[allow(clippy::too_many_arguments)]
+pub fn audit_refusal(
+    db: &Db,
+    at: UnixTime,
+    event: &str,
+    who: &Who,
+    user: Option<&str>,
+    resource: Option<&str>,
+    outcome: &str,
+    detail: Option<&str>,
+) -> rusqlite::Result<()> {
+    let bucket = at - at.rem_euclid(REFUSAL_BUCKET_SECONDS);
+    let counted = db.execute(
+        "UPDATE audit SET count = count + 1,
+           user = CASE WHEN user IS ?5 THEN user ELSE NULL END,
+           resource = CASE WHEN resource IS ?6 THEN resource ELSE NULL END,
+           actor = CASE WHEN actor IS ?7 THEN actor ELSE NULL END,
+           detail = CASE WHEN detail IS ?8 THEN detail ELSE NULL END
+         WHERE id = (SELECT id FROM audit
+                     WHERE event = ?1 AND source = ?2 AND outcome = ?3
+                       AND at >= ?4 AND at < ?4 + ?9
+                     ORDER BY id DESC LIMIT 1)",
+        params![
+            event,
+            who.source,
+            outcome,
+            bucket,
+            user,
+            resource,
+            who.actor,
+            detail,
+            REFUSAL_BUCKET_SECONDS
+        ],
+    )?;
+    if counted == 0 {
+        audit_by(
+            db,
+            at,
+            event,
+            Some(who),
+            user,
+            resource,
+            Some(outcome),
+            detail,
+        )?;
+    }
     Ok(())
 }
 
 pub fn audit_since(db: &Db, since: i64, limit: i64) -> rusqlite::Result<Vec<AuditEvent>> {
     let mut statement = db.prepare(
-        "SELECT id, at, event, user, resource, outcome, detail FROM audit
+        "SELECT id, at, event, user, resource, outcome, detail, actor, source, count FROM audit
          WHERE id > ?1 ORDER BY id LIMIT ?2",
     )?;
     let rows = statement.query_map(params![since, limit], |row| {
@@ -141,6 +291,9 @@ pub fn audit_since(db: &Db, since: i64, limit: i64) -> rusqlite::Result<Vec<Audi
             resource: row.get(4)?,
             outcome: row.get(5)?,
             detail: row.get(6)?,
+            actor: row.get(7)?,
+            source: row.get(8)?,
+            count: row.get(9)?,
         })
     })?;
     rows.collect()
@@ -208,4 +361,37 @@ pub fn revoke_device(db: &Db, id: &str, reason: &str, now: UnixTime) -> rusqlite
         params![id, now],
     )?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn a_database_made_before_the_migrations_still_opens_with_its_data() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("server.sqlite");
+        {
+            let old = Connection::open(&path).unwrap();
+            old.execute_batch(SCHEMA).unwrap();
+            old.execute("INSERT INTO users (name, created_at) VALUES ('old', 1)", [])
+                .unwrap();
+            old.execute(
+                "INSERT INTO audit (at, event) VALUES (1, 'user_created')",
+                [],
+            )
+            .unwrap();
+        }
+        let db = open(&path).unwrap();
+        assert!(user_exists(&db, "old").unwrap());
+        let version: i64 = db
+            .query_row("PRAGMA user_version", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(version, MIGRATIONS.len() as i64);
+        assert_eq!(audit_since(&db, 0, 10).unwrap().len(), 1);
+        drop(db);
+        // Opening again applies nothing twice.
+        open(&path).unwrap();
+    }
 }

@@ -18,8 +18,13 @@ impl Drop for Running {
 }
 
 fn start(data: &std::path::Path) -> (Running, String, String) {
+    start_with(data, &[])
+}
+
+fn start_with(data: &std::path::Path, extra: &[&str]) -> (Running, String, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_countersign-server"))
         .args(["--listen", "127.0.0.1:0", "--data", data.to_str().unwrap()])
+        .args(extra)
         .env("COUNTERSIGN_ADMIN_TOKEN", "admin-token-0123456789")
         .env("COUNTERSIGN_RP_TOKEN", "rp-token-0123456789abc")
         .stdout(Stdio::piped())
@@ -89,4 +94,67 @@ fn weak_tokens_are_refused_at_start() {
             .unwrap()
             .contains("at least 16 characters")
     );
+}
+
+#[tokio::test]
+async fn trusted_proxy_flags_decide_whose_x_forwarded_for_counts() {
+    let http = countersign_core::http::client_builder().build().unwrap();
+    for (flags, expected) in [
+        (
+            &[
+                "--trusted-proxy",
+                "10.0.0.0/8",
+                "--trusted-proxy",
+                "127.0.0.1",
+            ][..],
+            "198.51.100.7",
+        ),
+        (&["--trusted-proxy", "10.0.0.0/8"][..], "127.0.0.1"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let (_server, address, _) = start_with(dir.path(), flags);
+        let login = http
+            .post(format!("http://{address}/portal/login"))
+            .header("x-forwarded-for", "198.51.100.7")
+            .json(&serde_json::json!({ "user": "nobody" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(login.status(), 201);
+        let audit: serde_json::Value = http
+            .get(format!("http://{address}/v1/admin/audit"))
+            .bearer_auth("admin-token-0123456789")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let refused = audit["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["event"] == "push_refused")
+            .unwrap();
+        assert_eq!(refused["source"], expected, "{flags:?}");
+    }
+}
+
+#[test]
+fn a_trusted_proxy_that_is_not_an_address_is_refused_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_countersign-server"))
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--data",
+            dir.path().to_str().unwrap(),
+        ])
+        .args(["--trusted-proxy", "10.0.0.0/33"])
+        .env("COUNTERSIGN_ADMIN_TOKEN", "admin-token-0123456789")
+        .env("COUNTERSIGN_RP_TOKEN", "rp-token-0123456789abc")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8(output.stderr).unwrap().contains("CIDR"));
 }

@@ -138,13 +138,13 @@ async fn a_challenge_is_answered_once_and_a_replayed_answer_is_refused() {
         ProblemType::AlreadyAnswered,
     )
     .await;
-    assert_eq!(body["status"], "approved");
+    assert_eq!(body["decision"], "approved");
     let body = problem(
         phone.answer(&id, Decision::Deny, None, false, false).await,
         ProblemType::AlreadyAnswered,
     )
     .await;
-    assert_eq!(body["status"], "approved", "the first answer stands");
+    assert_eq!(body["decision"], "approved", "the first answer stands");
     approved(&h, &id).await;
 }
 
@@ -437,6 +437,7 @@ async fn portal_sign_in_and_a_denied_step_up_ends_the_session() {
     let done: Value = h
         .http
         .get(format!("{}/portal/pushes/{id}?wait=5", h.base))
+        .header("countersign-handoff", started["handoff"].as_str().unwrap())
         .send()
         .await
         .unwrap()
@@ -450,6 +451,7 @@ async fn portal_sign_in_and_a_denied_step_up_ends_the_session() {
     let again: Value = h
         .http
         .get(format!("{}/portal/pushes/{id}", h.base))
+        .header("countersign-handoff", started["handoff"].as_str().unwrap())
         .send()
         .await
         .unwrap()

@@ -3,7 +3,7 @@
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use countersign_core::account::OtpAccount;
 use countersign_core::otp::OtpParams;
 use countersign_core::push::EnrollmentUri;
@@ -15,8 +15,9 @@ use rusqlite::{OptionalExtension, params};
 use serde::Deserialize;
 
 use crate::api::device::token_hash;
-use crate::auth::require_bearer;
+use crate::auth::Admin;
 use crate::extract::JsonBody;
+use crate::ids::IdPath;
 use crate::problem::ApiError;
 use crate::rules::{self, biometric_text, random_id};
 use crate::state::{AppState, Shared};
@@ -27,12 +28,8 @@ const ENROLLMENT_TTL: i64 = 600;
 
 type Reply = Result<Json<serde_json::Value>, ApiError>;
 
-fn admin(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
-    require_bearer(state, headers, &state.admin_token)
-}
-
 fn valid_name(name: &str) -> bool {
-    !name.is_empty() && name.chars().count() <= 256 && !name.chars().any(char::is_control)
+    crate::ids::is_user_name(name)
 }
 
 #[derive(Debug, Deserialize)]
@@ -42,10 +39,9 @@ pub struct NewUser {
 
 pub async fn create_user(
     State(state): State<Shared>,
-    headers: HeaderMap,
+    Admin(who): Admin,
     JsonBody(user): JsonBody<NewUser>,
 ) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
-    admin(&state, &headers)?;
     if !valid_name(&user.name) {
         return Err(state.problem(
             ProblemType::MalformedRequest,
@@ -56,12 +52,21 @@ pub async fn create_user(
     let db = state.db()?;
     let inserted = db
         .execute(
-            "INSERT OR IGNORE INTO users (name, created_at) VALUES (?1, ?2)",
-            params![user.name, now],
+            "INSERT OR IGNORE INTO users (name, created_at, incarnation) VALUES (?1, ?2, ?3)",
+            params![user.name, now, random_id("u_", 12)],
         )
         .map_err(|e| state.storage(e))?;
-    store::audit(&db, now, "user_created", Some(&user.name), None, None, None)
-        .map_err(|e| state.storage(e))?;
+    store::audit_by(
+        &db,
+        now,
+        "user_created",
+        Some(&who),
+        Some(&user.name),
+        None,
+        None,
+        None,
+    )
+    .map_err(|e| state.storage(e))?;
     let status = if inserted == 1 {
         StatusCode::CREATED
     } else {
@@ -73,8 +78,7 @@ pub async fn create_user(
     ))
 }
 
-pub async fn list_users(State(state): State<Shared>, headers: HeaderMap) -> Reply {
-    admin(&state, &headers)?;
+pub async fn list_users(State(state): State<Shared>, _admin: Admin) -> Reply {
     let db = state.db()?;
     let mut statement = db
         .prepare("SELECT name FROM users ORDER BY name")
@@ -90,21 +94,20 @@ pub async fn list_users(State(state): State<Shared>, headers: HeaderMap) -> Repl
 
 pub async fn get_user(
     State(state): State<Shared>,
-    headers: HeaderMap,
+    _admin: Admin,
     Path(name): Path<String>,
 ) -> Reply {
-    admin(&state, &headers)?;
     let db = state.db()?;
     let storage = |e| state.storage(e);
-    let row: Option<(bool, Option<i64>)> = db
+    let row: Option<(bool, Option<i64>, Option<i64>)> = db
         .query_row(
-            "SELECT totp_secret IS NOT NULL, fraud_locked_until FROM users WHERE name = ?1",
+            "SELECT totp_secret IS NOT NULL, fraud_locked_until, totp_locked_until FROM users WHERE name = ?1",
             [&name],
-            |row| Ok((row.get(0)?, row.get(1)?)),
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
         )
         .optional()
         .map_err(storage)?;
-    let Some((totp, locked_until)) = row else {
+    let Some((totp, locked_until, totp_locked_until)) = row else {
         return Err(state.problem(ProblemType::NotFound, "no such user"));
     };
     let device = store::current_device(&db, &name).map_err(storage)?;
@@ -114,32 +117,65 @@ pub async fn get_user(
         "device": device.map(|d| serde_json::json!({ "id": d.id, "jkt": d.jkt })),
         "totp": totp,
         "locked_until": locked_until.filter(|until| *until > now),
+        "totp_locked_until": totp_locked_until.filter(|until| *until > now),
         "server_time": now,
     })))
 }
 
 pub async fn delete_user(
     State(state): State<Shared>,
-    headers: HeaderMap,
+    Admin(who): Admin,
     Path(name): Path<String>,
 ) -> Reply {
-    admin(&state, &headers)?;
     let now = state.now();
     let db = state.db()?;
     let storage = |e| state.storage(e);
+    if !store::user_exists(&db, &name).map_err(storage)? {
+        return Err(state.problem(ProblemType::NotFound, "no such user"));
+    }
     if let Some(device) = store::current_device(&db, &name).map_err(storage)? {
         store::revoke_device(&db, &device.id, "device_revoked", now).map_err(storage)?;
     }
-    let deleted = db
-        .execute("DELETE FROM users WHERE name = ?1", [&name])
+    // Nothing issued to this user may serve a user later created with the name.
+    revoke_credentials(&db, &name, now, "user_deleted").map_err(storage)?;
+    db.execute("DELETE FROM users WHERE name = ?1", [&name])
         .map_err(storage)?;
-    if deleted == 0 {
-        return Err(state.problem(ProblemType::NotFound, "no such user"));
-    }
-    store::audit(&db, now, "user_deleted", Some(&name), None, None, None).map_err(storage)?;
+    store::audit_by(
+        &db,
+        now,
+        "user_deleted",
+        Some(&who),
+        Some(&name),
+        None,
+        None,
+        None,
+    )
+    .map_err(storage)?;
     Ok(Json(
         serde_json::json!({ "deleted": name, "server_time": now }),
     ))
+}
+
+/// Ends what was issued to a user before a reset or deletion: unredeemed
+/// enrollment URIs (a QR code printed earlier) and portal sessions.
+fn revoke_credentials(db: &store::Db, user: &str, now: i64, reason: &str) -> rusqlite::Result<()> {
+    let tokens = db.execute(
+        "DELETE FROM enroll_tokens WHERE user = ?1 AND used_by_jkt IS NULL",
+        [user],
+    )?;
+    if tokens > 0 {
+        store::audit(
+            db,
+            now,
+            "enrollment_revoked",
+            Some(user),
+            None,
+            Some(reason),
+            Some(&format!("{tokens} unused enrollment token(s)")),
+        )?;
+    }
+    crate::sessions::revoke_all(db, user, now, reason, None)?;
+    Ok(())
 }
 
 #[derive(Debug, Deserialize)]
@@ -170,10 +206,9 @@ fn check_overrides(state: &AppState, body: &ResourceBody) -> Result<(), ApiError
 
 pub async fn create_resource(
     State(state): State<Shared>,
-    headers: HeaderMap,
+    Admin(who): Admin,
     JsonBody(body): JsonBody<ResourceBody>,
 ) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
-    admin(&state, &headers)?;
     check_overrides(&state, &body)?;
     let (Some(id), Some(name)) = (&body.id, &body.name) else {
         return Err(state.problem(
@@ -181,11 +216,13 @@ pub async fn create_resource(
             "a resource needs an id and a name",
         ));
     };
-    if !valid_name(id) || !valid_name(name) || name.chars().count() > 100 {
+    crate::ids::check(&state, "a resource id", id)?;
+    if !valid_name(name) || name.chars().count() > 100 {
         return Err(state.problem(ProblemType::MalformedRequest, "invalid resource id or name"));
     }
     let now = state.now();
     let db = state.db()?;
+    let before = resource_snapshot(&db, id).map_err(|e| state.storage(e))?;
     db.execute(
         "INSERT INTO resources (id, name, biometric, number_matching, max_pending) VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT (id) DO UPDATE SET name = excluded.name, biometric = excluded.biometric,
@@ -193,16 +230,29 @@ pub async fn create_resource(
         params![id, name, body.biometric, body.number_matching, body.max_pending],
     )
     .map_err(|e| state.storage(e))?;
-    store::audit(&db, now, "resource_saved", None, Some(id), None, None)
-        .map_err(|e| state.storage(e))?;
+    let after = resource_snapshot(&db, id).map_err(|e| state.storage(e))?;
+    store::audit_by(
+        &db,
+        now,
+        "resource_saved",
+        Some(&who),
+        None,
+        Some(id),
+        Some(if before.is_some() {
+            "changed"
+        } else {
+            "created"
+        }),
+        Some(&change_detail(&before, &after)),
+    )
+    .map_err(|e| state.storage(e))?;
     Ok((
         StatusCode::CREATED,
         Json(serde_json::json!({ "id": id, "server_time": now })),
     ))
 }
 
-pub async fn list_resources(State(state): State<Shared>, headers: HeaderMap) -> Reply {
-    admin(&state, &headers)?;
+pub async fn list_resources(State(state): State<Shared>, _admin: Admin) -> Reply {
     let db = state.db()?;
     let mut statement = db
         .prepare(
@@ -226,14 +276,21 @@ pub async fn list_resources(State(state): State<Shared>, headers: HeaderMap) -> 
 
 pub async fn patch_resource(
     State(state): State<Shared>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
+    Admin(who): Admin,
+    IdPath(id): IdPath,
     JsonBody(body): JsonBody<ResourceBody>,
 ) -> Reply {
-    admin(&state, &headers)?;
     check_overrides(&state, &body)?;
+    if body
+        .name
+        .as_deref()
+        .is_some_and(|name| !valid_name(name) || name.chars().count() > 100)
+    {
+        return Err(state.problem(ProblemType::MalformedRequest, "invalid resource name"));
+    }
     let now = state.now();
     let db = state.db()?;
+    let before = resource_snapshot(&db, &id).map_err(|e| state.storage(e))?;
     let changed = db
         .execute(
             "UPDATE resources SET name = COALESCE(?2, name), biometric = COALESCE(?3, biometric),
@@ -245,8 +302,18 @@ pub async fn patch_resource(
     if changed == 0 {
         return Err(state.problem(ProblemType::NotFound, "no such resource"));
     }
-    store::audit(&db, now, "resource_saved", None, Some(&id), None, None)
-        .map_err(|e| state.storage(e))?;
+    let after = resource_snapshot(&db, &id).map_err(|e| state.storage(e))?;
+    store::audit_by(
+        &db,
+        now,
+        "resource_saved",
+        Some(&who),
+        None,
+        Some(&id),
+        Some("changed"),
+        Some(&change_detail(&before, &after)),
+    )
+    .map_err(|e| state.storage(e))?;
     Ok(Json(serde_json::json!({ "id": id, "server_time": now })))
 }
 
@@ -258,29 +325,55 @@ pub struct PolicyBody {
     pub fraud_lock_seconds: Option<i64>,
 }
 
-fn policy_json(state: &AppState) -> Reply {
-    let db = state.db()?;
-    let effective = rules::effective_policy(&db, None).map_err(|e| state.storage(e))?;
-    Ok(Json(serde_json::json!({
+/// The default policy as the admin API shows it.
+fn policy_snapshot(db: &store::Db) -> rusqlite::Result<serde_json::Value> {
+    let effective = rules::effective_policy(db, None)?;
+    Ok(serde_json::json!({
         "biometric": biometric_text(effective.policy.biometric),
         "number_matching": effective.policy.number_matching,
         "max_pending": effective.max_pending,
         "fraud_lock_seconds": effective.fraud_lock_seconds,
-        "server_time": state.now(),
-    })))
+    }))
 }
 
-pub async fn get_policy(State(state): State<Shared>, headers: HeaderMap) -> Reply {
-    admin(&state, &headers)?;
+/// A resource and its overrides (its limits), or `None` if there is none.
+fn resource_snapshot(db: &store::Db, id: &str) -> rusqlite::Result<Option<serde_json::Value>> {
+    db.query_row(
+        "SELECT name, biometric, number_matching, max_pending FROM resources WHERE id = ?1",
+        [id],
+        |row| {
+            Ok(serde_json::json!({
+                "name": row.get::<_, String>(0)?,
+                "biometric": row.get::<_, Option<String>>(1)?,
+                "number_matching": row.get::<_, Option<bool>>(2)?,
+                "max_pending": row.get::<_, Option<i64>>(3)?,
+            }))
+        },
+    )
+    .optional()
+}
+
+/// What an admin change did, for the audit line: `{"before": …, "after": …}`.
+fn change_detail(before: &Option<serde_json::Value>, after: &Option<serde_json::Value>) -> String {
+    serde_json::json!({ "before": before, "after": after }).to_string()
+}
+
+fn policy_json(state: &AppState) -> Reply {
+    let db = state.db()?;
+    let mut policy = policy_snapshot(&db).map_err(|e| state.storage(e))?;
+    policy["server_time"] = serde_json::Value::from(state.now());
+    Ok(Json(policy))
+}
+
+pub async fn get_policy(State(state): State<Shared>, _admin: Admin) -> Reply {
     policy_json(&state)
 }
 
 pub async fn put_policy(
     State(state): State<Shared>,
-    headers: HeaderMap,
+    Admin(who): Admin,
     JsonBody(body): JsonBody<PolicyBody>,
 ) -> Reply {
-    admin(&state, &headers)?;
     let as_resource = ResourceBody {
         id: None,
         name: None,
@@ -300,6 +393,7 @@ pub async fn put_policy(
     }
     {
         let db = state.db()?;
+        let before = policy_snapshot(&db).map_err(|e| state.storage(e))?;
         db.execute(
             "UPDATE policy SET biometric = COALESCE(?1, biometric), number_matching = COALESCE(?2, number_matching),
                max_pending = COALESCE(?3, max_pending), fraud_lock_seconds = COALESCE(?4, fraud_lock_seconds)
@@ -307,8 +401,18 @@ pub async fn put_policy(
             params![body.biometric, body.number_matching, body.max_pending, body.fraud_lock_seconds],
         )
         .map_err(|e| state.storage(e))?;
-        store::audit(&db, state.now(), "policy_changed", None, None, None, None)
-            .map_err(|e| state.storage(e))?;
+        let after = policy_snapshot(&db).map_err(|e| state.storage(e))?;
+        store::audit_by(
+            &db,
+            state.now(),
+            "policy_changed",
+            Some(&who),
+            None,
+            None,
+            None,
+            Some(&change_detail(&Some(before), &Some(after))),
+        )
+        .map_err(|e| state.storage(e))?;
     }
     policy_json(&state)
 }
@@ -320,11 +424,10 @@ pub struct EnrollmentRequest {
 
 pub async fn create_enrollment(
     State(state): State<Shared>,
-    headers: HeaderMap,
+    Admin(who): Admin,
     Path(user): Path<String>,
     JsonBody(request): JsonBody<EnrollmentRequest>,
 ) -> Reply {
-    admin(&state, &headers)?;
     let now = state.now();
     let db = state.db()?;
     let storage = |e| state.storage(e);
@@ -335,15 +438,18 @@ pub async fn create_enrollment(
         "push" => {
             let token = random_id("", 32);
             let expires_at = now + ENROLLMENT_TTL;
+            // The token belongs to this incarnation of the user name.
             db.execute(
-                "INSERT INTO enroll_tokens (hash, user, expires_at) VALUES (?1, ?2, ?3)",
+                "INSERT INTO enroll_tokens (hash, user, expires_at, user_incarnation)
+                 SELECT ?1, name, ?3, incarnation FROM users WHERE name = ?2",
                 params![token_hash(&token), user, expires_at],
             )
             .map_err(storage)?;
-            store::audit(
+            store::audit_by(
                 &db,
                 now,
                 "enrollment_issued",
+                Some(&who),
                 Some(&user),
                 None,
                 Some("push"),
@@ -372,10 +478,12 @@ pub async fn create_enrollment(
                 params![user, secret],
             )
             .map_err(storage)?;
-            store::audit(
+            crate::totp_throttle::clear(&db, &user).map_err(storage)?;
+            store::audit_by(
                 &db,
                 now,
                 "enrollment_issued",
+                Some(&who),
                 Some(&user),
                 None,
                 Some("totp"),
@@ -399,10 +507,9 @@ pub async fn create_enrollment(
 
 pub async fn reset_user(
     State(state): State<Shared>,
-    headers: HeaderMap,
+    Admin(who): Admin,
     Path(user): Path<String>,
 ) -> Reply {
-    admin(&state, &headers)?;
     let now = state.now();
     let db = state.db()?;
     let storage = |e| state.storage(e);
@@ -417,10 +524,13 @@ pub async fn reset_user(
         [&user],
     )
     .map_err(storage)?;
-    store::audit(
+    crate::totp_throttle::clear(&db, &user).map_err(storage)?;
+    revoke_credentials(&db, &user, now, "authenticator_reset").map_err(storage)?;
+    store::audit_by(
         &db,
         now,
         "authenticator_reset",
+        Some(&who),
         Some(&user),
         None,
         None,
@@ -434,10 +544,9 @@ pub async fn reset_user(
 
 pub async fn unlock_user(
     State(state): State<Shared>,
-    headers: HeaderMap,
+    Admin(who): Admin,
     Path(user): Path<String>,
 ) -> Reply {
-    admin(&state, &headers)?;
     let now = state.now();
     let db = state.db()?;
     db.execute(
@@ -445,8 +554,19 @@ pub async fn unlock_user(
         [&user],
     )
     .map_err(|e| state.storage(e))?;
-    store::audit(&db, now, "fraud_lock_lifted", Some(&user), None, None, None)
-        .map_err(|e| state.storage(e))?;
+    // Also lifts a TOTP lockout: the admin has vouched for the user.
+    crate::totp_throttle::clear(&db, &user).map_err(|e| state.storage(e))?;
+    store::audit_by(
+        &db,
+        now,
+        "fraud_lock_lifted",
+        Some(&who),
+        Some(&user),
+        None,
+        None,
+        None,
+    )
+    .map_err(|e| state.storage(e))?;
     Ok(Json(
         serde_json::json!({ "unlocked": user, "server_time": now }),
     ))
@@ -460,10 +580,9 @@ pub struct AuditQuery {
 
 pub async fn audit(
     State(state): State<Shared>,
-    headers: HeaderMap,
+    _admin: Admin,
     Query(query): Query<AuditQuery>,
 ) -> Reply {
-    admin(&state, &headers)?;
     let db = state.db()?;
     let events = store::audit_since(
         &db,

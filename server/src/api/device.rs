@@ -2,7 +2,7 @@
 //! its pending challenges, its push token, removing itself, and answers.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use countersign_core::push::jose::{self, Compact, Jwk};
 use countersign_core::push::wire::{
@@ -13,12 +13,17 @@ use ring::digest::{SHA256, digest};
 use rusqlite::{OptionalExtension, params};
 use subtle::ConstantTimeEq;
 
-use crate::auth::{check_iat, device_key, jose_problem, revoked_problem, verify_device_request};
+use crate::auth::{
+    audit_device_failure, audit_refusal, check_iat, device_key, jose_problem, revoked_problem,
+    verify_device_request,
+};
+use crate::client_addr::ClientAddr;
 use crate::extract::JoseBody;
+use crate::ids::IdPath;
 use crate::problem::ApiError;
 use crate::rules::{self, random_id};
 use crate::state::{AppState, Shared};
-use crate::store;
+use crate::store::{self, Who};
 
 pub fn token_hash(token: &str) -> String {
     jose::base64url(digest(&SHA256, token.as_bytes()).as_ref())
@@ -51,14 +56,29 @@ fn device_record(
 
 pub async fn enroll(
     State(state): State<Shared>,
+    client: ClientAddr,
     JoseBody(body): JoseBody,
 ) -> Result<(StatusCode, Json<EnrollResponse>), ApiError> {
-    let compact = Compact::parse(&body).map_err(|e| jose_problem(&state, &e))?;
+    enroll_device(&state, body).inspect_err(|error| {
+        // Unknown, used or expired tokens and bad proofs: who tried, from where.
+        let outcome = error.kind().map_or("refused", ProblemType::name);
+        let who = Who::new("enrolling device", client.0.clone());
+        audit_refusal(&state, "enroll_refused", &who, None, outcome);
+    })
+}
+
+fn enroll_device(
+    state: &AppState,
+    body: String,
+) -> Result<(StatusCode, Json<EnrollResponse>), ApiError> {
+    let compact = Compact::parse(&body).map_err(|e| jose_problem(state, &e))?;
     let claims: EnrollClaims = compact
         .claims()
         .map_err(|e| state.problem(ProblemType::MalformedRequest, e.to_string()))?;
     let valid_fields = matches!(claims.platform.as_str(), "android" | "ios" | "desktop")
         && (1..=64).contains(&claims.device_name.chars().count())
+        && !claims.device_name.chars().any(char::is_control)
+        && !claims.app_version.chars().any(char::is_control)
         && claims.app_version.chars().count() <= 32;
     if !valid_fields {
         return Err(state.problem(
@@ -66,11 +86,12 @@ pub async fn enroll(
             "platform, device_name or app_version is invalid",
         ));
     }
+    crate::ids::check_push_token(state, claims.push_token.as_deref())?;
     // Proof of possession: the enclosed key signed the request.
     compact
         .verify(&claims.jwk, TYP_ENROLL)
-        .map_err(|e| jose_problem(&state, &e))?;
-    check_iat(&state, claims.iat)?;
+        .map_err(|e| jose_problem(state, &e))?;
+    check_iat(state, claims.iat)?;
     let jkt = claims.jwk.thumbprint();
     let now = state.now();
     let hash = token_hash(&claims.token);
@@ -80,9 +101,13 @@ pub async fn enroll(
         let transaction = db
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(storage)?;
+        // The token counts only while the user it was issued to exists: the
+        // same incarnation, not a user re-created with the same name.
         let token: Option<(String, i64, Option<String>, Option<String>)> = transaction
             .query_row(
-                "SELECT user, expires_at, used_by_jkt, device_id FROM enroll_tokens WHERE hash = ?1",
+                "SELECT t.user, t.expires_at, t.used_by_jkt, t.device_id
+                 FROM enroll_tokens t JOIN users u ON u.name = t.user
+                 WHERE t.hash = ?1 AND u.incarnation IS t.user_incarnation",
                 [&hash],
                 |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
             )
@@ -157,7 +182,7 @@ pub async fn enroll(
             }
         }
     };
-    let record = device_record(&state, &device_id, &jkt, &user)?;
+    let record = device_record(state, &device_id, &jkt, &user)?;
     Ok((
         StatusCode::CREATED,
         Json(EnrollResponse {
@@ -169,12 +194,14 @@ pub async fn enroll(
 
 pub async fn get_device(
     State(state): State<Shared>,
-    Path(device_id): Path<String>,
+    IdPath(device_id): IdPath,
+    client: ClientAddr,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
 ) -> Result<Json<EnrollResponse>, ApiError> {
-    let (device, _) = verify_device_request(&state, &headers, &method, uri.path(), &device_id)?;
+    let (device, _) =
+        verify_device_request(&state, &headers, &method, uri.path(), &device_id, &client)?;
     let record = device_record(&state, &device.id, &device.jkt, &device.user)?;
     Ok(Json(EnrollResponse {
         record,
@@ -184,12 +211,13 @@ pub async fn get_device(
 
 pub async fn challenges(
     State(state): State<Shared>,
-    Path(device_id): Path<String>,
+    IdPath(device_id): IdPath,
+    client: ClientAddr,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
 ) -> Result<Json<ChallengesResponse>, ApiError> {
-    verify_device_request(&state, &headers, &method, uri.path(), &device_id)?;
+    verify_device_request(&state, &headers, &method, uri.path(), &device_id, &client)?;
     let now = state.now();
     let db = state.db()?;
     let mut statement = db
@@ -209,12 +237,15 @@ pub async fn challenges(
 
 pub async fn put_push_token(
     State(state): State<Shared>,
-    Path(device_id): Path<String>,
+    IdPath(device_id): IdPath,
+    client: ClientAddr,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let (_, claims) = verify_device_request(&state, &headers, &method, uri.path(), &device_id)?;
+    let (_, claims) =
+        verify_device_request(&state, &headers, &method, uri.path(), &device_id, &client)?;
+    crate::ids::check_push_token(&state, claims.push_token.as_deref())?;
     let db = state.db()?;
     db.execute(
         "UPDATE devices SET push_token = ?2 WHERE id = ?1",
@@ -226,12 +257,14 @@ pub async fn put_push_token(
 
 pub async fn delete_device(
     State(state): State<Shared>,
-    Path(device_id): Path<String>,
+    IdPath(device_id): IdPath,
+    client: ClientAddr,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let (device, _) = verify_device_request(&state, &headers, &method, uri.path(), &device_id)?;
+    let (device, _) =
+        verify_device_request(&state, &headers, &method, uri.path(), &device_id, &client)?;
     let now = state.now();
     let db = state.db()?;
     store::revoke_device(&db, &device.id, "device_revoked", now).map_err(|e| state.storage(e))?;
@@ -261,13 +294,30 @@ struct PendingAnswer {
 
 pub async fn answer(
     State(state): State<Shared>,
-    Path(challenge_id): Path<String>,
+    IdPath(challenge_id): IdPath,
+    client: ClientAddr,
     JoseBody(body): JoseBody,
 ) -> Result<Json<AnswerResponse>, ApiError> {
-    let compact = Compact::parse(&body).map_err(|e| jose_problem(&state, &e))?;
+    let claimed_device = Compact::parse(&body)
+        .ok()
+        .and_then(|compact| compact.claims::<AnswerClaims>().ok())
+        .map(|claims| claims.device)
+        .unwrap_or_default();
+    answer_challenge(&state, challenge_id, body)
+        .map_err(|error| audit_device_failure(&state, &client, &claimed_device, error))
+}
+
+fn answer_challenge(
+    state: &AppState,
+    challenge_id: String,
+    body: String,
+) -> Result<Json<AnswerResponse>, ApiError> {
+    let compact = Compact::parse(&body).map_err(|e| jose_problem(state, &e))?;
     let claims: AnswerClaims = compact
         .claims()
         .map_err(|e| state.problem(ProblemType::MalformedRequest, e.to_string()))?;
+    crate::ids::check(state, "device", &claims.device)?;
+    crate::ids::check(state, "challenge", &claims.challenge)?;
     if claims.fraud && claims.decision == Decision::Approve {
         return Err(state.problem(
             ProblemType::MalformedRequest,
@@ -279,11 +329,11 @@ pub async fn answer(
         store::device(&db, &claims.device).map_err(|e| state.storage(e))?
     }
     .ok_or_else(|| state.problem(ProblemType::NotFound, "no such device"))?;
-    let key: Jwk = device_key(&state, &device)?;
+    let key: Jwk = device_key(state, &device)?;
     compact
         .verify(&key, TYP_ANSWER)
-        .map_err(|e| jose_problem(&state, &e))?;
-    if let Some(problem) = revoked_problem(&state, &device) {
+        .map_err(|e| jose_problem(state, &e))?;
+    if let Some(problem) = revoked_problem(state, &device) {
         return Err(problem);
     }
     if claims.challenge != challenge_id {
@@ -292,7 +342,7 @@ pub async fn answer(
             "the signed challenge id is not the one in the URL",
         ));
     }
-    check_iat(&state, claims.iat)?;
+    check_iat(state, claims.iat)?;
     let now = state.now();
     let db = state.db()?;
     let storage = |e| state.storage(e);
@@ -328,7 +378,8 @@ pub async fn answer(
                 ProblemType::AlreadyAnswered,
                 "this challenge was already answered",
             )
-            .with("status", status)
+            // `decision`, not `status`: a problem's `status` is its HTTP status (1.3).
+            .with("decision", status)
             .with("answered_at", decided_at.unwrap_or(now)));
     }
     if now >= exp {
@@ -387,24 +438,35 @@ pub async fn answer(
         )
         .map_err(storage)?;
     if changed == 0 {
+        // Another answer won the race: report what it recorded.
+        let (recorded, answered_at): (String, Option<i64>) = db
+            .query_row(
+                "SELECT status, decided_at FROM challenges WHERE id = ?1",
+                [&challenge_id],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .map_err(storage)?;
         return Err(state
             .problem(
                 ProblemType::AlreadyAnswered,
                 "this challenge was already answered",
             )
-            .with("answered_at", now));
+            .with("decision", recorded)
+            .with("answered_at", answered_at.unwrap_or(now)));
     }
-    if approve && !number_ok {
-        store::audit(
-            &db,
-            now,
-            "push_answered",
-            Some(&device.user),
-            None,
-            Some("wrong_number"),
-            Some(&challenge_id),
-        )
-        .map_err(storage)?;
+    let wrong_number = approve && !number_ok;
+    rules::apply_decision(
+        &db,
+        now,
+        &challenge_id,
+        rules::Decided {
+            approved,
+            fraud: claims.fraud,
+            wrong_number,
+        },
+    )
+    .map_err(storage)?;
+    if wrong_number {
         drop(db);
         state.decided.notify_waiters();
         return Err(state.problem(
@@ -412,7 +474,6 @@ pub async fn answer(
             "the number does not match; the sign-in was blocked",
         ));
     }
-    rules::apply_decision(&db, now, &challenge_id, approved, claims.fraud).map_err(storage)?;
     drop(db);
     state.decided.notify_waiters();
     let status = if approved {

@@ -4,20 +4,23 @@
 use std::time::Duration;
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
 use countersign_core::otp::OtpParams;
-use countersign_core::push::wire::{ChallengeKind, Context, ProblemType};
+use countersign_core::push::wire::{ChallengeKind, ProblemType};
 use countersign_core::secret::SecretBytes;
 use rusqlite::{OptionalExtension, params};
 use serde::Deserialize;
 
-use crate::auth::require_bearer;
+use crate::auth::RelyingParty;
+use crate::context::ContextInput;
 use crate::extract::JsonBody;
+use crate::ids::IdPath;
 use crate::problem::ApiError;
 use crate::rules::{self, PushCreated, PushStatus};
 use crate::state::{AppState, Shared};
 use crate::store;
+use crate::totp_throttle::{self, Throttle};
 
 /// Long polls return after at most this long.
 const MAX_WAIT_SECONDS: u64 = 30;
@@ -29,7 +32,7 @@ pub struct PushRequest {
     #[serde(default = "login")]
     pub kind: ChallengeKind,
     #[serde(default)]
-    pub context: Option<Context>,
+    pub context: Option<ContextInput>,
 }
 
 fn login() -> ChallengeKind {
@@ -38,18 +41,22 @@ fn login() -> ChallengeKind {
 
 pub async fn create_push(
     State(state): State<Shared>,
-    headers: HeaderMap,
+    RelyingParty(who): RelyingParty,
     JsonBody(request): JsonBody<PushRequest>,
 ) -> Result<(StatusCode, Json<PushCreated>), ApiError> {
-    require_bearer(&state, &headers, &state.rp_token)?;
-    let context = request.context.unwrap_or_default();
+    crate::ids::check_user_name(&state, &request.user)?;
+    crate::ids::check(&state, "resource", &request.resource)?;
+    let context = request.context.unwrap_or_default().validate(&state)?;
     let created = rules::create_push(
         &state,
         &request.user,
         &request.resource,
         request.kind,
         context,
-        None,
+        &rules::PushOrigin {
+            who: Some(who),
+            ..rules::PushOrigin::default()
+        },
     )?;
     Ok((StatusCode::CREATED, Json(created)))
 }
@@ -92,11 +99,10 @@ pub async fn wait_for_status(
 
 pub async fn get_push(
     State(state): State<Shared>,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     Query(query): Query<WaitQuery>,
-    headers: HeaderMap,
+    _rp: RelyingParty,
 ) -> Result<Json<PushStatus>, ApiError> {
-    require_bearer(&state, &headers, &state.rp_token)?;
     Ok(Json(wait_for_status(&state, &id, query.wait).await?))
 }
 
@@ -106,30 +112,68 @@ pub struct TotpVerify {
     pub code: String,
 }
 
-/// ±1 step, and a code (its step) is accepted once only.
+/// ±1 step, a code (its step) is accepted once only, and wrong codes are
+/// throttled per user (see `totp_throttle`).
 pub async fn verify_totp(
     State(state): State<Shared>,
-    headers: HeaderMap,
+    RelyingParty(who): RelyingParty,
     JsonBody(request): JsonBody<TotpVerify>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    require_bearer(&state, &headers, &state.rp_token)?;
+    crate::ids::check_user_name(&state, &request.user)?;
+    if request.code.is_empty() || request.code.len() > 10 {
+        return Err(state.problem(
+            ProblemType::MalformedRequest,
+            "a TOTP code is 1 to 10 digits",
+        ));
+    }
     let now = state.now();
-    let db = state.db()?;
+    let mut db = state.db()?;
     let storage = |e| state.storage(e);
-    let row: Option<(Option<Vec<u8>>, Option<i64>)> = db
+    // Read, verify and count in one transaction: concurrent guesses cannot
+    // each see the counter before the other's failure is written.
+    let tx = db
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(storage)?;
+    let row: Option<(Option<Vec<u8>>, Option<i64>, Throttle)> = tx
         .query_row(
-            "SELECT totp_secret, totp_last_step FROM users WHERE name = ?1",
+            "SELECT totp_secret, totp_last_step, totp_failures, totp_lockouts, totp_locked_until
+             FROM users WHERE name = ?1",
             [&request.user],
-            |row| Ok((row.get(0)?, row.get(1)?)),
+            |row| {
+                Ok((
+                    row.get(0)?,
+                    row.get(1)?,
+                    Throttle {
+                        failures: row.get(2)?,
+                        lockouts: row.get(3)?,
+                        locked_until: row.get(4)?,
+                    },
+                ))
+            },
         )
         .optional()
         .map_err(storage)?;
-    let Some((Some(secret), last_step)) = row else {
+    let Some((Some(secret), last_step, throttle)) = row else {
         return Err(state.problem(
             ProblemType::NotEnrolled,
             "the user has no TOTP authenticator",
         ));
     };
+    if let Some(retry_after) = throttle.locked_for(now) {
+        store::audit_by(
+            &tx,
+            now,
+            "totp_verified",
+            Some(&who),
+            Some(&request.user),
+            None,
+            Some("locked"),
+            None,
+        )
+        .map_err(storage)?;
+        tx.commit().map_err(storage)?;
+        return Err(locked_problem(&state, retry_after));
+    }
     let matched = OtpParams::default_totp()
         .verify(&SecretBytes::new(secret), &request.code, now, 1)
         .ok()
@@ -137,38 +181,57 @@ pub async fn verify_totp(
         .filter(|matched| last_step.is_none_or(|last| matched.step as i64 > last));
     match matched {
         Some(matched) => {
-            db.execute(
+            tx.execute(
                 "UPDATE users SET totp_last_step = ?2 WHERE name = ?1",
                 params![request.user, matched.step as i64],
             )
             .map_err(storage)?;
-            store::audit(
-                &db,
+            totp_throttle::record_success(&tx, &request.user).map_err(storage)?;
+            store::audit_by(
+                &tx,
                 now,
                 "totp_verified",
+                Some(&who),
                 Some(&request.user),
                 None,
                 Some("ok"),
                 None,
             )
             .map_err(storage)?;
+            tx.commit().map_err(storage)?;
             Ok(Json(serde_json::json!({ "ok": true, "server_time": now })))
         }
         None => {
-            store::audit(
-                &db,
+            store::audit_by(
+                &tx,
                 now,
                 "totp_verified",
+                Some(&who),
                 Some(&request.user),
                 None,
                 Some("wrong_code"),
                 None,
             )
             .map_err(storage)?;
-            Err(state.problem(
-                ProblemType::WrongCode,
-                "the code is wrong, expired or already used",
-            ))
+            let locked = totp_throttle::record_failure(&tx, &request.user, throttle, now)
+                .map_err(storage)?;
+            tx.commit().map_err(storage)?;
+            Err(match locked {
+                Some(seconds) => locked_problem(&state, seconds),
+                None => state.problem(
+                    ProblemType::WrongCode,
+                    "the code is wrong, expired or already used",
+                ),
+            })
         }
     }
+}
+
+fn locked_problem(state: &AppState, retry_after: i64) -> ApiError {
+    state
+        .problem(
+            ProblemType::RateLimited,
+            "too many wrong codes for this user; try again later",
+        )
+        .with("retry_after", retry_after)
 }

@@ -9,7 +9,7 @@ use countersign_core::FixedClock;
 use countersign_core::push::EnrollmentUri;
 use countersign_core::push::jose::{self, Compact, Jwk, JwsSigner, SoftwareKey};
 use countersign_core::push::wire::*;
-use countersign_server::{Config, RunningServer};
+use countersign_server::{Config, RunningServer, TrustedProxies};
 use reqwest::{Client, Response, StatusCode};
 use serde_json::{Value, json};
 
@@ -27,20 +27,14 @@ pub struct Harness {
 
 impl Harness {
     pub async fn start() -> Self {
+        Self::start_with(TrustedProxies::default()).await
+    }
+
+    /// A server that believes `X-Forwarded-For` from these peers.
+    pub async fn start_with(proxies: TrustedProxies) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let clock = Arc::new(FixedClock::new(START));
-        let config = Config {
-            listen: "127.0.0.1:0".parse().unwrap(),
-            data_dir: dir.path().join("data"),
-            key_file: None,
-            public_url: None,
-            org: "Example Corp".into(),
-            admin_token: ADMIN.into(),
-            rp_token: RP.into(),
-        };
-        let server = countersign_server::start(&config, clock.clone())
-            .await
-            .unwrap();
+        let server = Self::serve(&dir, "127.0.0.1:0", clock.clone(), proxies).await;
         let base = server.base_url();
         Self {
             server,
@@ -49,6 +43,53 @@ impl Harness {
             base,
             _dir: dir,
         }
+    }
+
+    async fn serve(
+        dir: &tempfile::TempDir,
+        listen: &str,
+        clock: Arc<FixedClock>,
+        proxies: TrustedProxies,
+    ) -> RunningServer {
+        let config = Config {
+            listen: listen.parse().unwrap(),
+            data_dir: dir.path().join("data"),
+            key_file: None,
+            public_url: None,
+            org: "Example Corp".into(),
+            admin_token: ADMIN.into(),
+            rp_token: RP.into(),
+        };
+        countersign_server::start_with(&config, proxies, clock)
+            .await
+            .unwrap()
+    }
+
+    /// Stops the server and starts a new one on the same address, data
+    /// directory and clock, as an operator's restart would.
+    pub async fn restart(self) -> Self {
+        let Self {
+            server,
+            clock,
+            http,
+            base,
+            _dir,
+        } = self;
+        let address = server.address.to_string();
+        server.stop().await;
+        let server = Self::serve(&_dir, &address, clock.clone(), TrustedProxies::default()).await;
+        assert_eq!(server.base_url(), base);
+        Self {
+            server,
+            clock,
+            http,
+            base,
+            _dir,
+        }
+    }
+
+    pub fn data_dir(&self) -> std::path::PathBuf {
+        self._dir.path().join("data")
     }
 
     pub fn now(&self) -> i64 {
@@ -175,6 +216,57 @@ impl Harness {
             .json()
             .await
             .unwrap()
+    }
+
+    /// `POST /portal/login`: (status, body).
+    pub async fn portal_login(&self, user: &str) -> (StatusCode, Value) {
+        let response = self
+            .http
+            .post(format!("{}/portal/login", self.base))
+            .json(&json!({ "user": user }))
+            .send()
+            .await
+            .unwrap();
+        (response.status(), response.json().await.unwrap())
+    }
+
+    /// `GET /portal/pushes/{id}`, with a hand-off secret if given.
+    pub async fn portal_push(&self, id: &str, handoff: Option<&str>) -> Value {
+        let mut request = self.http.get(format!("{}/portal/pushes/{id}", self.base));
+        if let Some(handoff) = handoff {
+            request = request.header("countersign-handoff", handoff);
+        }
+        request.send().await.unwrap().json().await.unwrap()
+    }
+
+    /// Signs `user` in to the portal with `phone`; returns the session.
+    pub async fn portal_session(&self, user: &str, phone: &Phone) -> String {
+        let (status, started) = self.portal_login(user).await;
+        assert_eq!(status, StatusCode::CREATED, "{started}");
+        let id = started["id"].as_str().unwrap();
+        let answered = phone
+            .answer(
+                id,
+                Decision::Approve,
+                started["number"].as_str(),
+                false,
+                false,
+            )
+            .await;
+        assert_eq!(answered.status(), StatusCode::OK);
+        let done = self.portal_push(id, started["handoff"].as_str()).await;
+        done["session"].as_str().expect("a session").to_owned()
+    }
+
+    /// `GET /portal/me` with a session: the HTTP status.
+    pub async fn portal_me(&self, session: &str) -> StatusCode {
+        self.http
+            .get(format!("{}/portal/me", self.base))
+            .header("authorization", format!("Session {session}"))
+            .send()
+            .await
+            .unwrap()
+            .status()
     }
 
     pub async fn audit(&self) -> Vec<Value> {

@@ -583,7 +583,7 @@ impl PushDevice {
                     }
                     // Our earlier answer got through but its response was lost.
                     Some(ProblemType::AlreadyAnswered)
-                        if problem.extensions.get("status").and_then(|s| s.as_str())
+                        if problem.extensions.get("decision").and_then(|s| s.as_str())
                             == Some(status_text(wanted)) =>
                     {
                         return self.finish(vault, &claims.id, wanted);
@@ -625,7 +625,7 @@ impl PushDevice {
             Some(ProblemType::AlreadyAnswered) => PushError::AlreadyAnswered {
                 status: problem
                     .extensions
-                    .get("status")
+                    .get("decision")
                     .and_then(|s| s.as_str())
                     .unwrap_or("answered")
                     .to_owned(),

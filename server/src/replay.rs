@@ -1,0 +1,49 @@
+//! Request-nonce memory (docs/protocol.md section 5.1): a nonce is refused if
+//! its device used it within the last 120 s, also across a restart. Nonces live
+//! in SQLite keyed by (device, nonce) with an expiry; the insert is the check.
+//! Expired rows are pruned once per 10-second bucket through the expiry index,
+//! so no request walks the whole memory and it stays bounded by the window.
+
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use countersign_core::clock::UnixTime;
+use countersign_core::push::wire::IAT_TOLERANCE;
+use rusqlite::params;
+
+use crate::store::Db;
+
+/// How long a nonce is remembered: every `iat` the server accepts (±60 s)
+/// falls inside it.
+pub const NONCE_MEMORY: i64 = 2 * IAT_TOLERANCE;
+
+/// Pruning happens at most once per bucket of this many seconds.
+const PRUNE_BUCKET: i64 = 10;
+
+#[derive(Debug, Default)]
+pub struct NonceMemory {
+    last_pruned_bucket: AtomicI64,
+}
+
+impl NonceMemory {
+    /// Remembers (device, nonce); false if it is already remembered (a replay).
+    pub fn remember(
+        &self,
+        db: &Db,
+        device: &str,
+        nonce: &str,
+        now: UnixTime,
+    ) -> rusqlite::Result<bool> {
+        let bucket = now.div_euclid(PRUNE_BUCKET);
+        if self.last_pruned_bucket.swap(bucket, Ordering::Relaxed) != bucket {
+            db.execute("DELETE FROM request_nonces WHERE expires_at <= ?1", [now])?;
+        }
+        // An expired row not yet pruned is reused; a live one makes this a replay.
+        let inserted = db.execute(
+            "INSERT INTO request_nonces (device, nonce, expires_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (device, nonce) DO UPDATE SET expires_at = excluded.expires_at
+             WHERE request_nonces.expires_at <= ?4",
+            params![device, nonce, now + NONCE_MEMORY, now],
+        )?;
+        Ok(inserted == 1)
+    }
+}
