@@ -254,6 +254,7 @@ async fn a_denied_step_up_ends_the_portal_session_and_an_approved_reset_complete
     let done: serde_json::Value = server
         .http
         .get(format!("{}/portal/pushes/{id}", server.base))
+        .header("countersign-handoff", login["handoff"].as_str().unwrap())
         .send()
         .await
         .unwrap()
