@@ -57,6 +57,9 @@ pub enum FfiError {
     /// enroll again with `accept_unchecked_certificates` only if the user agrees.
     #[error("{reason}")]
     CertificateChecksOff { url: String, reason: String },
+    /// The user (through the shell) stopped the operation.
+    #[error("{reason}")]
+    Cancelled { reason: String },
     /// A platform callback (Kotlin/Swift) failed.
     #[error("{reason}")]
     Platform { reason: String },
@@ -95,8 +98,10 @@ impl From<OtpError> for FfiError {
 
 impl From<ScanError> for FfiError {
     fn from(error: ScanError) -> Self {
-        FfiError::InvalidInput {
-            reason: error.to_string(),
+        let reason = error.to_string();
+        match error {
+            ScanError::Cancelled => FfiError::Cancelled { reason },
+            _ => FfiError::InvalidInput { reason },
         }
     }
 }

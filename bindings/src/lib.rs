@@ -14,4 +14,4 @@ pub use authenticator::Authenticator;
 pub use error::FfiError;
 pub use platform::{BiometricOutcome, BiometricPrompt, HardwareKeyStore, KeyStore, PublicKeyPoint};
 pub use records::*;
-pub use scanner::{Scanner, scan_image, scan_luma_frame};
+pub use scanner::{ScanCancellation, Scanner, scan_image, scan_image_cancellable, scan_luma_frame};

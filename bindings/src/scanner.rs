@@ -3,7 +3,9 @@
 
 use std::sync::Mutex;
 
-use countersign_core::scan::{self, LumaFrame, Rotation, ScanPayload, ScanResult, ScanSession};
+use countersign_core::scan::{
+    self, LumaFrame, Rotation, STILL_IMAGE_TIME, ScanCancel, ScanPayload, ScanResult, ScanSession,
+};
 
 use crate::error::FfiError;
 use crate::records::{ScanItem, ScanPoint};
@@ -47,10 +49,41 @@ fn frame(
     })
 }
 
-/// A PNG, JPEG or WebP file (a screenshot, a photo).
+/// A PNG, JPEG or WebP file (a screenshot, a photo). Large images are scaled
+/// down first and the scan gives up after 10 s (`InvalidInput`, "crop it").
 #[uniffi::export]
 pub fn scan_image(bytes: Vec<u8>) -> Result<Option<ScanItem>, FfiError> {
     Ok(scan::scan_image(&bytes)?.map(item))
+}
+
+/// A handle to stop an image scan from another thread (the user left the
+/// screen or picked another image): make one, pass it to
+/// `scan_image_cancellable`, call `cancel()`.
+#[derive(Debug, Default, uniffi::Object)]
+pub struct ScanCancellation {
+    cancel: ScanCancel,
+}
+
+#[uniffi::export]
+impl ScanCancellation {
+    #[uniffi::constructor]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn cancel(&self) {
+        self.cancel.cancel();
+    }
+}
+
+/// `scan_image` that ends with `Cancelled` as soon as `cancellation` is cancelled
+/// (checked between decoding attempts). Call it off the main thread.
+#[uniffi::export]
+pub fn scan_image_cancellable(
+    bytes: Vec<u8>,
+    cancellation: std::sync::Arc<ScanCancellation>,
+) -> Result<Option<ScanItem>, FfiError> {
+    Ok(scan::scan_image_with(&bytes, &cancellation.cancel, STILL_IMAGE_TIME)?.map(item))
 }
 
 /// One camera frame's luma plane, with every strategy (a still capture).

@@ -143,8 +143,17 @@ fn scanning_an_image_and_bad_frames() {
             .join("../../shared/testdata/import/google_authenticator_migration/example_export.png"),
     )
     .unwrap();
-    let item = scan_image(png).unwrap().unwrap();
+    let item = scan_image(png.clone()).unwrap().unwrap();
     assert_eq!(item.kind, "migration_batch");
+    // The shell's cancellation handle stops a scan; a fresh one lets it run.
+    let cancellation = Arc::new(ScanCancellation::new());
+    cancellation.cancel();
+    assert!(matches!(
+        scan_image_cancellable(png.clone(), cancellation),
+        Err(FfiError::Cancelled { .. })
+    ));
+    let found = scan_image_cancellable(png, Arc::new(ScanCancellation::new())).unwrap();
+    assert_eq!(found.unwrap().kind, "migration_batch");
     assert!(matches!(
         scan_luma_frame(100, 100, 100, 0, vec![0; 10]),
         Err(FfiError::InvalidInput { .. })

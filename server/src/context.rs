@@ -4,14 +4,11 @@
 //! `time` is optional and defaults to the server's now (section 8.1).
 
 use countersign_core::clock::UnixTime;
-use countersign_core::push::wire::{Context, ProblemType};
+use countersign_core::push::wire::{Context, MAX_CONTEXT_CHARS, ProblemType, is_display_text};
 use serde::Deserialize;
 
 use crate::problem::ApiError;
 use crate::state::AppState;
-
-/// Every context string is at most this many characters.
-pub const MAX_CONTEXT_CHARS: usize = 200;
 
 /// Latest representable time (1.3: integers up to 2^53 − 1).
 const MAX_TIME: i64 = (1 << 53) - 1;
@@ -64,7 +61,7 @@ impl ContextInput {
 }
 
 fn check_text(state: &AppState, name: &str, value: &str) -> Result<(), ApiError> {
-    if value.chars().count() > MAX_CONTEXT_CHARS || value.chars().any(char::is_control) {
+    if !is_display_text(value, MAX_CONTEXT_CHARS) {
         return Err(state.problem(
             ProblemType::MalformedRequest,
             format!("context.{name} is at most {MAX_CONTEXT_CHARS} printable characters"),

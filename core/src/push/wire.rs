@@ -81,6 +81,47 @@ pub struct Resource {
     pub name: String,
 }
 
+/// Every context string is at most this many characters (section 6.2).
+pub const MAX_CONTEXT_CHARS: usize = 200;
+/// A resource's display name is at most this many characters (section 6.2).
+pub const MAX_RESOURCE_NAME_CHARS: usize = 100;
+
+/// `true` for a text a screen may show: at most `max` characters, no control
+/// characters (a newline could forge a second line, "Approved by IT").
+pub fn is_display_text(value: &str, max: usize) -> bool {
+    value.chars().count() <= max && !value.chars().any(char::is_control)
+}
+
+impl Context {
+    /// The first member that breaks section 6.2's limits, by name.
+    pub fn over_limits(&self) -> Option<&'static str> {
+        [
+            ("context.ip", &self.ip),
+            ("context.location", &self.location),
+            ("context.browser", &self.browser),
+            ("context.os", &self.os),
+        ]
+        .into_iter()
+        .find(|(_, value)| {
+            value
+                .as_deref()
+                .is_some_and(|text| !is_display_text(text, MAX_CONTEXT_CHARS))
+        })
+        .map(|(name, _)| name)
+    }
+}
+
+impl ChallengeClaims {
+    /// The first shown member that breaks section 6.2's limits, by name: the
+    /// phone refuses such a challenge even when its signature is good.
+    pub fn over_limits(&self) -> Option<&'static str> {
+        if !is_display_text(&self.resource.name, MAX_RESOURCE_NAME_CHARS) {
+            return Some("resource.name");
+        }
+        self.context.over_limits()
+    }
+}
+
 /// Where a sign-in came from; every member but `time` is optional.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Context {

@@ -337,6 +337,15 @@ impl PushDevice {
                     .into(),
             }));
         }
+        // What the approval screen shows is the server's word; a text past the
+        // protocol's limits (a wall of "please approve") is not shown at all.
+        if let Some(field) = claims.over_limits() {
+            return Err(PushError::Unverified {
+                reason: format!(
+                    "its {field} is longer than the protocol allows or holds control characters"
+                ),
+            });
+        }
         if let Some(cached) = vault.cached_challenge(&claims.id)? {
             if let Some(status) = cached.answered {
                 return Err(PushError::AlreadyAnswered { status });

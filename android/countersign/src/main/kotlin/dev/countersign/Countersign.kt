@@ -231,6 +231,9 @@ sealed class CountersignException(
         CountersignException("server_refused", reason, "Try again later; if it persists, contact your administrator.", cause)
     class WrongPassword(reason: String, cause: Throwable? = null) :
         CountersignException("wrong_password", reason, "Type the file's password again.", cause)
+    /** The user stopped it (a cancelled image scan): nothing to show. */
+    class Cancelled(reason: String, cause: Throwable? = null) :
+        CountersignException("cancelled", reason, "Nothing to do.", cause)
     /** Security settings in the vault were edited outside the app, or an older copy was restored. */
     class Tampered(reason: String, cause: Throwable? = null) :
         CountersignException("tampered", reason, "Remove the named account and add it again from its QR code, or use the current vault.", cause)
@@ -267,6 +270,7 @@ fun FfiException.toCountersign(): CountersignException = when (this) {
     is FfiException.WrongPassword -> CountersignException.WrongPassword(reason, this)
     is FfiException.Platform -> CountersignException.Platform(reason, this)
     is FfiException.Tampered -> CountersignException.Tampered(reason, this)
+    is FfiException.Cancelled -> CountersignException.Cancelled(reason, this)
     is FfiException.CertificateChecksOff -> CountersignException.CertificateChecksOff(url, reason, this)
 }
 

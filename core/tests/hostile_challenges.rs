@@ -1,0 +1,142 @@
+//! A challenge whose signature is good but whose shown text breaks the
+//! protocol's limits (section 6.2): a 60 KB "please approve" in the location,
+//! or a newline that forges a second line on the approval screen. The phone
+//! refuses it even from its own server (before, it was shown verbatim).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::sync::Arc;
+
+use countersign_core::keys::MemorySecretStore;
+use countersign_core::push::device::{PushDevice, PushError};
+use countersign_core::push::jose;
+use countersign_core::push::wire::{
+    Biometric, ChallengeClaims, ChallengeKind, Context, Policy, Resource, TYP_CHALLENGE,
+};
+use countersign_core::push::{JwsSigner, SoftwareKey};
+use countersign_core::vault::{DeviceKeyRef, PushAccount, PushAccountStatus};
+use countersign_core::{FixedClock, Vault};
+use serde_json::json;
+
+const NOW: i64 = 1_767_268_800;
+
+struct Phone {
+    _dir: tempfile::TempDir,
+    vault: Vault,
+    device: PushDevice,
+    server: SoftwareKey,
+}
+
+fn phone() -> Phone {
+    let dir = tempfile::tempdir().unwrap();
+    let mut vault = Vault::open(
+        &dir.path().join("vault.sqlite"),
+        Arc::new(MemorySecretStore::new()),
+    )
+    .unwrap();
+    let server = SoftwareKey::generate().unwrap();
+    let device_key = SoftwareKey::generate().unwrap();
+    vault
+        .add_push_account(&PushAccount {
+            id: String::new(),
+            server_url: "https://mfa.example.com".into(),
+            server_jwk: server.public_jwk(),
+            device_id: "dv_1".into(),
+            user: "alice".into(),
+            org: "Example".into(),
+            policy: Policy {
+                biometric: Biometric::Optional,
+                number_matching: false,
+            },
+            key: DeviceKeyRef::Software(device_key.expose_pkcs8().clone()),
+            clock_offset: 0,
+            status: PushAccountStatus::Active,
+            created_at: NOW,
+        })
+        .unwrap();
+    Phone {
+        _dir: dir,
+        vault,
+        device: PushDevice::new(Arc::new(FixedClock::new(NOW))),
+        server,
+    }
+}
+
+fn challenge(id: &str, resource_name: &str, context: Context) -> ChallengeClaims {
+    ChallengeClaims {
+        id: id.into(),
+        device: "dv_1".into(),
+        user: "alice".into(),
+        kind: ChallengeKind::Login,
+        resource: Resource {
+            id: "portal".into(),
+            name: resource_name.into(),
+        },
+        context,
+        number_matching: false,
+        number_choices: None,
+        biometric: Biometric::Optional,
+        iat: NOW,
+        exp: NOW + 60,
+    }
+}
+
+fn deliver(phone: &mut Phone, claims: &ChallengeClaims) -> Result<(), PushError> {
+    let jws = jose::sign(TYP_CHALLENGE, claims, &phone.server, false).unwrap();
+    let payload = json!({ "countersign_challenge": jws });
+    phone
+        .device
+        .handle_push_payload(&mut phone.vault, payload.to_string().as_bytes())
+        .map(|_| ())
+}
+
+#[test]
+fn a_well_formed_challenge_from_the_pinned_key_is_shown() {
+    let mut phone = phone();
+    let context = Context {
+        location: Some("Berlin, DE".into()),
+        time: NOW,
+        ..Context::default()
+    };
+    deliver(&mut phone, &challenge("ch_ok", "Salesforce", context)).unwrap();
+    assert!(phone.vault.cached_challenge("ch_ok").unwrap().is_some());
+}
+
+#[test]
+fn over_long_or_multi_line_texts_are_refused_and_not_remembered() {
+    let cases = [
+        (
+            "ch_long",
+            "Salesforce",
+            Context {
+                location: Some("please approve ".repeat(4000)),
+                ..Context::default()
+            },
+            "context.location",
+        ),
+        (
+            "ch_newline",
+            "Salesforce",
+            Context {
+                browser: Some("Firefox\nApproved by your IT department".into()),
+                ..Context::default()
+            },
+            "context.browser",
+        ),
+        (
+            "ch_name",
+            &"S".repeat(101),
+            Context::default(),
+            "resource.name",
+        ),
+    ];
+    for (id, name, context, field) in cases {
+        let mut phone = phone();
+        let result = deliver(&mut phone, &challenge(id, name, context));
+        match result {
+            Err(PushError::Unverified { reason }) => assert!(reason.contains(field), "{reason}"),
+            other => panic!("{id}: expected the challenge refused, got {other:?}"),
+        }
+        assert!(phone.vault.cached_challenge(id).unwrap().is_none());
+    }
+}
