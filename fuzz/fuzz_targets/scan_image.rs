@@ -1,8 +1,4 @@
-//! Arbitrary bytes as an image file.
+//! `cargo +nightly fuzz run scan_image`: see fuzz/bodies for what it checks.
 #![no_main]
 
-use libfuzzer_sys::fuzz_target;
-
-fuzz_target!(|bytes: &[u8]| {
-    let _ = countersign_core::scan::scan_image(bytes);
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| countersign_fuzz_bodies::image(data));

@@ -1,0 +1,4 @@
+//! `cargo +nightly fuzz run push_payload`: see fuzz/bodies for what it checks.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| countersign_fuzz_bodies::push_payload(data));
