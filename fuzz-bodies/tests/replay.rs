@@ -86,3 +86,42 @@ fn a_well_formed_signed_challenge_goes_through_the_jws_target() {
     }
     let _ = key.public_jwk();
 }
+
+/// Deterministic mutations of every corpus file (bit flips, cuts, repeats):
+/// a few thousand fuzz-like inputs on stable, the same on every run.
+#[test]
+fn mutated_corpus_files_are_handled() {
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for (target, body) in TARGETS {
+        for file in files_under(&corpus(target)) {
+            let original = std::fs::read(&file).unwrap();
+            for round in 0..32 {
+                let mut bytes = original.clone();
+                let at = |len: usize, random: u64| (random % len.max(1) as u64) as usize;
+                match round % 4 {
+                    0 if !bytes.is_empty() => {
+                        let index = at(bytes.len(), next());
+                        bytes[index] ^= 1 << (next() % 8);
+                    }
+                    1 => bytes.truncate(at(bytes.len() + 1, next())),
+                    2 if !bytes.is_empty() => {
+                        let index = at(bytes.len(), next());
+                        let piece = bytes[index..].to_vec();
+                        bytes.extend_from_slice(&piece);
+                    }
+                    _ => {
+                        let index = at(bytes.len() + 1, next());
+                        bytes.insert(index, next() as u8);
+                    }
+                }
+                body(&bytes);
+            }
+        }
+    }
+}
