@@ -4,6 +4,10 @@
 //! are one-line wrappers, and `tests/replay.rs` runs every corpus file through
 //! the same functions on stable, so CI replays what the fuzzers found.
 
+// A failed property must stop the fuzzer with its input: panicking is the
+// finding's report.
+#![allow(clippy::panic)]
+
 use std::cell::RefCell;
 use std::sync::Arc;
 
@@ -18,8 +22,11 @@ use countersign_core::transfer::{ImportFormat, detect, read_export};
 use countersign_core::uri::{build_otpauth, parse_migration, parse_otpauth};
 use countersign_core::{FixedClock, Vault};
 
+/// A fuzz target's body: the fuzzer's bytes in, a panic for a finding.
+pub type Body = fn(&[u8]);
+
 /// Every target, by the name of its corpus folder and cargo-fuzz binary.
-pub const TARGETS: [(&str, fn(&[u8])); 8] = [
+pub const TARGETS: [(&str, Body); 8] = [
     ("otpauth", otpauth),
     ("migration", migration),
     ("enrollment_uri", enrollment_uri),

@@ -47,6 +47,9 @@ pub fn downscale_factor(width: u32, height: u32) -> u32 {
     factor
 }
 
+/// A decoded text and the points where it was found.
+pub(super) type Found = (String, Vec<(f32, f32)>);
+
 /// Runs `attempts` on `image` (scaled down when large) until one decodes, the
 /// time is up or the scan is cancelled. Points come back in `image`'s
 /// coordinates.
@@ -55,7 +58,7 @@ pub(super) fn scan_still(
     attempts: &[Attempt],
     cancel: &ScanCancel,
     time: Duration,
-) -> Result<Option<(String, Vec<(f32, f32)>)>, ScanError> {
+) -> Result<Option<Found>, ScanError> {
     let deadline = Instant::now() + time;
     let factor = downscale_factor(image.width, image.height);
     let scaled;
