@@ -51,7 +51,26 @@ async fn enroll_pending_approve_and_deny_a_privacyidea_token() {
     let dir = tempfile::tempdir().unwrap();
     let (serial, uri) = server.init_push(user).await;
 
-    let enrolled = stdout(&countersign(dir.path(), &["enroll", &uri]).await);
+    // The CI privacyIDEA serves http, so its codes say sslverify=0: refused
+    // until the user accepts that the certificate is not checked.
+    let refused = countersign(dir.path(), &["enroll", &uri]).await;
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("--accept-unchecked-certificates"),
+        "{refused:?}"
+    );
+    let enrolled = stdout(
+        &countersign(
+            dir.path(),
+            &["enroll", &uri, "--accept-unchecked-certificates"],
+        )
+        .await,
+    );
+    assert!(
+        stdout(&countersign(dir.path(), &["push-accounts"]).await)
+            .contains("certificate checks OFF"),
+        "the account says its certificate is not checked"
+    );
     assert!(
         enrolled.starts_with(&format!("Enrolled privacyIDEA token {serial}")),
         "{enrolled}"
