@@ -127,3 +127,19 @@ fn add_image_refuses_a_code_that_holds_no_account() {
         "{stderr}"
     );
 }
+
+#[test]
+fn an_endless_file_is_refused_after_the_image_limit_and_import_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = countersign(dir.path(), &["scan", "/dev/zero"]);
+    assert!(!output.status.success());
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        stdout.contains("MiB a picture of a QR code needs"),
+        "{stdout}"
+    );
+    let output = countersign(dir.path(), &["import", "--dry-run", "/dev/zero"]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("the file size (bytes)"), "{stderr}");
+}

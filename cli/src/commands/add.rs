@@ -53,7 +53,7 @@ pub fn run(options: &VaultOptions, args: &AddArgs) -> Result<(), CliError> {
 }
 
 fn accounts_in_image(path: &PathBuf) -> Result<Vec<OtpAccount>, CliError> {
-    let result = scan_image(&std::fs::read(path)?)?
+    let result = scan_image(&crate::input::read_image(path)?)?
         .ok_or_else(|| CliError::Usage(format!("no QR code found in {}", path.display())))?;
     match result.payload {
         ScanPayload::Otpauth(parsed) => {

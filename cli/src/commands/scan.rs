@@ -21,8 +21,7 @@ pub struct ScanArgs {
 pub fn run(args: &ScanArgs) -> Result<(), CliError> {
     let mut failures = 0;
     for path in &args.images {
-        let outcome = std::fs::read(path)
-            .map_err(CliError::from)
+        let outcome = crate::input::read_image(path)
             .and_then(|bytes| scan_image(&bytes).map_err(CliError::from));
         if args.json {
             println!("{}", json_line(path, &outcome));

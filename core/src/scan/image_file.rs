@@ -9,7 +9,16 @@ use super::ScanError;
 use super::decode::Gray;
 use super::frame::MAX_SIDE;
 
+/// An image file at the most: a phone photo is a few MiB; more is not a
+/// picture of a QR code worth decoding.
+pub const MAX_IMAGE_FILE_BYTES: usize = 64 * 1024 * 1024;
+
 pub fn to_gray(bytes: &[u8]) -> Result<Gray, ScanError> {
+    if bytes.len() > MAX_IMAGE_FILE_BYTES {
+        return Err(ScanError::FileTooLarge {
+            bytes: bytes.len() as u64,
+        });
+    }
     let mut reader = ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|error| ScanError::NotAnImage {

@@ -10,7 +10,7 @@ mod decode;
 mod frame;
 mod image_file;
 
-pub use image_file::to_gray as decode_image_file;
+pub use image_file::{MAX_IMAGE_FILE_BYTES, to_gray as decode_image_file};
 mod session;
 mod still;
 
@@ -63,6 +63,12 @@ pub enum ScanError {
     NotAnImage { reason: String },
     #[error("the image is too large to scan ({width}×{height}; at most {MAX_SIDE} a side)")]
     ImageTooLarge { width: u32, height: u32 },
+    #[error(
+        "the file is {bytes} bytes, more than the {} MiB a picture of a QR code needs; pick a \
+         smaller image",
+        MAX_IMAGE_FILE_BYTES / (1024 * 1024)
+    )]
+    FileTooLarge { bytes: u64 },
     #[error(
         "the image took too long to scan (over {seconds} s): crop it to the QR code and try again"
     )]
