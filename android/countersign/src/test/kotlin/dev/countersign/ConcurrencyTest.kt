@@ -93,7 +93,9 @@ class ConcurrencyTest {
             val hotpId = ids.last()
             val hotp = ReferenceOtp.base32(hotpSecret)
 
-            val keyCalls = keys.loads.get() + keys.stores.get()
+            val loads = keys.loads.get()
+            val keyStores = keys.storesOf("vault-key-")
+            val generationStores = keys.storesOf("vault-generation-")
             val first = round(app, ids.toSet(), hotpId)
             assertEquals(threads * callsPerThread, first.calls)
             // Every HOTP counter was used exactly once across the threads.
@@ -115,7 +117,14 @@ class ConcurrencyTest {
             // arenas, JIT), shrinking each round.
             assertTrue(grownKiB < 12 * 1024, "RSS grew by $grownKiB KiB in the second round")
             assertTrue(openFileDescriptors() <= fdsBefore + 2, "file descriptors leaked")
-            assertEquals(keyCalls, keys.loads.get() + keys.stores.get(), "the key store is asked at open only")
+            assertEquals(loads, keys.loads.get(), "the key store is read at open only")
+            assertEquals(keyStores, keys.storesOf("vault-key-"), "the vault key is never written again")
+            // Each HOTP code raises the vault's rollback counter, kept beside the key.
+            assertEquals(
+                first.hotpCodes.size + second.hotpCodes.size,
+                keys.storesOf("vault-generation-") - generationStores,
+                "one key store write per HOTP code, nothing else",
+            )
         }
     }
 

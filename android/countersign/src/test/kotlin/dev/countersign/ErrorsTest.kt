@@ -81,13 +81,14 @@ class ErrorsTest {
         val path = tempVault()
         val keys = MemoryKeyStore()
         Countersign.open(path, keys).use { it.add("otpauth://totp/Example:jane?secret=JBSWY3DPEHPK3PXP") }
-        assertEquals(1, keys.stores.get(), "a new vault stores its key once")
-        val (name, key) = keys.keys.entries.single()
+        assertEquals(1, keys.storesOf("vault-key-"), "a new vault stores its key once")
+        assertEquals(1, keys.storesOf("vault-generation-"), "and its rollback counter")
+        val (name, key) = keys.keys.entries.single { it.key.startsWith("vault-key-") }
         assertEquals(32, key.size, "a 256-bit vault key")
         val loadsBefore = keys.loads.get()
         Countersign.open(path, keys).use { assertEquals(1, it.accounts().size) }
         assertTrue(keys.loads.get() > loadsBefore, "reopening loads the key")
-        assertEquals(1, keys.stores.get(), "reopening stores nothing")
+        assertEquals(2, keys.stores.get(), "reopening stores nothing")
 
         val wrong = MemoryKeyStore().apply { this.keys[name] = ByteArray(32) { 7 } }
         fails<CountersignException.KeyStore> { Countersign.open(path, wrong) }
@@ -137,6 +138,9 @@ class ErrorsTest {
             FfiException.ServerRefused("r") to CountersignException.ServerRefused::class.java,
             FfiException.WrongPassword("r") to CountersignException.WrongPassword::class.java,
             FfiException.Platform("r") to CountersignException.Platform::class.java,
+            FfiException.Tampered("r") to CountersignException.Tampered::class.java,
+            FfiException.CertificateChecksOff("https://pi.example.com", "r") to CountersignException.CertificateChecksOff::class.java,
+            FfiException.Cancelled("r") to CountersignException.Cancelled::class.java,
         )
         val variants = FfiException::class.java.declaredClasses.count { FfiException::class.java.isAssignableFrom(it) }
         assertEquals(variants, all.size, "a new FFI variant needs a mapping and a line here")

@@ -20,6 +20,10 @@ class MemoryKeyStore : KeyStore {
     val keys = ConcurrentHashMap<String, ByteArray>()
     val loads = AtomicInteger()
     val stores = AtomicInteger()
+    private val storesByName = ConcurrentHashMap<String, AtomicInteger>()
+
+    /** Writes of entries whose name starts with [prefix]: `vault-key-` (the key), `vault-generation-` (the rollback counter). */
+    fun storesOf(prefix: String): Int = storesByName.filterKeys { it.startsWith(prefix) }.values.sumOf { it.get() }
 
     override fun load(name: String): ByteArray? {
         loads.incrementAndGet()
@@ -28,6 +32,7 @@ class MemoryKeyStore : KeyStore {
 
     override fun store(name: String, value: ByteArray) {
         stores.incrementAndGet()
+        storesByName.computeIfAbsent(name) { AtomicInteger() }.incrementAndGet()
         keys[name] = value.copyOf()
     }
 
