@@ -129,6 +129,24 @@ fn over_long_or_multi_line_texts_are_refused_and_not_remembered() {
             Context::default(),
             "resource.name",
         ),
+        (
+            "ch_bidi",
+            "Salesforce",
+            Context {
+                location: Some("Berlin, DE \u{202E}ED ,nilreB".into()),
+                ..Context::default()
+            },
+            "context.location",
+        ),
+        (
+            "ch_separator",
+            "Salesforce",
+            Context {
+                os: Some("Windows 11\u{2028}Approved by IT".into()),
+                ..Context::default()
+            },
+            "context.os",
+        ),
     ];
     for (id, name, context, field) in cases {
         let mut phone = phone();

@@ -12,9 +12,10 @@ use rusqlite::params;
 
 use crate::store::Db;
 
-/// How long a nonce is remembered: every `iat` the server accepts (±60 s)
-/// falls inside it.
-pub const NONCE_MEMORY: i64 = 2 * IAT_TOLERANCE;
+/// How long a nonce is remembered: a request with `iat` = now + 60 s is still
+/// acceptable 120 s later (iat − 60 s), so the memory is one second longer
+/// than the whole window (rows count as expired at `expires_at <= now`).
+pub const NONCE_MEMORY: i64 = 2 * IAT_TOLERANCE + 1;
 
 /// Pruning happens at most once per bucket of this many seconds.
 const PRUNE_BUCKET: i64 = 10;

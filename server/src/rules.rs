@@ -374,10 +374,10 @@ pub fn apply_decision(
         fraud,
         wrong_number,
     } = decided;
-    let (user, resource, kind, session): (String, String, String, Option<String>) = db.query_row(
-        "SELECT user, resource, kind, session FROM challenges WHERE id = ?1",
+    let (user, resource, kind): (String, String, String) = db.query_row(
+        "SELECT user, resource, kind FROM challenges WHERE id = ?1",
         [challenge_id],
-        |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+        |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
     )?;
     let outcome = if approved {
         "approved"
@@ -401,7 +401,7 @@ pub fn apply_decision(
         // Denying a step-up (also by a wrong number) means "that was not me":
         // end the user's portal sessions.
         ("step_up", false) => {
-            sessions::revoke_all(db, &user, now, "step_up_denied", session.as_deref())?;
+            sessions::revoke_all(db, &user, now, "step_up_denied", Some(challenge_id))?;
         }
         ("password_reset", true) => {
             db.execute(

@@ -2,8 +2,9 @@
 //! resource and handed to the browser that started it; they end after
 //! `IDLE_SECONDS` without use or `ABSOLUTE_SECONDS` after sign-in, and are
 //! revoked by a denied step-up, a fraud report, an authenticator reset and the
-//! user's deletion. A session belongs to one incarnation of a user name, so a
-//! re-created user never inherits one.
+//! user's deletion. Revoking also voids approved sign-ins whose session was
+//! not collected yet, so neither a stale hand-off nor a re-created user of the
+//! same name can still turn one into a session.
 
 use countersign_core::clock::UnixTime;
 use rusqlite::{OptionalExtension, params};
@@ -56,6 +57,10 @@ pub fn revoke_all(
     let ended = db.execute(
         "UPDATE sessions SET revoked_at = ?2 WHERE user = ?1 AND revoked_at IS NULL",
         params![user, now],
+    )? + db.execute(
+        // '' marks the hand-off as used: `portal::push` mints only for NULL.
+        "UPDATE challenges SET session = '' WHERE user = ?1 AND kind = 'login' AND session IS NULL",
+        [user],
     )?;
     if ended == 0 {
         return Ok(0);

@@ -224,10 +224,12 @@ pub fn audit_by(
     Ok(())
 }
 
-/// A refusal, aggregated: one row per (event, source, outcome) per minute whose
-/// `count` grows, so a flood of refused requests costs one row a minute per
-/// source instead of one per request. The row keeps the user, resource and
-/// actor while all its refusals agree on them, and drops them (NULL) otherwise.
+/// A refusal, aggregated: one row per (event, source, outcome, user) per minute
+/// whose `count` grows, so a flood of refused requests costs one row a minute
+/// per source and user instead of one per request. The user is part of the key
+/// so that refusals naming other users cannot wash a victim's name out of its
+/// rows; resource, actor and detail are kept while all the row's refusals agree
+/// on them, and dropped (NULL) otherwise.
 #[allow(clippy::too_many_arguments)]
 pub fn audit_refusal(
     db: &Db,
@@ -242,12 +244,11 @@ pub fn audit_refusal(
     let bucket = at - at.rem_euclid(REFUSAL_BUCKET_SECONDS);
     let counted = db.execute(
         "UPDATE audit SET count = count + 1,
-           user = CASE WHEN user IS ?5 THEN user ELSE NULL END,
            resource = CASE WHEN resource IS ?6 THEN resource ELSE NULL END,
            actor = CASE WHEN actor IS ?7 THEN actor ELSE NULL END,
            detail = CASE WHEN detail IS ?8 THEN detail ELSE NULL END
          WHERE id = (SELECT id FROM audit
-                     WHERE event = ?1 AND source = ?2 AND outcome = ?3
+                     WHERE event = ?1 AND source = ?2 AND outcome = ?3 AND user IS ?5
                        AND at >= ?4 AND at < ?4 + ?9
                      ORDER BY id DESC LIMIT 1)",
         params![

@@ -123,6 +123,25 @@ async fn a_nonce_is_reusable_only_after_it_left_the_window() {
     );
 }
 
+#[tokio::test]
+async fn a_request_from_the_early_edge_of_the_window_cannot_be_replayed_at_the_late_edge() {
+    let h = Harness::start().await;
+    let phone = h.enrolled("edda").await;
+    let path = format!("/v1/devices/{}/challenges", phone.device_id);
+    // Signed 60 s ahead of the server's clock: accepted now, and its iat is
+    // still within ±60 s 120 s later.
+    let jws = phone.request_jws("GET", &path, h.now() + 60, &Phone::fresh_nonce());
+    let send = || {
+        h.http
+            .get(format!("{}{path}", h.base))
+            .header("authorization", format!("Countersign {jws}"))
+            .send()
+    };
+    assert_eq!(send().await.unwrap().status(), StatusCode::OK);
+    h.clock.advance(120);
+    problem(send().await.unwrap(), ProblemType::Replayed).await;
+}
+
 // ---- 14: conformance with docs/protocol.md ---------------------------------
 
 #[tokio::test]
@@ -585,6 +604,40 @@ async fn a_re_created_user_does_not_inherit_the_deleted_users_sessions() {
 }
 
 #[tokio::test]
+async fn an_approved_sign_in_not_yet_collected_is_void_after_a_reset_or_a_deletion() {
+    for (user, revoke) in [
+        ("uma", Method::POST),   // reset
+        ("ugo", Method::DELETE), // deletion, then the name is re-created
+    ] {
+        let h = Harness::start().await;
+        let phone = h.enrolled(user).await;
+        let (_, started) = h.portal_login(user).await;
+        let id = started["id"].as_str().unwrap();
+        let answered = phone
+            .answer(
+                id,
+                Decision::Approve,
+                started["number"].as_str(),
+                false,
+                false,
+            )
+            .await;
+        assert_eq!(answered.status(), StatusCode::OK);
+        let path = if revoke == Method::POST {
+            format!("/v1/admin/users/{user}/reset")
+        } else {
+            format!("/v1/admin/users/{user}")
+        };
+        h.admin(revoke.clone(), &path, None).await;
+        if revoke == Method::DELETE {
+            h.user(user).await;
+        }
+        let late = h.portal_push(id, started["handoff"].as_str()).await;
+        assert!(late.get("session").is_none(), "{user}: {late}");
+    }
+}
+
+#[tokio::test]
 async fn an_approved_push_for_another_resource_never_becomes_a_portal_session() {
     let h = Harness::start().await;
     let phone = h.enrolled("sal").await;
@@ -636,8 +689,8 @@ async fn only_the_browser_holding_the_hand_off_secret_gets_the_session_once() {
             .get("session")
             .is_none()
     );
-    // The browser, by query member this time; once only.
-    let done: Value = h
+    // In the query, where logs and Referer headers would keep it: ignored.
+    let in_query: Value = h
         .http
         .get(format!("{}/portal/pushes/{id}?handoff={handoff}", h.base))
         .send()
@@ -646,6 +699,9 @@ async fn only_the_browser_holding_the_hand_off_secret_gets_the_session_once() {
         .json()
         .await
         .unwrap();
+    assert!(in_query.get("session").is_none(), "{in_query}");
+    // The browser, in the header; once only.
+    let done = h.portal_push(id, Some(handoff)).await;
     let session = done["session"].as_str().unwrap();
     assert_eq!(h.portal_me(session).await, StatusCode::OK);
     assert!(

@@ -87,9 +87,37 @@ pub const MAX_CONTEXT_CHARS: usize = 200;
 pub const MAX_RESOURCE_NAME_CHARS: usize = 100;
 
 /// `true` for a text a screen may show: at most `max` characters, no control
-/// characters (a newline could forge a second line, "Approved by IT").
+/// characters (a newline could forge a second line, "Approved by IT") and no
+/// invisible formatting (bidi overrides that reorder "moc.knab" into a trusted
+/// name, zero-width characters, line and paragraph separators).
 pub fn is_display_text(value: &str, max: usize) -> bool {
-    value.chars().count() <= max && !value.chars().any(char::is_control)
+    value.chars().count() <= max
+        && !value
+            .chars()
+            .any(|c| c.is_control() || is_invisible_format(c))
+}
+
+/// Unicode's format (Cf), line (Zl) and paragraph (Zp) separators that a text
+/// shown for a decision has no use for.
+fn is_invisible_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{0600}'..='\u{0605}'
+            | '\u{061C}'
+            | '\u{06DD}'
+            | '\u{070F}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{2028}'..='\u{202E}'
+            | '\u{2060}'..='\u{206F}'
+            | '\u{FEFF}'
+            | '\u{FFF9}'..='\u{FFFB}'
+            | '\u{110BD}'
+            | '\u{1D173}'..='\u{1D17A}'
+            | '\u{E0001}'
+            | '\u{E0020}'..='\u{E007F}'
+    )
 }
 
 impl Context {

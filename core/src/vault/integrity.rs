@@ -217,6 +217,22 @@ fn save_generation(
     Ok(())
 }
 
+/// `(id, MAC)` of every row `select` returns, for the backfill.
+pub(super) fn macs_of<R>(
+    connection: &Connection,
+    select: &str,
+    read: fn(&rusqlite::Row<'_>) -> rusqlite::Result<R>,
+    mac: impl Fn(&R) -> (String, Vec<u8>),
+) -> Result<Vec<(String, Vec<u8>)>, VaultError> {
+    let mut statement = connection.prepare(select)?;
+    let rows = statement.query_map([], read)?;
+    let mut macs = Vec::new();
+    for row in rows {
+        macs.push(mac(&row?));
+    }
+    Ok(macs)
+}
+
 /// Gives every row of a pre-schema-5 vault its MAC, in one transaction with the
 /// marker that says it is done.
 fn backfill(connection: &mut Connection, key: &VaultKey) -> Result<(), VaultError> {

@@ -691,17 +691,12 @@ fn account_macs(
     connection: &Connection,
     key: &VaultKey,
 ) -> Result<Vec<(String, Vec<u8>)>, VaultError> {
-    let mut statement = connection.prepare(&format!("SELECT id, {PARAM_COLUMNS} FROM accounts"))?;
-    let rows = statement.query_map([], |row| {
-        Ok((row.get::<_, String>(0)?, ParamColumns::read(row, 1)?))
-    })?;
-    let mut macs = Vec::new();
-    for row in rows {
-        let (id, columns) = row?;
-        let mac = columns.mac(key, &id);
-        macs.push((id, mac));
-    }
-    Ok(macs)
+    integrity::macs_of(
+        connection,
+        &format!("SELECT id, {PARAM_COLUMNS} FROM accounts"),
+        |row| Ok((row.get::<_, String>(0)?, ParamColumns::read(row, 1)?)),
+        |(id, columns): &(String, ParamColumns)| (id.clone(), columns.mac(key, id)),
+    )
 }
 
 impl ParamColumns {

@@ -208,15 +208,9 @@ pub(super) fn row_macs(
     connection: &rusqlite::Connection,
     key: &VaultKey,
 ) -> Result<Vec<(String, Vec<u8>)>, VaultError> {
-    let mut statement = connection.prepare(SELECT_TOKEN)?;
-    let rows = statement.query_map([], read_row)?;
-    let mut macs = Vec::new();
-    for row in rows {
-        let row = row?;
-        let mac = row.pinned().mac(key, &row.id);
-        macs.push((row.id, mac));
-    }
-    Ok(macs)
+    super::integrity::macs_of(connection, SELECT_TOKEN, read_row, |row: &TokenRow| {
+        (row.id.clone(), row.pinned().mac(key, &row.id))
+    })
 }
 
 struct TokenRow {

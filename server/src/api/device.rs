@@ -302,7 +302,9 @@ pub async fn answer(
         .ok()
         .and_then(|compact| compact.claims::<AnswerClaims>().ok())
         .map(|claims| claims.device)
-        .unwrap_or_default();
+        // Unverified: logged only when it is at least shaped like an id.
+        .filter(|device| crate::ids::is_identifier(device))
+        .unwrap_or_else(|| "?".to_owned());
     answer_challenge(&state, challenge_id, body)
         .map_err(|error| audit_device_failure(&state, &client, &claimed_device, error))
 }

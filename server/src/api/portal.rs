@@ -201,8 +201,6 @@ pub async fn password_reset(
 pub struct PortalPushQuery {
     #[serde(default)]
     pub wait: Option<u64>,
-    #[serde(default)]
-    pub handoff: Option<String>,
 }
 
 /// A portal push's outcome. An approved portal sign-in hands out its session
@@ -219,11 +217,12 @@ pub async fn push(
         return Err(state.problem(ProblemType::NotFound, "no such push"));
     }
     let mut reply = serde_json::to_value(&status).unwrap_or_default();
+    // A header only: a query member would end up in access logs, history and
+    // Referer headers.
     let presented = headers
         .get(HANDOFF_HEADER)
         .and_then(|value| value.to_str().ok())
-        .map(str::to_owned)
-        .or(query.handoff);
+        .map(str::to_owned);
     let holds_handoff = match (&status.handoff_hash, presented) {
         (Some(expected), Some(presented)) => {
             bool::from(expected.as_bytes().ct_eq(token_hash(&presented).as_bytes()))
