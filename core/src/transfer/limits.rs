@@ -119,15 +119,22 @@ pub fn read_input(reader: impl Read) -> Result<Vec<u8>, ImportError> {
     let bytes = read_at_most(reader).map_err(|e| ImportError::Unreadable {
         reason: e.to_string(),
     })?;
-    if bytes.len() as u64 > MAX_INPUT_BYTES {
+    file_size("import", bytes.len())?;
+    Ok(bytes)
+}
+
+/// A whole file (`format`: its name, or "import" before detection) at most
+/// `MAX_INPUT_BYTES`.
+pub(crate) fn file_size(format: &'static str, len: usize) -> Result<(), ImportError> {
+    if len as u64 > MAX_INPUT_BYTES {
         return Err(ImportError::OverLimit {
-            format: "import",
+            format,
             parameter: "the file size (bytes)",
-            value: bytes.len() as u64,
+            value: len as u64,
             limit: MAX_INPUT_BYTES,
         });
     }
-    Ok(bytes)
+    Ok(())
 }
 
 /// One byte past the limit, so "exactly the limit" and "more" can be told apart.

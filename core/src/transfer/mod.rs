@@ -221,14 +221,7 @@ pub fn read_export(
     format: Option<ImportFormat>,
     password: Option<&str>,
 ) -> Result<ExportContents, ImportError> {
-    if bytes.len() as u64 > limits::MAX_INPUT_BYTES {
-        return Err(ImportError::OverLimit {
-            format: format.map_or("import", ImportFormat::name),
-            parameter: "the file size (bytes)",
-            value: bytes.len() as u64,
-            limit: limits::MAX_INPUT_BYTES,
-        });
-    }
+    limits::file_size(format.map_or("import", ImportFormat::name), bytes.len())?;
     let format = format
         .or_else(|| detect(bytes))
         .ok_or(ImportError::UnknownFormat)?;
