@@ -17,6 +17,7 @@ pub mod rules;
 pub mod sessions;
 pub mod state;
 pub mod store;
+pub mod tokens;
 pub mod totp_throttle;
 
 use std::net::SocketAddr;

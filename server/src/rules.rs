@@ -109,7 +109,7 @@ pub struct PushCreated {
 /// Who asked for a push, beyond the bearer token.
 #[derive(Debug, Clone, Default)]
 pub struct PushOrigin {
-    /// The portal session a step-up is for.
+    /// The portal session a step-up is for (its hash, as stored).
     pub session: Option<String>,
     /// Hash of the portal sign-in's hand-off secret (see `api::portal`).
     pub handoff_hash: Option<String>,

@@ -11,23 +11,32 @@ use rusqlite::{OptionalExtension, params};
 
 use crate::rules::random_id;
 use crate::store::{self, Db};
+use crate::tokens::token_hash;
 
 /// A session not used for this long has ended (30 minutes).
 pub const IDLE_SECONDS: i64 = 30 * 60;
 /// A session ends this long after sign-in, however active (12 hours).
 pub const ABSOLUTE_SECONDS: i64 = 12 * 3600;
 
+/// A new session for `user`: the token for the browser (stored as its hash).
 pub fn create(db: &Db, user: &str, now: UnixTime) -> rusqlite::Result<String> {
     let token = random_id("ss_", 24);
     db.execute(
         "INSERT INTO sessions (token, user, created_at, last_seen_at) VALUES (?1, ?2, ?3, ?3)",
-        params![token, user, now],
+        params![token_hash(&token), user, now],
     )?;
     Ok(token)
 }
 
+/// Forgets a session made but not handed out.
+pub fn discard(db: &Db, token: &str) -> rusqlite::Result<()> {
+    db.execute("DELETE FROM sessions WHERE token = ?1", [token_hash(token)])?;
+    Ok(())
+}
+
 /// The user of a live session, which counts as use; `None` if it has ended.
 pub fn authenticate(db: &Db, token: &str, now: UnixTime) -> rusqlite::Result<Option<String>> {
+    let token = token_hash(token);
     let user: Option<String> = db
         .query_row(
             "SELECT user FROM sessions

@@ -604,6 +604,44 @@ async fn a_re_created_user_does_not_inherit_the_deleted_users_sessions() {
 }
 
 #[tokio::test]
+async fn the_database_holds_no_session_or_hand_off_secret_in_the_clear() {
+    let h = Harness::start().await;
+    let phone = h.enrolled("sue").await;
+    let session = h.portal_session("sue", &phone).await;
+    let (_, started) = h.portal_login("sue").await;
+    let handoff = started["handoff"].as_str().unwrap().to_owned();
+    // A step-up records the session it is for.
+    let step_up = h
+        .http
+        .post(format!("{}/portal/step-up", h.base))
+        .header("authorization", format!("Session {session}"))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert!(step_up.status().is_success() || step_up.status() == StatusCode::TOO_MANY_REQUESTS);
+    let mut stored = Vec::new();
+    for name in ["server.sqlite", "server.sqlite-wal"] {
+        if let Ok(bytes) = std::fs::read(h.data_dir().join(name)) {
+            stored.extend(bytes);
+        }
+    }
+    for secret in [session.as_str(), handoff.as_str()] {
+        assert!(
+            !stored
+                .windows(secret.len())
+                .any(|window| window == secret.as_bytes()),
+            "{secret} is stored in the clear"
+        );
+    }
+    assert_eq!(
+        h.portal_me(&session).await,
+        StatusCode::OK,
+        "and it still works"
+    );
+}
+
+#[tokio::test]
 async fn an_approved_sign_in_not_yet_collected_is_void_after_a_reset_or_a_deletion() {
     for (user, revoke) in [
         ("uma", Method::POST),   // reset

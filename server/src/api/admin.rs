@@ -14,7 +14,6 @@ use ring::rand::{SecureRandom, SystemRandom};
 use rusqlite::{OptionalExtension, params};
 use serde::Deserialize;
 
-use crate::api::device::token_hash;
 use crate::auth::Admin;
 use crate::extract::JsonBody;
 use crate::ids::IdPath;
@@ -22,6 +21,7 @@ use crate::problem::ApiError;
 use crate::rules::{self, biometric_text, random_id};
 use crate::state::{AppState, Shared};
 use crate::store;
+use crate::tokens::token_hash;
 
 /// Enrollment URIs are valid this long.
 const ENROLLMENT_TTL: i64 = 600;

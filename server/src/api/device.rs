@@ -9,7 +9,6 @@ use countersign_core::push::wire::{
     AnswerClaims, AnswerResponse, AnswerStatus, ChallengesResponse, Decision, DeviceRecord,
     EnrollClaims, EnrollResponse, ProblemType, TYP_ANSWER, TYP_DEVICE, TYP_ENROLL,
 };
-use ring::digest::{SHA256, digest};
 use rusqlite::{OptionalExtension, params};
 use subtle::ConstantTimeEq;
 
@@ -24,10 +23,7 @@ use crate::problem::ApiError;
 use crate::rules::{self, random_id};
 use crate::state::{AppState, Shared};
 use crate::store::{self, Who};
-
-pub fn token_hash(token: &str) -> String {
-    jose::base64url(digest(&SHA256, token.as_bytes()).as_ref())
-}
+use crate::tokens::token_hash;
 
 fn device_record(
     state: &AppState,

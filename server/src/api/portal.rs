@@ -18,7 +18,6 @@ use rusqlite::params;
 use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
 
-use crate::api::device::token_hash;
 use crate::api::relying_party::wait_for_status;
 use crate::auth::audit_refusal;
 use crate::client_addr::ClientAddr;
@@ -30,6 +29,7 @@ use crate::rules::{self, PushCreated, PushOrigin, random_id};
 use crate::sessions;
 use crate::state::{AppState, Shared};
 use crate::store::{self, Who};
+use crate::tokens::token_hash;
 
 /// The resource every portal push is for.
 pub const PORTAL_RESOURCE: &str = "portal";
@@ -162,7 +162,7 @@ pub async fn step_up(
     let (user, session) = session_user(&state, &headers, &client)?;
     let context = portal_context(&state, &client, request.context)?;
     let origin = PushOrigin {
-        session: Some(session),
+        session: Some(token_hash(&session)),
         who: Some(Who::new(format!("portal:{user}"), client.0.clone())),
         ..PushOrigin::default()
     };
@@ -243,7 +243,7 @@ pub async fn push(
         let claimed = db
             .execute(
                 "UPDATE challenges SET session = ?2 WHERE id = ?1 AND session IS NULL",
-                params![id, token],
+                params![id, token_hash(&token)],
             )
             .map_err(storage)?;
         if claimed == 1 {
@@ -260,8 +260,7 @@ pub async fn push(
             .map_err(storage)?;
             reply["session"] = serde_json::Value::from(token);
         } else {
-            db.execute("DELETE FROM sessions WHERE token = ?1", [&token])
-                .map_err(storage)?;
+            sessions::discard(&db, &token).map_err(storage)?;
         }
     }
     Ok(Json(reply))
