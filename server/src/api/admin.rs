@@ -128,8 +128,13 @@ pub async fn delete_user(
     Path(name): Path<String>,
 ) -> Reply {
     let now = state.now();
-    let db = state.db()?;
+    let mut db = state.db()?;
     let storage = |e| state.storage(e);
+    // All or nothing: a failure midway must not leave a half-deleted user
+    // whose sessions or QR codes still work.
+    let db = db
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(storage)?;
     if !store::user_exists(&db, &name).map_err(storage)? {
         return Err(state.problem(ProblemType::NotFound, "no such user"));
     }
@@ -151,6 +156,7 @@ pub async fn delete_user(
         None,
     )
     .map_err(storage)?;
+    db.commit().map_err(storage)?;
     Ok(Json(
         serde_json::json!({ "deleted": name, "server_time": now }),
     ))
@@ -511,8 +517,12 @@ pub async fn reset_user(
     Path(user): Path<String>,
 ) -> Reply {
     let now = state.now();
-    let db = state.db()?;
+    let mut db = state.db()?;
     let storage = |e| state.storage(e);
+    // All or nothing, like a deletion.
+    let db = db
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(storage)?;
     if !store::user_exists(&db, &user).map_err(storage)? {
         return Err(state.problem(ProblemType::NotFound, "no such user"));
     }
@@ -537,6 +547,7 @@ pub async fn reset_user(
         None,
     )
     .map_err(storage)?;
+    db.commit().map_err(storage)?;
     Ok(Json(
         serde_json::json!({ "reset": user, "server_time": now }),
     ))

@@ -342,8 +342,13 @@ fn answer_challenge(
     }
     check_iat(state, claims.iat)?;
     let now = state.now();
-    let db = state.db()?;
+    let mut guard = state.db()?;
     let storage = |e| state.storage(e);
+    // The decision and what it ends (sessions, a fraud lock) are one write: a
+    // failure midway must not record a denied step-up with its sessions alive.
+    let db = guard
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(storage)?;
     let row = db
         .query_row(
             "SELECT status, decided_at, exp, number, biometric FROM challenges WHERE id = ?1 AND device = ?2",
@@ -391,6 +396,7 @@ fn answer_challenge(
             Some(&challenge_id),
         )
         .map_err(storage)?;
+        db.commit().map_err(storage)?;
         return Err(state
             .problem(
                 ProblemType::Expired,
@@ -410,6 +416,7 @@ fn answer_challenge(
             Some(&challenge_id),
         )
         .map_err(storage)?;
+        db.commit().map_err(storage)?;
         return Err(state.problem(
             ProblemType::UserVerificationRequired,
             "this sign-in needs biometric confirmation on the device",
@@ -464,15 +471,16 @@ fn answer_challenge(
         },
     )
     .map_err(storage)?;
+    db.commit().map_err(storage)?;
+    // Waiters read the outcome through the same connection: let it go first.
+    drop(guard);
     if wrong_number {
-        drop(db);
         state.decided.notify_waiters();
         return Err(state.problem(
             ProblemType::WrongNumber,
             "the number does not match; the sign-in was blocked",
         ));
     }
-    drop(db);
     state.decided.notify_waiters();
     let status = if approved {
         AnswerStatus::Approved
