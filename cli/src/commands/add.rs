@@ -1,7 +1,7 @@
 //! `countersign add URI` or `countersign add --image FILE`: parse (or scan), warn,
 //! store. An export QR adds all of its accounts in one transaction.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use countersign_core::OtpAccount;
 use countersign_core::scan::{ScanPayload, scan_image};
@@ -52,7 +52,7 @@ pub fn run(options: &VaultOptions, args: &AddArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-fn accounts_in_image(path: &PathBuf) -> Result<Vec<OtpAccount>, CliError> {
+fn accounts_in_image(path: &Path) -> Result<Vec<OtpAccount>, CliError> {
     let result = scan_image(&crate::input::read_image(path)?)?
         .ok_or_else(|| CliError::Usage(format!("no QR code found in {}", path.display())))?;
     match result.payload {
