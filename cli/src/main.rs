@@ -4,6 +4,7 @@
 mod commands;
 mod error;
 mod input;
+mod json;
 mod select;
 mod vault_access;
 

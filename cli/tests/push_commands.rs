@@ -161,6 +161,19 @@ async fn enroll_pending_and_approve_with_the_number() {
             && listed.contains("enter the number"),
         "{listed}"
     );
+    let json = countersign(setup.dir.path(), &["pending", "--json"], "").await;
+    let json: Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(json["requests"][0]["id"], id.as_str());
+    assert_eq!(json["requests"][0]["kind"], "login");
+    assert_eq!(json["requests"][0]["location"], "Berlin, DE");
+    assert_eq!(json["requests"][0]["number_matching"], true);
+    assert_eq!(json["failures"], serde_json::json!([]));
+    let accounts = countersign(setup.dir.path(), &["push-accounts", "--json"], "").await;
+    let accounts: Value = serde_json::from_slice(&accounts.stdout).unwrap();
+    assert_eq!(accounts[0]["dialect"], "countersign");
+    assert_eq!(accounts[0]["user"], "alice");
+    assert_eq!(accounts[0]["status"], "active");
+    assert_eq!(accounts[0]["certificate_checks"], true);
     let missing = countersign(setup.dir.path(), &["approve", &id], "").await;
     assert_eq!(missing.status.code(), Some(1));
     assert!(

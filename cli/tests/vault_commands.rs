@@ -240,3 +240,46 @@ fn without_a_keyring_or_key_file_the_error_says_how_to_set_one_up() {
         name.to_string_lossy().starts_with("v.sqlite")
     }));
 }
+
+#[test]
+fn list_codes_and_show_speak_json_for_scripts() {
+    let desk = Desk::new();
+    desk.ok(&["add", GITHUB]);
+    desk.ok(&["add", BANK]);
+    let list: serde_json::Value = serde_json::from_str(&desk.ok(&["list", "--json"])).unwrap();
+    assert_eq!(list[0]["number"], 1);
+    assert_eq!(list[0]["issuer"], "GitHub");
+    assert_eq!(list[0]["params"]["kind"], "totp");
+    assert_eq!(list[0]["params"]["period"], 30);
+    assert_eq!(list[1]["params"]["kind"], "hotp");
+    assert_eq!(list[1]["params"]["counter"], 0);
+    assert_eq!(list[1]["issuer"], "Bank");
+
+    let codes: serde_json::Value =
+        serde_json::from_str(&desk.ok(&["codes", "--at", "59", "--json"])).unwrap();
+    assert_eq!(codes["now"], 59);
+    // Plain digits, not the table's "287 082".
+    assert_eq!(codes["accounts"][0]["code"], "287082");
+    assert_eq!(codes["accounts"][0]["state"], "code");
+    assert_eq!(codes["accounts"][0]["seconds_left"], 1);
+    assert_eq!(codes["accounts"][1]["state"], "hotp_ready");
+    assert_eq!(codes["accounts"][1]["code"], serde_json::Value::Null);
+
+    let shown: serde_json::Value =
+        serde_json::from_str(&desk.ok(&["show", "1", "--json"])).unwrap();
+    assert_eq!(shown["name"], "jane");
+    assert_eq!(shown["secret_bits"], 160);
+    assert_eq!(
+        shown["uri"],
+        serde_json::Value::Null,
+        "no secret without --reveal"
+    );
+    let revealed: serde_json::Value =
+        serde_json::from_str(&desk.ok(&["show", "1", "--json", "--reveal"])).unwrap();
+    assert!(
+        revealed["uri"]
+            .as_str()
+            .unwrap()
+            .starts_with("otpauth://totp/")
+    );
+}

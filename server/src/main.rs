@@ -22,8 +22,10 @@ struct Args {
     /// Directory for the database (and the key, unless --key-file).
     #[arg(long, default_value = "./countersign-data", env = "COUNTERSIGN_DATA")]
     data: PathBuf,
-    /// The server's signing key (PKCS#8), created on first run.
-    #[arg(long, env = "COUNTERSIGN_KEY_FILE")]
+    /// The server's signing key (PKCS#8), created on first run. Not
+    /// COUNTERSIGN_KEY_FILE: that is the CLI's vault key, often exported in the
+    /// same shell.
+    #[arg(long, env = "COUNTERSIGN_SERVER_KEY_FILE")]
     key_file: Option<PathBuf>,
     /// The URL devices reach this server at (https, or http on loopback).
     #[arg(long, env = "COUNTERSIGN_PUBLIC_URL")]

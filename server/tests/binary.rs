@@ -158,3 +158,32 @@ fn a_trusted_proxy_that_is_not_an_address_is_refused_at_start() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8(output.stderr).unwrap().contains("CIDR"));
 }
+
+#[test]
+fn the_clis_key_file_variable_in_the_same_shell_is_not_the_servers_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let cli_key = dir.path().join("cli-vault.key");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_countersign-server"))
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--data",
+            dir.path().to_str().unwrap(),
+        ])
+        .env("COUNTERSIGN_ADMIN_TOKEN", "admin-token-0123456789")
+        .env("COUNTERSIGN_RP_TOKEN", "rp-token-0123456789abc")
+        // Exported for the CLI (its vault key): the server must not take it.
+        .env("COUNTERSIGN_KEY_FILE", &cli_key)
+        .env_remove("COUNTERSIGN_SERVER_KEY_FILE")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let _running = Running(child);
+    assert!(line.contains("listening"), "{line}");
+    assert!(dir.path().join("server-key.pk8").exists());
+    assert!(!cli_key.exists(), "the CLI's key file was left alone");
+}

@@ -16,6 +16,9 @@ pub struct ShowArgs {
     /// Also print the otpauth:// URI, which contains the secret.
     #[arg(long)]
     reveal: bool,
+    /// One JSON object, for scripts (the URI only with --reveal).
+    #[arg(long)]
+    json: bool,
 }
 
 pub fn show(options: &VaultOptions, args: &ShowArgs) -> Result<(), CliError> {
@@ -24,6 +27,24 @@ pub fn show(options: &VaultOptions, args: &ShowArgs) -> Result<(), CliError> {
     let stored = vault.account(&summary.id)?;
     let account = &stored.account;
     let params = account.params;
+    if args.json {
+        let extra: Vec<_> = account.extra.iter().map(|(k, v)| [k, v]).collect();
+        println!(
+            "{}",
+            serde_json::json!({
+                "number": stored.position + 1,
+                "id": stored.id,
+                "issuer": account.issuer,
+                "name": account.name,
+                "params": crate::json::params(&params),
+                "secret_bits": account.secret.len_bits(),
+                "weak_secret": account.has_weak_secret(),
+                "extra": extra,
+                "uri": args.reveal.then(|| build_otpauth(account)),
+            })
+        );
+        return Ok(());
+    }
     println!("Number:    {}", stored.position + 1);
     println!("Id:        {}", stored.id);
     println!("Issuer:    {}", account.issuer.as_deref().unwrap_or("-"));

@@ -22,13 +22,21 @@ pub struct CodesArgs {
     /// Compute the codes at this Unix time instead of now.
     #[arg(long, conflicts_with = "watch", allow_negative_numbers = true)]
     at: Option<UnixTime>,
+    /// One JSON object: every account with its code (plain digits), for scripts.
+    #[arg(long, conflicts_with = "watch")]
+    json: bool,
 }
 
 pub fn run(options: &VaultOptions, args: &CodesArgs) -> Result<(), CliError> {
     let vault = options.open()?;
     if !args.watch {
         let now = args.at.unwrap_or_else(|| SystemClock.now());
-        print!("{}", render(&vault.codes_view(now)?));
+        let view = vault.codes_view(now)?;
+        if args.json {
+            println!("{}", crate::json::codes(&view));
+        } else {
+            print!("{}", render(&view));
+        }
         return Ok(());
     }
     let mut stdout = std::io::stdout();

@@ -9,11 +9,19 @@ use crate::vault_access::VaultOptions;
 pub struct ListArgs {
     /// Only accounts whose issuer or name contains this text.
     search: Option<String>,
+    /// A JSON array, for scripts.
+    #[arg(long)]
+    json: bool,
 }
 
 pub fn run(options: &VaultOptions, args: &ListArgs) -> Result<(), CliError> {
     let vault = options.open()?;
     let accounts = vault.list(args.search.as_deref())?;
+    if args.json {
+        let rows: Vec<_> = accounts.iter().map(crate::json::summary).collect();
+        println!("{}", serde_json::Value::from(rows));
+        return Ok(());
+    }
     if accounts.is_empty() {
         println!("No accounts. Add one with `countersign add 'otpauth://…'`.");
         return Ok(());

@@ -144,11 +144,25 @@ pub fn describe(request: &PushRequest) -> String {
 }
 
 #[derive(Debug, clap::Args)]
-pub struct PendingArgs {}
+pub struct PendingArgs {
+    /// One JSON object: the requests, and the accounts whose servers failed.
+    #[arg(long)]
+    json: bool,
+}
 
-pub fn pending(options: &VaultOptions, _args: &PendingArgs) -> Result<(), CliError> {
+pub fn pending(options: &VaultOptions, args: &PendingArgs) -> Result<(), CliError> {
     let mut vault = options.open()?;
     let report = runtime()?.block_on(device().pending_report(&mut vault))?;
+    if args.json {
+        let failures: Vec<_> = report.failures.iter().map(crate::json::failure).collect();
+        let requests = report.into_requests()?;
+        let requests: Vec<_> = requests.iter().map(crate::json::request).collect();
+        println!(
+            "{}",
+            serde_json::json!({ "requests": requests, "failures": failures })
+        );
+        return Ok(());
+    }
     // One account's failure does not hide the others' requests; with nothing
     // to show, it is the answer (and the exit status).
     for failure in &report.failures {
@@ -165,12 +179,25 @@ pub fn pending(options: &VaultOptions, _args: &PendingArgs) -> Result<(), CliErr
 }
 
 #[derive(Debug, clap::Args)]
-pub struct PushAccountsArgs {}
+pub struct PushAccountsArgs {
+    /// A JSON array of both kinds, for scripts.
+    #[arg(long)]
+    json: bool,
+}
 
-pub fn push_accounts(options: &VaultOptions, _args: &PushAccountsArgs) -> Result<(), CliError> {
+pub fn push_accounts(options: &VaultOptions, args: &PushAccountsArgs) -> Result<(), CliError> {
     let vault = options.open()?;
     let accounts = vault.push_accounts()?;
     let tokens = vault.privacyidea_tokens()?;
+    if args.json {
+        let rows: Vec<_> = accounts
+            .iter()
+            .map(crate::json::push_account)
+            .chain(tokens.iter().map(crate::json::privacyidea_token))
+            .collect();
+        println!("{}", serde_json::Value::from(rows));
+        return Ok(());
+    }
     if accounts.is_empty() && tokens.is_empty() {
         println!("No push accounts.");
     }
