@@ -129,7 +129,9 @@ pub struct Phone {
 
 impl Phone {
     pub fn new(server: &Server, clock_error_seconds: i64) -> Self {
-        Self::with_device(server, clock_error_seconds, PushDevice::new)
+        Self::with_device(server, clock_error_seconds, |clock| {
+            PushDevice::new(clock).unwrap()
+        })
     }
 
     pub fn with_device(

@@ -63,7 +63,7 @@ impl Authenticator {
         plain_http: PlainHttp,
     ) -> Result<Arc<Self>, FfiError> {
         let vault = Vault::open(Path::new(&path), Arc::new(KeyStoreAdapter(key_store)))?;
-        let mut device = PushDevice::new(Arc::new(SystemClock));
+        let mut device = PushDevice::new(Arc::new(SystemClock))?;
         if plain_http == PlainHttp::Loopback {
             device = device.allowing_loopback_http();
         }

@@ -91,7 +91,10 @@ pub(crate) fn failure_reason(error: &reqwest::Error) -> &'static str {
 
 /// The push transports' client, one per `PushDevice`, shared by both dialects. `accept_invalid_certs` only for a server the
 /// administrator marked as self-signed (privacyIDEA's `sslverify=0`).
-pub(crate) fn client(accept_invalid_certs: bool) -> reqwest::Client {
+/// No fallback when building fails (the TLS backend or the system resolver
+/// could not start): a default client would follow redirects and never time
+/// out, the opposite of what every request here relies on.
+pub(crate) fn client(accept_invalid_certs: bool) -> Result<reqwest::Client, reqwest::Error> {
     client_builder()
         .timeout(TIMEOUT)
         // Shorter than common server keep-alives (gunicorn: 2 s), so a
@@ -102,5 +105,4 @@ pub(crate) fn client(accept_invalid_certs: bool) -> reqwest::Client {
         // not followed.
         .redirect(reqwest::redirect::Policy::none())
         .build()
-        .unwrap_or_else(|_| reqwest::Client::new())
 }

@@ -57,7 +57,7 @@ fn phone() -> Phone {
     Phone {
         _dir: dir,
         vault,
-        device: PushDevice::new(Arc::new(FixedClock::new(NOW))),
+        device: PushDevice::new(Arc::new(FixedClock::new(NOW))).unwrap(),
         server,
     }
 }

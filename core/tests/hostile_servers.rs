@@ -85,7 +85,9 @@ fn enrollment_uri(base: &str) -> String {
 
 async fn enroll_against(framing: Framing) -> Result<(), PushError> {
     let base = oversized_server(framing).await;
-    let device = PushDevice::new(Arc::new(FixedClock::new(1_767_268_800))).allowing_loopback_http();
+    let device = PushDevice::new(Arc::new(FixedClock::new(1_767_268_800)))
+        .unwrap()
+        .allowing_loopback_http();
     let dir = tempfile::tempdir().unwrap();
     let mut vault = Vault::open(
         &dir.path().join("vault.sqlite"),

@@ -109,7 +109,7 @@ pub fn push_payload(data: &[u8]) {
                 Some(Phone {
                     _dir: dir,
                     vault,
-                    device: PushDevice::new(Arc::new(FixedClock::new(1_767_268_800))),
+                    device: PushDevice::new(Arc::new(FixedClock::new(1_767_268_800))).ok()?,
                 })
             })
         });

@@ -39,7 +39,9 @@ impl PiPhone {
         let clock: Arc<dyn Clock> = Arc::new(OffsetClock::new(SystemClock, clock_error_seconds));
         Self {
             vault,
-            device: PushDevice::new(clock.clone()).allowing_loopback_http(),
+            device: PushDevice::new(clock.clone())
+                .unwrap()
+                .allowing_loopback_http(),
             clock,
             _dir: dir,
         }

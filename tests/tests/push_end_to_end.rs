@@ -735,7 +735,9 @@ async fn a_hardware_key_signs_for_the_core_without_giving_it_the_private_key() {
         keys: Default::default(),
     });
     let mut phone = Phone::with_device(&server, 0, |clock| {
-        PushDevice::new(clock).with_hardware_keys(enclave.clone())
+        PushDevice::new(clock)
+            .unwrap()
+            .with_hardware_keys(enclave.clone())
     });
     let uri = server.enrollment_uri("noor").await;
     let account = phone

@@ -101,7 +101,7 @@ async fn demo() -> Result<(), CliError> {
         &dir.path().join("phone-vault.sqlite"),
         std::sync::Arc::new(MemorySecretStore::new()),
     )?;
-    let device = device();
+    let device = device()?;
     let info = DeviceInfo {
         platform: "desktop".into(),
         device_name: "Jane's CLI phone".into(),

@@ -23,8 +23,8 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
 
 /// The desktop also reaches a server on this machine over plain http (the
 /// demo, a test server); anything else needs https.
-pub fn device() -> PushDevice {
-    PushDevice::new(Arc::new(SystemClock)).allowing_loopback_http()
+pub fn device() -> Result<PushDevice, CliError> {
+    Ok(PushDevice::new(Arc::new(SystemClock))?.allowing_loopback_http())
 }
 
 #[derive(Debug, clap::Args)]
@@ -58,7 +58,7 @@ pub fn enroll(options: &VaultOptions, args: &EnrollArgs) -> Result<(), CliError>
             UncheckedCertificates::NotAccepted
         };
         let token = runtime()?
-            .block_on(device().enroll_privacyidea(
+            .block_on(device()?.enroll_privacyidea(
                 &mut vault,
                 &args.uri,
                 scanned_at,
@@ -84,7 +84,7 @@ pub fn enroll(options: &VaultOptions, args: &EnrollArgs) -> Result<(), CliError>
         );
         return Ok(());
     }
-    let account = runtime()?.block_on(device().enroll(&mut vault, &args.uri, &info))?;
+    let account = runtime()?.block_on(device()?.enroll(&mut vault, &args.uri, &info))?;
     println!(
         "Enrolled {} at {} ({}), device {}",
         account.user, account.org, account.server_url, account.device_id
@@ -152,7 +152,7 @@ pub struct PendingArgs {
 
 pub fn pending(options: &VaultOptions, args: &PendingArgs) -> Result<(), CliError> {
     let mut vault = options.open()?;
-    let report = runtime()?.block_on(device().pending_report(&mut vault))?;
+    let report = runtime()?.block_on(device()?.pending_report(&mut vault))?;
     if args.json {
         let failures: Vec<_> = report.failures.iter().map(crate::json::failure).collect();
         let requests = report.into_requests()?;
@@ -303,7 +303,7 @@ async fn approve_one(
     number: Option<&str>,
     gate: &dyn BiometricGate,
 ) -> Result<AnswerOutcome, CliError> {
-    let device = device();
+    let device = device()?;
     // Fetch first, so an id seen on another screen (the portal) is known here.
     if vault.cached_challenge(id)?.is_none() {
         device.pending(vault).await?;
@@ -334,7 +334,7 @@ pub struct DenyArgs {
 pub fn deny(options: &VaultOptions, args: &DenyArgs) -> Result<(), CliError> {
     let mut vault = options.open()?;
     let outcome = runtime()?.block_on(async {
-        let device = device();
+        let device = device()?;
         if vault.cached_challenge(&args.id)?.is_none() {
             device.pending(&mut vault).await?;
         }
@@ -361,7 +361,7 @@ pub struct ListenArgs {
 pub fn listen(options: &VaultOptions, args: &ListenArgs) -> Result<(), CliError> {
     let mut vault = options.open()?;
     let runtime = runtime()?;
-    let device = device();
+    let device = device()?;
     let started = Instant::now();
     let stdin = std::io::stdin();
     let mut lines = stdin.lock().lines();

@@ -70,16 +70,20 @@ impl std::fmt::Debug for PushDevice {
 }
 
 impl PushDevice {
-    pub fn new(clock: Arc<dyn Clock>) -> Self {
+    /// Fails only when this device cannot set up HTTPS at all (its TLS backend
+    /// or resolver did not start).
+    pub fn new(clock: Arc<dyn Clock>) -> Result<Self, PushError> {
         // One connection pool for both dialects.
-        let http = crate::http::client(false);
-        Self {
+        let http = crate::http::client(false).map_err(|error| PushError::Network {
+            reason: format!("this device could not set up HTTPS: {error}"),
+        })?;
+        Ok(Self {
             transport: Transport::new(http.clone()),
             privacyidea: crate::push::privacyidea::PiClient::new(http),
             clock,
             hardware: None,
             plain_http: PlainHttp::Refuse,
-        }
+        })
     }
 
     /// Lets this device reach a push server on this machine over plain http

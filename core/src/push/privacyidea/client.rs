@@ -31,13 +31,7 @@ pub struct PiClient {
     strict: reqwest::Client,
     /// For tokens enrolled with `sslverify=0`: the administrator's choice for a
     /// server with a self-signed certificate. Built the first time one is used.
-    lenient: std::sync::OnceLock<reqwest::Client>,
-}
-
-impl Default for PiClient {
-    fn default() -> Self {
-        Self::new(crate::http::client(false))
-    }
+    lenient: std::sync::OnceLock<Result<reqwest::Client, String>>,
 }
 
 impl PiClient {
@@ -50,12 +44,16 @@ impl PiClient {
         }
     }
 
-    fn http(&self, ssl_verify: bool) -> &reqwest::Client {
+    fn http(&self, ssl_verify: bool) -> Result<&reqwest::Client, ClientError> {
         if ssl_verify {
-            &self.strict
-        } else {
-            self.lenient.get_or_init(|| crate::http::client(true))
+            return Ok(&self.strict);
         }
+        self.lenient
+            .get_or_init(|| crate::http::client(true).map_err(|error| error.to_string()))
+            .as_ref()
+            .map_err(|reason| {
+                ClientError::Network(format!("this device could not set up HTTPS ({reason})"))
+            })
     }
 
     pub async fn post_form(
@@ -66,7 +64,7 @@ impl PiClient {
     ) -> Result<Envelope, ClientError> {
         let body = form_body(fields);
         let response = self
-            .http(ssl_verify)
+            .http(ssl_verify)?
             .post(url)
             .header(
                 reqwest::header::CONTENT_TYPE,
@@ -87,7 +85,7 @@ impl PiClient {
         let query = form_body(query);
         let separator = if url.contains('?') { '&' } else { '?' };
         let response = self
-            .http(ssl_verify)
+            .http(ssl_verify)?
             .get(format!("{url}{separator}{query}"))
             .send()
             .await;
