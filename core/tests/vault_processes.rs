@@ -203,7 +203,12 @@ fn an_import_killed_midway_leaves_all_or_nothing() {
         | 1;
     println!("seed {seed}");
     let (mut empty, mut full) = (0, 0);
-    for round in 0..8 {
+    // At least 8 kills, and on until both outcomes were seen (a kill before the
+    // commit and one after it): otherwise the test proved less than it says.
+    for round in 0..40 {
+        if round >= 8 && empty > 0 && full > 0 {
+            break;
+        }
         let (_dir, vault, keys) = scratch();
         // The vault and its key exist before the import starts.
         Vault::open(&vault, std::sync::Arc::new(KeyFileSecretStore::new(&keys))).unwrap();
@@ -235,6 +240,10 @@ fn an_import_killed_midway_leaves_all_or_nothing() {
         if count == 0 { empty += 1 } else { full += 1 }
     }
     println!("{empty} imports killed before commit, {full} complete");
+    assert!(
+        empty > 0 && full > 0,
+        "both outcomes must be seen: {empty} empty, {full} complete"
+    );
 }
 
 const IMPORT_SIZE: usize = 3000;
