@@ -1,6 +1,6 @@
 //! The scanner on real images: the zxing-cpp photo corpus, synthetic camera frames
 //! and a real Google Authenticator export screenshot (../shared/testdata). The
-//! floors are just under what the cascade reaches (README, "The scanner"), so a
+//! floors are just under what the cascade reaches (docs/scanner.md), so a
 //! regression fails CI.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]

@@ -1,7 +1,7 @@
 //! RFC 4226 section 5.3: HMAC over the big-endian counter, then dynamic truncation.
 //!
 //! Each hash comes from the fastest well-kept implementation we measured
-//! (`core/benches/otp.rs`, README): SHA-1 from RustCrypto, which uses the CPU's SHA
+//! (`core/benches/otp.rs`, docs/benchmarks.md): SHA-1 from RustCrypto, which uses the CPU's SHA
 //! instructions on x86-64 and ARMv8 (3x faster than ring's portable SHA-1), and
 //! SHA-256/512 from ring, whose assembly beats RustCrypto's there.
 

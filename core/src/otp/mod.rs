@@ -2,7 +2,7 @@
 //! verification of a submitted code inside a window of steps.
 //!
 //! Pure functions of (secret, parameters, time): no I/O, no clock of its own.
-//! The HMAC comes from `ring`; see the README for why the generator is ours and
+//! The HMAC comes from `ring`; see docs/adr/0001-own-otp-generator.md for why the generator is ours and
 //! where `totp-rs` is used.
 
 mod hotp;

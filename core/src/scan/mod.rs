@@ -1,7 +1,7 @@
 //! QR scanning for enrollment: camera frames (a luma plane with stride and
 //! rotation) and image files (PNG, JPEG, WebP), decoded in pure Rust (rxing) with a
 //! cascade of pre-processing and binarization strategies chosen by measurement
-//! (README, "The scanner"), then classified.
+//! (docs/scanner.md), then classified.
 //!
 //! Must not: know about accounts or storage; panic on any input.
 
@@ -119,7 +119,7 @@ const fn attempt(transform: Transform, strategy: Strategy) -> Attempt {
 }
 
 /// Every attempt worth making, most productive per millisecond first (measured
-/// on the test corpus with `examples/scan_accuracy.rs --attempts`; README). A still
+/// on the test corpus with `examples/scan_accuracy.rs --attempts`; docs/scanner.md). A still
 /// image gets all of them in this order.
 pub const CASCADE: [Attempt; 10] = [
     attempt(Transform::Original, Strategy::Hybrid),

@@ -6,7 +6,7 @@
 //! Must not: store anything itself, or turn an entry it cannot generate codes
 //! for (mOTP, Yandex, MD5) into a different kind of account.
 //!
-//! Formats read: every one Aegis imports (see the README's "Moving in" for the
+//! Formats read: every one Aegis imports (see docs/import-export.md for the
 //! list), plus Countersign's own encrypted backup and QR screenshots.
 
 mod aegis;
