@@ -57,6 +57,9 @@ pub enum FfiError {
     /// enroll again with `accept_unchecked_certificates` only if the user agrees.
     #[error("{reason}")]
     CertificateChecksOff { url: String, reason: String },
+    /// The phone's Secure Enclave / StrongBox key failed (not the server).
+    #[error("{reason}")]
+    HardwareKey { reason: String },
     /// The user (through the shell) stopped the operation.
     #[error("{reason}")]
     Cancelled { reason: String },
@@ -101,7 +104,13 @@ impl From<ScanError> for FfiError {
         let reason = error.to_string();
         match error {
             ScanError::Cancelled => FfiError::Cancelled { reason },
-            _ => FfiError::InvalidInput { reason },
+            ScanError::BadGeometry { .. }
+            | ScanError::BufferTooSmall { .. }
+            | ScanError::BadRotation { .. }
+            | ScanError::NotAnImage { .. }
+            | ScanError::ImageTooLarge { .. }
+            | ScanError::FileTooLarge { .. }
+            | ScanError::TooSlow { .. } => FfiError::InvalidInput { reason },
         }
     }
 }
@@ -129,7 +138,15 @@ impl From<VaultError> for FfiError {
             VaultError::Otp(_)
             | VaultError::NotHotp { .. }
             | VaultError::PositionOutOfRange { .. } => FfiError::InvalidInput { reason: message },
-            _ => FfiError::Storage { reason: message },
+            VaultError::Busy
+            | VaultError::DiskFull
+            | VaultError::Integrity { .. }
+            | VaultError::NotAVault
+            | VaultError::Corrupt { .. }
+            | VaultError::TooNew { .. }
+            | VaultError::CounterExhausted { .. }
+            | VaultError::Random
+            | VaultError::Storage { .. } => FfiError::Storage { reason: message },
         }
     }
 }
@@ -141,7 +158,11 @@ impl From<ImportError> for FfiError {
             ImportError::WrongPassword | ImportError::PasswordRequired { .. } => {
                 FfiError::WrongPassword { reason: message }
             }
-            _ => FfiError::InvalidInput { reason: message },
+            ImportError::UnknownFormat
+            | ImportError::Malformed { .. }
+            | ImportError::Unsupported { .. }
+            | ImportError::OverLimit { .. }
+            | ImportError::Unreadable { .. } => FfiError::InvalidInput { reason: message },
         }
     }
 }
@@ -194,6 +215,7 @@ impl From<PushError> for FfiError {
             PushError::Server { .. } | PushError::PollingNotAllowed => {
                 FfiError::ServerRefused { reason: message }
             }
+            PushError::HardwareKey { .. } => FfiError::HardwareKey { reason: message },
             PushError::Vault(vault) => vault.into(),
         }
     }

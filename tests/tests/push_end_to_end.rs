@@ -751,6 +751,18 @@ async fn a_hardware_key_signs_for_the_core_without_giving_it_the_private_key() {
     assert!(enclave.keys.lock().unwrap().contains_key(alias));
     let (id, number) = server.push("noor", "portal", "login").await;
     phone.device.pending(&mut phone.vault).await.unwrap();
+    // The enclave loses the key (a wiped Keystore): the phone's fault, said so,
+    // not "the server refused".
+    let kept = std::mem::take(&mut *enclave.keys.lock().unwrap());
+    let failed = phone
+        .device
+        .approve(&mut phone.vault, &id, number.as_deref(), &NoGate)
+        .await;
+    assert!(
+        matches!(&failed, Err(PushError::HardwareKey { reason }) if reason.contains("no such key")),
+        "{failed:?}"
+    );
+    *enclave.keys.lock().unwrap() = kept;
     phone
         .device
         .approve(&mut phone.vault, &id, number.as_deref(), &NoGate)

@@ -127,16 +127,13 @@ impl PushDevice {
             DeviceKeyRef::Hardware { alias } => self
                 .hardware
                 .as_ref()
-                .ok_or_else(|| PushError::Server {
-                    problem: "hardware key".into(),
-                    detail: "this account's key is in hardware, but no hardware key store is set"
+                .ok_or_else(|| PushError::HardwareKey {
+                    reason: "this account's key is in secure hardware, but the app gave no \
+                             hardware key store"
                         .into(),
                 })?
                 .open(alias)
-                .map_err(|reason| PushError::Server {
-                    problem: "hardware key".into(),
-                    detail: reason,
-                }),
+                .map_err(|reason| PushError::HardwareKey { reason }),
         }
     }
 
@@ -156,10 +153,7 @@ impl PushDevice {
                 let alias = format!("countersign-{}", random_token(12));
                 let signer = hardware
                     .create(&alias)
-                    .map_err(|reason| PushError::Server {
-                        problem: "hardware key".into(),
-                        detail: reason,
-                    })?;
+                    .map_err(|reason| PushError::HardwareKey { reason })?;
                 (signer, DeviceKeyRef::Hardware { alias })
             }
             None => {

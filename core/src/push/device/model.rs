@@ -188,6 +188,12 @@ pub enum PushError {
          server uses a self-signed certificate, and confirm to go on"
     )]
     UncheckedCertificatesNeedConsent { url: String },
+    /// The phone's Secure Enclave / StrongBox key failed: not the server's fault.
+    #[error(
+        "this phone's secure hardware could not use the account's key ({reason}); unlock the \
+         phone and try again, and if it keeps failing remove the account and enroll again"
+    )]
+    HardwareKey { reason: String },
     #[error("the server is busy; try again in {retry_after} s")]
     RateLimited { retry_after: i64 },
     #[error("the server refused the request: {problem} ({detail})")]

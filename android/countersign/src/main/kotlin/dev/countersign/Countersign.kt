@@ -231,6 +231,9 @@ sealed class CountersignException(
         CountersignException("server_refused", reason, "Try again later; if it persists, contact your administrator.", cause)
     class WrongPassword(reason: String, cause: Throwable? = null) :
         CountersignException("wrong_password", reason, "Type the file's password again.", cause)
+    /** The phone's StrongBox / Secure Enclave key failed; not the server's fault. */
+    class HardwareKey(reason: String, cause: Throwable? = null) :
+        CountersignException("hardware_key", reason, "Unlock the phone and try again; if it keeps failing, remove the account and enroll again.", cause)
     /** The user stopped it (a cancelled image scan): nothing to show. */
     class Cancelled(reason: String, cause: Throwable? = null) :
         CountersignException("cancelled", reason, "Nothing to do.", cause)
@@ -271,6 +274,7 @@ fun FfiException.toCountersign(): CountersignException = when (this) {
     is FfiException.Platform -> CountersignException.Platform(reason, this)
     is FfiException.Tampered -> CountersignException.Tampered(reason, this)
     is FfiException.Cancelled -> CountersignException.Cancelled(reason, this)
+    is FfiException.HardwareKey -> CountersignException.HardwareKey(reason, this)
     is FfiException.CertificateChecksOff -> CountersignException.CertificateChecksOff(url, reason, this)
 }
 

@@ -141,6 +141,7 @@ class ErrorsTest {
             FfiException.Tampered("r") to CountersignException.Tampered::class.java,
             FfiException.CertificateChecksOff("https://pi.example.com", "r") to CountersignException.CertificateChecksOff::class.java,
             FfiException.Cancelled("r") to CountersignException.Cancelled::class.java,
+            FfiException.HardwareKey("r") to CountersignException.HardwareKey::class.java,
         )
         val variants = FfiException::class.java.declaredClasses.count { FfiException::class.java.isAssignableFrom(it) }
         assertEquals(variants, all.size, "a new FFI variant needs a mapping and a line here")
