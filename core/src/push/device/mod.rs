@@ -282,9 +282,8 @@ impl PushDevice {
         payload: &[u8],
     ) -> Result<Option<PushRequest>, PushError> {
         let value: serde_json::Value =
-            serde_json::from_slice(payload).map_err(|_| PushError::Server {
-                problem: "push payload".into(),
-                detail: "not JSON".into(),
+            serde_json::from_slice(payload).map_err(|_| PushError::Unverified {
+                reason: "the notification's payload is not JSON".into(),
             })?;
         // APNs puts custom keys at the top level; FCM data messages under `data`.
         let field = |name: &str| {

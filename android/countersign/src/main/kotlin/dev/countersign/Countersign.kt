@@ -3,6 +3,7 @@ package dev.countersign
 import dev.countersign.ffi.AccountItem
 import dev.countersign.ffi.AnswerResult
 import dev.countersign.ffi.Authenticator
+import dev.countersign.ffi.AuthenticatorInterface
 import dev.countersign.ffi.BiometricOutcome
 import dev.countersign.ffi.BiometricPrompt
 import dev.countersign.ffi.CodesView
@@ -14,8 +15,13 @@ import dev.countersign.ffi.PendingView
 import dev.countersign.ffi.PushAccountItem
 import dev.countersign.ffi.PushFailureItem
 import dev.countersign.ffi.PushRequestItem
+import dev.countersign.ffi.ScanCancellation
 import dev.countersign.ffi.ScanItem
+import dev.countersign.ffi.Scanner
+import dev.countersign.ffi.WatchRequestItem
 import dev.countersign.ffi.scanImage
+import dev.countersign.ffi.scanImageCancellable
+import dev.countersign.ffi.scanLumaFrame
 import kotlinx.coroutines.CoroutineDispatcher
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.delay
@@ -32,11 +38,12 @@ import kotlinx.coroutines.withContext
  * the biometric gate on the calling thread, so never on the main thread) and
  * fail with a [CountersignException] subtype, never with the raw FFI error.
  *
- * Close it (or `use {}`) to close the vault; the generated [Authenticator] is
- * still reachable as [core] for anything the facade does not wrap.
+ * Close it (or `use {}`) to close the vault. It wraps every method of the
+ * generated [Authenticator]; screens never see the generated API or its
+ * `FfiException`.
  */
 class Countersign private constructor(
-    val core: Authenticator,
+    internal val core: AuthenticatorInterface,
     private val dispatcher: CoroutineDispatcher,
 ) : AutoCloseable {
     companion object {
@@ -48,12 +55,56 @@ class Countersign private constructor(
             dispatcher: CoroutineDispatcher = Dispatchers.IO,
         ): Countersign = mapErrors { Countersign(Authenticator.open(path, keyStore, hardwareKeys), dispatcher) }
 
-        /** A QR code in a PNG, JPEG or WebP image; null when there is none. */
+        /**
+         * The facade over another implementation of the generated interface: a
+         * scripted core in an app's unit tests. Its errors are mapped the same way.
+         */
+        fun over(core: AuthenticatorInterface, dispatcher: CoroutineDispatcher = Dispatchers.IO): Countersign =
+            Countersign(core, dispatcher)
+
+        /** A QR code in a PNG, JPEG or WebP image; null when there is none. Large
+         * images are scaled down and the scan gives up after 10 s. */
         fun scan(image: ByteArray): ScanItem? = mapErrors { scanImage(image) }
+
+        /**
+         * [scan] that [cancellation] can stop from another thread (the user left
+         * the screen): then it throws [CountersignException.Cancelled].
+         */
+        fun scan(image: ByteArray, cancellation: ScanCancellation): ScanItem? =
+            mapErrors { scanImageCancellable(image, cancellation) }
+
+        /** One camera frame's luma plane, with every decoding strategy (a still capture). */
+        fun scanFrame(width: UInt, height: UInt, rowStride: UInt, rotationDegrees: UInt, luma: ByteArray): ScanItem? =
+            mapErrors { scanLumaFrame(width, height, rowStride, rotationDegrees, luma) }
     }
 
-    private suspend fun <T> call(block: suspend Authenticator.() -> T): T =
+    private suspend fun <T> call(block: suspend AuthenticatorInterface.() -> T): T =
         withContext(dispatcher) { mapErrors { core.block() } }
+
+    /** The device identity the More screen shows and support asks for. */
+    suspend fun protectId(): String = call { protectId() }
+
+    /** "Share diagnostic data": on unless the user switched it off. */
+    suspend fun diagnosticsEnabled(): Boolean = call { diagnosticsEnabled() }
+
+    suspend fun setDiagnosticsEnabled(enabled: Boolean) = call { setDiagnosticsEnabled(enabled) }
+
+    /**
+     * What FCM delivered, as the JSON object the core reads: the verified request,
+     * or null when it carried none (then call [pending]).
+     */
+    suspend fun handlePushPayload(payload: ByteArray): PushRequestItem? = call { handlePushPayload(payload) }
+
+    /** What the Watch shows for request [id] (it holds no keys). */
+    suspend fun watchRequest(id: String): WatchRequestItem = call { watchRequest(id) }
+
+    /** The Watch's answer, re-checked and signed on the phone. */
+    suspend fun answerFromWatch(
+        id: String,
+        approve: Boolean,
+        number: String? = null,
+        reportFraud: Boolean = false,
+    ): AnswerResult = call { answerFromWatch(id, approve, number, reportFraud) }
 
     /** The codes screen now: every account's code and countdown from one clock reading. */
     suspend fun codesNow(): CodesView = call { codes() }
@@ -160,7 +211,24 @@ class Countersign private constructor(
 
     suspend fun deny(id: String, reportFraud: Boolean = false): AnswerResult = call { deny(id, reportFraud) }
 
-    override fun close() = core.close()
+    override fun close() {
+        (core as? AutoCloseable)?.close()
+    }
+}
+
+/**
+ * A live camera session: feed it every preview frame; the first code ends it.
+ * Errors arrive as [CountersignException], like the facade's.
+ */
+class LiveScan : AutoCloseable {
+    private val scanner = Scanner()
+
+    fun pushFrame(width: UInt, height: UInt, rowStride: UInt, rotationDegrees: UInt, luma: ByteArray): ScanItem? =
+        mapErrors { scanner.pushFrame(width, height, rowStride, rotationDegrees, luma) }
+
+    val isFinished: Boolean get() = scanner.isFinished()
+
+    override fun close() = scanner.close()
 }
 
 /**

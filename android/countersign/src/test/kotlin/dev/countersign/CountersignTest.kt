@@ -43,6 +43,28 @@ class CountersignTest {
     }
 
     @Test
+    fun `settings, the device identity and scanning go through the facade too`(): Unit = runBlocking {
+        Countersign.open(tempVault(), MemoryKeyStore()).use { app ->
+            assertTrue(Regex("[A-Z2-7]{4}(-[A-Z2-7]{4}){3}").matches(app.protectId()), app.protectId())
+            assertTrue(app.diagnosticsEnabled(), "on unless switched off")
+            app.setDiagnosticsEnabled(false)
+            assertEquals(false, app.diagnosticsEnabled())
+        }
+        val png = File(System.getProperty("countersign.testdata"), "import/google_authenticator_migration/example_export.png").readBytes()
+        val stopped = dev.countersign.ffi.ScanCancellation()
+        stopped.cancel()
+        assertThrows(CountersignException.Cancelled::class.java) { Countersign.scan(png, stopped) }
+        assertEquals("migration_batch", Countersign.scan(png, dev.countersign.ffi.ScanCancellation())?.kind)
+        // A frame whose buffer is shorter than its geometry: a typed error, not a crash.
+        assertThrows(CountersignException.InvalidInput::class.java) { Countersign.scanFrame(100u, 100u, 100u, 0u, ByteArray(10)) }
+        LiveScan().use { live ->
+            assertNull(live.pushFrame(64u, 64u, 64u, 0u, ByteArray(64 * 64) { -1 }))
+            assertEquals(false, live.isFinished)
+            assertThrows(CountersignException.InvalidInput::class.java) { live.pushFrame(10u, 10u, 10u, 45u, ByteArray(100)) }
+        }
+    }
+
+    @Test
     fun `the ticking flow is aligned to the wall clock second`(): Unit = runBlocking {
         Countersign.open(tempVault(), MemoryKeyStore()).use { app ->
             app.add("otpauth://totp/x?secret=$github")

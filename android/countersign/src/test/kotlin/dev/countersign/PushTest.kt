@@ -8,6 +8,7 @@ import dev.countersign.ffi.PushRequestItem
 import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.AfterAll
 import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertNull
 import org.junit.jupiter.api.Assertions.assertFalse
 import org.junit.jupiter.api.Assertions.assertNotEquals
 import org.junit.jupiter.api.Assertions.assertSame
@@ -188,6 +189,20 @@ class PushTest {
         assertThrows<CountersignException.AlreadyAnswered> {
             runBlocking { phone.approve(push.id, push.number) { BiometricOutcome.PASSED } }
         }
+    }
+
+    @Test
+    fun `the Watch answers through the facade, and a push payload without a challenge asks for a fetch`(): Unit = runBlocking {
+        // A relying-party resource without the biometric rule: the Watch may approve it.
+        server.admin("POST", "/v1/admin/resources", """{"id":"watch","name":"Watch app","biometric":"optional"}""")
+        val push = push("jane", "watch")
+        pendingOne(push.id)
+        val shown = phone.watchRequest(push.id)
+        assertEquals("Sign in to Watch app", shown.title)
+        assertEquals(AnswerResult.Approved, phone.answerFromWatch(push.id, approve = true, number = push.number))
+        assertEquals("approved", jsonString(status(push.id), "status"))
+        assertNull(phone.handlePushPayload("""{"data":{"countersign_device":"x"}}""".toByteArray()))
+        assertThrows<CountersignException.Untrusted> { runBlocking { phone.handlePushPayload("not json".toByteArray()) } }
     }
 
     @Test

@@ -30,10 +30,10 @@ class CountersignApp : Application() {
         notifications.ensureChannel()
     }
 
-    /** The core; throws [dev.countersign.ffi.FfiException] when the vault cannot be opened. */
+    /** The core; throws [dev.countersign.CountersignException] when the vault cannot be opened. */
     suspend fun countersign(): Countersign = withContext(Dispatchers.IO) { opened.value }
 
-    suspend fun pushPayloadHandler(): PushPayloadHandler = PushPayloadHandler(countersign().core, notifications)
+    suspend fun pushPayloadHandler(): PushPayloadHandler = PushPayloadHandler(countersign(), notifications)
 
     companion object {
         const val VAULT_FILE = "vault.sqlite"

@@ -1,12 +1,10 @@
 package dev.countersign.app
 
 import dev.countersign.CountersignException
-import dev.countersign.ffi.FfiException
 
-/** The core's human message, without the generated `field=value` wrapping. */
+/** The core's human message ([CountersignException.reason]), or the exception's own. */
 fun Throwable.userMessage(): String =
     when (this) {
         is CountersignException -> reason
-        is FfiException -> message?.substringAfter("reason=") ?: javaClass.simpleName
         else -> message ?: javaClass.simpleName
     }

@@ -50,7 +50,7 @@ class MoreActivity : Activity() {
         )
         scope.launch {
             try {
-                val core = app.countersign().core
+                val core = app.countersign()
                 diagnostics.isChecked = core.diagnosticsEnabled()
                 diagnostics.isEnabled = true
                 diagnostics.setOnCheckedChangeListener { view, enabled -> save(view, enabled) }
@@ -69,7 +69,7 @@ class MoreActivity : Activity() {
     private fun save(view: android.widget.CompoundButton, enabled: Boolean) {
         scope.launch {
             try {
-                app.countersign().core.setDiagnosticsEnabled(enabled)
+                app.countersign().setDiagnosticsEnabled(enabled)
             } catch (error: Exception) {
                 view.isChecked = !enabled
                 Toast.makeText(this@MoreActivity, error.userMessage(), Toast.LENGTH_LONG).show()

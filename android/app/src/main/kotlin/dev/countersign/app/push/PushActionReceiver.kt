@@ -14,7 +14,7 @@ class PushActionReceiver : BroadcastReceiver() {
         val pending = goAsync()
         app.scope.launch {
             try {
-                PushAnswerer(app.countersign().core, app.notifications).answer(action)
+                PushAnswerer(app.countersign(), app.notifications).answer(action)
             } catch (error: Exception) {
                 app.notifications.showFinishInApp(action.requestId, error.message ?: "")
             } finally {

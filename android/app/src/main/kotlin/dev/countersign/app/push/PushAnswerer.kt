@@ -1,23 +1,22 @@
 package dev.countersign.app.push
 
+import dev.countersign.Countersign
+import dev.countersign.CountersignException
 import dev.countersign.app.userMessage
 import dev.countersign.ffi.AnswerResult
-import dev.countersign.ffi.AuthenticatorInterface
 import dev.countersign.ffi.BiometricOutcome
-import dev.countersign.ffi.BiometricPrompt
-import dev.countersign.ffi.FfiException
 
 /**
  * Answers a request from a notification button, without a screen. The core
  * decides whether that is enough: if it wants a number or the user confirmed,
  * the gate below says "unavailable" and the notification turns into "open the app".
  */
-class PushAnswerer(private val core: AuthenticatorInterface, private val notifications: PushNotifications) {
+class PushAnswerer(private val core: Countersign, private val notifications: PushNotifications) {
     suspend fun answer(action: PushAction): AnswerResult? =
         try {
             val result =
                 if (action.approve) {
-                    core.approve(action.requestId, null, NoScreenGate)
+                    core.approve(action.requestId, null) { BiometricOutcome.UNAVAILABLE }
                 } else {
                     core.deny(action.requestId, false)
                 }
@@ -27,17 +26,12 @@ class PushAnswerer(private val core: AuthenticatorInterface, private val notific
                 notifications.cancel(action.requestId)
             }
             result
-        } catch (error: FfiException) {
+        } catch (error: CountersignException) {
             when (error) {
-                is FfiException.AlreadyAnswered, is FfiException.Expired, is FfiException.NotFound ->
+                is CountersignException.AlreadyAnswered, is CountersignException.Expired, is CountersignException.NotFound ->
                     notifications.cancel(action.requestId)
                 else -> notifications.showFinishInApp(action.requestId, error.userMessage())
             }
             null
         }
-
-    /** No activity to show a prompt from. */
-    object NoScreenGate : BiometricPrompt {
-        override fun confirm(reason: String): BiometricOutcome = BiometricOutcome.UNAVAILABLE
-    }
 }

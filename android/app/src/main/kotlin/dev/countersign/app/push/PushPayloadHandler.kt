@@ -1,7 +1,7 @@
 package dev.countersign.app.push
 
-import dev.countersign.ffi.AuthenticatorInterface
-import dev.countersign.ffi.FfiException
+import dev.countersign.Countersign
+import dev.countersign.CountersignException
 import dev.countersign.ffi.PushRequestItem
 import org.json.JSONObject
 
@@ -11,12 +11,12 @@ import org.json.JSONObject
  * (or one that fails to verify) makes the core fetch what is waiting, which is
  * the source of truth. Errors are swallowed: push is best effort.
  */
-class PushPayloadHandler(private val core: AuthenticatorInterface, private val notifications: PushNotifications) {
+class PushPayloadHandler(private val core: Countersign, private val notifications: PushNotifications) {
     suspend fun handle(data: Map<String, String>): List<PushRequestItem> {
         val delivered =
             try {
                 core.handlePushPayload(toJson(data))
-            } catch (_: FfiException) {
+            } catch (_: CountersignException) {
                 null
             }
         val requests =
@@ -24,8 +24,8 @@ class PushPayloadHandler(private val core: AuthenticatorInterface, private val n
                 listOf(delivered)
             } else {
                 try {
-                    core.pendingRequests()
-                } catch (_: FfiException) {
+                    core.pending()
+                } catch (_: CountersignException) {
                     emptyList()
                 }
             }

@@ -2,14 +2,14 @@ package dev.countersign.app.scan
 
 import android.graphics.ImageFormat
 import android.media.Image
+import dev.countersign.LiveScan
 import dev.countersign.ffi.ScanItem
-import dev.countersign.ffi.Scanner
 
 /** The core's frame entry: (width, height, rowStride, rotationDegrees, bytes) → a code or null. */
 typealias FrameScanner = (UInt, UInt, UInt, UInt, ByteArray) -> ScanItem?
 
 /**
- * Camera2 YUV_420_888 frames → the core's live [Scanner]. Only the Y plane is
+ * Camera2 YUV_420_888 frames → the core's live [LiveScan]. Only the Y plane is
  * read; its row padding goes to the core as the row stride. One analyzer per
  * camera session, called from one thread (the ImageReader's handler).
  */
@@ -36,6 +36,6 @@ class QrFrameAnalyzer(private val scan: FrameScanner) {
 
     companion object {
         /** Backed by a live core session (needs the native library). */
-        fun live(scanner: Scanner = Scanner()): QrFrameAnalyzer = QrFrameAnalyzer(scanner::pushFrame)
+        fun live(scanner: LiveScan = LiveScan()): QrFrameAnalyzer = QrFrameAnalyzer(scanner::pushFrame)
     }
 }
