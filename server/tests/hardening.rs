@@ -649,18 +649,8 @@ async fn an_approved_sign_in_not_yet_collected_is_void_after_a_reset_or_a_deleti
     ] {
         let h = Harness::start().await;
         let phone = h.enrolled(user).await;
-        let (_, started) = h.portal_login(user).await;
+        let started = h.portal_sign_in_approved(user, &phone).await;
         let id = started["id"].as_str().unwrap();
-        let answered = phone
-            .answer(
-                id,
-                Decision::Approve,
-                started["number"].as_str(),
-                false,
-                false,
-            )
-            .await;
-        assert_eq!(answered.status(), StatusCode::OK);
         let path = if revoke == Method::POST {
             format!("/v1/admin/users/{user}/reset")
         } else {

@@ -239,14 +239,14 @@ impl Harness {
         request.send().await.unwrap().json().await.unwrap()
     }
 
-    /// Signs `user` in to the portal with `phone`; returns the session.
-    pub async fn portal_session(&self, user: &str, phone: &Phone) -> String {
+    /// Starts a portal sign-in for `user` and approves it with `phone`, without
+    /// collecting the session: the sign-in's answer (`id`, `handoff`, …).
+    pub async fn portal_sign_in_approved(&self, user: &str, phone: &Phone) -> Value {
         let (status, started) = self.portal_login(user).await;
         assert_eq!(status, StatusCode::CREATED, "{started}");
-        let id = started["id"].as_str().unwrap();
         let answered = phone
             .answer(
-                id,
+                started["id"].as_str().unwrap(),
                 Decision::Approve,
                 started["number"].as_str(),
                 false,
@@ -254,7 +254,15 @@ impl Harness {
             )
             .await;
         assert_eq!(answered.status(), StatusCode::OK);
-        let done = self.portal_push(id, started["handoff"].as_str()).await;
+        started
+    }
+
+    /// Signs `user` in to the portal with `phone`; returns the session.
+    pub async fn portal_session(&self, user: &str, phone: &Phone) -> String {
+        let started = self.portal_sign_in_approved(user, phone).await;
+        let done = self
+            .portal_push(started["id"].as_str().unwrap(), started["handoff"].as_str())
+            .await;
         done["session"].as_str().expect("a session").to_owned()
     }
 
