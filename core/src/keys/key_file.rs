@@ -40,7 +40,14 @@ impl KeyFileSecretStore {
     /// Writes the whole file to a temporary sibling, syncs it, then renames it
     /// over the old one, so a crash leaves either the old or the new file.
     fn write_entries(&self, entries: &[(String, String)]) -> Result<(), SecretStoreError> {
-        let temporary = self.path.with_extension("tmp");
+        // One temporary name per writer: two processes (or threads) writing at
+        // once must not rename each other's half-written file away.
+        static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let temporary = self.path.with_extension(format!(
+            "tmp.{}.{}",
+            std::process::id(),
+            WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        ));
         let mut options = fs::OpenOptions::new();
         options.write(true).create(true).truncate(true);
         #[cfg(unix)]
@@ -144,6 +151,35 @@ mod tests {
 
     fn store_in(dir: &Path) -> KeyFileSecretStore {
         KeyFileSecretStore::new(dir.join("keys"))
+    }
+
+    #[test]
+    fn writers_at_the_same_time_do_not_rename_each_others_files_away() {
+        // Before each writer had its own temporary name, two writers shared
+        // `keys.tmp` and one of them failed with "No such file or directory".
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keys");
+        let writers: Vec<_> = (0..8)
+            .map(|writer| {
+                let store = KeyFileSecretStore::new(path.clone());
+                std::thread::spawn(move || {
+                    for round in 0..25u8 {
+                        store
+                            .store(
+                                &format!("entry-{writer}"),
+                                &SecretBytes::new(vec![round; 8]),
+                            )
+                            .unwrap();
+                    }
+                })
+            })
+            .collect();
+        for writer in writers {
+            writer.join().unwrap();
+        }
+        assert!(store_in(dir.path()).load("entry-0").is_ok());
+        let leftovers = std::fs::read_dir(dir.path()).unwrap().count();
+        assert_eq!(leftovers, 1, "no temporary file is left behind");
     }
 
     #[test]

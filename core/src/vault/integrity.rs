@@ -125,20 +125,25 @@ pub(super) fn open_checks(
         }
         backfill(connection, key)?;
     }
-    let generation = read_generation(connection, key)?;
+    // Under the vault's write lock: every process that writes the store's
+    // generation holds it, so they take turns (a key file is rewritten whole).
+    let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let generation = read_generation(&transaction, key)?;
+    let remembered = load_generation(store, vault_id)?;
     match remembered {
-        Some(expected) if generation < expected => Err(VaultError::RolledBack {
-            found: generation,
-            expected,
-        }),
-        Some(expected) if generation == expected => Ok(generation),
+        Some(expected) if generation < expected => {
+            return Err(VaultError::RolledBack {
+                found: generation,
+                expected,
+            });
+        }
+        Some(expected) if generation == expected => {}
         // New to the store, or a write whose store update did not happen (the
         // app died between the commit and the store): the vault is the newer.
-        _ => {
-            save_generation(store, vault_id, generation)?;
-            Ok(generation)
-        }
+        _ => save_generation(store, vault_id, generation)?,
     }
+    transaction.commit()?;
+    Ok(generation)
 }
 
 /// Raises the generation inside `transaction` (commit it, then call
@@ -146,7 +151,7 @@ pub(super) fn open_checks(
 pub(super) fn bump_generation(
     transaction: &Transaction<'_>,
     key: &VaultKey,
-) -> Result<u64, VaultError> {
+) -> Result<(), VaultError> {
     let next = read_generation(transaction, key)?
         .checked_add(1)
         .ok_or(VaultError::Random)?;
@@ -158,13 +163,27 @@ pub(super) fn bump_generation(
          ON CONFLICT (name) DO UPDATE SET value = excluded.value",
         [sealed],
     )?;
-    Ok(next)
+    Ok(())
 }
 
-/// After a committed bump. A failure here is not the user's problem: the vault
-/// is ahead of the store, which the next open repairs.
-pub(super) fn remember_generation(store: &dyn SecretStore, vault_id: &str, generation: u64) {
-    let _ = save_generation(store, vault_id, generation);
+/// After a committed bump: stores the vault's generation as it is now (another
+/// process may have raised it further), under the vault's write lock so that
+/// processes take turns writing the store. A failure here is not the user's
+/// problem: the vault is ahead of the store, which the next open repairs.
+pub(super) fn remember_generation(
+    connection: &mut Connection,
+    key: &VaultKey,
+    store: &dyn SecretStore,
+    vault_id: &str,
+) {
+    let Ok(transaction) = connection.transaction_with_behavior(TransactionBehavior::Immediate)
+    else {
+        return;
+    };
+    if let Ok(generation) = read_generation(&transaction, key) {
+        let _ = save_generation(store, vault_id, generation);
+    }
+    let _ = transaction.commit();
 }
 
 fn read_generation(connection: &Connection, key: &VaultKey) -> Result<u64, VaultError> {

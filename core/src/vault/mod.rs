@@ -408,9 +408,14 @@ impl Vault {
             params![id, updated.counter, updated.mac(&self.key, id)],
         )?;
         // A restored older copy of the file would hand out used codes again.
-        let generation = integrity::bump_generation(&transaction, &self.key)?;
+        integrity::bump_generation(&transaction, &self.key)?;
         transaction.commit()?;
-        integrity::remember_generation(self.store.as_ref(), &self.vault_id, generation);
+        integrity::remember_generation(
+            &mut self.connection,
+            &self.key,
+            self.store.as_ref(),
+            &self.vault_id,
+        );
         Ok(code)
     }
 

@@ -96,9 +96,14 @@ impl Vault {
                 mac
             ],
         )?;
-        let generation = super::integrity::bump_generation(&transaction, &self.key)?;
+        super::integrity::bump_generation(&transaction, &self.key)?;
         transaction.commit()?;
-        super::integrity::remember_generation(self.store.as_ref(), &self.vault_id, generation);
+        super::integrity::remember_generation(
+            &mut self.connection,
+            &self.key,
+            self.store.as_ref(),
+            &self.vault_id,
+        );
         Ok(id)
     }
 
