@@ -159,7 +159,8 @@ pub async fn verify_totp(
             "the user has no TOTP authenticator",
         ));
     };
-    if let Some(retry_after) = throttle.locked_for(now) {
+    // Every attempt is audited, with its outcome.
+    let audit = |outcome: &str| {
         store::audit_by(
             &tx,
             now,
@@ -167,10 +168,13 @@ pub async fn verify_totp(
             Some(&who),
             Some(&request.user),
             None,
-            Some("locked"),
+            Some(outcome),
             None,
         )
-        .map_err(storage)?;
+        .map_err(storage)
+    };
+    if let Some(retry_after) = throttle.locked_for(now) {
+        audit("locked")?;
         tx.commit().map_err(storage)?;
         return Err(locked_problem(&state, retry_after));
     }
@@ -187,32 +191,12 @@ pub async fn verify_totp(
             )
             .map_err(storage)?;
             totp_throttle::record_success(&tx, &request.user).map_err(storage)?;
-            store::audit_by(
-                &tx,
-                now,
-                "totp_verified",
-                Some(&who),
-                Some(&request.user),
-                None,
-                Some("ok"),
-                None,
-            )
-            .map_err(storage)?;
+            audit("ok")?;
             tx.commit().map_err(storage)?;
             Ok(Json(serde_json::json!({ "ok": true, "server_time": now })))
         }
         None => {
-            store::audit_by(
-                &tx,
-                now,
-                "totp_verified",
-                Some(&who),
-                Some(&request.user),
-                None,
-                Some("wrong_code"),
-                None,
-            )
-            .map_err(storage)?;
+            audit("wrong_code")?;
             let locked = totp_throttle::record_failure(&tx, &request.user, throttle, now)
                 .map_err(storage)?;
             tx.commit().map_err(storage)?;
