@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use countersign_core::keys::MemorySecretStore;
 use countersign_core::push::device::{DeviceInfo, PushDevice};
-use countersign_core::{Clock, FixedClock, OffsetClock, Vault};
+use countersign_core::{Clock, FixedClock, OffsetClock, SharedVault, Vault};
 use countersign_server::{Config, RunningServer};
 use serde_json::{Value, json};
 
@@ -121,7 +121,7 @@ impl Server {
 /// A phone: its own vault file, its own clock (the server's, shifted).
 #[derive(Debug)]
 pub struct Phone {
-    pub vault: Vault,
+    pub vault: SharedVault,
     pub device: PushDevice,
     pub clock: Arc<OffsetClock<Arc<FixedClock>>>,
     _dir: tempfile::TempDir,
@@ -149,7 +149,7 @@ impl Phone {
         // The reference server listens on 127.0.0.1 over plain http.
         let device = make(clock.clone()).allowing_loopback_http();
         Self {
-            vault,
+            vault: SharedVault::new(vault),
             device,
             clock,
             _dir: dir,

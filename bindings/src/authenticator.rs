@@ -11,8 +11,7 @@ use countersign_core::push::device::{
 };
 use countersign_core::push::privacyidea::{DEVICE_KEY_BITS, PiEnrollmentUri};
 use countersign_core::uri::parse_otpauth;
-use countersign_core::{Clock, SystemClock, Vault};
-use tokio::sync::Mutex;
+use countersign_core::{Clock, SharedVault, SystemClock, Vault};
 
 use crate::error::FfiError;
 use crate::platform::{
@@ -22,7 +21,9 @@ use crate::records::*;
 
 #[derive(uniffi::Object)]
 pub struct Authenticator {
-    vault: Mutex<Vault>,
+    /// Taken for one synchronous step at a time, never across a prompt or a
+    /// request (see `SharedVault`): the codes screen stays live during both.
+    vault: SharedVault,
     device: PushDevice,
 }
 
@@ -71,7 +72,7 @@ impl Authenticator {
             device = device.with_hardware_keys(Arc::new(HardwareAdapter(keys)));
         }
         Ok(Arc::new(Self {
-            vault: Mutex::new(vault),
+            vault: SharedVault::new(vault),
             device,
         }))
     }
@@ -99,21 +100,17 @@ impl Authenticator {
 
     /// The device identity for the More screen.
     pub async fn protect_id(&self) -> String {
-        self.vault.lock().await.protect_id().to_owned()
+        self.vault.lock().protect_id().to_owned()
     }
 
     /// Adds an account from an otpauth:// URI (typed or scanned); returns its id.
     pub async fn add_account(&self, uri: String) -> Result<String, FfiError> {
         let parsed = parse_otpauth(&uri)?;
-        Ok(self
-            .vault
-            .lock()
-            .await
-            .add(&parsed.account, SystemClock.now())?)
+        Ok(self.vault.lock().add(&parsed.account, SystemClock.now())?)
     }
 
     pub async fn accounts(&self, search: Option<String>) -> Result<Vec<AccountItem>, FfiError> {
-        let vault = self.vault.lock().await;
+        let vault = self.vault.lock();
         Ok(vault
             .list(search.as_deref())?
             .into_iter()
@@ -123,7 +120,7 @@ impl Authenticator {
 
     /// Every account's code and countdown from one clock reading.
     pub async fn codes(&self) -> Result<CodesView, FfiError> {
-        let view = self.vault.lock().await.codes_view(SystemClock.now())?;
+        let view = self.vault.lock().codes_view(SystemClock.now())?;
         Ok(CodesView {
             now: view.now,
             items: view.entries.into_iter().map(CodeItem::from).collect(),
@@ -132,7 +129,7 @@ impl Authenticator {
 
     /// The next HOTP code; the counter is saved before the code is returned.
     pub async fn next_hotp_code(&self, id: String) -> Result<String, FfiError> {
-        Ok(self.vault.lock().await.next_hotp_code(&id)?.value.clone())
+        Ok(self.vault.lock().next_hotp_code(&id)?.value.clone())
     }
 
     pub async fn rename(
@@ -141,27 +138,23 @@ impl Authenticator {
         issuer: Option<String>,
         name: String,
     ) -> Result<(), FfiError> {
-        Ok(self
-            .vault
-            .lock()
-            .await
-            .rename(&id, issuer.as_deref(), &name)?)
+        Ok(self.vault.lock().rename(&id, issuer.as_deref(), &name)?)
     }
 
     pub async fn move_account(&self, id: String, position: u32) -> Result<(), FfiError> {
-        Ok(self.vault.lock().await.move_to(&id, position as usize)?)
+        Ok(self.vault.lock().move_to(&id, position as usize)?)
     }
 
     pub async fn delete_account(&self, id: String) -> Result<(), FfiError> {
-        Ok(self.vault.lock().await.delete(&id)?)
+        Ok(self.vault.lock().delete(&id)?)
     }
 
     pub async fn diagnostics_enabled(&self) -> Result<bool, FfiError> {
-        Ok(self.vault.lock().await.diagnostics_enabled()?)
+        Ok(self.vault.lock().diagnostics_enabled()?)
     }
 
     pub async fn set_diagnostics_enabled(&self, enabled: bool) -> Result<(), FfiError> {
-        Ok(self.vault.lock().await.set_diagnostics_enabled(enabled)?)
+        Ok(self.vault.lock().set_diagnostics_enabled(enabled)?)
     }
 
     /// Enrolls this phone from a countersign://enroll QR code, or a privacyIDEA
@@ -187,8 +180,7 @@ impl Authenticator {
                 )
                 .await;
         }
-        let mut vault = self.vault.lock().await;
-        Ok(self.device.enroll(&mut vault, &uri, &info).await?.into())
+        Ok(self.device.enroll(&self.vault, &uri, &info).await?.into())
     }
 
     /// Enrolls a privacyIDEA push token whose QR code was scanned at
@@ -218,13 +210,13 @@ impl Authenticator {
             .device
             .register_privacyidea(&uri, scanned_at, &info, certificates, DEVICE_KEY_BITS)
             .await?;
-        token.id = self.vault.lock().await.add_privacyidea_token(&token)?;
+        token.id = self.vault.lock().add_privacyidea_token(&token)?;
         Ok(token.into())
     }
 
     /// Countersign accounts, then privacyIDEA tokens.
     pub async fn push_accounts(&self) -> Result<Vec<PushAccountItem>, FfiError> {
-        let vault = self.vault.lock().await;
+        let vault = self.vault.lock();
         let mut accounts: Vec<PushAccountItem> = vault
             .push_accounts()?
             .into_iter()
@@ -242,15 +234,14 @@ impl Authenticator {
     /// Removes a push account or privacyIDEA token from this phone (the server
     /// keeps its record until an administrator removes it).
     pub async fn delete_push_account(&self, id: String) -> Result<(), FfiError> {
-        Ok(self.vault.lock().await.delete_push_account(&id)?)
+        Ok(self.vault.lock().delete_push_account(&id)?)
     }
 
     /// Fetches the requests waiting for an answer (app start, pull to refresh).
     pub async fn pending_requests(&self) -> Result<Vec<PushRequestItem>, FfiError> {
-        let mut vault = self.vault.lock().await;
         Ok(self
             .device
-            .pending(&mut vault)
+            .pending(&self.vault)
             .await?
             .into_iter()
             .map(PushRequestItem::from)
@@ -260,8 +251,7 @@ impl Authenticator {
     /// [`Self::pending_requests`] with the accounts whose servers failed, for a
     /// banner; a failure never hides another account's requests.
     pub async fn pending_report(&self) -> Result<PendingView, FfiError> {
-        let mut vault = self.vault.lock().await;
-        let report = self.device.pending_report(&mut vault).await?;
+        let report = self.device.pending_report(&self.vault).await?;
         Ok(PendingView {
             requests: report
                 .requests
@@ -282,10 +272,9 @@ impl Authenticator {
         &self,
         push_token: Option<String>,
     ) -> Result<Vec<PushFailureItem>, FfiError> {
-        let mut vault = self.vault.lock().await;
         Ok(self
             .device
-            .update_push_token(&mut vault, push_token.as_deref())
+            .update_push_token(&self.vault, push_token.as_deref())
             .await?
             .into_iter()
             .map(PushFailureItem::from)
@@ -297,10 +286,9 @@ impl Authenticator {
         &self,
         payload: Vec<u8>,
     ) -> Result<Option<PushRequestItem>, FfiError> {
-        let mut vault = self.vault.lock().await;
         Ok(self
             .device
-            .handle_push_payload(&mut vault, &payload)?
+            .handle_push_payload(&self.vault, &payload)?
             .map(PushRequestItem::from))
     }
 
@@ -311,25 +299,22 @@ impl Authenticator {
         number: Option<String>,
         prompt: Arc<dyn BiometricPrompt>,
     ) -> Result<AnswerResult, FfiError> {
-        let mut vault = self.vault.lock().await;
         let gate = GateAdapter(prompt);
         Ok(outcome(
             self.device
-                .approve(&mut vault, &id, number.as_deref(), &gate)
+                .approve(&self.vault, &id, number.as_deref(), &gate)
                 .await?,
         ))
     }
 
     pub async fn deny(&self, id: String, report_fraud: bool) -> Result<AnswerResult, FfiError> {
-        let mut vault = self.vault.lock().await;
         Ok(outcome(
-            self.device.deny(&mut vault, &id, report_fraud).await?,
+            self.device.deny(&self.vault, &id, report_fraud).await?,
         ))
     }
 
     pub async fn watch_request(&self, id: String) -> Result<WatchRequestItem, FfiError> {
-        let mut vault = self.vault.lock().await;
-        Ok(self.device.watch_request(&mut vault, &id)?.into())
+        Ok(self.device.watch_request(&self.vault, &id)?.into())
     }
 
     /// The Watch's answer, re-checked and signed here.
@@ -347,10 +332,9 @@ impl Authenticator {
                 fraud: report_fraud,
             }
         };
-        let mut vault = self.vault.lock().await;
         Ok(outcome(
             self.device
-                .answer_from_watch(&mut vault, &id, decision)
+                .answer_from_watch(&self.vault, &id, decision)
                 .await?,
         ))
     }

@@ -28,12 +28,14 @@ pub enum BiometricOutcome {
     Unavailable,
 }
 
-/// BiometricPrompt / LocalAuthentication. Called off the main thread; returns
-/// when the user has answered. An error (any exception the app throws arrives
-/// as `FfiError::Platform`) stops the approval like "unavailable", and says why.
+/// BiometricPrompt / LocalAuthentication: `suspend fun` in Kotlin, `async` in
+/// Swift, so no thread blocks while the prompt is up (the core holds no lock
+/// meanwhile either). An error (any exception the app throws arrives as
+/// `FfiError::Platform`) stops the approval like "unavailable", and says why.
 #[uniffi::export(with_foreign)]
+#[async_trait::async_trait]
 pub trait BiometricPrompt: Send + Sync {
-    fn confirm(&self, reason: String) -> Result<BiometricOutcome, FfiError>;
+    async fn confirm(&self, reason: String) -> Result<BiometricOutcome, FfiError>;
 }
 
 /// A P-256 public key as its two 32-byte coordinates.
@@ -88,9 +90,10 @@ impl SecretStore for KeyStoreAdapter {
 
 pub(crate) struct GateAdapter(pub Arc<dyn BiometricPrompt>);
 
+#[async_trait::async_trait]
 impl BiometricGate for GateAdapter {
-    fn confirm(&self, reason: &str) -> Result<(), GateError> {
-        match self.0.confirm(reason.to_owned()) {
+    async fn confirm(&self, reason: &str) -> Result<(), GateError> {
+        match self.0.confirm(reason.to_owned()).await {
             Ok(BiometricOutcome::Passed) => Ok(()),
             Ok(BiometricOutcome::Failed) => Err(GateError::Failed),
             Ok(BiometricOutcome::Cancelled) => Err(GateError::Cancelled),

@@ -48,8 +48,9 @@ impl KeyStore for BrokenKeyStore {
 
 struct Prompt(BiometricOutcome);
 
+#[async_trait::async_trait]
 impl BiometricPrompt for Prompt {
-    fn confirm(&self, _reason: String) -> Result<BiometricOutcome, FfiError> {
+    async fn confirm(&self, _reason: String) -> Result<BiometricOutcome, FfiError> {
         Ok(self.0)
     }
 }

@@ -22,4 +22,4 @@ pub use clock::{Clock, FixedClock, OffsetClock, SystemClock};
 pub use keys::{SecretStore, SecretStoreError};
 pub use otp::{Algorithm, OtpCode, OtpError, OtpKind, OtpParams};
 pub use secret::{SecretBytes, SecretError};
-pub use vault::{Vault, VaultError};
+pub use vault::{SharedVault, Vault, VaultError};

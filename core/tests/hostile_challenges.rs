@@ -15,14 +15,14 @@ use countersign_core::push::wire::{
 };
 use countersign_core::push::{JwsSigner, SoftwareKey};
 use countersign_core::vault::{DeviceKeyRef, PushAccount, PushAccountStatus};
-use countersign_core::{FixedClock, Vault};
+use countersign_core::{FixedClock, SharedVault, Vault};
 use serde_json::json;
 
 const NOW: i64 = 1_767_268_800;
 
 struct Phone {
     _dir: tempfile::TempDir,
-    vault: Vault,
+    vault: SharedVault,
     device: PushDevice,
     server: SoftwareKey,
 }
@@ -56,7 +56,7 @@ fn phone() -> Phone {
         .unwrap();
     Phone {
         _dir: dir,
-        vault,
+        vault: vault.into(),
         device: PushDevice::new(Arc::new(FixedClock::new(NOW))).unwrap(),
         server,
     }
@@ -86,7 +86,7 @@ fn deliver(phone: &mut Phone, claims: &ChallengeClaims) -> Result<(), PushError>
     let payload = json!({ "countersign_challenge": jws });
     phone
         .device
-        .handle_push_payload(&mut phone.vault, payload.to_string().as_bytes())
+        .handle_push_payload(&phone.vault, payload.to_string().as_bytes())
         .map(|_| ())
 }
 
@@ -99,7 +99,14 @@ fn a_well_formed_challenge_from_the_pinned_key_is_shown() {
         ..Context::default()
     };
     deliver(&mut phone, &challenge("ch_ok", "Salesforce", context)).unwrap();
-    assert!(phone.vault.cached_challenge("ch_ok").unwrap().is_some());
+    assert!(
+        phone
+            .vault
+            .lock()
+            .cached_challenge("ch_ok")
+            .unwrap()
+            .is_some()
+    );
 }
 
 #[test]
@@ -155,6 +162,6 @@ fn over_long_or_multi_line_texts_are_refused_and_not_remembered() {
             Err(PushError::Unverified { reason }) => assert!(reason.contains(field), "{reason}"),
             other => panic!("{id}: expected the challenge refused, got {other:?}"),
         }
-        assert!(phone.vault.cached_challenge(id).unwrap().is_none());
+        assert!(phone.vault.lock().cached_challenge(id).unwrap().is_none());
     }
 }

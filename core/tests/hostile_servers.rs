@@ -89,7 +89,7 @@ async fn enroll_against(framing: Framing) -> Result<(), PushError> {
         .unwrap()
         .allowing_loopback_http();
     let dir = tempfile::tempdir().unwrap();
-    let mut vault = Vault::open(
+    let vault = Vault::open(
         &dir.path().join("vault.sqlite"),
         std::sync::Arc::new(MemorySecretStore::new()),
     )
@@ -101,7 +101,7 @@ async fn enroll_against(framing: Framing) -> Result<(), PushError> {
         app_version: "1".into(),
     };
     device
-        .enroll(&mut vault, &enrollment_uri(&base), &info)
+        .enroll(&vault.into(), &enrollment_uri(&base), &info)
         .await
         .map(|_| ())
 }

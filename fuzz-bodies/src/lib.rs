@@ -20,7 +20,7 @@ use countersign_core::push::{EnrollmentUri, JwsSigner, SoftwareKey};
 use countersign_core::scan::{LumaFrame, Rotation, ScanSession, classify, scan_image, scan_luma};
 use countersign_core::transfer::{ImportFormat, detect, read_export};
 use countersign_core::uri::{build_otpauth, parse_migration, parse_otpauth};
-use countersign_core::{FixedClock, Vault};
+use countersign_core::{FixedClock, SharedVault, Vault};
 
 /// A fuzz target's body: the fuzzer's bytes in, a panic for a finding.
 pub type Body = fn(&[u8]);
@@ -94,7 +94,7 @@ pub fn jws(data: &[u8]) {
 pub fn push_payload(data: &[u8]) {
     struct Phone {
         _dir: tempfile::TempDir,
-        vault: Vault,
+        vault: SharedVault,
         device: PushDevice,
     }
     thread_local! {
@@ -108,7 +108,7 @@ pub fn push_payload(data: &[u8]) {
                 .ok()?;
                 Some(Phone {
                     _dir: dir,
-                    vault,
+                    vault: SharedVault::new(vault),
                     device: PushDevice::new(Arc::new(FixedClock::new(1_767_268_800))).ok()?,
                 })
             })
@@ -116,7 +116,7 @@ pub fn push_payload(data: &[u8]) {
     }
     PHONE.with(|phone| {
         if let Some(phone) = phone.borrow_mut().as_mut() {
-            let _ = phone.device.handle_push_payload(&mut phone.vault, data);
+            let _ = phone.device.handle_push_payload(&phone.vault, data);
         }
     });
 }

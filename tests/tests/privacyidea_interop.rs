@@ -15,14 +15,14 @@ use countersign_core::push::device::{
     AnswerOutcome, DeviceInfo, NoGate, PushDevice, PushError, UncheckedCertificates, WatchDecision,
 };
 use countersign_core::push::privacyidea::PiUriError;
-use countersign_core::{Clock, OffsetClock, SystemClock, Vault};
+use countersign_core::{Clock, OffsetClock, SharedVault, SystemClock, Vault};
 use countersign_e2e::privacyidea::PrivacyIdea;
 
 /// Most tests make 2048-bit keys to save seconds; one enrolls with the real 4096.
 const TEST_KEY_BITS: usize = 2048;
 
 struct PiPhone {
-    vault: Vault,
+    vault: SharedVault,
     device: PushDevice,
     clock: Arc<dyn Clock>,
     _dir: tempfile::TempDir,
@@ -38,7 +38,7 @@ impl PiPhone {
         .unwrap();
         let clock: Arc<dyn Clock> = Arc::new(OffsetClock::new(SystemClock, clock_error_seconds));
         Self {
-            vault,
+            vault: SharedVault::new(vault),
             device: PushDevice::new(clock.clone())
                 .unwrap()
                 .allowing_loopback_http(),
@@ -60,7 +60,7 @@ impl PiPhone {
         let now = self.clock.now();
         self.device
             .enroll_privacyidea_with_key_bits(
-                &mut self.vault,
+                &self.vault,
                 uri,
                 now,
                 &Self::info(),
@@ -92,14 +92,14 @@ async fn enroll_poll_and_approve_a_login() {
     let (serial, uri) = server.init_push("alice").await;
     assert!(uri.starts_with("otpauth://pipush/"), "{uri}");
     assert_eq!(server.rollout_state(&serial).await, "clientwait");
-    let mut phone = PiPhone::new(0);
+    let phone = PiPhone::new(0);
     // The real thing: a 4096-bit key, made off the caller's thread.
     let now = phone.clock.now();
     // sslverify=0 is refused until the user accepts it, before anything is sent.
     let refused = phone
         .device
         .enroll_privacyidea(
-            &mut phone.vault,
+            &phone.vault,
             &uri,
             now,
             &PiPhone::info(),
@@ -117,7 +117,7 @@ async fn enroll_poll_and_approve_a_login() {
     let token = phone
         .device
         .enroll_privacyidea(
-            &mut phone.vault,
+            &phone.vault,
             &uri,
             now,
             &PiPhone::info(),
@@ -130,22 +130,15 @@ async fn enroll_poll_and_approve_a_login() {
     assert!(token.poll_only && !token.ssl_verify && !token.require_unlock);
     assert_eq!(server.rollout_state(&serial).await, "enrolled");
     assert_eq!(
-        phone.vault.privacyidea_tokens().unwrap(),
+        phone.vault.lock().privacyidea_tokens().unwrap(),
         vec![token.clone()]
     );
 
     // Nothing is waiting before a login.
-    assert!(
-        phone
-            .device
-            .pending(&mut phone.vault)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(phone.device.pending(&phone.vault).await.unwrap().is_empty());
     let (transaction, presence) = server.trigger("alice").await;
     assert_eq!(presence, None);
-    let requests = phone.device.pending(&mut phone.vault).await.unwrap();
+    let requests = phone.device.pending(&phone.vault).await.unwrap();
     assert_eq!(requests.len(), 1, "{requests:?}");
     let request = &requests[0];
     assert_eq!(request.account_id, token.id);
@@ -161,7 +154,7 @@ async fn enroll_poll_and_approve_a_login() {
 
     let outcome = phone
         .device
-        .approve(&mut phone.vault, &request.id, None, &NoGate)
+        .approve(&phone.vault, &request.id, None, &NoGate)
         .await
         .unwrap();
     assert_eq!(outcome, AnswerOutcome::Approved);
@@ -170,19 +163,12 @@ async fn enroll_poll_and_approve_a_login() {
     assert_eq!(
         phone
             .device
-            .approve(&mut phone.vault, &request.id, None, &NoGate)
+            .approve(&phone.vault, &request.id, None, &NoGate)
             .await
             .unwrap(),
         AnswerOutcome::Approved
     );
-    assert!(
-        phone
-            .device
-            .pending(&mut phone.vault)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(phone.device.pending(&phone.vault).await.unwrap().is_empty());
     server.delete_tokens("alice").await;
 }
 
@@ -191,15 +177,15 @@ async fn decline_with_and_without_reporting_fraud() {
     let Some(server) = PrivacyIdea::connect().await else {
         return;
     };
-    let (mut phone, _) = enrolled(&server, "bob").await;
+    let (phone, _) = enrolled(&server, "bob").await;
 
     // A plain deny says nothing about who started it: declined.
     let (transaction, _) = server.trigger("bob").await;
-    let requests = phone.device.pending(&mut phone.vault).await.unwrap();
+    let requests = phone.device.pending(&phone.vault).await.unwrap();
     assert_eq!(requests.len(), 1);
     let outcome = phone
         .device
-        .deny(&mut phone.vault, &requests[0].id, false)
+        .deny(&phone.vault, &requests[0].id, false)
         .await
         .unwrap();
     assert_eq!(outcome, AnswerOutcome::Denied);
@@ -208,19 +194,19 @@ async fn decline_with_and_without_reporting_fraud() {
     assert!(matches!(
         phone
             .device
-            .approve(&mut phone.vault, &requests[0].id, None, &NoGate)
+            .approve(&phone.vault, &requests[0].id, None, &NoGate)
             .await,
         Err(PushError::AlreadyAnswered { .. })
     ));
 
     // "This was not me": declined, with the signed reason unknown_trigger.
     let (transaction, _) = server.trigger("bob").await;
-    let requests = phone.device.pending(&mut phone.vault).await.unwrap();
+    let requests = phone.device.pending(&phone.vault).await.unwrap();
     assert_eq!(requests.len(), 1);
     phone
         .device
         .answer_from_watch(
-            &mut phone.vault,
+            &phone.vault,
             &requests[0].id,
             WatchDecision::Deny { fraud: true },
         )
@@ -242,10 +228,10 @@ async fn number_matching_right_and_wrong() {
             "push_require_presence,push_presence_options=ALPHABETIC,push_presence_num_options=3",
         )
         .await;
-    let (mut phone, _) = enrolled(&server, "dave").await;
+    let (phone, _) = enrolled(&server, "dave").await;
     let (transaction, shown) = server.trigger("dave").await;
     let shown = shown.expect("the login screen names the option to choose");
-    let requests = phone.device.pending(&mut phone.vault).await.unwrap();
+    let requests = phone.device.pending(&phone.vault).await.unwrap();
     assert_eq!(requests.len(), 1);
     let request = &requests[0];
     assert!(request.number_matching);
@@ -262,7 +248,7 @@ async fn number_matching_right_and_wrong() {
     assert!(matches!(
         phone
             .device
-            .approve(&mut phone.vault, &request.id, None, &NoGate)
+            .approve(&phone.vault, &request.id, None, &NoGate)
             .await,
         Err(PushError::NumberRequired)
     ));
@@ -270,7 +256,7 @@ async fn number_matching_right_and_wrong() {
     assert!(matches!(
         phone
             .device
-            .approve(&mut phone.vault, &request.id, Some(wrong), &NoGate)
+            .approve(&phone.vault, &request.id, Some(wrong), &NoGate)
             .await,
         Err(PushError::WrongNumber)
     ));
@@ -280,19 +266,19 @@ async fn number_matching_right_and_wrong() {
     assert!(matches!(
         phone
             .device
-            .approve(&mut phone.vault, &request.id, Some(&shown), &NoGate)
+            .approve(&phone.vault, &request.id, Some(&shown), &NoGate)
             .await,
         Err(PushError::AlreadyAnswered { .. })
     ));
 
     // The next sign-in, with the right choice.
     let (transaction, shown) = server.trigger("dave").await;
-    let requests = phone.device.pending(&mut phone.vault).await.unwrap();
+    let requests = phone.device.pending(&phone.vault).await.unwrap();
     assert_eq!(requests.len(), 1);
     let outcome = phone
         .device
         .approve(
-            &mut phone.vault,
+            &phone.vault,
             &requests[0].id,
             Some(&shown.unwrap()),
             &NoGate,
@@ -318,35 +304,30 @@ async fn a_challenge_signed_by_another_key_is_never_shown() {
     let mut other = PiPhone::new(0);
     let id = phone.enroll(&first_uri).await.unwrap();
     other.enroll(&second_uri).await.unwrap();
-    let genuine = phone.vault.privacyidea_tokens().unwrap()[0].clone();
+    let genuine = phone.vault.lock().privacyidea_tokens().unwrap()[0].clone();
     let mut wrong_key = genuine.clone();
-    wrong_key.server_key = other.vault.privacyidea_tokens().unwrap()[0]
+    wrong_key.server_key = other.vault.lock().privacyidea_tokens().unwrap()[0]
         .server_key
         .clone();
-    phone.vault.add_privacyidea_token(&wrong_key).unwrap();
+    phone
+        .vault
+        .lock()
+        .add_privacyidea_token(&wrong_key)
+        .unwrap();
 
     server.trigger("carol").await;
     // Pinned to another key, the phone shows nothing and remembers nothing.
-    assert!(
-        phone
-            .device
-            .pending(&mut phone.vault)
-            .await
-            .unwrap()
-            .is_empty()
-    );
-    assert_eq!(
-        other.device.pending(&mut other.vault).await.unwrap().len(),
-        1
-    );
+    assert!(phone.device.pending(&phone.vault).await.unwrap().is_empty());
+    assert_eq!(other.device.pending(&other.vault).await.unwrap().len(), 1);
 
     // With the right key the same challenge is there.
-    phone.vault.add_privacyidea_token(&genuine).unwrap();
-    let requests = phone.device.pending(&mut phone.vault).await.unwrap();
+    phone.vault.lock().add_privacyidea_token(&genuine).unwrap();
+    let requests = phone.device.pending(&phone.vault).await.unwrap();
     assert_eq!(requests.len(), 1);
     assert_eq!(requests[0].account_id, id);
     let received = phone
         .vault
+        .lock()
         .cached_challenge(&requests[0].id)
         .unwrap()
         .unwrap()
@@ -357,7 +338,7 @@ async fn a_challenge_signed_by_another_key_is_never_shown() {
     let shown = phone
         .device
         .handle_push_payload(
-            &mut phone.vault,
+            &phone.vault,
             serde_json::json!({ "data": payload.clone() })
                 .to_string()
                 .as_bytes(),
@@ -369,15 +350,19 @@ async fn a_challenge_signed_by_another_key_is_never_shown() {
     assert!(matches!(
         phone
             .device
-            .handle_push_payload(&mut phone.vault, payload.to_string().as_bytes()),
+            .handle_push_payload(&phone.vault, payload.to_string().as_bytes()),
         Err(PushError::Unverified { .. })
     ));
-    phone.vault.add_privacyidea_token(&wrong_key).unwrap();
+    phone
+        .vault
+        .lock()
+        .add_privacyidea_token(&wrong_key)
+        .unwrap();
     payload["title"] = "Countersign test".into();
     assert!(matches!(
         phone
             .device
-            .handle_push_payload(&mut phone.vault, payload.to_string().as_bytes()),
+            .handle_push_payload(&phone.vault, payload.to_string().as_bytes()),
         Err(PushError::Unverified { .. })
     ));
     server.delete_tokens("carol").await;
@@ -396,7 +381,7 @@ async fn an_expired_enrollment_ttl_is_refused_and_a_used_code_too() {
     let refused = phone
         .device
         .enroll_privacyidea_with_key_bits(
-            &mut phone.vault,
+            &phone.vault,
             &uri,
             scanned_at,
             &PiPhone::info(),
@@ -411,7 +396,7 @@ async fn an_expired_enrollment_ttl_is_refused_and_a_used_code_too() {
             ttl: 10
         }))
     );
-    assert!(phone.vault.privacyidea_tokens().unwrap().is_empty());
+    assert!(phone.vault.lock().privacyidea_tokens().unwrap().is_empty());
     assert_eq!(server.rollout_state(&serial).await, "clientwait");
 
     phone.enroll(&uri).await.unwrap();
@@ -419,7 +404,7 @@ async fn an_expired_enrollment_ttl_is_refused_and_a_used_code_too() {
     // The code cannot be used a second time, by this phone or another.
     let mut thief = PiPhone::new(0);
     assert_eq!(thief.enroll(&uri).await, Err(PushError::TokenUsed));
-    assert!(thief.vault.privacyidea_tokens().unwrap().is_empty());
+    assert!(thief.vault.lock().privacyidea_tokens().unwrap().is_empty());
     server.delete_tokens("erin").await;
 }
 
@@ -430,23 +415,29 @@ async fn a_wrong_clock_is_corrected_from_the_server() {
     };
     // This phone's clock is 5 minutes fast; privacyIDEA allows 1 minute.
     let (mut phone, _) = enrolled(&server, "frank").await;
-    let id = phone.vault.privacyidea_tokens().unwrap()[0].id.clone();
+    let id = phone.vault.lock().privacyidea_tokens().unwrap()[0]
+        .id
+        .clone();
     let mut fast = PiPhone::new(300);
     std::mem::swap(&mut fast.vault, &mut phone.vault);
     // Forget what enrollment learned, so the first poll is refused.
-    fast.vault.set_privacyidea_clock_offset(&id, 0).unwrap();
+    fast.vault
+        .lock()
+        .set_privacyidea_clock_offset(&id, 0)
+        .unwrap();
     server.trigger("frank").await;
-    let requests = fast.device.pending(&mut fast.vault).await.unwrap();
+    let requests = fast.device.pending(&fast.vault).await.unwrap();
     assert_eq!(requests.len(), 1);
     let offset = fast
         .vault
+        .lock()
         .privacyidea_token(&id)
         .unwrap()
         .unwrap()
         .clock_offset;
     assert!((-310..=-290).contains(&offset), "learned offset {offset}");
     fast.device
-        .deny(&mut fast.vault, &requests[0].id, false)
+        .deny(&fast.vault, &requests[0].id, false)
         .await
         .unwrap();
     server.delete_tokens("frank").await;
@@ -467,7 +458,7 @@ async fn a_token_deleted_on_the_server_does_not_hide_the_others() {
     // The administrator deletes hank's token; gina signs in.
     server.delete_tokens("hank").await;
     server.trigger("gina").await;
-    let report = phone.device.pending_report(&mut phone.vault).await.unwrap();
+    let report = phone.device.pending_report(&phone.vault).await.unwrap();
     assert_eq!(report.requests.len(), 1);
     assert_eq!(report.requests[0].account_id, gina);
     assert_eq!(report.failures.len(), 1);
@@ -481,15 +472,12 @@ async fn a_token_deleted_on_the_server_does_not_hide_the_others() {
         report.failures[0].error
     );
     // pending() shows what it can.
-    assert_eq!(
-        phone.device.pending(&mut phone.vault).await.unwrap().len(),
-        1
-    );
+    assert_eq!(phone.device.pending(&phone.vault).await.unwrap().len(), 1);
     // Removing the dead token from the phone ends the failure.
-    phone.vault.delete_push_account(&hank).unwrap();
-    let report = phone.device.pending_report(&mut phone.vault).await.unwrap();
+    phone.vault.lock().delete_push_account(&hank).unwrap();
+    let report = phone.device.pending_report(&phone.vault).await.unwrap();
     assert!(report.failures.is_empty(), "{:?}", report.failures);
-    assert_eq!(phone.vault.privacyidea_tokens().unwrap().len(), 1);
+    assert_eq!(phone.vault.lock().privacyidea_tokens().unwrap().len(), 1);
     server.delete_tokens("gina").await;
 }
 
@@ -505,13 +493,13 @@ async fn code_to_phone_shows_the_code_the_login_screen_asks_for() {
             "push_code_to_phone",
         )
         .await;
-    let (mut phone, _) = enrolled(&server, "ivan").await;
+    let (phone, _) = enrolled(&server, "ivan").await;
     let (transaction, _) = server.trigger("ivan").await;
-    let requests = phone.device.pending(&mut phone.vault).await.unwrap();
+    let requests = phone.device.pending(&phone.vault).await.unwrap();
     assert_eq!(requests.len(), 1);
     let outcome = phone
         .device
-        .approve(&mut phone.vault, &requests[0].id, None, &NoGate)
+        .approve(&phone.vault, &requests[0].id, None, &NoGate)
         .await
         .unwrap();
     let AnswerOutcome::ApprovedShowCode { code, message } = outcome else {
@@ -532,14 +520,14 @@ async fn a_new_push_token_reaches_privacyidea() {
     let Some(server) = PrivacyIdea::connect().await else {
         return;
     };
-    let (mut phone, serial) = enrolled(&server, "judy").await;
+    let (phone, serial) = enrolled(&server, "judy").await;
     assert_eq!(
         server.firebase_token(&serial).await.as_deref(),
         Some("poll-only")
     );
     let failures = phone
         .device
-        .update_push_token(&mut phone.vault, Some("fcm-token-rotated-1"))
+        .update_push_token(&phone.vault, Some("fcm-token-rotated-1"))
         .await
         .unwrap();
     assert!(failures.is_empty(), "{failures:?}");

@@ -33,8 +33,9 @@ impl Gate {
     }
 }
 
+#[async_trait::async_trait]
 impl BiometricGate for Gate {
-    fn confirm(&self, reason: &str) -> Result<(), GateError> {
+    async fn confirm(&self, reason: &str) -> Result<(), GateError> {
         assert!(reason.contains("Countersign portal"), "{reason}");
         self.asked.fetch_add(1, Ordering::SeqCst);
         self.answer.clone()
@@ -42,11 +43,11 @@ impl BiometricGate for Gate {
 }
 
 async fn enrolled(server: &Server, user: &str) -> Phone {
-    let mut phone = Phone::new(server, 0);
+    let phone = Phone::new(server, 0);
     let uri = server.enrollment_uri(user).await;
     phone
         .device
-        .enroll(&mut phone.vault, &uri, &Phone::info())
+        .enroll(&phone.vault, &uri, &Phone::info())
         .await
         .unwrap();
     phone
@@ -55,11 +56,11 @@ async fn enrolled(server: &Server, user: &str) -> Phone {
 #[tokio::test]
 async fn enroll_receive_and_approve_a_login_with_the_number() {
     let server = Server::start().await;
-    let mut phone = Phone::new(&server, 0);
+    let phone = Phone::new(&server, 0);
     let uri = server.enrollment_uri("alice").await;
     let account = phone
         .device
-        .enroll(&mut phone.vault, &uri, &Phone::info())
+        .enroll(&phone.vault, &uri, &Phone::info())
         .await
         .unwrap();
     assert_eq!(
@@ -73,11 +74,11 @@ async fn enroll_receive_and_approve_a_login_with_the_number() {
     );
     assert!(matches!(account.key, DeviceKeyRef::Software(_)));
     // The account, key included, is in the vault.
-    let stored = phone.vault.push_accounts().unwrap();
+    let stored = phone.vault.lock().push_accounts().unwrap();
     assert_eq!(stored, vec![account.clone()]);
 
     let (id, number) = server.push("alice", "portal", "login").await;
-    let requests = phone.device.pending(&mut phone.vault).await.unwrap();
+    let requests = phone.device.pending(&phone.vault).await.unwrap();
     assert_eq!(requests.len(), 1);
     let request = &requests[0];
     assert_eq!(
@@ -95,7 +96,7 @@ async fn enroll_receive_and_approve_a_login_with_the_number() {
 
     let outcome = phone
         .device
-        .approve(&mut phone.vault, &id, number.as_deref(), &NoGate)
+        .approve(&phone.vault, &id, number.as_deref(), &NoGate)
         .await
         .unwrap();
     assert_eq!(outcome, AnswerOutcome::Approved);
@@ -104,47 +105,32 @@ async fn enroll_receive_and_approve_a_login_with_the_number() {
     assert_eq!(
         phone
             .device
-            .approve(&mut phone.vault, &id, number.as_deref(), &NoGate)
+            .approve(&phone.vault, &id, number.as_deref(), &NoGate)
             .await
             .unwrap(),
         AnswerOutcome::Approved
     );
     assert!(matches!(
-        phone.device.deny(&mut phone.vault, &id, false).await,
+        phone.device.deny(&phone.vault, &id, false).await,
         Err(PushError::AlreadyAnswered { .. })
     ));
-    assert!(
-        phone
-            .device
-            .pending(&mut phone.vault)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(phone.device.pending(&phone.vault).await.unwrap().is_empty());
 }
 
 #[tokio::test]
 async fn deny_and_deny_with_fraud_lock_the_user() {
     let server = Server::start().await;
-    let mut phone = enrolled(&server, "bob").await;
+    let phone = enrolled(&server, "bob").await;
     let (id, _) = server.push("bob", "portal", "login").await;
-    phone.device.pending(&mut phone.vault).await.unwrap();
+    phone.device.pending(&phone.vault).await.unwrap();
     assert_eq!(
-        phone
-            .device
-            .deny(&mut phone.vault, &id, false)
-            .await
-            .unwrap(),
+        phone.device.deny(&phone.vault, &id, false).await.unwrap(),
         AnswerOutcome::Denied
     );
     assert_eq!(server.status(&id).await["status"], "denied");
     let (id, _) = server.push("bob", "portal", "login").await;
-    phone.device.pending(&mut phone.vault).await.unwrap();
-    phone
-        .device
-        .deny(&mut phone.vault, &id, true)
-        .await
-        .unwrap();
+    phone.device.pending(&phone.vault).await.unwrap();
+    phone.device.deny(&phone.vault, &id, true).await.unwrap();
     let locked = server
         .http
         .post(format!("{}/v1/pushes", server.base))
@@ -159,34 +145,27 @@ async fn deny_and_deny_with_fraud_lock_the_user() {
 #[tokio::test]
 async fn an_expired_request_is_refused_with_how_long_ago() {
     let server = Server::start().await;
-    let mut phone = enrolled(&server, "carol").await;
+    let phone = enrolled(&server, "carol").await;
     let (id, number) = server.push("carol", "portal", "login").await;
-    phone.device.pending(&mut phone.vault).await.unwrap();
+    phone.device.pending(&phone.vault).await.unwrap();
     server.clock.advance(75);
     let error = phone
         .device
-        .approve(&mut phone.vault, &id, number.as_deref(), &NoGate)
+        .approve(&phone.vault, &id, number.as_deref(), &NoGate)
         .await
         .unwrap_err();
     assert_eq!(error, PushError::Expired { seconds_ago: 15 });
     assert!(error.to_string().contains("15 s ago"));
-    assert!(
-        phone
-            .device
-            .pending(&mut phone.vault)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(phone.device.pending(&phone.vault).await.unwrap().is_empty());
 }
 
 #[tokio::test]
 async fn enrolling_again_revokes_the_old_device_and_it_learns_why() {
     let server = Server::start().await;
-    let mut old = enrolled(&server, "dave").await;
+    let old = enrolled(&server, "dave").await;
     let (id, number) = server.push("dave", "portal", "login").await;
-    old.device.pending(&mut old.vault).await.unwrap();
-    let mut new = Phone::new(&server, 0);
+    old.device.pending(&old.vault).await.unwrap();
+    let new = Phone::new(&server, 0);
     let uri = {
         let body = server
             .admin(
@@ -198,34 +177,34 @@ async fn enrolling_again_revokes_the_old_device_and_it_learns_why() {
         body["uri"].as_str().unwrap().to_owned()
     };
     new.device
-        .enroll(&mut new.vault, &uri, &Phone::info())
+        .enroll(&new.vault, &uri, &Phone::info())
         .await
         .unwrap();
     let error = old
         .device
-        .approve(&mut old.vault, &id, number.as_deref(), &NoGate)
+        .approve(&old.vault, &id, number.as_deref(), &NoGate)
         .await
         .unwrap_err();
     assert_eq!(error, PushError::DeviceReplaced);
     assert_eq!(
-        old.vault.push_accounts().unwrap()[0].status,
+        old.vault.lock().push_accounts().unwrap()[0].status,
         PushAccountStatus::Replaced
     );
     assert_eq!(
         old.device
-            .approve(&mut old.vault, &id, number.as_deref(), &NoGate)
+            .approve(&old.vault, &id, number.as_deref(), &NoGate)
             .await
             .unwrap_err(),
         PushError::DeviceReplaced
     );
     let (id, number) = server.push("dave", "portal", "login").await;
-    new.device.pending(&mut new.vault).await.unwrap();
+    new.device.pending(&new.vault).await.unwrap();
     new.device
-        .approve(&mut new.vault, &id, number.as_deref(), &NoGate)
+        .approve(&new.vault, &id, number.as_deref(), &NoGate)
         .await
         .unwrap();
     assert!(
-        old.device.pending(&mut old.vault).await.unwrap().is_empty(),
+        old.device.pending(&old.vault).await.unwrap().is_empty(),
         "a replaced account is not polled"
     );
 }
@@ -233,7 +212,7 @@ async fn enrolling_again_revokes_the_old_device_and_it_learns_why() {
 #[tokio::test]
 async fn a_denied_step_up_ends_the_portal_session_and_an_approved_reset_completes() {
     let server = Server::start().await;
-    let mut phone = enrolled(&server, "erin").await;
+    let phone = enrolled(&server, "erin").await;
     let login: serde_json::Value = server
         .http
         .post(format!("{}/portal/login", server.base))
@@ -245,10 +224,10 @@ async fn a_denied_step_up_ends_the_portal_session_and_an_approved_reset_complete
         .await
         .unwrap();
     let id = login["id"].as_str().unwrap();
-    phone.device.pending(&mut phone.vault).await.unwrap();
+    phone.device.pending(&phone.vault).await.unwrap();
     phone
         .device
-        .approve(&mut phone.vault, id, login["number"].as_str(), &NoGate)
+        .approve(&phone.vault, id, login["number"].as_str(), &NoGate)
         .await
         .unwrap();
     let done: serde_json::Value = server
@@ -273,11 +252,11 @@ async fn a_denied_step_up_ends_the_portal_session_and_an_approved_reset_complete
         .json()
         .await
         .unwrap();
-    let requests = phone.device.pending(&mut phone.vault).await.unwrap();
+    let requests = phone.device.pending(&phone.vault).await.unwrap();
     assert_eq!(requests[0].kind, ChallengeKind::StepUp);
     phone
         .device
-        .deny(&mut phone.vault, step["id"].as_str().unwrap(), false)
+        .deny(&phone.vault, step["id"].as_str().unwrap(), false)
         .await
         .unwrap();
     let me = server
@@ -299,12 +278,12 @@ async fn a_denied_step_up_ends_the_portal_session_and_an_approved_reset_complete
         .json()
         .await
         .unwrap();
-    let requests = phone.device.pending(&mut phone.vault).await.unwrap();
+    let requests = phone.device.pending(&phone.vault).await.unwrap();
     assert_eq!(requests[0].kind, ChallengeKind::PasswordReset);
     phone
         .device
         .approve(
-            &mut phone.vault,
+            &phone.vault,
             reset["id"].as_str().unwrap(),
             reset["number"].as_str(),
             &NoGate,
@@ -327,15 +306,15 @@ async fn biometric_policy_runs_the_gate_and_a_refused_gate_signs_nothing() {
             json!({ "biometric": "required" }),
         )
         .await;
-    let mut phone = enrolled(&server, "frank").await;
+    let phone = enrolled(&server, "frank").await;
     let (id, number) = server.push("frank", "portal", "login").await;
-    let requests = phone.device.pending(&mut phone.vault).await.unwrap();
+    let requests = phone.device.pending(&phone.vault).await.unwrap();
     assert!(requests[0].biometric_required);
     for refusal in [GateError::Failed, GateError::Cancelled] {
         let gate = Gate::new(Err(refusal.clone()));
         let error = phone
             .device
-            .approve(&mut phone.vault, &id, number.as_deref(), &gate)
+            .approve(&phone.vault, &id, number.as_deref(), &gate)
             .await
             .unwrap_err();
         assert_eq!(error, PushError::Gate(refusal));
@@ -349,7 +328,7 @@ async fn biometric_policy_runs_the_gate_and_a_refused_gate_signs_nothing() {
     let gate = Gate::new(Ok(()));
     phone
         .device
-        .approve(&mut phone.vault, &id, number.as_deref(), &gate)
+        .approve(&phone.vault, &id, number.as_deref(), &gate)
         .await
         .unwrap();
     let status = server.status(&id).await;
@@ -359,24 +338,20 @@ async fn biometric_policy_runs_the_gate_and_a_refused_gate_signs_nothing() {
     );
     // Denying never asks for biometrics.
     let (id, _) = server.push("frank", "portal", "login").await;
-    phone.device.pending(&mut phone.vault).await.unwrap();
-    phone
-        .device
-        .deny(&mut phone.vault, &id, false)
-        .await
-        .unwrap();
+    phone.device.pending(&phone.vault).await.unwrap();
+    phone.device.deny(&phone.vault, &id, false).await.unwrap();
 }
 
 #[tokio::test]
 async fn number_matching_right_wrong_and_missing() {
     let server = Server::start().await;
-    let mut phone = enrolled(&server, "grace").await;
+    let phone = enrolled(&server, "grace").await;
     let (id, number) = server.push("grace", "portal", "login").await;
-    phone.device.pending(&mut phone.vault).await.unwrap();
+    phone.device.pending(&phone.vault).await.unwrap();
     assert_eq!(
         phone
             .device
-            .approve(&mut phone.vault, &id, None, &NoGate)
+            .approve(&phone.vault, &id, None, &NoGate)
             .await
             .unwrap_err(),
         PushError::NumberRequired
@@ -394,18 +369,18 @@ async fn number_matching_right_wrong_and_missing() {
     assert_eq!(
         phone
             .device
-            .approve(&mut phone.vault, &id, Some(wrong), &NoGate)
+            .approve(&phone.vault, &id, Some(wrong), &NoGate)
             .await
             .unwrap_err(),
         PushError::WrongNumber
     );
     assert_eq!(server.status(&id).await["status"], "denied");
     let (id, number) = server.push("grace", "portal", "login").await;
-    phone.device.pending(&mut phone.vault).await.unwrap();
+    phone.device.pending(&phone.vault).await.unwrap();
     let typed = format!(" {} ", number.unwrap());
     phone
         .device
-        .approve(&mut phone.vault, &id, Some(&typed), &NoGate)
+        .approve(&phone.vault, &id, Some(&typed), &NoGate)
         .await
         .unwrap();
     assert_eq!(server.status(&id).await["status"], "approved");
@@ -414,19 +389,27 @@ async fn number_matching_right_wrong_and_missing() {
 #[tokio::test]
 async fn push_payloads_from_apns_and_fcm_are_verified_and_forgeries_never_shown() {
     let server = Server::start().await;
-    let mut phone = enrolled(&server, "heidi").await;
+    let phone = enrolled(&server, "heidi").await;
     let (id, number) = server.push("heidi", "portal", "login").await;
     // What the server would put in the notification: the signed challenge.
     let jws = {
-        let requests = phone.device.pending(&mut phone.vault).await.unwrap();
+        let requests = phone.device.pending(&phone.vault).await.unwrap();
         assert_eq!(requests.len(), 1);
-        phone.vault.cached_challenge(&id).unwrap().unwrap().jws
+        phone
+            .vault
+            .lock()
+            .cached_challenge(&id)
+            .unwrap()
+            .unwrap()
+            .jws
     };
-    let device_id = phone.vault.push_accounts().unwrap()[0].device_id.clone();
+    let device_id = phone.vault.lock().push_accounts().unwrap()[0]
+        .device_id
+        .clone();
     let apns = json!({ "aps": { "alert": "Sign-in request" }, "countersign_challenge": jws, "countersign_device": device_id });
     let request = phone
         .device
-        .handle_push_payload(&mut phone.vault, apns.to_string().as_bytes())
+        .handle_push_payload(&phone.vault, apns.to_string().as_bytes())
         .unwrap()
         .unwrap();
     assert_eq!(request.id, id);
@@ -434,7 +417,7 @@ async fn push_payloads_from_apns_and_fcm_are_verified_and_forgeries_never_shown(
     assert_eq!(
         phone
             .device
-            .handle_push_payload(&mut phone.vault, fcm.to_string().as_bytes())
+            .handle_push_payload(&phone.vault, fcm.to_string().as_bytes())
             .unwrap()
             .unwrap()
             .id,
@@ -444,7 +427,7 @@ async fn push_payloads_from_apns_and_fcm_are_verified_and_forgeries_never_shown(
     assert_eq!(
         phone
             .device
-            .handle_push_payload(&mut phone.vault, wake_up.to_string().as_bytes())
+            .handle_push_payload(&phone.vault, wake_up.to_string().as_bytes())
             .unwrap(),
         None
     );
@@ -462,14 +445,17 @@ async fn push_payloads_from_apns_and_fcm_are_verified_and_forgeries_never_shown(
     assert!(matches!(
         phone
             .device
-            .handle_push_payload(&mut phone.vault, payload.to_string().as_bytes()),
+            .handle_push_payload(&phone.vault, payload.to_string().as_bytes()),
         Err(PushError::BadServerMessage(_))
     ));
-    assert_eq!(phone.vault.cached_challenge("ch_forged").unwrap(), None);
+    assert_eq!(
+        phone.vault.lock().cached_challenge("ch_forged").unwrap(),
+        None
+    );
     assert_eq!(
         phone
             .device
-            .approve(&mut phone.vault, "ch_forged", Some("123"), &NoGate)
+            .approve(&phone.vault, "ch_forged", Some("123"), &NoGate)
             .await
             .unwrap_err(),
         PushError::UnknownRequest
@@ -477,7 +463,7 @@ async fn push_payloads_from_apns_and_fcm_are_verified_and_forgeries_never_shown(
     // The genuine one is still answerable.
     phone
         .device
-        .approve(&mut phone.vault, &id, number.as_deref(), &NoGate)
+        .approve(&phone.vault, &id, number.as_deref(), &NoGate)
         .await
         .unwrap();
 }
@@ -485,16 +471,16 @@ async fn push_payloads_from_apns_and_fcm_are_verified_and_forgeries_never_shown(
 #[tokio::test]
 async fn the_watch_answers_through_the_phone_but_cannot_replace_face_id() {
     let server = Server::start().await;
-    let mut phone = enrolled(&server, "ivan").await;
+    let phone = enrolled(&server, "ivan").await;
     let (id, number) = server.push("ivan", "portal", "login").await;
-    phone.device.pending(&mut phone.vault).await.unwrap();
-    let watch = phone.device.watch_request(&mut phone.vault, &id).unwrap();
+    phone.device.pending(&phone.vault).await.unwrap();
+    let watch = phone.device.watch_request(&phone.vault, &id).unwrap();
     assert_eq!(watch.title, "Sign in to Countersign portal");
     assert_eq!(watch.detail, "Berlin, DE · Firefox 133 on Windows 11");
     assert!(!watch.phone_required && watch.number_matching);
     let outcome = phone
         .device
-        .answer_from_watch(&mut phone.vault, &id, WatchDecision::Approve { number })
+        .answer_from_watch(&phone.vault, &id, WatchDecision::Approve { number })
         .await
         .unwrap();
     assert_eq!(outcome, AnswerOutcome::Approved);
@@ -512,24 +498,24 @@ async fn the_watch_answers_through_the_phone_but_cannot_replace_face_id() {
         )
         .await;
     let (id, number) = server.push("ivan", "portal", "login").await;
-    phone.device.pending(&mut phone.vault).await.unwrap();
+    phone.device.pending(&phone.vault).await.unwrap();
     assert!(
         phone
             .device
-            .watch_request(&mut phone.vault, &id)
+            .watch_request(&phone.vault, &id)
             .unwrap()
             .phone_required
     );
     let error = phone
         .device
-        .answer_from_watch(&mut phone.vault, &id, WatchDecision::Approve { number })
+        .answer_from_watch(&phone.vault, &id, WatchDecision::Approve { number })
         .await
         .unwrap_err();
     assert_eq!(error, PushError::PhoneRequired);
     assert_eq!(server.status(&id).await["status"], "pending");
     phone
         .device
-        .answer_from_watch(&mut phone.vault, &id, WatchDecision::Deny { fraud: false })
+        .answer_from_watch(&phone.vault, &id, WatchDecision::Deny { fraud: false })
         .await
         .unwrap();
     assert_eq!(server.status(&id).await["status"], "denied");
@@ -538,7 +524,7 @@ async fn the_watch_answers_through_the_phone_but_cannot_replace_face_id() {
 #[tokio::test]
 async fn enrollment_refusals_are_typed_and_store_nothing() {
     let server = Server::start().await;
-    let mut phone = Phone::new(&server, 0);
+    let phone = Phone::new(&server, 0);
     let uri = server.enrollment_uri("judy").await;
     // A QR code whose pinned key is not the server's key.
     let other_sk = SoftwareKey::generate().unwrap().public_jwk().thumbprint();
@@ -551,12 +537,12 @@ async fn enrollment_refusals_are_typed_and_store_nothing() {
     assert_eq!(
         phone
             .device
-            .enroll(&mut phone.vault, &tampered, &Phone::info())
+            .enroll(&phone.vault, &tampered, &Phone::info())
             .await
             .unwrap_err(),
         PushError::ServerKeyMismatch
     );
-    assert!(phone.vault.push_accounts().unwrap().is_empty());
+    assert!(phone.vault.lock().push_accounts().unwrap().is_empty());
     // Plain http to anything but this machine.
     let remote = EnrollmentUri {
         url: "http://mfa.example.com".into(),
@@ -566,16 +552,16 @@ async fn enrollment_refusals_are_typed_and_store_nothing() {
     assert!(matches!(
         phone
             .device
-            .enroll(&mut phone.vault, &remote, &Phone::info())
+            .enroll(&phone.vault, &remote, &Phone::info())
             .await,
         Err(PushError::EnrollUri(EnrollUriError::Insecure { .. }))
     ));
     // The token was consumed by the mismatching attempt: used.
-    let mut other = Phone::new(&server, 0);
+    let other = Phone::new(&server, 0);
     assert_eq!(
         other
             .device
-            .enroll(&mut other.vault, &uri, &Phone::info())
+            .enroll(&other.vault, &uri, &Phone::info())
             .await
             .unwrap_err(),
         PushError::TokenUsed
@@ -595,57 +581,64 @@ async fn enrollment_refusals_are_typed_and_store_nothing() {
     assert!(matches!(
         phone
             .device
-            .enroll(&mut phone.vault, &fresh, &Phone::info())
+            .enroll(&phone.vault, &fresh, &Phone::info())
             .await,
         Err(PushError::EnrollUri(EnrollUriError::Expired {
             seconds_ago: 1
         }))
     ));
-    let mut late_phone = Phone::new(&server, -120);
+    let late_phone = Phone::new(&server, -120);
     assert_eq!(
         late_phone
             .device
-            .enroll(&mut late_phone.vault, &fresh, &Phone::info())
+            .enroll(&late_phone.vault, &fresh, &Phone::info())
             .await
             .unwrap_err(),
         PushError::TokenExpired { seconds_ago: 1 }
     );
-    assert!(phone.vault.push_accounts().unwrap().is_empty());
+    assert!(phone.vault.lock().push_accounts().unwrap().is_empty());
 }
 
 #[tokio::test]
 async fn a_phone_whose_clock_is_wrong_learns_the_offset_from_the_server() {
     let server = Server::start().await;
     // Five minutes slow: every iat it signs is outside the server's ±60 s.
-    let mut phone = Phone::new(&server, -300);
+    let phone = Phone::new(&server, -300);
     let uri = server.enrollment_uri("kim").await;
     let account = phone
         .device
-        .enroll(&mut phone.vault, &uri, &Phone::info())
+        .enroll(&phone.vault, &uri, &Phone::info())
         .await
         .unwrap();
     assert_eq!(account.clock_offset, 300);
     let (id, number) = server.push("kim", "portal", "login").await;
-    let requests = phone.device.pending(&mut phone.vault).await.unwrap();
+    let requests = phone.device.pending(&phone.vault).await.unwrap();
     assert_eq!(
         requests[0].seconds_left, 60,
         "shown with the server's clock"
     );
     phone
         .device
-        .approve(&mut phone.vault, &id, number.as_deref(), &NoGate)
+        .approve(&phone.vault, &id, number.as_deref(), &NoGate)
         .await
         .unwrap();
     // The server's clock moves on; the phone's drifts back: learned again.
-    phone.vault.set_push_clock_offset(&account.id, 0).unwrap();
+    phone
+        .vault
+        .lock()
+        .set_push_clock_offset(&account.id, 0)
+        .unwrap();
     let (id, number) = server.push("kim", "portal", "login").await;
-    phone.device.pending(&mut phone.vault).await.unwrap();
+    phone.device.pending(&phone.vault).await.unwrap();
     phone
         .device
-        .approve(&mut phone.vault, &id, number.as_deref(), &NoGate)
+        .approve(&phone.vault, &id, number.as_deref(), &NoGate)
         .await
         .unwrap();
-    assert_eq!(phone.vault.push_accounts().unwrap()[0].clock_offset, 300);
+    assert_eq!(
+        phone.vault.lock().push_accounts().unwrap()[0].clock_offset,
+        300
+    );
 }
 
 #[tokio::test]
@@ -658,12 +651,12 @@ async fn a_burst_of_requests_is_counted_as_one() {
             json!({ "max_pending": 3 }),
         )
         .await;
-    let mut phone = enrolled(&server, "lena").await;
+    let phone = enrolled(&server, "lena").await;
     for _ in 0..3 {
         server.push("lena", "portal", "login").await;
         server.clock.advance(5);
     }
-    let requests = phone.device.pending(&mut phone.vault).await.unwrap();
+    let requests = phone.device.pending(&phone.vault).await.unwrap();
     assert_eq!(
         requests.iter().map(|r| r.burst).collect::<Vec<_>>(),
         [1, 2, 3]
@@ -673,19 +666,25 @@ async fn a_burst_of_requests_is_counted_as_one() {
 #[tokio::test]
 async fn a_network_failure_says_so_and_changes_nothing() {
     let server = Server::start().await;
-    let mut phone = enrolled(&server, "mia").await;
+    let phone = enrolled(&server, "mia").await;
     let (id, number) = server.push("mia", "portal", "login").await;
-    phone.device.pending(&mut phone.vault).await.unwrap();
+    phone.device.pending(&phone.vault).await.unwrap();
     server.running.stop().await;
     let error = phone
         .device
-        .approve(&mut phone.vault, &id, number.as_deref(), &NoGate)
+        .approve(&phone.vault, &id, number.as_deref(), &NoGate)
         .await
         .unwrap_err();
     assert!(matches!(error, PushError::Network { .. }), "{error:?}");
     assert!(error.to_string().contains("try again"));
     assert_eq!(
-        phone.vault.cached_challenge(&id).unwrap().unwrap().answered,
+        phone
+            .vault
+            .lock()
+            .cached_challenge(&id)
+            .unwrap()
+            .unwrap()
+            .answered,
         None,
         "still answerable later"
     );
@@ -734,7 +733,7 @@ async fn a_hardware_key_signs_for_the_core_without_giving_it_the_private_key() {
     let enclave = Arc::new(FakeEnclave {
         keys: Default::default(),
     });
-    let mut phone = Phone::with_device(&server, 0, |clock| {
+    let phone = Phone::with_device(&server, 0, |clock| {
         PushDevice::new(clock)
             .unwrap()
             .with_hardware_keys(enclave.clone())
@@ -742,7 +741,7 @@ async fn a_hardware_key_signs_for_the_core_without_giving_it_the_private_key() {
     let uri = server.enrollment_uri("noor").await;
     let account = phone
         .device
-        .enroll(&mut phone.vault, &uri, &Phone::info())
+        .enroll(&phone.vault, &uri, &Phone::info())
         .await
         .unwrap();
     let DeviceKeyRef::Hardware { alias } = &account.key else {
@@ -750,13 +749,13 @@ async fn a_hardware_key_signs_for_the_core_without_giving_it_the_private_key() {
     };
     assert!(enclave.keys.lock().unwrap().contains_key(alias));
     let (id, number) = server.push("noor", "portal", "login").await;
-    phone.device.pending(&mut phone.vault).await.unwrap();
+    phone.device.pending(&phone.vault).await.unwrap();
     // The enclave loses the key (a wiped Keystore): the phone's fault, said so,
     // not "the server refused".
     let kept = std::mem::take(&mut *enclave.keys.lock().unwrap());
     let failed = phone
         .device
-        .approve(&mut phone.vault, &id, number.as_deref(), &NoGate)
+        .approve(&phone.vault, &id, number.as_deref(), &NoGate)
         .await;
     assert!(
         matches!(&failed, Err(PushError::HardwareKey { reason }) if reason.contains("no such key")),
@@ -765,7 +764,7 @@ async fn a_hardware_key_signs_for_the_core_without_giving_it_the_private_key() {
     *enclave.keys.lock().unwrap() = kept;
     phone
         .device
-        .approve(&mut phone.vault, &id, number.as_deref(), &NoGate)
+        .approve(&phone.vault, &id, number.as_deref(), &NoGate)
         .await
         .unwrap();
     assert_eq!(server.status(&id).await["status"], "approved");
@@ -774,8 +773,10 @@ async fn a_hardware_key_signs_for_the_core_without_giving_it_the_private_key() {
 #[tokio::test]
 async fn a_new_push_token_reaches_the_server() {
     let server = Server::start().await;
-    let mut phone = enrolled(&server, "alice").await;
-    let device_id = phone.vault.push_accounts().unwrap()[0].device_id.clone();
+    let phone = enrolled(&server, "alice").await;
+    let device_id = phone.vault.lock().push_accounts().unwrap()[0]
+        .device_id
+        .clone();
     let stored = |server: &Server| -> Option<String> {
         server
             .running
@@ -792,7 +793,7 @@ async fn a_new_push_token_reaches_the_server() {
     assert_eq!(stored(&server).as_deref(), Some("00ff"));
     let failures = phone
         .device
-        .update_push_token(&mut phone.vault, Some("0a0b0c"))
+        .update_push_token(&phone.vault, Some("0a0b0c"))
         .await
         .unwrap();
     assert!(failures.is_empty(), "{failures:?}");
@@ -800,7 +801,7 @@ async fn a_new_push_token_reaches_the_server() {
     // Notifications turned off: the server forgets the token.
     phone
         .device
-        .update_push_token(&mut phone.vault, None)
+        .update_push_token(&phone.vault, None)
         .await
         .unwrap();
     assert_eq!(stored(&server), None);

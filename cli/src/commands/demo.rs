@@ -10,7 +10,7 @@ use countersign_core::keys::MemorySecretStore;
 use countersign_core::push::device::{DeviceInfo, NoGate};
 use countersign_core::uri::parse_otpauth;
 use countersign_core::vault::CodeDisplay;
-use countersign_core::{Clock, SystemClock, Vault};
+use countersign_core::{Clock, SharedVault, SystemClock, Vault};
 use countersign_server::Config;
 use serde_json::{Value, json};
 
@@ -97,10 +97,10 @@ async fn demo() -> Result<(), CliError> {
     ));
     println!("   {uri}");
 
-    let mut vault = Vault::open(
+    let vault = SharedVault::new(Vault::open(
         &dir.path().join("phone-vault.sqlite"),
         std::sync::Arc::new(MemorySecretStore::new()),
-    )?;
+    )?);
     let device = device()?;
     let info = DeviceInfo {
         platform: "desktop".into(),
@@ -108,7 +108,7 @@ async fn demo() -> Result<(), CliError> {
         app_version: env!("CARGO_PKG_VERSION").into(),
         push_token: None,
     };
-    let account = device.enroll(&mut vault, &uri, &info).await?;
+    let account = device.enroll(&vault, &uri, &info).await?;
     step("This CLI, playing the phone, scans it and enrolls");
     println!(
         "   device {} for {} at {}; server key pinned",
@@ -122,7 +122,7 @@ async fn demo() -> Result<(), CliError> {
     )
     .await?;
     let parsed = parse_otpauth(totp["uri"].as_str().unwrap_or_default())?;
-    vault.add(&parsed.account, SystemClock.now())?;
+    vault.lock().add(&parsed.account, SystemClock.now())?;
     step("She also adds a TOTP account from the portal's second QR code");
     println!("   {}", parsed.account.display_name());
 
@@ -140,13 +140,13 @@ async fn demo() -> Result<(), CliError> {
         println!("   the sign-in screen shows the number {number}");
     }
 
-    let requests = device.pending(&mut vault).await?;
+    let requests = device.pending(&vault).await?;
     step("The phone receives it, verifies the server's signature, and shows");
     for request in &requests {
         println!("   {}", describe(request).replace('\n', "\n   "));
     }
     let outcome = device
-        .approve(&mut vault, &id, number.as_deref(), &NoGate)
+        .approve(&vault, &id, number.as_deref(), &NoGate)
         .await?;
     step(&format!("Jane types the number and approves: {outcome:?}"));
 
@@ -161,7 +161,7 @@ async fn demo() -> Result<(), CliError> {
     ));
 
     let now = SystemClock.now();
-    let view = vault.codes_view(now)?;
+    let view = vault.lock().codes_view(now)?;
     step("Her codes, as the accounts screen shows them");
     for entry in &view.entries {
         if let CodeDisplay::Code(code) = &entry.display {

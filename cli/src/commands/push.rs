@@ -10,7 +10,7 @@ use countersign_core::push::device::{
 };
 use countersign_core::push::privacyidea::PiEnrollmentUri;
 use countersign_core::push::wire::ChallengeKind;
-use countersign_core::{Clock, SystemClock, Vault};
+use countersign_core::{Clock, SharedVault, SystemClock};
 
 use crate::error::CliError;
 use crate::vault_access::VaultOptions;
@@ -42,7 +42,7 @@ pub struct EnrollArgs {
 }
 
 pub fn enroll(options: &VaultOptions, args: &EnrollArgs) -> Result<(), CliError> {
-    let mut vault = options.open()?;
+    let vault = SharedVault::new(options.open()?);
     let info = DeviceInfo {
         platform: "desktop".into(),
         device_name: args.name.clone(),
@@ -59,7 +59,7 @@ pub fn enroll(options: &VaultOptions, args: &EnrollArgs) -> Result<(), CliError>
         };
         let token = runtime()?
             .block_on(device()?.enroll_privacyidea(
-                &mut vault,
+                &vault,
                 &args.uri,
                 scanned_at,
                 &info,
@@ -84,7 +84,7 @@ pub fn enroll(options: &VaultOptions, args: &EnrollArgs) -> Result<(), CliError>
         );
         return Ok(());
     }
-    let account = runtime()?.block_on(device()?.enroll(&mut vault, &args.uri, &info))?;
+    let account = runtime()?.block_on(device()?.enroll(&vault, &args.uri, &info))?;
     println!(
         "Enrolled {} at {} ({}), device {}",
         account.user, account.org, account.server_url, account.device_id
@@ -151,8 +151,8 @@ pub struct PendingArgs {
 }
 
 pub fn pending(options: &VaultOptions, args: &PendingArgs) -> Result<(), CliError> {
-    let mut vault = options.open()?;
-    let report = runtime()?.block_on(device()?.pending_report(&mut vault))?;
+    let vault = SharedVault::new(options.open()?);
+    let report = runtime()?.block_on(device()?.pending_report(&vault))?;
     if args.json {
         let failures: Vec<_> = report.failures.iter().map(crate::json::failure).collect();
         let requests = report.into_requests()?;
@@ -245,8 +245,9 @@ struct TerminalGate {
     confirmed: bool,
 }
 
+#[async_trait::async_trait]
 impl BiometricGate for TerminalGate {
-    fn confirm(&self, reason: &str) -> Result<(), GateError> {
+    async fn confirm(&self, reason: &str) -> Result<(), GateError> {
         if self.confirmed {
             return Ok(());
         }
@@ -255,13 +256,21 @@ impl BiometricGate for TerminalGate {
                 "no terminal to confirm at: pass --confirm to say it is you".into(),
             ));
         }
-        print!("{reason}: type yes to confirm it is you: ");
-        let _ = std::io::stdout().flush();
-        let mut answer = String::new();
-        std::io::stdin()
-            .lock()
-            .read_line(&mut answer)
-            .map_err(|e| GateError::Unavailable(e.to_string()))?;
+        let reason = reason.to_owned();
+        // The terminal is read on a blocking thread, as a phone's prompt is
+        // awaited: the runtime stays free meanwhile.
+        let answer = tokio::task::spawn_blocking(move || {
+            print!("{reason}: type yes to confirm it is you: ");
+            let _ = std::io::stdout().flush();
+            let mut answer = String::new();
+            std::io::stdin()
+                .lock()
+                .read_line(&mut answer)
+                .map(|_| answer)
+        })
+        .await
+        .map_err(|e| GateError::Unavailable(e.to_string()))?
+        .map_err(|e| GateError::Unavailable(e.to_string()))?;
         if answer.trim().eq_ignore_ascii_case("yes") {
             Ok(())
         } else {
@@ -283,29 +292,26 @@ pub struct ApproveArgs {
 }
 
 pub fn approve(options: &VaultOptions, args: &ApproveArgs) -> Result<(), CliError> {
-    let mut vault = options.open()?;
+    let vault = SharedVault::new(options.open()?);
     let gate = TerminalGate {
         confirmed: args.confirm,
     };
-    let outcome = runtime()?.block_on(approve_one(
-        &mut vault,
-        &args.id,
-        args.number.as_deref(),
-        &gate,
-    ))?;
+    let outcome =
+        runtime()?.block_on(approve_one(&vault, &args.id, args.number.as_deref(), &gate))?;
     print_outcome(outcome);
     Ok(())
 }
 
 async fn approve_one(
-    vault: &mut Vault,
+    vault: &SharedVault,
     id: &str,
     number: Option<&str>,
     gate: &dyn BiometricGate,
 ) -> Result<AnswerOutcome, CliError> {
     let device = device()?;
     // Fetch first, so an id seen on another screen (the portal) is known here.
-    if vault.cached_challenge(id)?.is_none() {
+    let known = vault.lock().cached_challenge(id)?.is_some();
+    if !known {
         device.pending(vault).await?;
     }
     Ok(device.approve(vault, id, number, gate).await?)
@@ -332,13 +338,14 @@ pub struct DenyArgs {
 }
 
 pub fn deny(options: &VaultOptions, args: &DenyArgs) -> Result<(), CliError> {
-    let mut vault = options.open()?;
+    let vault = SharedVault::new(options.open()?);
     let outcome = runtime()?.block_on(async {
         let device = device()?;
-        if vault.cached_challenge(&args.id)?.is_none() {
-            device.pending(&mut vault).await?;
+        let known = vault.lock().cached_challenge(&args.id)?.is_some();
+        if !known {
+            device.pending(&vault).await?;
         }
-        Ok::<_, CliError>(device.deny(&mut vault, &args.id, args.fraud).await?)
+        Ok::<_, CliError>(device.deny(&vault, &args.id, args.fraud).await?)
     })?;
     print_outcome(outcome);
     if args.fraud {
@@ -359,7 +366,7 @@ pub struct ListenArgs {
 
 /// Polls and prompts: approve (y, or the number), deny (n), deny and report (f).
 pub fn listen(options: &VaultOptions, args: &ListenArgs) -> Result<(), CliError> {
-    let mut vault = options.open()?;
+    let vault = SharedVault::new(options.open()?);
     let runtime = runtime()?;
     let device = device()?;
     let started = Instant::now();
@@ -367,7 +374,7 @@ pub fn listen(options: &VaultOptions, args: &ListenArgs) -> Result<(), CliError>
     let mut lines = stdin.lock().lines();
     println!("Listening for sign-in requests (Ctrl-C to stop).");
     loop {
-        for request in runtime.block_on(device.pending(&mut vault))? {
+        for request in runtime.block_on(device.pending(&vault))? {
             println!("\n{}", describe(&request));
             if request.number_matching {
                 print!("Number to approve, n to deny, f to deny and report: ");
@@ -380,8 +387,8 @@ pub fn listen(options: &VaultOptions, args: &ListenArgs) -> Result<(), CliError>
             };
             let answer = answer.trim();
             let result = match answer {
-                "n" | "N" => runtime.block_on(device.deny(&mut vault, &request.id, false)),
-                "f" | "F" => runtime.block_on(device.deny(&mut vault, &request.id, true)),
+                "n" | "N" => runtime.block_on(device.deny(&vault, &request.id, false)),
+                "f" | "F" => runtime.block_on(device.deny(&vault, &request.id, true)),
                 other => {
                     let number = request.number_matching.then_some(other);
                     if !request.number_matching && !matches!(other, "y" | "Y") {
@@ -389,7 +396,7 @@ pub fn listen(options: &VaultOptions, args: &ListenArgs) -> Result<(), CliError>
                         continue;
                     }
                     let gate = TerminalGate { confirmed: false };
-                    runtime.block_on(device.approve(&mut vault, &request.id, number, &gate))
+                    runtime.block_on(device.approve(&vault, &request.id, number, &gate))
                 }
             };
             match result {

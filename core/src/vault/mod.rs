@@ -12,6 +12,7 @@ mod privacyidea_tokens;
 mod push_accounts;
 mod schema;
 mod seal;
+mod shared;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -31,6 +32,7 @@ use integrity::Field;
 pub use privacyidea_tokens::PrivacyIdeaToken;
 pub use push_accounts::{CachedChallenge, DeviceKeyRef, PushAccount, PushAccountStatus};
 use seal::{Slot, VaultKey};
+pub use shared::SharedVault;
 
 /// How long a write waits for another process's write before reporting `Busy`.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);

@@ -9,7 +9,11 @@ mod model;
 mod privacyidea;
 mod transport;
 
+use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::future::{join, join_all};
 
 use ring::rand::{SecureRandom, SystemRandom};
 
@@ -28,12 +32,15 @@ use crate::push::wire::{
     Decision, DeviceRecord, EnrollClaims, EnrollResponse, Problem, ProblemType, RequestClaims,
     TYP_ANSWER, TYP_CHALLENGE, TYP_DEVICE, TYP_ENROLL, TYP_REQUEST,
 };
-use crate::vault::{DeviceKeyRef, PushAccount, PushAccountStatus, Vault};
+use crate::vault::{DeviceKeyRef, PushAccount, PushAccountStatus, SharedVault, Vault};
 
 /// Longest challenge lifetime a device accepts (section 6.5).
 const MAX_CHALLENGE_LIFETIME: i64 = 300;
 /// A burst is the requests for one resource within this many seconds.
 const BURST_WINDOW: i64 = 60;
+/// The longest one account's poll may take: a request and its clock-skew
+/// retry. A server that hangs is reported; it never holds up the others.
+const POLL_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// The shell's hardware keys (Secure Enclave, StrongBox): the core asks
 /// for a key by alias and gets something that signs; it never sees private bytes.
@@ -141,7 +148,7 @@ impl PushDevice {
     /// stores the push account. Nothing is stored unless every check passes.
     pub async fn enroll(
         &self,
-        vault: &mut Vault,
+        vault: &SharedVault,
         uri: &str,
         info: &DeviceInfo,
     ) -> Result<PushAccount, PushError> {
@@ -210,7 +217,7 @@ impl PushDevice {
             status: PushAccountStatus::Active,
             created_at: self.local_now(),
         };
-        account.id = vault.add_push_account(&account)?;
+        account.id = vault.lock().add_push_account(&account)?;
         Ok(account)
     }
 
@@ -219,58 +226,73 @@ impl PushDevice {
     /// tokens are polled too. An account whose server fails does not hide the
     /// others' requests; when nothing could be shown because of a failure, the
     /// failure is the answer. [`PushDevice::pending_report`] has every failure.
-    pub async fn pending(&self, vault: &mut Vault) -> Result<Vec<PushRequest>, PushError> {
+    pub async fn pending(&self, vault: &SharedVault) -> Result<Vec<PushRequest>, PushError> {
         self.pending_report(vault).await?.into_requests()
     }
 
     /// [`PushDevice::pending`] with each account's failure; an error only when
-    /// the vault itself fails.
-    pub async fn pending_report(&self, vault: &mut Vault) -> Result<PendingReport, PushError> {
-        let mut report = PendingReport::default();
-        self.pending_privacyidea(vault, &mut report).await?;
-        let requests = &mut report.requests;
-        for account in vault.push_accounts()? {
-            if account.status != PushAccountStatus::Active {
-                continue;
-            }
-            let path = format!("/v1/devices/{}/challenges", account.device_id);
-            let reply = match self
-                .signed_request(vault, &account, reqwest::Method::GET, &path, None)
-                .await
-            {
-                Ok(reply) => reply,
-                Err(PushError::DeviceReplaced | PushError::DeviceRevoked) => continue,
+    /// the vault itself fails. Every server is asked at once, each within
+    /// [`POLL_TIMEOUT`], and the vault is free while they answer.
+    pub async fn pending_report(&self, vault: &SharedVault) -> Result<PendingReport, PushError> {
+        let accounts: Vec<PushAccount> = vault
+            .lock()
+            .push_accounts()?
+            .into_iter()
+            .filter(|account| account.status == PushAccountStatus::Active)
+            .collect();
+        let polls = accounts.iter().map(|account| async move {
+            let polled = within_poll_timeout(self.poll_account(vault, account)).await;
+            (account, polled)
+        });
+        let (privacyidea, polled) = join(self.pending_privacyidea(vault), join_all(polls)).await;
+        let mut report = privacyidea?;
+        for (account, polled) in polled {
+            match polled {
+                Ok(requests) => report.requests.extend(requests),
+                // The account's status now says so; it has nothing to show.
+                Err(PushError::DeviceReplaced | PushError::DeviceRevoked) => {}
                 Err(PushError::Vault(error)) => return Err(PushError::Vault(error)),
-                Err(error) => {
-                    report.failures.push(AccountFailure {
-                        account_id: account.id.clone(),
-                        error,
-                    });
-                    continue;
-                }
-            };
-            let Reply::Ok(body) = reply else { continue };
-            let Ok(list) = serde_json::from_value::<ChallengesResponse>(body) else {
-                report.failures.push(AccountFailure {
+                Err(error) => report.failures.push(AccountFailure {
                     account_id: account.id.clone(),
-                    error: PushError::Server {
-                        problem: "challenges".into(),
-                        detail: "unexpected answer".into(),
-                    },
-                });
-                continue;
-            };
-            let account = vault.push_account(&account.id)?;
-            for jws in &list.challenges {
-                // A challenge that fails verification is dropped, never shown.
-                if let Ok(request) = self.accept_challenge(vault, &account, jws) {
-                    requests.push(request);
-                }
+                    error,
+                }),
             }
         }
-        vault.forget_challenges_expired_before(self.local_now() - 3600)?;
-        requests.sort_by_key(|request| request.issued_at);
+        vault
+            .lock()
+            .forget_challenges_expired_before(self.local_now() - 3600)?;
+        report.requests.sort_by_key(|request| request.issued_at);
         Ok(report)
+    }
+
+    /// One account's unanswered challenges, verified; the vault is taken only
+    /// to learn the server's clock and to remember what arrived.
+    async fn poll_account(
+        &self,
+        vault: &SharedVault,
+        account: &PushAccount,
+    ) -> Result<Vec<PushRequest>, PushError> {
+        let path = format!("/v1/devices/{}/challenges", account.device_id);
+        let reply = self
+            .signed_request(vault, account, reqwest::Method::GET, &path, None)
+            .await?;
+        let Reply::Ok(body) = reply else {
+            return Ok(Vec::new());
+        };
+        let list =
+            serde_json::from_value::<ChallengesResponse>(body).map_err(|_| PushError::Server {
+                problem: "challenges".into(),
+                detail: "unexpected answer".into(),
+            })?;
+        let mut vault = vault.lock();
+        // Read again: the request may have taught the account a new clock offset.
+        let account = vault.push_account(&account.id)?;
+        Ok(list
+            .challenges
+            .iter()
+            // A challenge that fails verification is dropped, never shown.
+            .filter_map(|jws| self.accept_challenge(&mut vault, &account, jws).ok())
+            .collect())
     }
 
     /// Handles what APNs or FCM delivered: the challenge if the payload carries
@@ -278,9 +300,10 @@ impl PushDevice {
     /// to call [`PushDevice::pending`].
     pub fn handle_push_payload(
         &self,
-        vault: &mut Vault,
+        vault: &SharedVault,
         payload: &[u8],
     ) -> Result<Option<PushRequest>, PushError> {
+        let mut vault = vault.lock();
         let value: serde_json::Value =
             serde_json::from_slice(payload).map_err(|_| PushError::Unverified {
                 reason: "the notification's payload is not JSON".into(),
@@ -294,7 +317,7 @@ impl PushDevice {
                 .map(str::to_owned)
         };
         let Some(jws) = field("countersign_challenge") else {
-            return self.privacyidea_payload(vault, &value);
+            return self.privacyidea_payload(&mut vault, &value);
         };
         let claims: ChallengeClaims = Compact::parse(&jws)
             .and_then(|compact| compact.claims())
@@ -304,7 +327,7 @@ impl PushDevice {
             .into_iter()
             .find(|account| account.device_id == claims.device)
             .ok_or(PushError::UnknownRequest)?;
-        let request = self.accept_challenge(vault, &account, &jws)?;
+        let request = self.accept_challenge(&mut vault, &account, &jws)?;
         if request.seconds_left <= 0 {
             return Err(PushError::Expired {
                 seconds_ago: -request.seconds_left,
@@ -409,15 +432,16 @@ impl PushDevice {
     /// first and a failed or cancelled gate signs nothing.
     pub async fn approve(
         &self,
-        vault: &mut Vault,
+        vault: &SharedVault,
         id: &str,
         number: Option<&str>,
         gate: &dyn BiometricGate,
     ) -> Result<AnswerOutcome, PushError> {
-        if let Some(known) = self.known_privacyidea_request(vault, id)? {
+        let privacyidea = self.known_privacyidea_request(&mut vault.lock(), id)?;
+        if let Some(known) = privacyidea {
             return self.approve_privacyidea(vault, known, number, gate).await;
         }
-        let (account, claims, answered) = self.known_request(vault, id)?;
+        let (account, claims, answered) = self.known_request(&mut vault.lock(), id)?;
         if let Some(done) = repeated_tap(answered.as_deref(), Decision::Approve)? {
             return Ok(done);
         }
@@ -427,7 +451,7 @@ impl PushDevice {
         }
         let uv = if claims.biometric == Biometric::Required {
             let reason = format!("Approve sign-in to {}", claims.resource.name);
-            gate.confirm(&reason).map_err(PushError::Gate)?;
+            gate.confirm(&reason).await.map_err(PushError::Gate)?;
             true
         } else {
             false
@@ -449,14 +473,15 @@ impl PushDevice {
     /// locks pushes to the user and alerts the administrator).
     pub async fn deny(
         &self,
-        vault: &mut Vault,
+        vault: &SharedVault,
         id: &str,
         report_fraud: bool,
     ) -> Result<AnswerOutcome, PushError> {
-        if let Some(known) = self.known_privacyidea_request(vault, id)? {
+        let privacyidea = self.known_privacyidea_request(&mut vault.lock(), id)?;
+        if let Some(known) = privacyidea {
             return self.deny_privacyidea(vault, known, report_fraud).await;
         }
-        let (account, claims, answered) = self.known_request(vault, id)?;
+        let (account, claims, answered) = self.known_request(&mut vault.lock(), id)?;
         if let Some(done) = repeated_tap(answered.as_deref(), Decision::Deny)? {
             return Ok(done);
         }
@@ -474,11 +499,12 @@ impl PushDevice {
     }
 
     /// What the Watch shows for a request.
-    pub fn watch_request(&self, vault: &mut Vault, id: &str) -> Result<WatchRequest, PushError> {
-        if let Some(known) = self.known_privacyidea_request(vault, id)? {
+    pub fn watch_request(&self, vault: &SharedVault, id: &str) -> Result<WatchRequest, PushError> {
+        let mut vault = vault.lock();
+        if let Some(known) = self.known_privacyidea_request(&mut vault, id)? {
             return Ok(self.privacyidea_watch_request(&known));
         }
-        let (account, claims, _) = self.known_request(vault, id)?;
+        let (account, claims, _) = self.known_request(&mut vault, id)?;
         let context = &claims.context;
         let browser = match (&context.browser, &context.os) {
             (Some(browser), Some(os)) => Some(format!("{browser} on {os}")),
@@ -504,19 +530,20 @@ impl PushDevice {
     /// confirm biometrics, so it cannot approve a request that requires them.
     pub async fn answer_from_watch(
         &self,
-        vault: &mut Vault,
+        vault: &SharedVault,
         id: &str,
         decision: WatchDecision,
     ) -> Result<AnswerOutcome, PushError> {
         match decision {
             WatchDecision::Deny { fraud } => self.deny(vault, id, fraud).await,
             WatchDecision::Approve { number } => {
-                if let Some(known) = self.known_privacyidea_request(vault, id)? {
+                let privacyidea = self.known_privacyidea_request(&mut vault.lock(), id)?;
+                if let Some(known) = privacyidea {
                     return self
                         .privacyidea_from_watch(vault, known, number.as_deref())
                         .await;
                 }
-                let (_, claims, _) = self.known_request(vault, id)?;
+                let (_, claims, _) = self.known_request(&mut vault.lock(), id)?;
                 if claims.biometric == Biometric::Required {
                     return Err(PushError::PhoneRequired);
                 }
@@ -542,7 +569,7 @@ impl PushDevice {
     #[allow(clippy::too_many_arguments)]
     async fn send_answer(
         &self,
-        vault: &mut Vault,
+        vault: &SharedVault,
         account: &PushAccount,
         claims: &ChallengeClaims,
         decision: Decision,
@@ -572,7 +599,7 @@ impl PushDevice {
             let jws = jose::sign(TYP_ANSWER, &answer, signer.as_ref(), false)
                 .map_err(PushError::BadServerMessage)?;
             let reply = self.transport.post_jose(&url, jws).await?;
-            self.learn_offset(vault, account, &reply)?;
+            self.learn_offset(&mut vault.lock(), account, &reply)?;
             match reply {
                 Reply::Ok(body) => {
                     let response: AnswerResponse =
@@ -580,7 +607,7 @@ impl PushDevice {
                             problem: "answer".into(),
                             detail: "unexpected answer".into(),
                         })?;
-                    return self.finish(vault, &claims.id, response.status);
+                    return self.finish(&mut vault.lock(), &claims.id, response.status);
                 }
                 Reply::Problem(problem) => match problem.kind() {
                     Some(ProblemType::ClockSkew) if !retried => {
@@ -592,13 +619,17 @@ impl PushDevice {
                         if problem.extensions.get("decision").and_then(|s| s.as_str())
                             == Some(status_text(wanted)) =>
                     {
-                        return self.finish(vault, &claims.id, wanted);
+                        return self.finish(&mut vault.lock(), &claims.id, wanted);
                     }
                     Some(ProblemType::WrongNumber) => {
-                        vault.mark_challenge_answered(&claims.id, "denied", self.local_now())?;
+                        vault.lock().mark_challenge_answered(
+                            &claims.id,
+                            "denied",
+                            self.local_now(),
+                        )?;
                         return Err(PushError::WrongNumber);
                     }
-                    _ => return Err(self.answer_problem(vault, account, &problem)?),
+                    _ => return Err(self.answer_problem(&mut vault.lock(), account, &problem)?),
                 },
             }
         }
@@ -671,11 +702,12 @@ impl PushDevice {
     /// update. Returns the accounts that could not be told (retry later).
     pub async fn update_push_token(
         &self,
-        vault: &mut Vault,
+        vault: &SharedVault,
         push_token: Option<&str>,
     ) -> Result<Vec<AccountFailure>, PushError> {
         let mut failures = Vec::new();
-        for account in vault.push_accounts()? {
+        let accounts = vault.lock().push_accounts()?;
+        for account in accounts {
             if account.status != PushAccountStatus::Active {
                 continue;
             }
@@ -700,7 +732,7 @@ impl PushDevice {
     /// A device-signed request (section 5), retried once on `clock_skew`.
     async fn signed_request(
         &self,
-        vault: &mut Vault,
+        vault: &SharedVault,
         account: &PushAccount,
         method: reqwest::Method,
         path: &str,
@@ -721,7 +753,7 @@ impl PushDevice {
                 .map_err(PushError::BadServerMessage)?;
             let url = format!("{}{path}", account.server_url);
             let reply = self.transport.signed(method.clone(), &url, &jws).await?;
-            self.learn_offset(vault, account, &reply)?;
+            self.learn_offset(&mut vault.lock(), account, &reply)?;
             match &reply {
                 Reply::Problem(problem)
                     if attempt == 0
@@ -733,7 +765,7 @@ impl PushDevice {
                     offset = problem.server_time - self.local_now();
                 }
                 Reply::Problem(problem) => {
-                    return Err(self.answer_problem(vault, account, problem)?);
+                    return Err(self.answer_problem(&mut vault.lock(), account, problem)?);
                 }
                 Reply::Ok(_) => return Ok(reply),
             }
@@ -742,6 +774,22 @@ impl PushDevice {
             reason: "the server kept refusing this device's clock".into(),
         })
     }
+}
+
+/// `work`, or a network error once it has taken [`POLL_TIMEOUT`].
+async fn within_poll_timeout<T>(
+    work: impl Future<Output = Result<T, PushError>>,
+) -> Result<T, PushError> {
+    tokio::time::timeout(POLL_TIMEOUT, work)
+        .await
+        .unwrap_or_else(|_| {
+            Err(PushError::Network {
+                reason: format!(
+                    "the server did not answer within {} seconds",
+                    POLL_TIMEOUT.as_secs()
+                ),
+            })
+        })
 }
 
 /// Section 4.4: the record must be signed by the key the QR code named, and be

@@ -103,18 +103,21 @@ pub enum GateError {
     Unavailable(String),
 }
 
-/// The shell's biometric prompt (BiometricPrompt, LocalAuthentication). Called on
-/// a background thread; returns when the user has passed, failed or cancelled.
+/// The shell's biometric prompt (BiometricPrompt, LocalAuthentication). Async:
+/// the prompt may stay up for a minute, and no thread (and no vault lock) waits
+/// for it; the future resolves when the user has passed, failed or cancelled.
+#[async_trait::async_trait]
 pub trait BiometricGate: Send + Sync {
-    fn confirm(&self, reason: &str) -> Result<(), GateError>;
+    async fn confirm(&self, reason: &str) -> Result<(), GateError>;
 }
 
 /// For callers that never need the gate (deny, or policies without biometrics).
 #[derive(Debug, Default)]
 pub struct NoGate;
 
+#[async_trait::async_trait]
 impl BiometricGate for NoGate {
-    fn confirm(&self, _reason: &str) -> Result<(), GateError> {
+    async fn confirm(&self, _reason: &str) -> Result<(), GateError> {
         Err(GateError::Unavailable(
             "no biometric prompt on this device".into(),
         ))

@@ -2,6 +2,8 @@
 //! calls as Countersign accounts: enroll, poll (`pending`), push payloads,
 //! approve and deny, and the Watch.
 
+use futures_util::future::join_all;
+
 use super::model::{
     AccountFailure, AnswerOutcome, BiometricGate, NoGate, PendingReport, PushError, PushRequest,
     UncheckedCertificates, WatchRequest,
@@ -15,7 +17,7 @@ use crate::push::privacyidea::{
     PiEnrollmentUri, VerifiedChallenge, challenge::poll_message,
 };
 use crate::push::wire::{ChallengeKind, Context, Resource};
-use crate::vault::{PrivacyIdeaToken, Vault};
+use crate::vault::{PrivacyIdeaToken, SharedVault, Vault};
 
 /// A received privacyIDEA request, re-verified from the vault.
 pub(super) struct KnownPiRequest {
@@ -32,7 +34,7 @@ impl PushDevice {
     /// retries. The 4096-bit key is made on a blocking thread, never the caller's.
     pub async fn enroll_privacyidea(
         &self,
-        vault: &mut Vault,
+        vault: &SharedVault,
         uri: &str,
         scanned_at: UnixTime,
         info: &DeviceInfo,
@@ -53,7 +55,7 @@ impl PushDevice {
     /// bits to save seconds per enrollment; privacyIDEA accepts both).
     pub async fn enroll_privacyidea_with_key_bits(
         &self,
-        vault: &mut Vault,
+        vault: &SharedVault,
         uri: &str,
         scanned_at: UnixTime,
         info: &DeviceInfo,
@@ -63,7 +65,7 @@ impl PushDevice {
         let mut token = self
             .register_privacyidea(uri, scanned_at, info, certificates, bits)
             .await?;
-        token.id = vault.add_privacyidea_token(&token)?;
+        token.id = vault.lock().add_privacyidea_token(&token)?;
         Ok(token)
     }
 
@@ -144,15 +146,21 @@ impl PushDevice {
         })
     }
 
-    /// Polls every privacyIDEA token; only challenges that verify are returned.
-    /// A token that cannot be polled is reported and does not stop the others.
+    /// Polls every privacyIDEA token at once; only challenges that verify are
+    /// returned. A token that cannot be polled is reported and does not stop
+    /// the others.
     pub(super) async fn pending_privacyidea(
         &self,
-        vault: &mut Vault,
-        report: &mut PendingReport,
-    ) -> Result<(), PushError> {
-        for token in vault.privacyidea_tokens()? {
-            let envelope = match self.poll(vault, &token).await {
+        vault: &SharedVault,
+    ) -> Result<PendingReport, PushError> {
+        let tokens = vault.lock().privacyidea_tokens()?;
+        let polls = tokens.iter().map(|token| async move {
+            let polled = super::within_poll_timeout(self.poll(vault, token)).await;
+            (token, polled)
+        });
+        let mut report = PendingReport::default();
+        for (token, polled) in join_all(polls).await {
+            let envelope = match polled {
                 Ok(envelope) => envelope,
                 // Servers that push through Firebase may forbid polling: such a
                 // token's requests arrive as notifications instead.
@@ -166,28 +174,33 @@ impl PushDevice {
                     continue;
                 }
             };
-            let token = vault.privacyidea_token(&token.id)?.unwrap_or(token);
+            let mut vault = vault.lock();
+            // Read again: the poll may have taught the token a new clock offset.
+            let token = vault
+                .privacyidea_token(&token.id)?
+                .unwrap_or_else(|| token.clone());
             let challenges = envelope.value.as_array().cloned().unwrap_or_default();
             for value in &challenges {
                 // A challenge that fails verification is dropped, never shown.
-                if let Ok(request) = self.accept_pi_challenge(vault, &token, value) {
+                if let Ok(request) = self.accept_pi_challenge(&mut vault, &token, value) {
                     report.requests.push(request);
                 }
             }
         }
-        Ok(())
+        Ok(report)
     }
 
     /// privacyIDEA's push token update: `new_fb_token`, `serial`, `timestamp`,
     /// signed `new_fb_token|serial|timestamp` (the server allows ±5 minutes).
     pub(super) async fn update_privacyidea_push_token(
         &self,
-        vault: &mut Vault,
+        vault: &SharedVault,
         push_token: Option<&str>,
         failures: &mut Vec<AccountFailure>,
     ) -> Result<(), PushError> {
         let new_token = push_token.unwrap_or(POLL_ONLY_PUSH_TOKEN);
-        for token in vault.privacyidea_tokens()? {
+        let tokens = vault.lock().privacyidea_tokens()?;
+        for token in tokens {
             self.check_transport(&token.url)?;
             let timestamp = iso8601(self.local_now() + token.clock_offset);
             let message = format!("{new_token}|{}|{timestamp}", token.serial);
@@ -226,7 +239,7 @@ impl PushDevice {
     /// server's time as learned; retried once if the server disagrees on the time.
     async fn poll(
         &self,
-        vault: &mut Vault,
+        vault: &SharedVault,
         token: &PrivacyIdeaToken,
     ) -> Result<Envelope, PushError> {
         self.check_transport(&token.url)?;
@@ -257,7 +270,9 @@ impl PushDevice {
                 let learned = server_time - self.local_now();
                 // Whole seconds are truncated: only a real change is stored.
                 if (learned - token.clock_offset).abs() > 1 {
-                    vault.set_privacyidea_clock_offset(&token.id, learned)?;
+                    vault
+                        .lock()
+                        .set_privacyidea_clock_offset(&token.id, learned)?;
                 }
                 if attempt == 0 && (learned - offset).abs() > 30 && reply.is_err() {
                     offset = learned;
@@ -390,7 +405,7 @@ impl PushDevice {
 
     pub(super) async fn approve_privacyidea(
         &self,
-        vault: &mut Vault,
+        vault: &SharedVault,
         known: KnownPiRequest,
         number: Option<&str>,
         gate: &dyn BiometricGate,
@@ -413,6 +428,7 @@ impl PushDevice {
         };
         if known.token.require_unlock {
             gate.confirm(&format!("Approve sign-in to {}", challenge.title))
+                .await
                 .map_err(PushError::Gate)?;
         }
         let extra: Vec<(&str, &str)> = presence
@@ -422,7 +438,9 @@ impl PushDevice {
         let message = known.verified.approve_message(presence);
         let reply = self.send_pi_answer(&known, &message, &extra).await?;
         if let PiReply::Accepted { detail } = &reply {
-            vault.mark_challenge_answered(&challenge.nonce, "approved", self.local_now())?;
+            vault
+                .lock()
+                .mark_challenge_answered(&challenge.nonce, "approved", self.local_now())?;
             let text = |name: &str| detail.get(name).and_then(serde_json::Value::as_str);
             // "Code to phone": the login screen waits for a code only the phone sees.
             return Ok(match text("display_code") {
@@ -439,21 +457,23 @@ impl PushDevice {
             // privacyIDEA would keep the request open for another try; trying
             // the options in turn would defeat number matching, so a wrong
             // choice declines it, as it does for Countersign's own pushes.
-            vault.mark_challenge_answered(&challenge.nonce, "denied", self.local_now())?;
+            vault
+                .lock()
+                .mark_challenge_answered(&challenge.nonce, "denied", self.local_now())?;
             let decline = known.verified.decline_message(None);
             let _ = self
                 .send_pi_answer(&known, &decline, &[("decline", "1")])
                 .await;
             return Err(PushError::WrongNumber);
         }
-        Err(self.refused_answer(vault, &known, "approve", reply.refusal())?)
+        Err(self.refused_answer(&mut vault.lock(), &known, "approve", reply.refusal())?)
     }
 
     /// Declines; `report_fraud` sends the reason "unknown_trigger" ("this was not
     /// me"), otherwise "cancelled", when the server signed that it understands reasons.
     pub(super) async fn deny_privacyidea(
         &self,
-        vault: &mut Vault,
+        vault: &SharedVault,
         known: KnownPiRequest,
         report_fraud: bool,
     ) -> Result<AnswerOutcome, PushError> {
@@ -472,10 +492,12 @@ impl PushDevice {
         let message = known.verified.decline_message(reason);
         let reply = self.send_pi_answer(&known, &message, &extra).await?;
         if matches!(reply, PiReply::Accepted { .. }) {
-            vault.mark_challenge_answered(&challenge.nonce, "denied", self.local_now())?;
+            vault
+                .lock()
+                .mark_challenge_answered(&challenge.nonce, "denied", self.local_now())?;
             return Ok(AnswerOutcome::Denied);
         }
-        Err(self.refused_answer(vault, &known, "deny", reply.refusal())?)
+        Err(self.refused_answer(&mut vault.lock(), &known, "deny", reply.refusal())?)
     }
 
     /// privacyIDEA answered `false`: with a message (conditional access, say)
@@ -556,7 +578,7 @@ impl PushDevice {
 
     pub(super) async fn privacyidea_from_watch(
         &self,
-        vault: &mut Vault,
+        vault: &SharedVault,
         known: KnownPiRequest,
         number: Option<&str>,
     ) -> Result<AnswerOutcome, PushError> {
