@@ -8,7 +8,10 @@ pub mod privacyidea;
 use std::sync::Arc;
 
 use countersign_core::keys::MemorySecretStore;
-use countersign_core::push::device::{DeviceInfo, PushDevice};
+use countersign_core::push::device::{
+    DeviceInfo, EnrolledPush, EnrollmentCode, PushDevice, PushError,
+};
+use countersign_core::vault::PushAccount;
 use countersign_core::{Clock, FixedClock, OffsetClock, SharedVault, Vault};
 use countersign_server::{Config, RunningServer};
 use serde_json::{Value, json};
@@ -162,6 +165,19 @@ impl Phone {
             device_name: "Test iPhone".into(),
             app_version: "0.1.0".into(),
             push_token: Some("00ff".into()),
+        }
+    }
+
+    /// Enrolls from a Countersign enrollment code, through the one entry
+    /// point the apps use.
+    pub async fn enroll(&self, uri: &str) -> Result<PushAccount, PushError> {
+        let code = EnrollmentCode::new(uri, self.clock.now());
+        match self.device.enroll(&self.vault, code, &Self::info()).await? {
+            EnrolledPush::Countersign(account) => Ok(account),
+            EnrolledPush::PrivacyIdea(token) => Err(PushError::Server {
+                problem: "test".into(),
+                detail: format!("expected a Countersign account, enrolled {}", token.serial),
+            }),
         }
     }
 }

@@ -7,9 +7,8 @@ use std::sync::Arc;
 
 use countersign_core::http::PlainHttp;
 use countersign_core::push::device::{
-    AnswerOutcome, DeviceInfo, PushDevice, UncheckedCertificates, WatchDecision,
+    AnswerOutcome, DeviceInfo, EnrollmentCode, PushDevice, WatchDecision, push_accounts,
 };
-use countersign_core::push::privacyidea::{DEVICE_KEY_BITS, PiEnrollmentUri};
 use countersign_core::uri::parse_otpauth;
 use countersign_core::{Clock, SharedVault, SystemClock, Vault};
 
@@ -157,39 +156,17 @@ impl Authenticator {
         Ok(self.vault.lock().set_diagnostics_enabled(enabled)?)
     }
 
-    /// Enrolls this phone from a countersign://enroll QR code, or a privacyIDEA
-    /// push token's (otpauth://pipush/…, scanned now; see `enroll_privacyidea`).
+    /// Enrolls this phone from a scanned or typed code of either push dialect:
+    /// countersign://enroll, or a privacyIDEA push token (otpauth://pipush/…,
+    /// pia://pipush/…); anything else is `InvalidInput` naming what the code is.
+    /// `scanned_at` (Unix seconds, this phone's clock) is when the code was
+    /// read: privacyIDEA's ttl counts from then, so a retry after a network
+    /// error keeps the same deadline. privacyIDEA's 4096-bit RSA key is made on
+    /// a worker thread (seconds), never the caller's, and the vault stays free
+    /// meanwhile. A code with `sslverify=0` fails with `CertificateChecksOff`
+    /// until it is called with `accept_unchecked_certificates` after the user
+    /// agreed.
     pub async fn enroll_push(
-        &self,
-        uri: String,
-        device_name: String,
-        platform: String,
-        push_token: Option<String>,
-        accept_unchecked_certificates: bool,
-    ) -> Result<PushAccountItem, FfiError> {
-        let info = device_info(platform, device_name, push_token);
-        if PiEnrollmentUri::looks_like(&uri) {
-            return self
-                .enroll_privacyidea(
-                    uri,
-                    SystemClock.now(),
-                    info.device_name,
-                    info.platform,
-                    info.push_token,
-                    accept_unchecked_certificates,
-                )
-                .await;
-        }
-        Ok(self.device.enroll(&self.vault, &uri, &info).await?.into())
-    }
-
-    /// Enrolls a privacyIDEA push token whose QR code was scanned at
-    /// `scanned_at` (Unix seconds, this phone's clock): its ttl counts from
-    /// then, so a retry after a network error keeps the same deadline. Makes a
-    /// 4096-bit RSA key on a worker thread (seconds), never the caller's. A code
-    /// with `sslverify=0` fails with `CertificateChecksOff` until it is called
-    /// with `accept_unchecked_certificates` after the user agreed.
-    pub async fn enroll_privacyidea(
         &self,
         uri: String,
         scanned_at: i64,
@@ -199,36 +176,19 @@ impl Authenticator {
         accept_unchecked_certificates: bool,
     ) -> Result<PushAccountItem, FfiError> {
         let info = device_info(platform, device_name, push_token);
-        let certificates = if accept_unchecked_certificates {
-            UncheckedCertificates::AcceptedByUser
-        } else {
-            UncheckedCertificates::NotAccepted
-        };
-        // The key takes seconds: the vault stays free (the codes screen live)
-        // until there is a token to store.
-        let mut token = self
-            .device
-            .register_privacyidea(&uri, scanned_at, &info, certificates, DEVICE_KEY_BITS)
-            .await?;
-        token.id = self.vault.lock().add_privacyidea_token(&token)?;
-        Ok(token.into())
+        let mut code = EnrollmentCode::new(&uri, scanned_at);
+        if accept_unchecked_certificates {
+            code = code.accepting_unchecked_certificates();
+        }
+        Ok(self.device.enroll(&self.vault, code, &info).await?.into())
     }
 
     /// Countersign accounts, then privacyIDEA tokens.
     pub async fn push_accounts(&self) -> Result<Vec<PushAccountItem>, FfiError> {
-        let vault = self.vault.lock();
-        let mut accounts: Vec<PushAccountItem> = vault
-            .push_accounts()?
+        Ok(push_accounts(&self.vault.lock())?
             .into_iter()
             .map(PushAccountItem::from)
-            .collect();
-        accounts.extend(
-            vault
-                .privacyidea_tokens()?
-                .into_iter()
-                .map(PushAccountItem::from),
-        );
-        Ok(accounts)
+            .collect())
     }
 
     /// Removes a push account or privacyIDEA token from this phone (the server

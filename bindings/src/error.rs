@@ -175,7 +175,8 @@ impl From<PushError> for FfiError {
             | PushError::TokenExpired { .. }
             | PushError::TokenUsed
             | PushError::UnknownToken
-            | PushError::PrivacyIdeaUri(_) => FfiError::InvalidInput { reason: message },
+            | PushError::PrivacyIdeaUri(_)
+            | PushError::NotEnrollmentCode { .. } => FfiError::InvalidInput { reason: message },
             PushError::ServerKeyMismatch
             | PushError::RecordMismatch
             | PushError::BadServerMessage(_)

@@ -1,7 +1,7 @@
 //! Plain records for what the screens show, converted from the core's types.
 
 use countersign_core::OtpKind;
-use countersign_core::push::device::{AccountFailure, PushRequest, WatchRequest};
+use countersign_core::push::device::{AccountFailure, EnrolledPush, PushRequest, WatchRequest};
 use countersign_core::vault::{
     AccountSummary, CodeDisplay, CodeEntry, PrivacyIdeaToken, PushAccount, PushAccountStatus,
 };
@@ -99,6 +99,15 @@ pub struct PushAccountItem {
     /// False only for a privacyIDEA token enrolled with `sslverify=0` (the
     /// user accepted it): the account screen says certificate checks are off.
     pub certificate_checks: bool,
+}
+
+impl From<EnrolledPush> for PushAccountItem {
+    fn from(account: EnrolledPush) -> Self {
+        match account {
+            EnrolledPush::Countersign(account) => account.into(),
+            EnrolledPush::PrivacyIdea(token) => token.into(),
+        }
+    }
 }
 
 impl From<PushAccount> for PushAccountItem {

@@ -219,6 +219,7 @@ async fn a_push_is_enrolled_received_and_approved_through_the_surface() {
     let account = app
         .enroll_push(
             uri["uri"].as_str().unwrap().into(),
+            SystemClock.now(),
             "Pixel".into(),
             "android".into(),
             None,
@@ -285,7 +286,7 @@ async fn privacyidea_codes_are_checked_before_any_key_is_made() {
                &issuer=privacyIDEA&enrollment_credential=00ff&v=1&serial=PIPU0001&sslverify=0";
     // Scanned 11 minutes ago with a 10-minute ttl: refused, nothing stored.
     let stale = authenticator
-        .enroll_privacyidea(
+        .enroll_push(
             uri.into(),
             SystemClock.now() - 11 * 60,
             "Test Pixel".into(),
@@ -298,10 +299,38 @@ async fn privacyidea_codes_are_checked_before_any_key_is_made() {
         matches!(&stale, Err(FfiError::InvalidInput { reason }) if reason.contains("10 min")),
         "{stale:?}"
     );
+    // The same entry point, both privacyIDEA forms: pia://pipush/ is read the same way.
+    let stale_pia = authenticator
+        .enroll_push(
+            uri.replacen("otpauth://", "pia://", 1),
+            SystemClock.now() - 11 * 60,
+            "Test Pixel".into(),
+            "android".into(),
+            None,
+            false,
+        )
+        .await;
+    assert_eq!(stale_pia, stale);
+    // An account's code is not an enrollment: the error says what it is.
+    let account = authenticator
+        .enroll_push(
+            "otpauth://totp/Acme:jane?secret=JBSWY3DPEHPK3PXP".into(),
+            SystemClock.now(),
+            "Test Pixel".into(),
+            "android".into(),
+            None,
+            false,
+        )
+        .await;
+    assert!(
+        matches!(&account, Err(FfiError::InvalidInput { reason }) if reason.contains("an account")),
+        "{account:?}"
+    );
     // A malformed code names its parameter.
     let malformed = authenticator
         .enroll_push(
             uri.replace("ttl=10", "ttl=soon"),
+            SystemClock.now(),
             "Test Pixel".into(),
             "android".into(),
             None,
@@ -337,7 +366,14 @@ async fn the_shipped_library_refuses_plain_http() {
     }
     .build();
     let refused = shipped
-        .enroll_push(uri, "Pixel".into(), "android".into(), None, false)
+        .enroll_push(
+            uri,
+            SystemClock.now(),
+            "Pixel".into(),
+            "android".into(),
+            None,
+            false,
+        )
         .await;
     assert!(
         matches!(&refused, Err(FfiError::Untrusted { reason }) if reason.contains("plain http")),
@@ -353,7 +389,14 @@ async fn a_privacyidea_code_without_certificate_checks_needs_the_users_consent()
     let uri = "otpauth://pipush/PIPU0001?url=https%3A//pi.example.com/ttype/push&ttl=10\
                &issuer=privacyIDEA&enrollment_credential=00ff&v=1&serial=PIPU0001&sslverify=0";
     let refused = authenticator
-        .enroll_push(uri.into(), "Pixel".into(), "android".into(), None, false)
+        .enroll_push(
+            uri.into(),
+            SystemClock.now(),
+            "Pixel".into(),
+            "android".into(),
+            None,
+            false,
+        )
         .await;
     match &refused {
         Err(FfiError::CertificateChecksOff { url, reason }) => {

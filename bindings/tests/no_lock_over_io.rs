@@ -13,8 +13,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use countersign_core::SystemClock;
 use countersign_core::http::PlainHttp;
+use countersign_core::{Clock, SystemClock};
 use countersign_ffi::{
     AnswerResult, Authenticator, BiometricOutcome, BiometricPrompt, FfiError, KeyStore,
 };
@@ -207,6 +207,10 @@ impl HeldServer {
     }
 }
 
+fn now() -> i64 {
+    SystemClock.now()
+}
+
 fn open(dir: &tempfile::TempDir) -> Arc<Authenticator> {
     Authenticator::open_with(
         dir.path().join("vault.sqlite").to_str().unwrap().into(),
@@ -240,7 +244,7 @@ async fn codes_stay_live_while_an_approval_waits_on_the_prompt_and_on_the_server
         .await
         .unwrap();
     let uri = server.enrollment_uri("jane").await;
-    app.enroll_push(uri, "Pixel".into(), "android".into(), None, false)
+    app.enroll_push(uri, now(), "Pixel".into(), "android".into(), None, false)
         .await
         .unwrap();
     let number = server.push("jane").await;
@@ -280,7 +284,7 @@ async fn pending_asks_every_server_at_once() {
     let app = open(&dir);
     for server in [&first, &second] {
         let uri = server.enrollment_uri("jane").await;
-        app.enroll_push(uri, "Pixel".into(), "android".into(), None, false)
+        app.enroll_push(uri, now(), "Pixel".into(), "android".into(), None, false)
             .await
             .unwrap();
         server.push("jane").await;

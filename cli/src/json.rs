@@ -3,7 +3,7 @@
 //! values are `null`, never missing members.
 
 use countersign_core::otp::{OtpKind, OtpParams};
-use countersign_core::push::device::{AccountFailure, PushRequest};
+use countersign_core::push::device::{AccountFailure, EnrolledPush, PushRequest};
 use countersign_core::vault::{
     AccountSummary, CodeDisplay, CodesView, PrivacyIdeaToken, PushAccount, PushAccountStatus,
 };
@@ -106,7 +106,15 @@ pub fn failure(failure: &AccountFailure) -> Value {
 }
 
 /// A Countersign push account.
-pub fn push_account(account: &PushAccount) -> Value {
+/// A push account of either dialect, in one shape (`dialect` tells which).
+pub fn push_account(account: &EnrolledPush) -> Value {
+    match account {
+        EnrolledPush::Countersign(account) => countersign_account(account),
+        EnrolledPush::PrivacyIdea(token) => privacyidea_token(token),
+    }
+}
+
+fn countersign_account(account: &PushAccount) -> Value {
     let status = match account.status {
         PushAccountStatus::Active => "active",
         PushAccountStatus::Replaced => "replaced",
@@ -125,7 +133,7 @@ pub fn push_account(account: &PushAccount) -> Value {
 }
 
 /// A privacyIDEA push token, in the same shape as a push account.
-pub fn privacyidea_token(token: &PrivacyIdeaToken) -> Value {
+fn privacyidea_token(token: &PrivacyIdeaToken) -> Value {
     json!({
         "id": token.id,
         "dialect": "privacyidea",

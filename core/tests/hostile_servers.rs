@@ -9,7 +9,7 @@ use std::sync::Arc;
 use countersign_core::FixedClock;
 use countersign_core::http::MAX_RESPONSE_BYTES;
 use countersign_core::keys::MemorySecretStore;
-use countersign_core::push::device::{DeviceInfo, PushDevice, PushError};
+use countersign_core::push::device::{DeviceInfo, EnrollmentCode, PushDevice, PushError};
 use countersign_core::push::privacyidea::{ClientError, PiClient};
 use countersign_core::push::{EnrollmentUri, SoftwareKey};
 use countersign_core::vault::Vault;
@@ -101,7 +101,11 @@ async fn enroll_against(framing: Framing) -> Result<(), PushError> {
         app_version: "1".into(),
     };
     device
-        .enroll(&vault.into(), &enrollment_uri(&base), &info)
+        .enroll(
+            &vault.into(),
+            EnrollmentCode::new(&enrollment_uri(&base), 1_767_268_800),
+            &info,
+        )
         .await
         .map(|_| ())
 }

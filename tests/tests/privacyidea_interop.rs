@@ -12,9 +12,11 @@ use std::sync::Arc;
 
 use countersign_core::keys::MemorySecretStore;
 use countersign_core::push::device::{
-    AnswerOutcome, DeviceInfo, NoGate, PushDevice, PushError, UncheckedCertificates, WatchDecision,
+    AnswerOutcome, DeviceInfo, EnrolledPush, EnrollmentCode, NoGate, PushDevice, PushError,
+    WatchDecision,
 };
-use countersign_core::push::privacyidea::PiUriError;
+use countersign_core::push::privacyidea::{DEVICE_KEY_BITS, PiUriError};
+use countersign_core::vault::PrivacyIdeaToken;
 use countersign_core::{Clock, OffsetClock, SharedVault, SystemClock, Vault};
 use countersign_e2e::privacyidea::PrivacyIdea;
 
@@ -30,6 +32,10 @@ struct PiPhone {
 
 impl PiPhone {
     fn new(clock_error_seconds: i64) -> Self {
+        Self::with_key_bits(clock_error_seconds, TEST_KEY_BITS)
+    }
+
+    fn with_key_bits(clock_error_seconds: i64, bits: usize) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let vault = Vault::open(
             &dir.path().join("vault.sqlite"),
@@ -41,7 +47,8 @@ impl PiPhone {
             vault: SharedVault::new(vault),
             device: PushDevice::new(clock.clone())
                 .unwrap()
-                .allowing_loopback_http(),
+                .allowing_loopback_http()
+                .with_privacyidea_key_bits(bits),
             clock,
             _dir: dir,
         }
@@ -56,21 +63,28 @@ impl PiPhone {
         }
     }
 
-    async fn enroll(&mut self, uri: &str) -> Result<String, PushError> {
-        let now = self.clock.now();
-        self.device
-            .enroll_privacyidea_with_key_bits(
-                &self.vault,
-                uri,
-                now,
-                &Self::info(),
-                // The CI privacyIDEA serves http on loopback, so its codes say
-                // sslverify=0; the user has accepted that.
-                UncheckedCertificates::AcceptedByUser,
-                TEST_KEY_BITS,
-            )
+    async fn enroll(&self, uri: &str) -> Result<String, PushError> {
+        self.enroll_scanned_at(uri, self.clock.now())
             .await
             .map(|token| token.id)
+    }
+
+    /// Through the one entry point the apps use; the user has accepted
+    /// sslverify=0 (the CI privacyIDEA serves http on loopback, so its codes
+    /// say so).
+    async fn enroll_scanned_at(
+        &self,
+        uri: &str,
+        scanned_at: i64,
+    ) -> Result<PrivacyIdeaToken, PushError> {
+        let code = EnrollmentCode::new(uri, scanned_at).accepting_unchecked_certificates();
+        match self.device.enroll(&self.vault, code, &Self::info()).await? {
+            EnrolledPush::PrivacyIdea(token) => Ok(token),
+            EnrolledPush::Countersign(account) => Err(PushError::Server {
+                problem: "test".into(),
+                detail: format!("expected a privacyIDEA token, enrolled {}", account.id),
+            }),
+        }
     }
 }
 
@@ -78,7 +92,7 @@ impl PiPhone {
 async fn enrolled(server: &PrivacyIdea, user: &str) -> (PiPhone, String) {
     server.delete_tokens(user).await;
     let (serial, uri) = server.init_push(user).await;
-    let mut phone = PiPhone::new(0);
+    let phone = PiPhone::new(0);
     phone.enroll(&uri).await.unwrap();
     (phone, serial)
 }
@@ -92,18 +106,16 @@ async fn enroll_poll_and_approve_a_login() {
     let (serial, uri) = server.init_push("alice").await;
     assert!(uri.starts_with("otpauth://pipush/"), "{uri}");
     assert_eq!(server.rollout_state(&serial).await, "clientwait");
-    let phone = PiPhone::new(0);
     // The real thing: a 4096-bit key, made off the caller's thread.
+    let phone = PiPhone::with_key_bits(0, DEVICE_KEY_BITS);
     let now = phone.clock.now();
     // sslverify=0 is refused until the user accepts it, before anything is sent.
     let refused = phone
         .device
-        .enroll_privacyidea(
+        .enroll(
             &phone.vault,
-            &uri,
-            now,
+            EnrollmentCode::new(&uri, now),
             &PiPhone::info(),
-            UncheckedCertificates::NotAccepted,
         )
         .await;
     assert!(
@@ -114,17 +126,7 @@ async fn enroll_poll_and_approve_a_login() {
         "{refused:?}"
     );
     assert_eq!(server.rollout_state(&serial).await, "clientwait");
-    let token = phone
-        .device
-        .enroll_privacyidea(
-            &phone.vault,
-            &uri,
-            now,
-            &PiPhone::info(),
-            UncheckedCertificates::AcceptedByUser,
-        )
-        .await
-        .unwrap();
+    let token = phone.enroll_scanned_at(&uri, now).await.unwrap();
     assert_eq!(token.serial, serial);
     assert_eq!(token.issuer, "privacyIDEA");
     assert!(token.poll_only && !token.ssl_verify && !token.require_unlock);
@@ -300,8 +302,8 @@ async fn a_challenge_signed_by_another_key_is_never_shown() {
     // challenges with that token's own server key.
     let (_, first_uri) = server.init_push("carol").await;
     let (_, second_uri) = server.init_push("carol").await;
-    let mut phone = PiPhone::new(0);
-    let mut other = PiPhone::new(0);
+    let phone = PiPhone::new(0);
+    let other = PiPhone::new(0);
     let id = phone.enroll(&first_uri).await.unwrap();
     other.enroll(&second_uri).await.unwrap();
     let genuine = phone.vault.lock().privacyidea_tokens().unwrap()[0].clone();
@@ -375,20 +377,10 @@ async fn an_expired_enrollment_ttl_is_refused_and_a_used_code_too() {
     };
     server.delete_tokens("erin").await;
     let (serial, uri) = server.init_push("erin").await;
-    let mut phone = PiPhone::new(0);
+    let phone = PiPhone::new(0);
     // Scanned 11 minutes ago; the code's ttl is 10 minutes.
     let scanned_at = phone.clock.now() - 11 * 60;
-    let refused = phone
-        .device
-        .enroll_privacyidea_with_key_bits(
-            &phone.vault,
-            &uri,
-            scanned_at,
-            &PiPhone::info(),
-            UncheckedCertificates::AcceptedByUser,
-            TEST_KEY_BITS,
-        )
-        .await;
+    let refused = phone.enroll_scanned_at(&uri, scanned_at).await;
     assert_eq!(
         refused,
         Err(PushError::PrivacyIdeaUri(PiUriError::Expired {
@@ -402,7 +394,7 @@ async fn an_expired_enrollment_ttl_is_refused_and_a_used_code_too() {
     phone.enroll(&uri).await.unwrap();
     assert_eq!(server.rollout_state(&serial).await, "enrolled");
     // The code cannot be used a second time, by this phone or another.
-    let mut thief = PiPhone::new(0);
+    let thief = PiPhone::new(0);
     assert_eq!(thief.enroll(&uri).await, Err(PushError::TokenUsed));
     assert!(thief.vault.lock().privacyidea_tokens().unwrap().is_empty());
     server.delete_tokens("erin").await;
@@ -450,7 +442,7 @@ async fn a_token_deleted_on_the_server_does_not_hide_the_others() {
     };
     server.delete_tokens("gina").await;
     server.delete_tokens("hank").await;
-    let mut phone = PiPhone::new(0);
+    let phone = PiPhone::new(0);
     let (_, gina_uri) = server.init_push("gina").await;
     let (_, hank_uri) = server.init_push("hank").await;
     let gina = phone.enroll(&gina_uri).await.unwrap();

@@ -45,11 +45,7 @@ impl BiometricGate for Gate {
 async fn enrolled(server: &Server, user: &str) -> Phone {
     let phone = Phone::new(server, 0);
     let uri = server.enrollment_uri(user).await;
-    phone
-        .device
-        .enroll(&phone.vault, &uri, &Phone::info())
-        .await
-        .unwrap();
+    phone.enroll(&uri).await.unwrap();
     phone
 }
 
@@ -58,11 +54,7 @@ async fn enroll_receive_and_approve_a_login_with_the_number() {
     let server = Server::start().await;
     let phone = Phone::new(&server, 0);
     let uri = server.enrollment_uri("alice").await;
-    let account = phone
-        .device
-        .enroll(&phone.vault, &uri, &Phone::info())
-        .await
-        .unwrap();
+    let account = phone.enroll(&uri).await.unwrap();
     assert_eq!(
         (account.user.as_str(), account.org.as_str()),
         ("alice", "Example Corp")
@@ -176,10 +168,7 @@ async fn enrolling_again_revokes_the_old_device_and_it_learns_why() {
             .await;
         body["uri"].as_str().unwrap().to_owned()
     };
-    new.device
-        .enroll(&new.vault, &uri, &Phone::info())
-        .await
-        .unwrap();
+    new.enroll(&uri).await.unwrap();
     let error = old
         .device
         .approve(&old.vault, &id, number.as_deref(), &NoGate)
@@ -535,11 +524,7 @@ async fn enrollment_refusals_are_typed_and_store_nothing() {
     }
     .build();
     assert_eq!(
-        phone
-            .device
-            .enroll(&phone.vault, &tampered, &Phone::info())
-            .await
-            .unwrap_err(),
+        phone.enroll(&tampered).await.unwrap_err(),
         PushError::ServerKeyMismatch
     );
     assert!(phone.vault.lock().push_accounts().unwrap().is_empty());
@@ -550,22 +535,12 @@ async fn enrollment_refusals_are_typed_and_store_nothing() {
     }
     .build();
     assert!(matches!(
-        phone
-            .device
-            .enroll(&phone.vault, &remote, &Phone::info())
-            .await,
+        phone.enroll(&remote).await,
         Err(PushError::EnrollUri(EnrollUriError::Insecure { .. }))
     ));
     // The token was consumed by the mismatching attempt: used.
     let other = Phone::new(&server, 0);
-    assert_eq!(
-        other
-            .device
-            .enroll(&other.vault, &uri, &Phone::info())
-            .await
-            .unwrap_err(),
-        PushError::TokenUsed
-    );
+    assert_eq!(other.enroll(&uri).await.unwrap_err(), PushError::TokenUsed);
     // Expired, by the phone's own clock and by the server's.
     let fresh = {
         let body = server
@@ -579,21 +554,14 @@ async fn enrollment_refusals_are_typed_and_store_nothing() {
     };
     server.clock.advance(601);
     assert!(matches!(
-        phone
-            .device
-            .enroll(&phone.vault, &fresh, &Phone::info())
-            .await,
+        phone.enroll(&fresh).await,
         Err(PushError::EnrollUri(EnrollUriError::Expired {
             seconds_ago: 1
         }))
     ));
     let late_phone = Phone::new(&server, -120);
     assert_eq!(
-        late_phone
-            .device
-            .enroll(&late_phone.vault, &fresh, &Phone::info())
-            .await
-            .unwrap_err(),
+        late_phone.enroll(&fresh).await.unwrap_err(),
         PushError::TokenExpired { seconds_ago: 1 }
     );
     assert!(phone.vault.lock().push_accounts().unwrap().is_empty());
@@ -605,11 +573,7 @@ async fn a_phone_whose_clock_is_wrong_learns_the_offset_from_the_server() {
     // Five minutes slow: every iat it signs is outside the server's ±60 s.
     let phone = Phone::new(&server, -300);
     let uri = server.enrollment_uri("kim").await;
-    let account = phone
-        .device
-        .enroll(&phone.vault, &uri, &Phone::info())
-        .await
-        .unwrap();
+    let account = phone.enroll(&uri).await.unwrap();
     assert_eq!(account.clock_offset, 300);
     let (id, number) = server.push("kim", "portal", "login").await;
     let requests = phone.device.pending(&phone.vault).await.unwrap();
@@ -739,11 +703,7 @@ async fn a_hardware_key_signs_for_the_core_without_giving_it_the_private_key() {
             .with_hardware_keys(enclave.clone())
     });
     let uri = server.enrollment_uri("noor").await;
-    let account = phone
-        .device
-        .enroll(&phone.vault, &uri, &Phone::info())
-        .await
-        .unwrap();
+    let account = phone.enroll(&uri).await.unwrap();
     let DeviceKeyRef::Hardware { alias } = &account.key else {
         panic!("{:?}", account.key)
     };

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use countersign_core::keys::MemorySecretStore;
-use countersign_core::push::device::{DeviceInfo, NoGate};
+use countersign_core::push::device::{DeviceInfo, EnrolledPush, EnrollmentCode, NoGate};
 use countersign_core::uri::parse_otpauth;
 use countersign_core::vault::CodeDisplay;
 use countersign_core::{Clock, SharedVault, SystemClock, Vault};
@@ -108,7 +108,12 @@ async fn demo() -> Result<(), CliError> {
         app_version: env!("CARGO_PKG_VERSION").into(),
         push_token: None,
     };
-    let account = device.enroll(&vault, &uri, &info).await?;
+    let code = EnrollmentCode::new(&uri, SystemClock.now());
+    let EnrolledPush::Countersign(account) = device.enroll(&vault, code, &info).await? else {
+        return Err(CliError::Usage(
+            "the server's enrollment code is not a Countersign one".into(),
+        ));
+    };
     step("This CLI, playing the phone, scans it and enrolls");
     println!(
         "   device {} for {} at {}; server key pinned",

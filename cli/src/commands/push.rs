@@ -5,11 +5,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use countersign_core::push::device::{
-    AnswerOutcome, BiometricGate, DeviceInfo, GateError, PushDevice, PushError, PushRequest,
-    UncheckedCertificates,
+    AnswerOutcome, BiometricGate, DeviceInfo, EnrolledPush, EnrollmentCode, GateError, PushDevice,
+    PushError, PushRequest, push_accounts as all_push_accounts,
 };
-use countersign_core::push::privacyidea::PiEnrollmentUri;
 use countersign_core::push::wire::ChallengeKind;
+use countersign_core::scan::{ScanPayload, classify};
 use countersign_core::{Clock, SharedVault, SystemClock};
 
 use crate::error::CliError;
@@ -49,29 +49,27 @@ pub fn enroll(options: &VaultOptions, args: &EnrollArgs) -> Result<(), CliError>
         app_version: env!("CARGO_PKG_VERSION").into(),
         push_token: None,
     };
-    if PiEnrollmentUri::looks_like(&args.uri) {
+    let mut code = EnrollmentCode::new(&args.uri, SystemClock.now());
+    if args.accept_unchecked_certificates {
+        code = code.accepting_unchecked_certificates();
+    }
+    if matches!(classify(&args.uri), ScanPayload::PrivacyIdeaPush { .. }) {
         eprintln!("Making a 4096-bit RSA key for privacyIDEA (a few seconds)…");
-        let scanned_at = SystemClock.now();
-        let certificates = if args.accept_unchecked_certificates {
-            UncheckedCertificates::AcceptedByUser
-        } else {
-            UncheckedCertificates::NotAccepted
-        };
-        let token = runtime()?
-            .block_on(device()?.enroll_privacyidea(
-                &vault,
-                &args.uri,
-                scanned_at,
-                &info,
-                certificates,
-            ))
-            .map_err(|error| match error {
-                consent @ PushError::UncheckedCertificatesNeedConsent { .. } => CliError::Usage(
-                    format!("{consent}: run again with --accept-unchecked-certificates"),
-                ),
-                other => other.into(),
-            })?;
-        println!(
+    }
+    let enrolled = runtime()?
+        .block_on(device()?.enroll(&vault, code, &info))
+        .map_err(|error| match error {
+            consent @ PushError::UncheckedCertificatesNeedConsent { .. } => CliError::Usage(
+                format!("{consent}: run again with --accept-unchecked-certificates"),
+            ),
+            other => other.into(),
+        })?;
+    match enrolled {
+        EnrolledPush::Countersign(account) => println!(
+            "Enrolled {} at {} ({}), device {}",
+            account.user, account.org, account.server_url, account.device_id
+        ),
+        EnrolledPush::PrivacyIdea(token) => println!(
             "Enrolled privacyIDEA token {} ({}) at {}{}",
             token.serial,
             token.label,
@@ -81,14 +79,8 @@ pub fn enroll(options: &VaultOptions, args: &EnrollArgs) -> Result<(), CliError>
             } else {
                 ""
             }
-        );
-        return Ok(());
+        ),
     }
-    let account = runtime()?.block_on(device()?.enroll(&vault, &args.uri, &info))?;
-    println!(
-        "Enrolled {} at {} ({}), device {}",
-        account.user, account.org, account.server_url, account.device_id
-    );
     Ok(())
 }
 
@@ -186,40 +178,34 @@ pub struct PushAccountsArgs {
 }
 
 pub fn push_accounts(options: &VaultOptions, args: &PushAccountsArgs) -> Result<(), CliError> {
-    let vault = options.open()?;
-    let accounts = vault.push_accounts()?;
-    let tokens = vault.privacyidea_tokens()?;
+    let accounts = all_push_accounts(&options.open()?)?;
     if args.json {
-        let rows: Vec<_> = accounts
-            .iter()
-            .map(crate::json::push_account)
-            .chain(tokens.iter().map(crate::json::privacyidea_token))
-            .collect();
+        let rows: Vec<_> = accounts.iter().map(crate::json::push_account).collect();
         println!("{}", serde_json::Value::from(rows));
         return Ok(());
     }
-    if accounts.is_empty() && tokens.is_empty() {
+    if accounts.is_empty() {
         println!("No push accounts.");
     }
     for account in accounts {
-        println!(
-            "{}  {} at {} ({}, {:?})",
-            account.id, account.user, account.org, account.server_url, account.status
-        );
-    }
-    for token in tokens {
-        println!(
-            "{}  privacyIDEA token {} ({}) at {}{}",
-            token.id,
-            token.serial,
-            token.issuer,
-            token.url,
-            if token.ssl_verify {
-                ""
-            } else {
-                "  [certificate checks OFF, as the administrator asked]"
-            }
-        );
+        match account {
+            EnrolledPush::Countersign(account) => println!(
+                "{}  {} at {} ({}, {:?})",
+                account.id, account.user, account.org, account.server_url, account.status
+            ),
+            EnrolledPush::PrivacyIdea(token) => println!(
+                "{}  privacyIDEA token {} ({}) at {}{}",
+                token.id,
+                token.serial,
+                token.issuer,
+                token.url,
+                if token.ssl_verify {
+                    ""
+                } else {
+                    "  [certificate checks OFF, as the administrator asked]"
+                }
+            ),
+        }
     }
     Ok(())
 }

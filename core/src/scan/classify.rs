@@ -82,8 +82,10 @@ pub fn classify(text: &str) -> ScanPayload {
         .map(|(scheme, _)| scheme.to_ascii_lowercase())
         .unwrap_or_default();
     let rest = trimmed.split_once("://").map_or("", |(_, rest)| rest);
+    // The one place that decides what a code is: enrollment
+    // (`push::device::PushDevice::enroll`) and privacyIDEA's URI parser ask here.
     match scheme.as_str() {
-        "otpauth" if rest.to_ascii_lowercase().starts_with("pipush/") => {
+        "otpauth" | "pia" if rest.to_ascii_lowercase().starts_with("pipush/") => {
             ScanPayload::PrivacyIdeaPush {
                 uri: trimmed.to_owned(),
             }
@@ -101,8 +103,11 @@ pub fn classify(text: &str) -> ScanPayload {
                 uri: trimmed.to_owned(),
             }
         }
-        "pia" => ScanPayload::PrivacyIdeaPush {
-            uri: trimmed.to_owned(),
+        // privacyIDEA's app scheme for its other tokens: an otpauth URI under
+        // another name, read as one (an error names the field that is wrong).
+        "pia" => match parse_otpauth(&format!("otpauth://{rest}")) {
+            Ok(parsed) => ScanPayload::Otpauth(parsed),
+            Err(error) => ScanPayload::InvalidOtpauth(error),
         },
         _ => ScanPayload::NotAuthenticator {
             text: text.to_owned(),
@@ -124,7 +129,35 @@ fn link_host(scheme: &str, rest: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::push::privacyidea::PiEnrollmentUri;
     use crate::uri::UriError;
+
+    /// One rule for both privacyIDEA forms, shared by the scanner, enrollment
+    /// and the privacyIDEA URI parser.
+    #[test]
+    fn both_privacyidea_forms_are_push_enrollments_and_nothing_else_is() {
+        let query = "?url=https%3A//pi.example/ttype/push&ttl=10&issuer=PI\
+                     &enrollment_credential=00ff&v=1&serial=PIPU0001&sslverify=1";
+        for scheme in ["otpauth", "pia", "PIA", "OTPAUTH"] {
+            let uri = format!("{scheme}://pipush/PIPU0001{query}");
+            assert!(
+                matches!(classify(&uri), ScanPayload::PrivacyIdeaPush { .. }),
+                "{scheme}"
+            );
+            assert!(PiEnrollmentUri::parse(&uri).is_ok(), "{scheme}");
+        }
+        // privacyIDEA's scheme for other token types reads like otpauth.
+        assert!(matches!(
+            classify("pia://totp/PI:alice?secret=JBSWY3DPEHPK3PXP"),
+            ScanPayload::Otpauth(_)
+        ));
+        assert!(matches!(
+            classify("pia://enroll?token=x"),
+            ScanPayload::InvalidOtpauth(_)
+        ));
+        assert!(PiEnrollmentUri::parse("pia://totp/PI:alice?secret=JBSWY3DPEHPK3PXP").is_err());
+        assert!(PiEnrollmentUri::parse("countersign://enroll?x=1").is_err());
+    }
 
     #[test]
     fn each_kind_of_payload_is_recognised() {

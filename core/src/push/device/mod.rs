@@ -5,8 +5,8 @@
 //!
 //! Must not: show UI, or sign an approval the gate refused.
 
+mod enrollment;
 mod model;
-mod privacyidea;
 mod transport;
 
 use std::future::Future;
@@ -17,6 +17,7 @@ use futures_util::future::{join, join_all};
 
 use ring::rand::{SecureRandom, SystemRandom};
 
+pub use enrollment::{EnrolledPush, EnrollmentCode, push_accounts};
 pub use model::{
     AccountFailure, AnswerOutcome, BiometricGate, GateError, NoGate, PendingReport, PushError,
     PushRequest, UncheckedCertificates, WatchDecision, WatchRequest,
@@ -37,7 +38,7 @@ use crate::vault::{DeviceKeyRef, PushAccount, PushAccountStatus, SharedVault, Va
 /// Longest challenge lifetime a device accepts (section 6.5).
 const MAX_CHALLENGE_LIFETIME: i64 = 300;
 /// A burst is the requests for one resource within this many seconds.
-const BURST_WINDOW: i64 = 60;
+pub(crate) const BURST_WINDOW: i64 = 60;
 /// The longest one account's poll may take: a request and its clock-skew
 /// retry. A server that hangs is reported; it never holds up the others.
 const POLL_TIMEOUT: Duration = Duration::from_secs(20);
@@ -62,7 +63,9 @@ pub struct DeviceInfo {
 
 pub struct PushDevice {
     transport: Transport,
-    privacyidea: crate::push::privacyidea::PiClient,
+    pub(crate) privacyidea: crate::push::privacyidea::PiClient,
+    /// RSA key size of new privacyIDEA tokens.
+    pub(crate) privacyidea_key_bits: usize,
     clock: Arc<dyn Clock>,
     hardware: Option<Arc<dyn DeviceSigner>>,
     plain_http: PlainHttp,
@@ -87,6 +90,7 @@ impl PushDevice {
         Ok(Self {
             transport: Transport::new(http.clone()),
             privacyidea: crate::push::privacyidea::PiClient::new(http),
+            privacyidea_key_bits: crate::push::privacyidea::DEVICE_KEY_BITS,
             clock,
             hardware: None,
             plain_http: PlainHttp::Refuse,
@@ -100,8 +104,15 @@ impl PushDevice {
         self
     }
 
+    /// New privacyIDEA tokens get `bits`-bit keys instead of 4096 (tests use
+    /// 2048 to save seconds per enrollment; privacyIDEA accepts both).
+    pub fn with_privacyidea_key_bits(mut self, bits: usize) -> Self {
+        self.privacyidea_key_bits = bits;
+        self
+    }
+
     /// Refuses a server URL the transport policy does not allow.
-    fn check_transport(&self, url: &str) -> Result<(), PushError> {
+    pub(crate) fn check_transport(&self, url: &str) -> Result<(), PushError> {
         if self.plain_http.allows(url) {
             Ok(())
         } else {
@@ -117,7 +128,7 @@ impl PushDevice {
         self
     }
 
-    fn local_now(&self) -> UnixTime {
+    pub(crate) fn local_now(&self) -> UnixTime {
         self.clock.now()
     }
 
@@ -144,9 +155,10 @@ impl PushDevice {
         }
     }
 
-    /// Enrolls this device with the server named by an enrollment QR code and
-    /// stores the push account. Nothing is stored unless every check passes.
-    pub async fn enroll(
+    /// Enrolls this device with the server named by a countersign://enroll
+    /// code and stores the push account. Nothing is stored unless every check
+    /// passes.
+    async fn enroll_countersign(
         &self,
         vault: &SharedVault,
         uri: &str,
@@ -777,7 +789,7 @@ impl PushDevice {
 }
 
 /// `work`, or a network error once it has taken [`POLL_TIMEOUT`].
-async fn within_poll_timeout<T>(
+pub(crate) async fn within_poll_timeout<T>(
     work: impl Future<Output = Result<T, PushError>>,
 ) -> Result<T, PushError> {
     tokio::time::timeout(POLL_TIMEOUT, work)
@@ -851,7 +863,7 @@ fn general_problem(problem: &Problem) -> PushError {
 }
 
 /// A second tap on the same button is harmless; a different answer is not possible.
-fn repeated_tap(
+pub(crate) fn repeated_tap(
     answered: Option<&str>,
     decision: Decision,
 ) -> Result<Option<AnswerOutcome>, PushError> {

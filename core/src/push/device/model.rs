@@ -203,6 +203,11 @@ pub enum PushError {
     Server { problem: String, detail: String },
     #[error("{0}")]
     PrivacyIdeaUri(#[from] PiUriError),
+    #[error(
+        "this code is {found}, not a push enrollment: scan the code your administrator's \
+         portal shows for this phone"
+    )]
+    NotEnrollmentCode { found: &'static str },
     #[error("a request from the server failed verification and was dropped: {reason}")]
     Unverified { reason: String },
     #[error(

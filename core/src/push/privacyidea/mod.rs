@@ -9,6 +9,7 @@
 
 pub mod challenge;
 pub mod client;
+mod device;
 pub mod rsa_keys;
 pub mod uri;
 

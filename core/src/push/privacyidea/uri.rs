@@ -8,6 +8,7 @@ use percent_encoding::percent_decode_str;
 
 use crate::clock::UnixTime;
 use crate::push::enroll_uri::normalize_url;
+use crate::scan::{ScanPayload, classify};
 
 /// privacyIDEA's default `push_ttl` when the code names none, in minutes.
 const DEFAULT_TTL_MINUTES: i64 = 10;
@@ -72,15 +73,10 @@ impl std::fmt::Debug for PiEnrollmentUri {
 }
 
 impl PiEnrollmentUri {
-    /// True for codes this module reads, before any validation.
-    pub fn looks_like(text: &str) -> bool {
-        let lower = text.trim().to_ascii_lowercase();
-        lower.starts_with("otpauth://pipush/") || lower.starts_with("pia://pipush/")
-    }
-
     pub fn parse(text: &str) -> Result<Self, PiUriError> {
         let text = text.trim();
-        if !Self::looks_like(text) {
+        // Which codes are privacyIDEA's is the scanner's rule, not a second copy.
+        if !matches!(classify(text), ScanPayload::PrivacyIdeaPush { .. }) {
             return Err(PiUriError::NotPushToken);
         }
         let rest = &text[text.find("://").map_or(0, |i| i + 3) + "pipush/".len()..];

@@ -1,26 +1,27 @@
 //! The phone's side of privacyIDEA push tokens, behind the same `PushDevice`
 //! calls as Countersign accounts: enroll, poll (`pending`), push payloads,
-//! approve and deny, and the Watch.
+//! approve and deny, and the Watch. Beside the protocol it speaks, so the
+//! dialect lives in one folder; `push::device` only routes to it.
 
 use futures_util::future::join_all;
 
-use super::model::{
-    AccountFailure, AnswerOutcome, BiometricGate, NoGate, PendingReport, PushError, PushRequest,
-    UncheckedCertificates, WatchRequest,
+use super::client::{ClientError, Envelope, iso8601};
+use super::rsa_keys::{self, RsaKeyError};
+use super::{
+    ASSUMED_CHALLENGE_VALIDITY, DeclineReason, POLL_ONLY_PUSH_TOKEN, PiChallenge, PiEnrollmentUri,
+    VerifiedChallenge, challenge::poll_message,
 };
-use super::{DeviceInfo, PushDevice};
 use crate::clock::UnixTime;
-use crate::push::privacyidea::client::{ClientError, Envelope, iso8601};
-use crate::push::privacyidea::rsa_keys::{self, RsaKeyError};
-use crate::push::privacyidea::{
-    ASSUMED_CHALLENGE_VALIDITY, DEVICE_KEY_BITS, DeclineReason, POLL_ONLY_PUSH_TOKEN, PiChallenge,
-    PiEnrollmentUri, VerifiedChallenge, challenge::poll_message,
+use crate::push::device::{
+    AccountFailure, AnswerOutcome, BURST_WINDOW, BiometricGate, DeviceInfo, NoGate, PendingReport,
+    PushDevice, PushError, PushRequest, UncheckedCertificates, WatchRequest, repeated_tap,
+    within_poll_timeout,
 };
 use crate::push::wire::{ChallengeKind, Context, Resource};
 use crate::vault::{PrivacyIdeaToken, SharedVault, Vault};
 
 /// A received privacyIDEA request, re-verified from the vault.
-pub(super) struct KnownPiRequest {
+pub(crate) struct KnownPiRequest {
     token: PrivacyIdeaToken,
     verified: VerifiedChallenge,
     answered: Option<String>,
@@ -28,61 +29,19 @@ pub(super) struct KnownPiRequest {
 }
 
 impl PushDevice {
-    /// Enrolls a privacyIDEA push token from its QR code (`otpauth://pipush/…`
-    /// or `pia://pipush/…`). `scanned_at` is when the code was read, by this
-    /// device's clock: the code's `ttl` (minutes) counts from then, also across
-    /// retries. The 4096-bit key is made on a blocking thread, never the caller's.
-    pub async fn enroll_privacyidea(
-        &self,
-        vault: &SharedVault,
-        uri: &str,
-        scanned_at: UnixTime,
-        info: &DeviceInfo,
-        certificates: UncheckedCertificates,
-    ) -> Result<PrivacyIdeaToken, PushError> {
-        self.enroll_privacyidea_with_key_bits(
-            vault,
-            uri,
-            scanned_at,
-            info,
-            certificates,
-            DEVICE_KEY_BITS,
-        )
-        .await
-    }
-
-    /// [`PushDevice::enroll_privacyidea`] with another key size (tests use 2048
-    /// bits to save seconds per enrollment; privacyIDEA accepts both).
-    pub async fn enroll_privacyidea_with_key_bits(
-        &self,
-        vault: &SharedVault,
-        uri: &str,
-        scanned_at: UnixTime,
-        info: &DeviceInfo,
-        certificates: UncheckedCertificates,
-        bits: usize,
-    ) -> Result<PrivacyIdeaToken, PushError> {
-        let mut token = self
-            .register_privacyidea(uri, scanned_at, info, certificates, bits)
-            .await?;
-        token.id = vault.lock().add_privacyidea_token(&token)?;
-        Ok(token)
-    }
-
     /// Everything of an enrollment but storing it: the key pair, the server's
-    /// answer and its key. Needs no vault, so a shell can keep the vault free
-    /// (the codes screen live) during the seconds this takes, and store the
-    /// token with [`Vault::add_privacyidea_token`] afterwards.
+    /// answer and its key. Needs no vault: the vault stays free during the
+    /// seconds the key takes. `scanned_at` is when the code was read, by this
+    /// device's clock: the code's `ttl` (minutes) counts from then.
     ///
     /// A code with `sslverify=0` is refused (`UncheckedCertificatesNeedConsent`)
     /// until the shell has shown the warning and the user accepted it.
-    pub async fn register_privacyidea(
+    pub(crate) async fn register_privacyidea(
         &self,
         uri: &str,
         scanned_at: UnixTime,
         info: &DeviceInfo,
         certificates: UncheckedCertificates,
-        bits: usize,
     ) -> Result<PrivacyIdeaToken, PushError> {
         let uri = PiEnrollmentUri::parse(uri)?;
         uri.check_ttl(scanned_at, self.local_now())?;
@@ -93,7 +52,9 @@ impl PushDevice {
             // an impostor.
             return Err(PushError::UncheckedCertificatesNeedConsent { url: uri.url });
         }
-        let (device_key, spki) = generate_off_thread(bits).await.map_err(device_key_error)?;
+        let (device_key, spki) = generate_off_thread(self.privacyidea_key_bits)
+            .await
+            .map_err(device_key_error)?;
         // Key generation takes seconds: the code may have expired meanwhile.
         uri.check_ttl(scanned_at, self.local_now())?;
         let pubkey = data_encoding::BASE64.encode(&spki);
@@ -149,13 +110,13 @@ impl PushDevice {
     /// Polls every privacyIDEA token at once; only challenges that verify are
     /// returned. A token that cannot be polled is reported and does not stop
     /// the others.
-    pub(super) async fn pending_privacyidea(
+    pub(crate) async fn pending_privacyidea(
         &self,
         vault: &SharedVault,
     ) -> Result<PendingReport, PushError> {
         let tokens = vault.lock().privacyidea_tokens()?;
         let polls = tokens.iter().map(|token| async move {
-            let polled = super::within_poll_timeout(self.poll(vault, token)).await;
+            let polled = within_poll_timeout(self.poll(vault, token)).await;
             (token, polled)
         });
         let mut report = PendingReport::default();
@@ -192,7 +153,7 @@ impl PushDevice {
 
     /// privacyIDEA's push token update: `new_fb_token`, `serial`, `timestamp`,
     /// signed `new_fb_token|serial|timestamp` (the server allows ±5 minutes).
-    pub(super) async fn update_privacyidea_push_token(
+    pub(crate) async fn update_privacyidea_push_token(
         &self,
         vault: &SharedVault,
         push_token: Option<&str>,
@@ -303,7 +264,7 @@ impl PushDevice {
 
     /// A privacyIDEA challenge from an FCM data message (the same fields as a
     /// polled one), or `None` if the payload is not one.
-    pub(super) fn privacyidea_payload(
+    pub(crate) fn privacyidea_payload(
         &self,
         vault: &mut Vault,
         value: &serde_json::Value,
@@ -369,17 +330,13 @@ impl PushDevice {
                 (seen, exp)
             }
         };
-        let burst = vault.challenges_for_resource(
-            &token.id,
-            &challenge.title,
-            iat - super::BURST_WINDOW,
-            iat,
-        )?;
+        let burst =
+            vault.challenges_for_resource(&token.id, &challenge.title, iat - BURST_WINDOW, iat)?;
         Ok(request_for(token, &verified, iat, exp, seen, burst))
     }
 
     /// `Some` when `id` is a privacyIDEA request this device received.
-    pub(super) fn known_privacyidea_request(
+    pub(crate) fn known_privacyidea_request(
         &self,
         vault: &mut Vault,
         id: &str,
@@ -403,14 +360,14 @@ impl PushDevice {
         }))
     }
 
-    pub(super) async fn approve_privacyidea(
+    pub(crate) async fn approve_privacyidea(
         &self,
         vault: &SharedVault,
         known: KnownPiRequest,
         number: Option<&str>,
         gate: &dyn BiometricGate,
     ) -> Result<AnswerOutcome, PushError> {
-        if let Some(done) = super::repeated_tap(
+        if let Some(done) = repeated_tap(
             known.answered.as_deref(),
             crate::push::wire::Decision::Approve,
         )? {
@@ -471,14 +428,14 @@ impl PushDevice {
 
     /// Declines; `report_fraud` sends the reason "unknown_trigger" ("this was not
     /// me"), otherwise "cancelled", when the server signed that it understands reasons.
-    pub(super) async fn deny_privacyidea(
+    pub(crate) async fn deny_privacyidea(
         &self,
         vault: &SharedVault,
         known: KnownPiRequest,
         report_fraud: bool,
     ) -> Result<AnswerOutcome, PushError> {
         if let Some(done) =
-            super::repeated_tap(known.answered.as_deref(), crate::push::wire::Decision::Deny)?
+            repeated_tap(known.answered.as_deref(), crate::push::wire::Decision::Deny)?
         {
             return Ok(done);
         }
@@ -564,7 +521,7 @@ impl PushDevice {
         })
     }
 
-    pub(super) fn privacyidea_watch_request(&self, known: &KnownPiRequest) -> WatchRequest {
+    pub(crate) fn privacyidea_watch_request(&self, known: &KnownPiRequest) -> WatchRequest {
         let challenge = &known.verified.challenge;
         WatchRequest {
             id: challenge.nonce.clone(),
@@ -576,7 +533,7 @@ impl PushDevice {
         }
     }
 
-    pub(super) async fn privacyidea_from_watch(
+    pub(crate) async fn privacyidea_from_watch(
         &self,
         vault: &SharedVault,
         known: KnownPiRequest,
