@@ -22,13 +22,13 @@ import dev.countersign.ffi.WatchRequestItem
 import dev.countersign.ffi.scanImage
 import dev.countersign.ffi.scanImageCancellable
 import dev.countersign.ffi.scanLumaFrame
+import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.CoroutineDispatcher
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.delay
 import kotlinx.coroutines.flow.Flow
 import kotlinx.coroutines.flow.flow
 import kotlinx.coroutines.flow.flowOn
-import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withContext
 
 /**
@@ -142,11 +142,15 @@ class Countersign private constructor(
     suspend fun delete(id: String) = call { deleteAccount(id) }
 
     /**
-     * Enrolls this phone from a countersign://enroll QR code, or a privacyIDEA push
-     * token's otpauth://pipush/… (scanned now; its 4096-bit key takes seconds, off
-     * the caller's thread). A privacyIDEA code with sslverify=0 throws
-     * [CountersignException.CertificateChecksOff] until the user has accepted the
-     * warning and this is called again with [acceptUncheckedCertificates].
+     * Enrolls this phone from a scanned or typed code, whichever push dialect it
+     * is: countersign://enroll, or a privacyIDEA push token's otpauth://pipush/…
+     * or pia://pipush/… (its 4096-bit key takes seconds, made off the caller's
+     * thread). Anything else is [CountersignException.InvalidInput] naming what
+     * the code is. [scannedAtSeconds] is when the code was read (Unix seconds):
+     * privacyIDEA's ttl counts from then, so a retry keeps the same deadline. A
+     * privacyIDEA code with sslverify=0 throws [CountersignException.CertificateChecksOff]
+     * until the user has accepted the warning and this is called again with
+     * [acceptUncheckedCertificates].
      */
     suspend fun enrollPush(
         uri: String,
@@ -154,21 +158,9 @@ class Countersign private constructor(
         platform: String = "android",
         pushToken: String? = null,
         acceptUncheckedCertificates: Boolean = false,
-    ): PushAccountItem = call { enrollPush(uri, deviceName, platform, pushToken, acceptUncheckedCertificates) }
-
-    /**
-     * A privacyIDEA code scanned at [scannedAtSeconds] (Unix seconds): its ttl counts
-     * from the scan, so a retry after a network error keeps the same deadline.
-     */
-    suspend fun enrollPrivacyidea(
-        uri: String,
-        scannedAtSeconds: Long,
-        deviceName: String,
-        platform: String = "android",
-        pushToken: String? = null,
-        acceptUncheckedCertificates: Boolean = false,
+        scannedAtSeconds: Long = System.currentTimeMillis() / 1000,
     ): PushAccountItem =
-        call { enrollPrivacyidea(uri, scannedAtSeconds, deviceName, platform, pushToken, acceptUncheckedCertificates) }
+        call { enrollPush(uri, scannedAtSeconds, deviceName, platform, pushToken, acceptUncheckedCertificates) }
 
     /** Countersign push accounts, then privacyIDEA tokens (`dialect` tells which). */
     suspend fun pushAccounts(): List<PushAccountItem> = call { pushAccounts() }
@@ -239,9 +231,13 @@ class LiveScan : AutoCloseable {
 private class GuardedPrompt(private val gate: suspend (String) -> BiometricOutcome) : BiometricPrompt {
     @Volatile var thrown: Throwable? = null
 
-    override fun confirm(reason: String): BiometricOutcome =
+    // Suspends with the gate (no thread is blocked while the prompt is up); a
+    // cancelled approval cancels the gate rather than being reported as its failure.
+    override suspend fun confirm(reason: String): BiometricOutcome =
         try {
-            runBlocking { gate(reason) }
+            gate(reason)
+        } catch (cancelled: CancellationException) {
+            throw cancelled
         } catch (error: Throwable) {
             thrown = error
             BiometricOutcome.UNAVAILABLE

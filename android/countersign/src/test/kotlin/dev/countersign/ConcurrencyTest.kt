@@ -144,7 +144,7 @@ class ConcurrencyTest {
                 runBlocking {
                     assertEquals(1, it.codes().items.size)
                     val prompt = object : BiometricPrompt {
-                        override fun confirm(reason: String) = BiometricOutcome.PASSED
+                        override suspend fun confirm(reason: String) = BiometricOutcome.PASSED
                     }
                     prompts += WeakReference(prompt)
                     assertThrows<FfiException.NotFound> { runBlocking { it.approve("ch_none", null, prompt) } }

@@ -63,11 +63,11 @@ class ErrorsTest {
             val pipush = "otpauth://pipush/PIPU0001?url=http%3A//127.0.0.1%3A9/ttype/push&ttl=10" +
                 "&issuer=privacyIDEA&enrollment_credential=00ff&v=1&serial=PIPU0001&sslverify=0"
             val stale = fails<CountersignException.InvalidInput> {
-                app.enrollPrivacyidea(pipush, System.currentTimeMillis() / 1000 - 11 * 60, "Pixel")
+                app.enrollPush(pipush, "Pixel", scannedAtSeconds = System.currentTimeMillis() / 1000 - 11 * 60)
             }
             assertTrue(stale.reason.contains("10 min"), stale.reason)
             // Milliseconds passed for seconds would switch the ttl off: refused.
-            fails<CountersignException.InvalidInput> { app.enrollPrivacyidea(pipush, System.currentTimeMillis(), "Pixel") }
+            fails<CountersignException.InvalidInput> { app.enrollPush(pipush, "Pixel", scannedAtSeconds = System.currentTimeMillis()) }
             // sslverify=0 needs the user's consent, asked before anything is sent.
             val warning = fails<CountersignException.CertificateChecksOff> { app.enrollPush(pipush, "Pixel") }
             assertEquals("http://127.0.0.1:9/ttype/push", warning.url)

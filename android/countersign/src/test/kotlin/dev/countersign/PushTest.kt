@@ -152,7 +152,7 @@ class PushTest {
         // trait's error (FfiError.Platform): the approval stops with a typed
         // BiometricFailed naming it, and nothing panics.
         val raw = object : BiometricPrompt {
-            override fun confirm(reason: String): BiometricOutcome = throw IllegalStateException("raw gate")
+            override suspend fun confirm(reason: String): BiometricOutcome = throw IllegalStateException("raw gate")
         }
         val rawError = assertThrows<FfiException.BiometricFailed> { runBlocking { phone.core.approve(push.id, push.number, raw) } }
         assertTrue(rawError.reason.contains("raw gate"), rawError.reason)

@@ -45,7 +45,7 @@ open class FakeCore : AuthenticatorInterface by notScripted() {
     val calls = mutableListOf<String>()
     var delivered: () -> PushRequestItem? = { null }
     var pending: () -> List<PushRequestItem> = { emptyList() }
-    var approveResult: (String, String?, BiometricPrompt) -> AnswerResult = { _, _, _ -> AnswerResult.Approved }
+    var approveResult: suspend (String, String?, BiometricPrompt) -> AnswerResult = { _, _, _ -> AnswerResult.Approved }
     var denyResult: (String) -> AnswerResult = { AnswerResult.Denied }
     var lastPayload: ByteArray? = null
 

@@ -22,8 +22,11 @@ class ScanResultHandler(private val activity: Activity, private val retry: (Stri
         when (item.kind) {
             "otpauth" -> run { it.add(item.text); Text.ADDED }
             // enrollPush speaks both: Countersign's own servers and privacyIDEA's push
-            // tokens (a 4096-bit key is made off the main thread, in the core).
-            "push_enrollment", "privacyidea_push" -> enroll(item.text, acceptUncheckedCertificates = false)
+            // tokens (a 4096-bit key is made off the main thread, in the core). The
+            // scan's time goes along: privacyIDEA's ttl counts from it, also when the
+            // user takes a while over the certificate warning.
+            "push_enrollment", "privacyidea_push" ->
+                enroll(item.text, System.currentTimeMillis() / 1000, acceptUncheckedCertificates = false)
             "migration_batch" -> retry(Text.MIGRATION_NOT_YET)
             "invalid_otpauth", "invalid_migration" -> retry(item.detail ?: Text.NOT_A_CODE)
             else -> retry(item.detail?.let { host -> "${Text.NOT_A_CODE} ($host)" } ?: Text.NOT_A_CODE)
@@ -34,19 +37,19 @@ class ScanResultHandler(private val activity: Activity, private val retry: (Stri
      * Enrolls for push; a privacyIDEA code that turns certificate checks off is
      * enrolled only after the user accepted the core's warning in a dialog.
      */
-    private fun enroll(uri: String, acceptUncheckedCertificates: Boolean) {
+    private fun enroll(uri: String, scannedAtSeconds: Long, acceptUncheckedCertificates: Boolean) {
         scope.launch {
             try {
                 val token = PushTokenStore(activity).token
                 val account = (activity.application as CountersignApp).countersign()
-                    .enrollPush(uri, Build.MODEL, "android", token, acceptUncheckedCertificates)
+                    .enrollPush(uri, Build.MODEL, "android", token, acceptUncheckedCertificates, scannedAtSeconds)
                 Toast.makeText(activity, "${Text.ENROLLED} ${account.org}", Toast.LENGTH_SHORT).show()
                 activity.finish()
             } catch (warning: CountersignException.CertificateChecksOff) {
                 AlertDialog.Builder(activity)
                     .setTitle(Text.CERTIFICATE_CHECKS_OFF_TITLE)
                     .setMessage(warning.reason)
-                    .setPositiveButton(Text.ENROLL_ANYWAY) { _, _ -> enroll(uri, acceptUncheckedCertificates = true) }
+                    .setPositiveButton(Text.ENROLL_ANYWAY) { _, _ -> enroll(uri, scannedAtSeconds, acceptUncheckedCertificates = true) }
                     .setNegativeButton(Text.CANCEL) { _, _ -> retry(Text.NOT_ENROLLED) }
                     .show()
             } catch (error: Exception) {

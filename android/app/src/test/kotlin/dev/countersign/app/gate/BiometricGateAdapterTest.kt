@@ -18,6 +18,10 @@ import dev.countersign.ffi.BiometricOutcome.UNAVAILABLE
 import java.util.concurrent.Callable
 import java.util.concurrent.Executors
 import java.util.concurrent.TimeUnit
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.async
+import kotlinx.coroutines.runBlocking
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertTrue
 import org.junit.Test
@@ -31,7 +35,7 @@ class BiometricGateAdapterTest {
     private fun confirmOffMain(adapter: BiometricGateAdapter): BiometricOutcome {
         val pool = Executors.newSingleThreadExecutor()
         try {
-            val answer = pool.submit(Callable { adapter.confirm("Approve sign-in to Salesforce") })
+            val answer = pool.submit(Callable { runBlocking { adapter.confirm("Approve sign-in to Salesforce") } })
             val deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10)
             while (!answer.isDone && System.nanoTime() < deadline) {
                 shadowOf(Looper.getMainLooper()).idle()
@@ -86,8 +90,26 @@ class BiometricGateAdapterTest {
     }
 
     @Test
-    fun `called on the main thread it refuses instead of hanging`() {
-        assertEquals(UNAVAILABLE, answering(PASSED).confirm("reason"))
+    fun `called on the main thread it suspends instead of blocking it`() {
+        // Started on the main thread: the prompt can only be shown (and so
+        // answered) if confirm gives the main thread back while it waits.
+        val answer = CoroutineScope(Dispatchers.Unconfined).async { answering(PASSED).confirm("reason") }
+        assertTrue(!answer.isCompleted)
+        shadowOf(Looper.getMainLooper()).idle()
+        assertTrue(answer.isCompleted)
+        assertEquals(PASSED, runBlocking { answer.await() })
+    }
+
+    @Test
+    fun `a cancelled approval dismisses the prompt`() {
+        var signal: CancellationSignal? = null
+        val adapter = BiometricGateAdapter({ _, cancel, _ -> signal = cancel })
+        val answer = CoroutineScope(Dispatchers.Unconfined).async { adapter.confirm("reason") }
+        shadowOf(Looper.getMainLooper()).idle()
+        assertTrue(!signal!!.isCanceled)
+        answer.cancel()
+        shadowOf(Looper.getMainLooper()).idle()
+        assertTrue(signal!!.isCanceled)
     }
 
     @Test
