@@ -5,17 +5,16 @@
 //! desktop through `countersign-cli`. Inputs that vary between platforms (time,
 //! randomness, key storage) come in through small traits so tests can pin them.
 
-pub mod account;
-pub mod clock;
 pub mod http;
 pub mod keys;
-pub mod otp;
 pub mod push;
 pub mod scan;
-pub mod secret;
 pub mod transfer;
-pub mod uri;
 pub mod vault;
+
+// Codes and their accounts are their own crate (the server shares them); the
+// core's paths stay what they were.
+pub use countersign_otp::{account, clock, otp, secret, uri};
 
 pub use account::OtpAccount;
 pub use clock::{Clock, FixedClock, OffsetClock, SystemClock};

@@ -2,9 +2,9 @@
 //! a signed request (docs/protocol.md section 5.1, checked in the order given there).
 
 use axum::http::{HeaderMap, Method, header};
-use countersign_core::clock::UnixTime;
-use countersign_core::push::jose::{Compact, JoseError, Jwk};
-use countersign_core::push::wire::{IAT_TOLERANCE, ProblemType, RequestClaims, TYP_REQUEST};
+use countersign_otp::clock::UnixTime;
+use countersign_protocol::jose::{Compact, JoseError, Jwk};
+use countersign_protocol::wire::{IAT_TOLERANCE, ProblemType, RequestClaims, TYP_REQUEST};
 use subtle::ConstantTimeEq;
 
 use axum::extract::FromRequestParts;

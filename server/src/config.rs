@@ -5,10 +5,10 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use countersign_core::clock::Clock;
-use countersign_core::push::SoftwareKey;
-use countersign_core::push::enroll_uri::normalize_url;
-use countersign_core::secret::SecretBytes;
+use countersign_otp::clock::Clock;
+use countersign_otp::secret::SecretBytes;
+use countersign_protocol::SoftwareKey;
+use countersign_protocol::enroll_uri::normalize_url;
 
 use crate::client_addr::TrustedProxies;
 use crate::files;

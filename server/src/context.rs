@@ -3,8 +3,8 @@
 //! phone, so an over-long or control-character text must never reach it.
 //! `time` is optional and defaults to the server's now (section 8.1).
 
-use countersign_core::clock::UnixTime;
-use countersign_core::push::wire::{Context, MAX_CONTEXT_CHARS, ProblemType, is_display_text};
+use countersign_otp::clock::UnixTime;
+use countersign_protocol::wire::{Context, MAX_CONTEXT_CHARS, ProblemType, is_display_text};
 use serde::Deserialize;
 
 use crate::problem::ApiError;

@@ -4,7 +4,7 @@
 
 use axum::extract::{FromRequest, Request};
 use axum::http::header;
-use countersign_core::push::wire::{MAX_BODY_BYTES, ProblemType};
+use countersign_protocol::wire::{MAX_BODY_BYTES, ProblemType};
 use serde::de::DeserializeOwned;
 
 use crate::problem::ApiError;

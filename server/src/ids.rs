@@ -4,7 +4,7 @@
 
 use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;
-use countersign_core::push::wire::ProblemType;
+use countersign_protocol::wire::ProblemType;
 
 use crate::problem::ApiError;
 use crate::state::{AppState, Shared};

@@ -8,7 +8,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use countersign_core::push::wire::{MAX_BODY_BYTES, ProblemType};
+use countersign_protocol::wire::{MAX_BODY_BYTES, ProblemType};
 
 use crate::state::Shared;
 

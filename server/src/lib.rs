@@ -26,8 +26,8 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post, put};
-use countersign_core::clock::Clock;
-use countersign_core::push::wire::MAX_BODY_BYTES;
+use countersign_otp::clock::Clock;
+use countersign_protocol::wire::MAX_BODY_BYTES;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Parser;
-use countersign_core::SystemClock;
+use countersign_otp::SystemClock;
 use countersign_server::{Cidr, Config, TrustedProxies};
 
 #[derive(Debug, Parser)]

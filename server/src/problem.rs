@@ -4,8 +4,8 @@
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use countersign_core::clock::UnixTime;
-use countersign_core::push::wire::{Problem, ProblemType};
+use countersign_otp::clock::UnixTime;
+use countersign_protocol::wire::{Problem, ProblemType};
 
 #[derive(Debug)]
 pub struct ApiError(pub Problem);

@@ -6,8 +6,8 @@
 
 use std::sync::atomic::{AtomicI64, Ordering};
 
-use countersign_core::clock::UnixTime;
-use countersign_core::push::wire::IAT_TOLERANCE;
+use countersign_otp::clock::UnixTime;
+use countersign_protocol::wire::IAT_TOLERANCE;
 use rusqlite::params;
 
 use crate::store::Db;

@@ -2,9 +2,9 @@
 //! limit, number matching, fraud locks, and what a decision does to portal
 //! sessions and password resets. Handlers call these; they hold no rules.
 
-use countersign_core::clock::UnixTime;
-use countersign_core::push::jose;
-use countersign_core::push::wire::{
+use countersign_otp::clock::UnixTime;
+use countersign_protocol::jose;
+use countersign_protocol::wire::{
     Biometric, CHALLENGE_LIFETIME, ChallengeClaims, ChallengeKind, Context, Policy, ProblemType,
     Resource, TYP_CHALLENGE,
 };

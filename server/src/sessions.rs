@@ -6,7 +6,7 @@
 //! not collected yet, so neither a stale hand-off nor a re-created user of the
 //! same name can still turn one into a session.
 
-use countersign_core::clock::UnixTime;
+use countersign_otp::clock::UnixTime;
 use rusqlite::{OptionalExtension, params};
 
 use crate::rules::random_id;

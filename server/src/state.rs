@@ -3,9 +3,9 @@
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use countersign_core::clock::{Clock, UnixTime};
-use countersign_core::push::wire::ProblemType;
-use countersign_core::push::{Jwk, JwsSigner, SoftwareKey};
+use countersign_otp::clock::{Clock, UnixTime};
+use countersign_protocol::wire::ProblemType;
+use countersign_protocol::{Jwk, JwsSigner, SoftwareKey};
 use tokio::sync::Notify;
 
 use crate::client_addr::TrustedProxies;

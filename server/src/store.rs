@@ -4,7 +4,7 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use countersign_core::clock::UnixTime;
+use countersign_otp::clock::UnixTime;
 
 pub type Db = Connection;
 

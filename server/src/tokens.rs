@@ -2,7 +2,7 @@
 //! secrets are stored as their SHA-256, so a copy of the database hands out
 //! none of them. Lookups hash what was presented.
 
-use countersign_core::push::jose;
+use countersign_protocol::jose;
 use ring::digest::{SHA256, digest};
 
 pub fn token_hash(token: &str) -> String {

@@ -7,7 +7,7 @@
 //! counters are read and written in the verification's own transaction.
 //! (Keycloak's brute-force detection and Okta's lockout work the same way.)
 
-use countersign_core::clock::UnixTime;
+use countersign_otp::clock::UnixTime;
 use rusqlite::{Transaction, params};
 
 use crate::store;

@@ -6,10 +6,10 @@
 //! Must not: show UI, or hold a key's private bytes it was not given.
 
 pub mod device;
-pub mod enroll_uri;
-pub mod jose;
 pub mod privacyidea;
-pub mod wire;
+
+// The protocol both ends speak is its own crate (the server shares it).
+pub use countersign_protocol::{enroll_uri, jose, wire};
 
 pub use enroll_uri::{EnrollUriError, EnrollmentUri};
 pub use jose::{Compact, JoseError, Jwk, JwsSigner, SoftwareKey};

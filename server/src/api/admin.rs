@@ -4,12 +4,12 @@
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use countersign_core::account::OtpAccount;
-use countersign_core::otp::OtpParams;
-use countersign_core::push::EnrollmentUri;
-use countersign_core::push::wire::ProblemType;
-use countersign_core::secret::SecretBytes;
-use countersign_core::uri::build_otpauth;
+use countersign_otp::account::OtpAccount;
+use countersign_otp::otp::OtpParams;
+use countersign_otp::secret::SecretBytes;
+use countersign_otp::uri::build_otpauth;
+use countersign_protocol::EnrollmentUri;
+use countersign_protocol::wire::ProblemType;
 use ring::rand::{SecureRandom, SystemRandom};
 use rusqlite::{OptionalExtension, params};
 use serde::Deserialize;

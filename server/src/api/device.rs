@@ -4,8 +4,8 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
-use countersign_core::push::jose::{self, Compact, Jwk};
-use countersign_core::push::wire::{
+use countersign_protocol::jose::{self, Compact, Jwk};
+use countersign_protocol::wire::{
     AnswerClaims, AnswerResponse, AnswerStatus, ChallengesResponse, Decision, DeviceRecord,
     EnrollClaims, EnrollResponse, ProblemType, TYP_ANSWER, TYP_DEVICE, TYP_ENROLL,
 };

@@ -13,7 +13,7 @@
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use countersign_core::push::wire::{ChallengeKind, Context, ProblemType};
+use countersign_protocol::wire::{ChallengeKind, Context, ProblemType};
 use rusqlite::params;
 use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;

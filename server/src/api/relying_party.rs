@@ -6,9 +6,9 @@ use std::time::Duration;
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use countersign_core::otp::OtpParams;
-use countersign_core::push::wire::{ChallengeKind, ProblemType};
-use countersign_core::secret::SecretBytes;
+use countersign_otp::otp::OtpParams;
+use countersign_otp::secret::SecretBytes;
+use countersign_protocol::wire::{ChallengeKind, ProblemType};
 use rusqlite::{OptionalExtension, params};
 use serde::Deserialize;
 
