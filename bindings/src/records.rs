@@ -2,6 +2,8 @@
 
 use countersign_core::OtpKind;
 use countersign_core::push::device::{AccountFailure, EnrolledPush, PushRequest, WatchRequest};
+use countersign_core::push::wire::ChallengeKind;
+use countersign_core::scan::ScanPayload;
 use countersign_core::vault::{
     AccountSummary, CodeDisplay, CodeEntry, PrivacyIdeaToken, PushAccount, PushAccountStatus,
 };
@@ -53,31 +55,126 @@ impl From<CodeEntry> for CodeItem {
     }
 }
 
+// Closed sets are enums, so a screen's `when` is checked by the compiler; each
+// `From` below matches every core variant (no `_` arm), so a new one cannot
+// reach the shells unmapped.
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum AccountKind {
+    Totp,
+    Hotp,
+    Steam,
+}
+
+impl From<&OtpKind> for AccountKind {
+    fn from(kind: &OtpKind) -> Self {
+        match kind {
+            OtpKind::Totp { .. } => AccountKind::Totp,
+            OtpKind::Hotp { .. } => AccountKind::Hotp,
+            OtpKind::Steam { .. } => AccountKind::Steam,
+        }
+    }
+}
+
+/// Whether a push account can still answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum PushStatus {
+    Active,
+    /// The user enrolled another device; this one can no longer answer.
+    Replaced,
+    /// An administrator (or the user) removed this device.
+    Revoked,
+}
+
+impl From<PushAccountStatus> for PushStatus {
+    fn from(status: PushAccountStatus) -> Self {
+        match status {
+            PushAccountStatus::Active => PushStatus::Active,
+            PushAccountStatus::Replaced => PushStatus::Replaced,
+            PushAccountStatus::Revoked => PushStatus::Revoked,
+        }
+    }
+}
+
+/// Which protocol a push account's server speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum PushDialect {
+    Countersign,
+    PrivacyIdea,
+}
+
+/// What a request asks the user to approve.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum RequestKind {
+    Login,
+    StepUp,
+    PasswordReset,
+    EnrollmentConfirm,
+}
+
+impl From<ChallengeKind> for RequestKind {
+    fn from(kind: ChallengeKind) -> Self {
+        match kind {
+            ChallengeKind::Login => RequestKind::Login,
+            ChallengeKind::StepUp => RequestKind::StepUp,
+            ChallengeKind::PasswordReset => RequestKind::PasswordReset,
+            ChallengeKind::EnrollmentConfirm => RequestKind::EnrollmentConfirm,
+        }
+    }
+}
+
+/// What a decoded QR code is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum ScanKind {
+    /// One account, ready to add.
+    Otpauth,
+    /// An otpauth code that cannot become an account; `detail` says why.
+    InvalidOtpauth,
+    /// One QR of a Google Authenticator export.
+    MigrationBatch,
+    /// An export QR whose data cannot be read; `detail` says why.
+    InvalidMigration,
+    /// Countersign's push enrollment: `enroll_push`.
+    PushEnrollment,
+    /// A privacyIDEA push token: `enroll_push` too.
+    PrivacyIdeaPush,
+    /// Not authenticator data; `detail` is the link's host, if it is a link.
+    NotAuthenticator,
+}
+
+impl From<&ScanPayload> for ScanKind {
+    fn from(payload: &ScanPayload) -> Self {
+        match payload {
+            ScanPayload::Otpauth(_) => ScanKind::Otpauth,
+            ScanPayload::InvalidOtpauth(_) => ScanKind::InvalidOtpauth,
+            ScanPayload::MigrationBatch(_) => ScanKind::MigrationBatch,
+            ScanPayload::InvalidMigration(_) => ScanKind::InvalidMigration,
+            ScanPayload::PushEnrollment { .. } => ScanKind::PushEnrollment,
+            ScanPayload::PrivacyIdeaPush { .. } => ScanKind::PrivacyIdeaPush,
+            ScanPayload::NotAuthenticator { .. } => ScanKind::NotAuthenticator,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct AccountItem {
     pub id: String,
     pub position: u32,
     pub issuer: Option<String>,
     pub name: String,
-    /// "totp", "hotp" or "steam".
-    pub kind: String,
+    pub kind: AccountKind,
     pub digits: u8,
     pub weak_secret: bool,
 }
 
 impl From<AccountSummary> for AccountItem {
     fn from(summary: AccountSummary) -> Self {
-        let kind = match summary.params.kind() {
-            OtpKind::Totp { .. } => "totp",
-            OtpKind::Hotp { .. } => "hotp",
-            OtpKind::Steam { .. } => "steam",
-        };
         AccountItem {
             id: summary.id,
             position: u32::try_from(summary.position).unwrap_or(u32::MAX),
             issuer: summary.issuer,
             name: summary.name,
-            kind: kind.into(),
+            kind: AccountKind::from(&summary.params.kind()),
             digits: summary.params.digits(),
             weak_secret: summary.weak_secret,
         }
@@ -92,10 +189,8 @@ pub struct PushAccountItem {
     pub org: String,
     /// The device id, or a privacyIDEA token's serial.
     pub device_id: String,
-    /// "active", "replaced" or "revoked".
-    pub status: String,
-    /// "countersign" or "privacyidea": which protocol the server speaks.
-    pub dialect: String,
+    pub status: PushStatus,
+    pub dialect: PushDialect,
     /// False only for a privacyIDEA token enrolled with `sslverify=0` (the
     /// user accepted it): the account screen says certificate checks are off.
     pub certificate_checks: bool,
@@ -112,19 +207,14 @@ impl From<EnrolledPush> for PushAccountItem {
 
 impl From<PushAccount> for PushAccountItem {
     fn from(account: PushAccount) -> Self {
-        let status = match account.status {
-            PushAccountStatus::Active => "active",
-            PushAccountStatus::Replaced => "replaced",
-            PushAccountStatus::Revoked => "revoked",
-        };
         PushAccountItem {
             id: account.id,
             server_url: account.server_url,
             user: account.user,
             org: account.org,
             device_id: account.device_id,
-            status: status.into(),
-            dialect: "countersign".into(),
+            status: account.status.into(),
+            dialect: PushDialect::Countersign,
             certificate_checks: true,
         }
     }
@@ -138,8 +228,8 @@ impl From<PrivacyIdeaToken> for PushAccountItem {
             user: token.label,
             org: token.issuer,
             device_id: token.serial,
-            status: "active".into(),
-            dialect: "privacyidea".into(),
+            status: PushStatus::Active,
+            dialect: PushDialect::PrivacyIdea,
             certificate_checks: token.ssl_verify,
         }
     }
@@ -152,8 +242,7 @@ pub struct PushRequestItem {
     pub account_id: String,
     pub org: String,
     pub user: String,
-    /// "login", "step_up", "password_reset" or "enrollment_confirm".
-    pub kind: String,
+    pub kind: RequestKind,
     pub resource_name: String,
     pub ip: Option<String>,
     pub location: Option<String>,
@@ -180,7 +269,7 @@ impl From<PushRequest> for PushRequestItem {
             account_id: request.account_id,
             org: request.org,
             user: request.user,
-            kind: request.kind.as_str().into(),
+            kind: request.kind.into(),
             resource_name: request.resource.name,
             ip: request.context.ip,
             location: request.context.location,
@@ -267,10 +356,8 @@ pub struct ScanPoint {
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct ScanItem {
     pub text: String,
-    /// "otpauth", "invalid_otpauth", "migration_batch", "invalid_migration",
-    /// "push_enrollment", "privacyidea_push" or "not_authenticator".
-    pub kind: String,
-    /// For "invalid_*": what is wrong; for "not_authenticator": the link's host.
+    pub kind: ScanKind,
+    /// For the invalid kinds: what is wrong; for `NotAuthenticator`: the link's host.
     pub detail: Option<String>,
     pub points: Vec<ScanPoint>,
 }

@@ -8,20 +8,20 @@ use countersign_core::scan::{
 };
 
 use crate::error::FfiError;
-use crate::records::{ScanItem, ScanPoint};
+use crate::records::{ScanItem, ScanKind, ScanPoint};
 
 fn item(result: ScanResult) -> ScanItem {
-    let (kind, detail) = match &result.payload {
-        ScanPayload::Otpauth(_) => ("otpauth", None),
-        ScanPayload::InvalidOtpauth(error) => ("invalid_otpauth", Some(error.to_string())),
-        ScanPayload::MigrationBatch(_) => ("migration_batch", None),
-        ScanPayload::InvalidMigration(error) => ("invalid_migration", Some(error.to_string())),
-        ScanPayload::PushEnrollment { .. } => ("push_enrollment", None),
-        ScanPayload::PrivacyIdeaPush { .. } => ("privacyidea_push", None),
-        ScanPayload::NotAuthenticator { link_host, .. } => ("not_authenticator", link_host.clone()),
+    let detail = match &result.payload {
+        ScanPayload::InvalidOtpauth(error) => Some(error.to_string()),
+        ScanPayload::InvalidMigration(error) => Some(error.to_string()),
+        ScanPayload::NotAuthenticator { link_host, .. } => link_host.clone(),
+        ScanPayload::Otpauth(_)
+        | ScanPayload::MigrationBatch(_)
+        | ScanPayload::PushEnrollment { .. }
+        | ScanPayload::PrivacyIdeaPush { .. } => None,
     };
     ScanItem {
-        kind: kind.into(),
+        kind: ScanKind::from(&result.payload),
         detail,
         points: result
             .points

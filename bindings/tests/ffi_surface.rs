@@ -88,12 +88,8 @@ async fn accounts_and_the_codes_view_in_one_call() {
     assert_eq!(view.items[1].hotp_counter, Some(0));
     let accounts = app.accounts(Some("bank".into())).await.unwrap();
     assert_eq!(
-        (
-            accounts.len(),
-            accounts[0].kind.as_str(),
-            accounts[0].weak_secret
-        ),
-        (1, "hotp", true)
+        (accounts.len(), accounts[0].kind, accounts[0].weak_secret),
+        (1, AccountKind::Hotp, true)
     );
     assert_eq!(
         app.next_hotp_code(accounts[0].id.clone())
@@ -145,7 +141,7 @@ fn scanning_an_image_and_bad_frames() {
     )
     .unwrap();
     let item = scan_image(png.clone()).unwrap().unwrap();
-    assert_eq!(item.kind, "migration_batch");
+    assert_eq!(item.kind, ScanKind::MigrationBatch);
     // The shell's cancellation handle stops a scan; a fresh one lets it run.
     let cancellation = Arc::new(ScanCancellation::new());
     cancellation.cancel();
@@ -154,7 +150,7 @@ fn scanning_an_image_and_bad_frames() {
         Err(FfiError::Cancelled { .. })
     ));
     let found = scan_image_cancellable(png, Arc::new(ScanCancellation::new())).unwrap();
-    assert_eq!(found.unwrap().kind, "migration_batch");
+    assert_eq!(found.unwrap().kind, ScanKind::MigrationBatch);
     assert!(matches!(
         scan_luma_frame(100, 100, 100, 0, vec![0; 10]),
         Err(FfiError::InvalidInput { .. })
@@ -228,8 +224,8 @@ async fn a_push_is_enrolled_received_and_approved_through_the_surface() {
         .await
         .unwrap();
     assert_eq!(
-        (account.user.as_str(), account.status.as_str()),
-        ("jane", "active")
+        (account.user.as_str(), account.status, account.dialect),
+        ("jane", PushStatus::Active, PushDialect::Countersign)
     );
     let push: Value = http
         .post(format!("{base}/v1/pushes"))
@@ -245,10 +241,10 @@ async fn a_push_is_enrolled_received_and_approved_through_the_surface() {
     assert_eq!(
         (
             requests.len(),
-            requests[0].kind.as_str(),
+            requests[0].kind,
             requests[0].location.as_deref()
         ),
-        (1, "login", Some("Berlin, DE"))
+        (1, RequestKind::Login, Some("Berlin, DE"))
     );
     assert!(requests[0].biometric_required);
     let id = requests[0].id.clone();

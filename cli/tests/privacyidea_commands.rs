@@ -41,10 +41,9 @@ fn ids(pending: &str) -> Vec<String> {
 }
 
 #[tokio::test]
+#[ignore = "needs a privacyIDEA: scripts/privacyidea/start.sh, then cargo test -- --include-ignored"]
 async fn enroll_pending_approve_and_deny_a_privacyidea_token() {
-    let Some(server) = PrivacyIdea::connect().await else {
-        return;
-    };
+    let server = PrivacyIdea::connect().await;
     // Test binaries run one after another: this user is not in use elsewhere now.
     let user = "alice";
     server.delete_tokens(user).await;

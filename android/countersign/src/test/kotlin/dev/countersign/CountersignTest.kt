@@ -1,5 +1,8 @@
 package dev.countersign
 
+import dev.countersign.ffi.AccountKind
+import dev.countersign.ffi.ScanKind
+import java.io.File
 import kotlinx.coroutines.flow.take
 import kotlinx.coroutines.flow.toList
 import kotlinx.coroutines.runBlocking
@@ -8,7 +11,6 @@ import org.junit.jupiter.api.Assertions.assertNull
 import org.junit.jupiter.api.Assertions.assertThrows
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
-import java.io.File
 
 class CountersignTest {
     private val github = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
@@ -30,7 +32,7 @@ class CountersignTest {
                 assertEquals(0uL, hotp.hotpCounter)
             }
             val bank = app.accounts("bank").single()
-            assertEquals(listOf("hotp", true), listOf(bank.kind, bank.weakSecret))
+            assertEquals(listOf(AccountKind.HOTP, true), listOf(bank.kind, bank.weakSecret))
             val secret = ReferenceOtp.base32("JBSWY3DPEHPK3PXP")
             assertEquals(ReferenceOtp.hotp(secret, 0), app.nextHotpCode(bank.id))
             assertEquals(ReferenceOtp.hotp(secret, 1), app.nextHotpCode(bank.id))
@@ -54,7 +56,7 @@ class CountersignTest {
         val stopped = dev.countersign.ffi.ScanCancellation()
         stopped.cancel()
         assertThrows(CountersignException.Cancelled::class.java) { Countersign.scan(png, stopped) }
-        assertEquals("migration_batch", Countersign.scan(png, dev.countersign.ffi.ScanCancellation())?.kind)
+        assertEquals(ScanKind.MIGRATION_BATCH, Countersign.scan(png, dev.countersign.ffi.ScanCancellation())?.kind)
         // A frame whose buffer is shorter than its geometry: a typed error, not a crash.
         assertThrows(CountersignException.InvalidInput::class.java) { Countersign.scanFrame(100u, 100u, 100u, 0u, ByteArray(10)) }
         LiveScan().use { live ->
@@ -79,7 +81,7 @@ class CountersignTest {
     fun `a QR image from the shared test data scans`() {
         val testdata = System.getProperty("countersign.testdata")
         val png = File(testdata, "import/google_authenticator_migration/example_export.png").readBytes()
-        assertEquals("migration_batch", Countersign.scan(png)!!.kind)
+        assertEquals(ScanKind.MIGRATION_BATCH, Countersign.scan(png)!!.kind)
         assertThrows(CountersignException.InvalidInput::class.java) { Countersign.scan("not an image".toByteArray()) }
     }
 }

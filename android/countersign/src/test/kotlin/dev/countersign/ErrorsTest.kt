@@ -2,6 +2,8 @@ package dev.countersign
 
 import dev.countersign.ffi.FfiException
 import dev.countersign.ffi.KeyStore
+import dev.countersign.ffi.ScanKind
+import java.io.File
 import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertFalse
@@ -9,7 +11,6 @@ import org.junit.jupiter.api.Assertions.assertInstanceOf
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.assertThrows
-import java.io.File
 
 /** Every failure arrives as a CountersignException subtype with a code, the core's reason and a next step. */
 class ErrorsTest {
@@ -28,7 +29,7 @@ class ErrorsTest {
         Countersign.open(tempVault(), MemoryKeyStore()).use { app ->
             // A QR code that is a bookmark, not an account.
             val bookmark = Countersign.scan(testdata("qr/zxing-blackbox/qrcode-1/1.png").readBytes())!!
-            assertEquals("not_authenticator", bookmark.kind)
+            assertEquals(ScanKind.NOT_AUTHENTICATOR, bookmark.kind)
             fails<CountersignException.InvalidInput> { app.add(bookmark.text) }
             val digits = fails<CountersignException.InvalidInput> { app.add("otpauth://totp/x?secret=JBSWY3DPEHPK3PXP&digits=4") }
             assertTrue(digits.reason.contains("digits"), digits.reason)

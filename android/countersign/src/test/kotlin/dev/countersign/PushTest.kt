@@ -4,22 +4,25 @@ import dev.countersign.ffi.AnswerResult
 import dev.countersign.ffi.BiometricOutcome
 import dev.countersign.ffi.BiometricPrompt
 import dev.countersign.ffi.FfiException
+import dev.countersign.ffi.PushDialect
 import dev.countersign.ffi.PushRequestItem
+import dev.countersign.ffi.PushStatus
+import dev.countersign.ffi.RequestKind
+import java.net.ServerSocket
+import java.util.Collections
+import java.util.concurrent.atomic.AtomicInteger
 import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.AfterAll
 import org.junit.jupiter.api.Assertions.assertEquals
-import org.junit.jupiter.api.Assertions.assertNull
 import org.junit.jupiter.api.Assertions.assertFalse
 import org.junit.jupiter.api.Assertions.assertNotEquals
+import org.junit.jupiter.api.Assertions.assertNull
 import org.junit.jupiter.api.Assertions.assertSame
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.BeforeAll
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.TestInstance
 import org.junit.jupiter.api.assertThrows
-import java.net.ServerSocket
-import java.util.Collections
-import java.util.concurrent.atomic.AtomicInteger
 
 /**
  * Push end to end from Kotlin: the reference server as a child process, the
@@ -39,7 +42,7 @@ class PushTest {
         server.admin("POST", "/v1/admin/users", """{"name":"jane"}""")
         phone = Countersign.open(tempVault(), MemoryKeyStore())
         val account = phone.enrollPush(enrollmentUri("jane"), deviceName = "Pixel 8")
-        assertEquals(listOf("jane", "Example Corp", "active", server.baseUrl),
+        assertEquals(listOf("jane", "Example Corp", PushStatus.ACTIVE, server.baseUrl),
             listOf(account.user, account.org, account.status, account.serverUrl))
         assertEquals(listOf(account), phone.pushAccounts())
     }
@@ -86,7 +89,7 @@ class PushTest {
         val push = push("jane", resource)
         val request = pendingOne(push.id)
         val after = System.currentTimeMillis() / 1000
-        assertEquals(listOf("login", "Acme VPN", "jane", "Example Corp"),
+        assertEquals(listOf(RequestKind.LOGIN, "Acme VPN", "jane", "Example Corp"),
             listOf(request.kind, request.resourceName, request.user, request.org))
         assertEquals(listOf("Berlin, DE", "203.0.113.5", "Firefox", "Linux"),
             listOf(request.location, request.ip, request.browser, request.os))
@@ -172,7 +175,7 @@ class PushTest {
         assertEquals(time, request.time, "the relying party's sign-in time")
         assertEquals(null, request.message)
         assertTrue(phone.updatePushToken("fcm-rotated-token").isEmpty())
-        assertTrue(phone.pushAccounts().all { it.dialect == "countersign" })
+        assertTrue(phone.pushAccounts().all { it.dialect == PushDialect.COUNTERSIGN })
         phone.deny(push.id)
     }
 
@@ -245,11 +248,11 @@ class PushTest {
             Countersign.open(tempVault(), MemoryKeyStore()).use { second ->
                 second.enrollPush(enrollmentUri("ann"), "new phone")
                 assertEquals(emptyList<PushRequestItem>(), first.pending())
-                assertEquals("replaced", first.pushAccounts().single().status)
+                assertEquals(PushStatus.REPLACED, first.pushAccounts().single().status)
                 assertThrows<CountersignException.DeviceReplaced> {
                     runBlocking { first.approve(push.id, push.number) { BiometricOutcome.PASSED } }
                 }
-                assertEquals("active", second.pushAccounts().single().status)
+                assertEquals(PushStatus.ACTIVE, second.pushAccounts().single().status)
             }
         }
     }

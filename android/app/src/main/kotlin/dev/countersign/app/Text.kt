@@ -1,5 +1,8 @@
 package dev.countersign.app
 
+import dev.countersign.ffi.PushStatus
+import dev.countersign.ffi.RequestKind
+
 /**
  * Every string the app shows. Kept in Kotlin rather than res/values so the CI
  * build (no aapt, hence no R class) compiles the same sources as Gradle.
@@ -56,12 +59,19 @@ object Text {
     const val MIGRATION_NOT_YET = "Importing a Google Authenticator export is not in the app yet"
     const val NOT_A_CODE = "This QR code is not for an authenticator"
 
-    fun title(kind: String, resource: String): String =
+    fun title(kind: RequestKind, resource: String): String =
         when (kind) {
-            "step_up" -> "Confirm an action in $resource?"
-            "password_reset" -> "Reset your password for $resource?"
-            "enrollment_confirm" -> "Add a new device to $resource?"
-            else -> "Sign in to $resource?"
+            RequestKind.LOGIN -> "Sign in to $resource?"
+            RequestKind.STEP_UP -> "Confirm an action in $resource?"
+            RequestKind.PASSWORD_RESET -> "Reset your password for $resource?"
+            RequestKind.ENROLLMENT_CONFIRM -> "Add a new device to $resource?"
+        }
+
+    fun status(status: PushStatus): String =
+        when (status) {
+            PushStatus.ACTIVE -> "active"
+            PushStatus.REPLACED -> "moved to another device"
+            PushStatus.REVOKED -> "removed by your administrator"
         }
 
     fun burst(count: UInt): String =

@@ -4,6 +4,7 @@ import dev.countersign.ffi.AnswerResult
 import dev.countersign.ffi.AuthenticatorInterface
 import dev.countersign.ffi.BiometricPrompt
 import dev.countersign.ffi.PushRequestItem
+import dev.countersign.ffi.RequestKind
 import java.lang.reflect.Proxy
 
 /** A sign-in request as the core would hand it over. */
@@ -13,7 +14,7 @@ fun request(
     numberChoices: List<String>? = null,
     biometricRequired: Boolean = false,
     burst: UInt = 1u,
-    kind: String = "login",
+    kind: RequestKind = RequestKind.LOGIN,
 ) = PushRequestItem(
     id = id,
     accountId = "acct-1",

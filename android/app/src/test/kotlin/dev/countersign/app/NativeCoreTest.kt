@@ -4,6 +4,7 @@ import dev.countersign.Countersign
 import dev.countersign.app.keys.AndroidKeystoreSecretStore
 import dev.countersign.app.keys.BlobCipher
 import dev.countersign.app.scan.QrFrameAnalyzer
+import dev.countersign.ffi.ScanKind
 import java.io.File
 import java.nio.ByteBuffer
 import javax.imageio.ImageIO
@@ -67,7 +68,7 @@ class NativeCoreTest {
         val raster = image.raster
         for (y in 0 until height) for (x in 0 until width) plane.put(y * stride + x, raster.getSample(x, y, 0).toByte())
         val found = QrFrameAnalyzer.live().analyze(plane, stride, 1, width, height, 0)
-        assertEquals("otpauth", found?.kind)
+        assertEquals(ScanKind.OTPAUTH, found?.kind)
         assertEquals(expected, found?.text)
     }
 }

@@ -42,7 +42,7 @@ class AccountDetailsActivity : Activity() {
         val lines =
             listOfNotNull(
                 CodeFormat.title(account.issuer, account.name),
-                "${account.kind.uppercase()} · ${account.digits} digits",
+                "${account.kind.name} · ${account.digits} digits",
                 if (account.weakSecret) Text.WEAK_SECRET else null,
             )
         val views = lines.map { label(it) } + button(Text.DELETE) { confirmDelete(account) }

@@ -58,7 +58,7 @@ class MoreActivity : Activity() {
                 pushAccounts.text =
                     app.countersign().pushAccounts().joinToString("\n") {
                         val checks = if (it.certificateChecks) "" else " · ${Text.CERTIFICATE_CHECKS_OFF}"
-                        "${it.org} · ${it.user} (${it.status})$checks"
+                        "${it.org} · ${it.user} (${Text.status(it.status)})$checks"
                     }.ifEmpty { "—" }
             } catch (error: Exception) {
                 protectId.text = error.userMessage()

@@ -10,6 +10,7 @@ import dev.countersign.app.Text
 import dev.countersign.app.push.PushTokenStore
 import dev.countersign.app.userMessage
 import dev.countersign.ffi.ScanItem
+import dev.countersign.ffi.ScanKind
 import kotlinx.coroutines.MainScope
 import kotlinx.coroutines.cancel
 import kotlinx.coroutines.launch
@@ -20,16 +21,17 @@ class ScanResultHandler(private val activity: Activity, private val retry: (Stri
 
     fun handle(item: ScanItem) {
         when (item.kind) {
-            "otpauth" -> run { it.add(item.text); Text.ADDED }
+            ScanKind.OTPAUTH -> run { it.add(item.text); Text.ADDED }
             // enrollPush speaks both: Countersign's own servers and privacyIDEA's push
             // tokens (a 4096-bit key is made off the main thread, in the core). The
             // scan's time goes along: privacyIDEA's ttl counts from it, also when the
             // user takes a while over the certificate warning.
-            "push_enrollment", "privacyidea_push" ->
+            ScanKind.PUSH_ENROLLMENT, ScanKind.PRIVACY_IDEA_PUSH ->
                 enroll(item.text, System.currentTimeMillis() / 1000, acceptUncheckedCertificates = false)
-            "migration_batch" -> retry(Text.MIGRATION_NOT_YET)
-            "invalid_otpauth", "invalid_migration" -> retry(item.detail ?: Text.NOT_A_CODE)
-            else -> retry(item.detail?.let { host -> "${Text.NOT_A_CODE} ($host)" } ?: Text.NOT_A_CODE)
+            ScanKind.MIGRATION_BATCH -> retry(Text.MIGRATION_NOT_YET)
+            ScanKind.INVALID_OTPAUTH, ScanKind.INVALID_MIGRATION -> retry(item.detail ?: Text.NOT_A_CODE)
+            ScanKind.NOT_AUTHENTICATOR ->
+                retry(item.detail?.let { host -> "${Text.NOT_A_CODE} ($host)" } ?: Text.NOT_A_CODE)
         }
     }
 

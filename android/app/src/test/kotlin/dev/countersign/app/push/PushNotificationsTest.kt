@@ -4,9 +4,9 @@ import android.app.Notification
 import android.app.NotificationManager
 import android.app.PendingIntent
 import android.content.Context
-import org.robolectric.RuntimeEnvironment
 import dev.countersign.app.Text
 import dev.countersign.app.request
+import dev.countersign.ffi.RequestKind
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertFalse
 import org.junit.Assert.assertNotNull
@@ -16,6 +16,7 @@ import org.junit.Before
 import org.junit.Test
 import org.junit.runner.RunWith
 import org.robolectric.RobolectricTestRunner
+import org.robolectric.RuntimeEnvironment
 import org.robolectric.Shadows.shadowOf
 
 @RunWith(RobolectricTestRunner::class)
@@ -86,7 +87,7 @@ class PushNotificationsTest {
     fun `a burst of requests is called out`() {
         val big = notifications.build(request(burst = 4u)).extras.getCharSequence(Notification.EXTRA_BIG_TEXT).toString()
         assertTrue(big, big.contains(Text.burst(4u)))
-        assertEquals("Reset your password for Salesforce?", notifications.build(request(kind = "password_reset")).extras.getString(Notification.EXTRA_TITLE))
+        assertEquals("Reset your password for Salesforce?", notifications.build(request(kind = RequestKind.PASSWORD_RESET)).extras.getString(Notification.EXTRA_TITLE))
     }
 
     @Test

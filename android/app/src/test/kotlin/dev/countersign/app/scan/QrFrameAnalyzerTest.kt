@@ -2,6 +2,7 @@ package dev.countersign.app.scan
 
 import android.view.Surface
 import dev.countersign.ffi.ScanItem
+import dev.countersign.ffi.ScanKind
 import java.nio.ByteBuffer
 import org.junit.Assert.assertArrayEquals
 import org.junit.Assert.assertEquals
@@ -66,7 +67,7 @@ class QrFrameAnalyzerTest {
 
     @Test
     fun `the core's answer is returned`() {
-        val item = ScanItem("otpauth://totp/x?secret=AAAA", "otpauth", null, emptyList())
+        val item = ScanItem("otpauth://totp/x?secret=AAAA", ScanKind.OTPAUTH, null, emptyList())
         val found = QrFrameAnalyzer { _, _, _, _, _ -> item }.analyze(plane(4, 4, 4, false), 4, 1, 4, 4, 0)
         assertSame(item, found)
     }
