@@ -9,7 +9,7 @@ use countersign_core::http::PlainHttp;
 use countersign_core::push::device::{
     AnswerOutcome, DeviceInfo, EnrollmentCode, PushDevice, WatchDecision, push_accounts,
 };
-use countersign_core::uri::parse_otpauth;
+use countersign_core::scan::account_from_code;
 use countersign_core::{Clock, SharedVault, SystemClock, Vault};
 
 use crate::error::FfiError;
@@ -104,7 +104,7 @@ impl Authenticator {
 
     /// Adds an account from an otpauth:// URI (typed or scanned); returns its id.
     pub async fn add_account(&self, uri: String) -> Result<String, FfiError> {
-        let parsed = parse_otpauth(&uri)?;
+        let parsed = account_from_code(&uri)?;
         Ok(self.vault.lock().add(&parsed.account, SystemClock.now())?)
     }
 

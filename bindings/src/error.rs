@@ -2,7 +2,7 @@
 //! core's human message. Every core error is mapped here and nowhere else.
 
 use countersign_core::push::device::{GateError, PushError};
-use countersign_core::scan::ScanError;
+use countersign_core::scan::{NotAnAccount, ScanError};
 use countersign_core::transfer::ImportError;
 use countersign_core::uri::UriError;
 use countersign_core::{OtpError, SecretStoreError, VaultError};
@@ -80,6 +80,14 @@ impl From<uniffi::UnexpectedUniFFICallbackError> for FfiError {
     fn from(error: uniffi::UnexpectedUniFFICallbackError) -> Self {
         // Kotlin sends a whole stack trace: the first line is the message.
         FfiError::platform(error.reason.lines().next().unwrap_or_default())
+    }
+}
+
+impl From<NotAnAccount> for FfiError {
+    fn from(error: NotAnAccount) -> Self {
+        FfiError::InvalidInput {
+            reason: error.to_string(),
+        }
     }
 }
 
@@ -191,7 +199,9 @@ impl From<PushError> for FfiError {
                 seconds_ago,
                 reason: message,
             },
-            PushError::AlreadyAnswered { .. } => FfiError::AlreadyAnswered { reason: message },
+            PushError::AlreadyAnswered { .. } | PushError::AnswerInProgress => {
+                FfiError::AlreadyAnswered { reason: message }
+            }
             PushError::NoLongerOpen => FfiError::Expired {
                 seconds_ago: 0,
                 reason: message,

@@ -7,9 +7,12 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use countersign_core::http::PlainHttp;
+use countersign_core::scan::{ScanPayload, classify};
 use countersign_core::{Clock, SystemClock};
 use countersign_ffi::*;
-use serde_json::{Value, json};
+use countersign_testkit::{Server, Setup};
+use reqwest::Method;
+use serde_json::json;
 
 #[derive(Default)]
 struct MemoryKeyStore(Mutex<HashMap<String, Vec<u8>>>);
@@ -64,6 +67,30 @@ fn open(dir: &tempfile::TempDir) -> Arc<Authenticator> {
         PlainHttp::Loopback,
     )
     .unwrap()
+}
+
+/// `add_account` reads a code by the scanner's rules: what a scan calls an
+/// account adds as one, and anything else says what it is instead.
+#[tokio::test]
+async fn an_account_is_added_from_whatever_the_scanner_calls_an_account() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = open(&dir);
+    let pia = "pia://totp/privacyIDEA:alice?secret=JBSWY3DPEHPK3PXP&issuer=privacyIDEA";
+    let scanned = classify(pia);
+    assert!(matches!(scanned, ScanPayload::Otpauth(_)), "{scanned:?}");
+    app.add_account(pia.into()).await.unwrap();
+    let accounts = app.accounts(None).await.unwrap();
+    assert_eq!(
+        (accounts.len(), accounts[0].issuer.as_deref()),
+        (1, Some("privacyIDEA"))
+    );
+    let enrollment = app
+        .add_account("countersign://enroll?v=1&url=https%3A%2F%2Fmfa.example".into())
+        .await;
+    assert!(
+        matches!(&enrollment, Err(FfiError::InvalidInput { reason }) if reason.contains("enroll it for push")),
+        "{enrollment:?}"
+    );
 }
 
 #[tokio::test]
@@ -172,49 +199,21 @@ fn scanning_an_image_and_bad_frames() {
 #[tokio::test]
 async fn a_push_is_enrolled_received_and_approved_through_the_surface() {
     let dir = tempfile::tempdir().unwrap();
-    let config = countersign_server::Config {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        data_dir: dir.path().join("server"),
-        key_file: None,
-        public_url: None,
-        org: "Example Corp".into(),
-        admin_token: "ffi-admin-token-0123456789".into(),
-        rp_token: "ffi-rp-token-0123456789".into(),
-    };
-    let server = countersign_server::start(&config, Arc::new(SystemClock))
-        .await
-        .unwrap();
-    let base = server.base_url();
-    let http = countersign_core::http::client_builder().build().unwrap();
-    let admin = |path: &str, body: Value| {
-        http.post(format!("{base}{path}"))
-            .bearer_auth("ffi-admin-token-0123456789")
-            .json(&body)
-            .send()
-    };
-    admin("/v1/admin/users", json!({ "name": "jane" }))
-        .await
-        .unwrap();
-    http.put(format!("{base}/v1/admin/policy"))
-        .bearer_auth("ffi-admin-token-0123456789")
-        .json(&json!({ "biometric": "required" }))
-        .send()
-        .await
-        .unwrap();
-    let uri: Value = admin(
-        "/v1/admin/users/jane/enrollments",
-        json!({ "kind": "push" }),
-    )
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
+    // The Authenticator reads the system clock, so the server does too.
+    let server = Server::start_with(Setup::system_time()).await;
+    server
+        .admin(
+            Method::PUT,
+            "/v1/admin/policy",
+            json!({ "biometric": "required" }),
+        )
+        .await;
+    let uri = server.enrollment_uri("jane").await;
 
     let app = open(&dir);
     let account = app
         .enroll_push(
-            uri["uri"].as_str().unwrap().into(),
+            uri,
             SystemClock.now(),
             "Pixel".into(),
             "android".into(),
@@ -227,16 +226,7 @@ async fn a_push_is_enrolled_received_and_approved_through_the_surface() {
         (account.user.as_str(), account.status, account.dialect),
         ("jane", PushStatus::Active, PushDialect::Countersign)
     );
-    let push: Value = http
-        .post(format!("{base}/v1/pushes"))
-        .bearer_auth("ffi-rp-token-0123456789")
-        .json(&json!({ "user": "jane", "resource": "portal", "context": { "location": "Berlin, DE", "time": 0 } }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, number) = server.push("jane", "portal", "login").await;
     let requests = app.pending_requests().await.unwrap();
     assert_eq!(
         (
@@ -248,7 +238,6 @@ async fn a_push_is_enrolled_received_and_approved_through_the_surface() {
     );
     assert!(requests[0].biometric_required);
     let id = requests[0].id.clone();
-    let number = push["number"].as_str().map(str::to_owned);
     let refused = app
         .approve(
             id.clone(),

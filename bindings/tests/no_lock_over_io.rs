@@ -9,8 +9,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use countersign_core::http::PlainHttp;
@@ -18,15 +18,15 @@ use countersign_core::{Clock, SystemClock};
 use countersign_ffi::{
     AnswerResult, Authenticator, BiometricOutcome, BiometricPrompt, FfiError, KeyStore,
 };
-use serde_json::{Value, json};
+use countersign_testkit::{Server, Setup};
+use reqwest::Method;
+use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Notify, watch};
 
 /// Long enough for a slow CI machine; a lock held across the wait never ends.
 const DEADLOCK: Duration = Duration::from_secs(60);
-const ADMIN: &str = "lock-admin-token-0123456789";
-const RP: &str = "lock-rp-token-0123456789";
 
 #[derive(Debug, Default)]
 struct MemoryKeyStore(std::sync::Mutex<std::collections::HashMap<String, Vec<u8>>>);
@@ -86,12 +86,19 @@ impl BiometricPrompt for HeldPrompt {
 
 /// A relay on 127.0.0.1 in front of a server: once armed, the phone's next
 /// bytes wait in it until the test releases them (a slow or stuck server).
-async fn relay(upstream: SocketAddr, hold: Arc<Hold>) -> SocketAddr {
+/// The server's address is set once it listens (the relay's must be known
+/// first: it is the server's public URL).
+async fn relay(hold: Arc<Hold>) -> (SocketAddr, Arc<OnceLock<SocketAddr>>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
+    let upstream = Arc::new(OnceLock::<SocketAddr>::new());
+    let target = upstream.clone();
     tokio::spawn(async move {
         while let Ok((client, _)) = listener.accept().await {
             let hold = hold.clone();
+            let Some(&upstream) = target.get() else {
+                continue;
+            };
             tokio::spawn(async move {
                 let Ok(server) = TcpStream::connect(upstream).await else {
                     return;
@@ -116,94 +123,35 @@ async fn relay(upstream: SocketAddr, hold: Arc<Hold>) -> SocketAddr {
             });
         }
     });
-    address
+    (address, upstream)
 }
 
-/// A reference server reached through a relay, and an admin to drive it.
+/// A reference server (the test kit's, on the system clock the Authenticator
+/// reads) reached only through a relay that can hold the phone's bytes.
 struct HeldServer {
-    server: countersign_server::RunningServer,
+    server: Server,
     hold: Arc<Hold>,
-    base: String,
-    http: reqwest::Client,
-    _dir: tempfile::TempDir,
 }
 
 impl HeldServer {
-    async fn start(user: &str) -> Self {
-        let dir = tempfile::tempdir().unwrap();
+    async fn start() -> Self {
         let hold = Hold::new();
-        // The relay's address is the server's public one: the phone only
-        // ever talks to the relay.
-        let placeholder = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let listen = placeholder.local_addr().unwrap();
-        drop(placeholder);
-        let public = relay(listen, hold.clone()).await;
-        let config = countersign_server::Config {
-            listen,
-            data_dir: dir.path().join("server"),
-            key_file: None,
+        let (public, upstream) = relay(hold.clone()).await;
+        let server = Server::start_with(Setup {
+            system_time: true,
             public_url: Some(format!("http://{public}")),
-            org: "Example Corp".into(),
-            admin_token: ADMIN.into(),
-            rp_token: RP.into(),
-        };
-        let server = countersign_server::start(&config, Arc::new(SystemClock))
-            .await
-            .unwrap();
-        let base = server.base_url();
-        let http = countersign_core::http::client_builder().build().unwrap();
-        let created = http
-            .post(format!("{base}/v1/admin/users"))
-            .bearer_auth(ADMIN)
-            .json(&json!({ "name": user }))
-            .send()
-            .await
-            .unwrap();
-        assert!(created.status().is_success(), "{created:?}");
-        http.put(format!("{base}/v1/admin/policy"))
-            .bearer_auth(ADMIN)
-            .json(&json!({ "biometric": "required" }))
-            .send()
-            .await
-            .unwrap();
-        Self {
-            server,
-            hold,
-            base,
-            http,
-            _dir: dir,
-        }
-    }
-
-    async fn enrollment_uri(&self, user: &str) -> String {
-        let answer: Value = self
-            .http
-            .post(format!("{}/v1/admin/users/{user}/enrollments", self.base))
-            .bearer_auth(ADMIN)
-            .json(&json!({ "kind": "push" }))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        answer["uri"].as_str().unwrap().to_owned()
-    }
-
-    /// A sign-in push; returns the number to match.
-    async fn push(&self, user: &str) -> Option<String> {
-        let push: Value = self
-            .http
-            .post(format!("{}/v1/pushes", self.base))
-            .bearer_auth(RP)
-            .json(&json!({ "user": user, "resource": "portal", "context": { "time": 0 } }))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        push["number"].as_str().map(str::to_owned)
+            ..Setup::default()
+        })
+        .await;
+        upstream.set(server.running.address).unwrap();
+        server
+            .admin(
+                Method::PUT,
+                "/v1/admin/policy",
+                json!({ "biometric": "required" }),
+            )
+            .await;
+        Self { server, hold }
     }
 }
 
@@ -237,19 +185,20 @@ async fn codes_from_other_tasks(app: &Arc<Authenticator>) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn codes_stay_live_while_an_approval_waits_on_the_prompt_and_on_the_server() {
-    let server = HeldServer::start("jane").await;
+    let server = HeldServer::start().await;
     let dir = tempfile::tempdir().unwrap();
     let app = open(&dir);
     app.add_account("otpauth://totp/Acme:jane?secret=JBSWY3DPEHPK3PXP&issuer=Acme".into())
         .await
         .unwrap();
-    let uri = server.enrollment_uri("jane").await;
+    let uri = server.server.enrollment_uri("jane").await;
     app.enroll_push(uri, now(), "Pixel".into(), "android".into(), None, false)
         .await
         .unwrap();
-    let number = server.push("jane").await;
+    let (_, number) = server.server.push("jane", "portal", "login").await;
     let requests = app.pending_requests().await.unwrap();
     let id = requests[0].id.clone();
+    let id_again = id.clone();
 
     let scenario = async {
         let prompt = Hold::new();
@@ -261,6 +210,20 @@ async fn codes_stay_live_while_an_approval_waits_on_the_prompt_and_on_the_server
         // The fingerprint dialog is up.
         prompt.reached.notified().await;
         codes_from_other_tasks(&app).await;
+        // A second tap, or the Watch, gets a clear answer at once: no second
+        // prompt, no second answer sent.
+        let again = app
+            .approve(id_again.clone(), None, Arc::new(HeldPrompt(Hold::new())))
+            .await;
+        assert!(
+            matches!(&again, Err(FfiError::AlreadyAnswered { reason }) if reason.contains("being answered")),
+            "{again:?}"
+        );
+        let deny = app.deny(id_again.clone(), false).await;
+        assert!(
+            matches!(&deny, Err(FfiError::AlreadyAnswered { .. })),
+            "{deny:?}"
+        );
         // The finger is on the sensor; the answer then sticks at the server.
         server.hold.armed.store(true, Ordering::SeqCst);
         prompt.release();
@@ -278,16 +241,16 @@ async fn codes_stay_live_while_an_approval_waits_on_the_prompt_and_on_the_server
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pending_asks_every_server_at_once() {
-    let first = HeldServer::start("jane").await;
-    let second = HeldServer::start("jane").await;
+    let first = HeldServer::start().await;
+    let second = HeldServer::start().await;
     let dir = tempfile::tempdir().unwrap();
     let app = open(&dir);
     for server in [&first, &second] {
-        let uri = server.enrollment_uri("jane").await;
+        let uri = server.server.enrollment_uri("jane").await;
         app.enroll_push(uri, now(), "Pixel".into(), "android".into(), None, false)
             .await
             .unwrap();
-        server.push("jane").await;
+        server.server.push("jane", "portal", "login").await;
     }
     first.hold.armed.store(true, Ordering::SeqCst);
     second.hold.armed.store(true, Ordering::SeqCst);
@@ -309,6 +272,49 @@ async fn pending_asks_every_server_at_once() {
         .expect("pending asked one server after the other")
         .unwrap();
     assert_eq!((report.requests.len(), report.failures.len()), (2, 0));
+    first.server.stop().await;
+    second.server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_account_removed_while_its_server_is_asked_hides_nothing_else() {
+    let first = HeldServer::start().await;
+    let second = HeldServer::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let app = open(&dir);
+    let mut removed = None;
+    for server in [&first, &second] {
+        let uri = server.server.enrollment_uri("jane").await;
+        let account = app
+            .enroll_push(uri, now(), "Pixel".into(), "android".into(), None, false)
+            .await
+            .unwrap();
+        removed.get_or_insert(account.id);
+        server.server.push("jane", "portal", "login").await;
+    }
+    first.hold.armed.store(true, Ordering::SeqCst);
+    second.hold.armed.store(true, Ordering::SeqCst);
+    let scenario = async {
+        let pending = tokio::spawn({
+            let app = app.clone();
+            async move { app.pending_report().await }
+        });
+        first.hold.reached.notified().await;
+        second.hold.reached.notified().await;
+        // The user removes the first account while its server is asked.
+        app.delete_push_account(removed.clone().unwrap())
+            .await
+            .unwrap();
+        first.hold.release();
+        second.hold.release();
+        pending.await.unwrap()
+    };
+    let report = tokio::time::timeout(DEADLOCK, scenario)
+        .await
+        .expect("pending waited for the vault")
+        .unwrap();
+    assert_eq!((report.requests.len(), report.failures.len()), (1, 0));
+    assert_eq!(app.push_accounts().await.unwrap().len(), 1);
     first.server.stop().await;
     second.server.stop().await;
 }

@@ -28,6 +28,8 @@ pub enum CliError {
     #[error("{0}")]
     Scan(#[from] countersign_core::scan::ScanError),
     #[error("{0}")]
+    NotAnAccount(#[from] countersign_core::scan::NotAnAccount),
+    #[error("{0}")]
     Import(#[from] countersign_core::transfer::ImportError),
     #[error("{0}")]
     Push(#[from] countersign_core::push::device::PushError),

@@ -7,7 +7,7 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use countersign_e2e::privacyidea::PrivacyIdea;
+use countersign_testkit::privacyidea::PrivacyIdea;
 
 async fn countersign(dir: &Path, args: &[&str]) -> Output {
     let (dir, args) = (

@@ -6,106 +6,47 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::sync::Arc;
 
-use countersign_core::SystemClock;
-use countersign_server::{Config, RunningServer};
+use countersign_testkit::{ADMIN, RP, Server, Setup as TestSetup};
 use serde_json::{Value, json};
 
-const ADMIN: &str = "cli-admin-token-0123456789";
-const RP: &str = "cli-rp-token-0123456789";
-
+/// The test kit's server on the system clock (the binary reads it), and a
+/// directory for the phone's vault.
 struct Setup {
-    server: RunningServer,
+    server: Server,
     dir: tempfile::TempDir,
     http: reqwest::Client,
 }
 
 impl Setup {
     async fn start() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let config = Config {
-            listen: "127.0.0.1:0".parse().unwrap(),
-            data_dir: dir.path().join("server"),
-            key_file: None,
-            public_url: None,
-            org: "Example Corp".into(),
-            admin_token: ADMIN.into(),
-            rp_token: RP.into(),
-        };
-        let server = countersign_server::start(&config, Arc::new(SystemClock))
-            .await
-            .unwrap();
+        let server = Server::start_with(TestSetup::system_time()).await;
+        let http = server.http.clone();
         Self {
             server,
-            dir,
-            http: countersign_core::http::client_builder().build().unwrap(),
+            dir: tempfile::tempdir().unwrap(),
+            http,
         }
     }
 
     fn base(&self) -> String {
-        self.server.base_url()
-    }
-
-    async fn admin(&self, path: &str, body: Value) -> Value {
-        self.http
-            .post(format!("{}{path}", self.base()))
-            .bearer_auth(ADMIN)
-            .json(&body)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
+        self.server.base.clone()
     }
 
     async fn push(&self, user: &str) -> (String, Option<String>) {
-        let body: Value = self
-            .http
-            .post(format!("{}/v1/pushes", self.base()))
-            .bearer_auth(RP)
-            .json(&json!({ "user": user, "resource": "portal", "context": { "location": "Berlin, DE", "time": 0 } }))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        (
-            body["id"].as_str().unwrap().to_owned(),
-            body["number"].as_str().map(str::to_owned),
-        )
+        self.server.push(user, "portal", "login").await
     }
 
     async fn status(&self, id: &str) -> String {
-        let body: Value = self
-            .http
-            .get(format!("{}/v1/pushes/{id}", self.base()))
-            .bearer_auth(RP)
-            .send()
-            .await
+        self.server.status(id).await["status"]
+            .as_str()
             .unwrap()
-            .json()
-            .await
-            .unwrap();
-        body["status"].as_str().unwrap().to_owned()
+            .to_owned()
     }
 
     async fn enrolled(&self, user: &str) {
-        self.admin("/v1/admin/users", json!({ "name": user })).await;
-        let uri = self
-            .admin(
-                &format!("/v1/admin/users/{user}/enrollments"),
-                json!({ "kind": "push" }),
-            )
-            .await;
-        let output = countersign(
-            self.dir.path(),
-            &["enroll", uri["uri"].as_str().unwrap()],
-            "",
-        )
-        .await;
+        let uri = self.server.enrollment_uri(user).await;
+        let output = countersign(self.dir.path(), &["enroll", &uri], "").await;
         assert!(output.status.success(), "{output:?}");
         assert!(
             String::from_utf8(output.stdout)

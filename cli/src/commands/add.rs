@@ -4,8 +4,9 @@
 use std::path::{Path, PathBuf};
 
 use countersign_core::OtpAccount;
+use countersign_core::scan::account_from_code;
 use countersign_core::scan::{ScanPayload, scan_image};
-use countersign_core::uri::{MigrationEntry, parse_otpauth};
+use countersign_core::uri::MigrationEntry;
 use countersign_core::{Clock, SystemClock};
 
 use super::scan::describe;
@@ -25,7 +26,7 @@ pub struct AddArgs {
 pub fn run(options: &VaultOptions, args: &AddArgs) -> Result<(), CliError> {
     let accounts = match (&args.uri, &args.image) {
         (Some(uri), _) => {
-            let parsed = parse_otpauth(uri)?;
+            let parsed = account_from_code(uri)?;
             for warning in &parsed.warnings {
                 eprintln!("warning: {warning}");
             }

@@ -356,8 +356,12 @@ pub fn listen(options: &VaultOptions, args: &ListenArgs) -> Result<(), CliError>
     let runtime = runtime()?;
     let device = device()?;
     let started = Instant::now();
-    let stdin = std::io::stdin();
-    let mut lines = stdin.lock().lines();
+    // One line at a time, stdin locked only while a line is read: the
+    // confirmation prompt of an approval reads the same terminal.
+    let next_line = || -> Result<Option<String>, CliError> {
+        let mut line = String::new();
+        Ok((std::io::stdin().read_line(&mut line)? > 0).then_some(line))
+    };
     println!("Listening for sign-in requests (Ctrl-C to stop).");
     loop {
         for request in runtime.block_on(device.pending(&vault))? {
@@ -368,7 +372,7 @@ pub fn listen(options: &VaultOptions, args: &ListenArgs) -> Result<(), CliError>
                 print!("Approve? y = approve, n = deny, f = deny and report: ");
             }
             std::io::stdout().flush()?;
-            let Some(answer) = lines.next().transpose()? else {
+            let Some(answer) = next_line()? else {
                 return Ok(());
             };
             let answer = answer.trim();

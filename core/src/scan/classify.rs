@@ -116,6 +116,43 @@ pub fn classify(text: &str) -> ScanPayload {
     }
 }
 
+/// Why a scanned or typed code does not add an account.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NotAnAccount {
+    /// An account's code with a field wrong; the error names it.
+    #[error("{0}")]
+    Invalid(UriError),
+    #[error("this code is {found}, not an account: {next}")]
+    Other {
+        found: &'static str,
+        next: &'static str,
+    },
+}
+
+/// The account a scanned or typed code adds, by [`classify`]'s rules (so a
+/// privacyIDEA `pia://totp/…` code adds as its scan says it would).
+pub fn account_from_code(text: &str) -> Result<ParsedOtpauth, NotAnAccount> {
+    let payload = classify(text);
+    let next = match &payload {
+        ScanPayload::Otpauth(_) | ScanPayload::InvalidOtpauth(_) => "",
+        ScanPayload::MigrationBatch(_) | ScanPayload::InvalidMigration(_) => "import it instead",
+        ScanPayload::PushEnrollment { .. } | ScanPayload::PrivacyIdeaPush { .. } => {
+            "enroll it for push instead"
+        }
+        ScanPayload::NotAuthenticator { .. } => {
+            "scan the QR code the service shows for authenticator apps"
+        }
+    };
+    match payload {
+        ScanPayload::Otpauth(parsed) => Ok(parsed),
+        ScanPayload::InvalidOtpauth(error) => Err(NotAnAccount::Invalid(error)),
+        other => Err(NotAnAccount::Other {
+            found: other.description(),
+            next,
+        }),
+    }
+}
+
 fn link_host(scheme: &str, rest: &str) -> Option<String> {
     if scheme != "http" && scheme != "https" {
         return None;

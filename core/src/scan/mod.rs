@@ -14,7 +14,7 @@ pub use image_file::{MAX_IMAGE_FILE_BYTES, to_gray as decode_image_file};
 mod session;
 mod still;
 
-pub use classify::{ScanPayload, classify};
+pub use classify::{NotAnAccount, ScanPayload, account_from_code, classify};
 pub use decode::{ALL_STRATEGIES, Gray, Strategy};
 pub use frame::{LumaFrame, MAX_SIDE, Rotation};
 pub use session::ScanSession;

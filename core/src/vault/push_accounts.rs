@@ -257,7 +257,10 @@ impl Vault {
         now: UnixTime,
     ) -> Result<(), VaultError> {
         self.connection.execute(
-            "UPDATE push_challenges SET answered = ?2, answered_at = ?3 WHERE id = ?1",
+            // The first recorded outcome stays: a late or second answer
+            // never turns "approved" into "expired".
+            "UPDATE push_challenges SET answered = ?2, answered_at = ?3 \
+             WHERE id = ?1 AND answered IS NULL",
             params![id, decision, now],
         )?;
         Ok(())

@@ -9,8 +9,9 @@ mod enrollment;
 mod model;
 mod transport;
 
+use std::collections::HashSet;
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError};
 use std::time::Duration;
 
 use futures_util::future::{join, join_all};
@@ -33,7 +34,7 @@ use crate::push::wire::{
     Decision, DeviceRecord, EnrollClaims, EnrollResponse, Problem, ProblemType, RequestClaims,
     TYP_ANSWER, TYP_CHALLENGE, TYP_DEVICE, TYP_ENROLL, TYP_REQUEST,
 };
-use crate::vault::{DeviceKeyRef, PushAccount, PushAccountStatus, SharedVault, Vault};
+use crate::vault::{DeviceKeyRef, PushAccount, PushAccountStatus, SharedVault, Vault, VaultError};
 
 /// Longest challenge lifetime a device accepts (section 6.5).
 const MAX_CHALLENGE_LIFETIME: i64 = 300;
@@ -69,6 +70,26 @@ pub struct PushDevice {
     clock: Arc<dyn Clock>,
     hardware: Option<Arc<dyn DeviceSigner>>,
     plain_http: PlainHttp,
+    /// Requests being answered now. The vault is free while an answer waits
+    /// on the prompt and the server, so this, not the vault, keeps a second
+    /// tap (or the Watch) from prompting and sending a second answer.
+    answering: std::sync::Mutex<HashSet<String>>,
+}
+
+/// One request claimed for answering; the claim ends when this is dropped
+/// (answered, refused, failed or cancelled alike).
+pub(crate) struct AnswerClaim<'a> {
+    answering: &'a std::sync::Mutex<HashSet<String>>,
+    id: String,
+}
+
+impl Drop for AnswerClaim<'_> {
+    fn drop(&mut self) {
+        self.answering
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&self.id);
+    }
 }
 
 impl std::fmt::Debug for PushDevice {
@@ -94,6 +115,7 @@ impl PushDevice {
             clock,
             hardware: None,
             plain_http: PlainHttp::Refuse,
+            answering: std::sync::Mutex::default(),
         })
     }
 
@@ -109,6 +131,23 @@ impl PushDevice {
     pub fn with_privacyidea_key_bits(mut self, bits: usize) -> Self {
         self.privacyidea_key_bits = bits;
         self
+    }
+
+    /// Claims request `id` for one answer; `AnswerInProgress` while another
+    /// answer to it is still at the prompt or on its way to the server.
+    pub(crate) fn claim_answer(&self, id: &str) -> Result<AnswerClaim<'_>, PushError> {
+        let fresh = self
+            .answering
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(id.to_owned());
+        if !fresh {
+            return Err(PushError::AnswerInProgress);
+        }
+        Ok(AnswerClaim {
+            answering: &self.answering,
+            id: id.to_owned(),
+        })
     }
 
     /// Refuses a server URL the transport policy does not allow.
@@ -297,8 +336,13 @@ impl PushDevice {
                 detail: "unexpected answer".into(),
             })?;
         let mut vault = vault.lock();
-        // Read again: the request may have taught the account a new clock offset.
-        let account = vault.push_account(&account.id)?;
+        // Read again: the request may have taught the account a new clock
+        // offset, or the user removed the account meanwhile (nothing to show).
+        let account = match vault.push_account(&account.id) {
+            Ok(account) => account,
+            Err(VaultError::NotFound { .. }) => return Ok(Vec::new()),
+            Err(error) => return Err(error.into()),
+        };
         Ok(list
             .challenges
             .iter()
@@ -449,6 +493,7 @@ impl PushDevice {
         number: Option<&str>,
         gate: &dyn BiometricGate,
     ) -> Result<AnswerOutcome, PushError> {
+        let _claim = self.claim_answer(id)?;
         let privacyidea = self.known_privacyidea_request(&mut vault.lock(), id)?;
         if let Some(known) = privacyidea {
             return self.approve_privacyidea(vault, known, number, gate).await;
@@ -489,6 +534,7 @@ impl PushDevice {
         id: &str,
         report_fraud: bool,
     ) -> Result<AnswerOutcome, PushError> {
+        let _claim = self.claim_answer(id)?;
         let privacyidea = self.known_privacyidea_request(&mut vault.lock(), id)?;
         if let Some(known) = privacyidea {
             return self.deny_privacyidea(vault, known, report_fraud).await;
@@ -549,6 +595,7 @@ impl PushDevice {
         match decision {
             WatchDecision::Deny { fraud } => self.deny(vault, id, fraud).await,
             WatchDecision::Approve { number } => {
+                let claim = self.claim_answer(id)?;
                 let privacyidea = self.known_privacyidea_request(&mut vault.lock(), id)?;
                 if let Some(known) = privacyidea {
                     return self
@@ -559,6 +606,8 @@ impl PushDevice {
                 if claims.biometric == Biometric::Required {
                     return Err(PushError::PhoneRequired);
                 }
+                // `approve` claims the request again, and reads it after.
+                drop(claim);
                 self.approve(vault, id, number.as_deref(), &NoGate).await
             }
         }

@@ -171,6 +171,8 @@ pub enum PushError {
     PhoneRequired,
     #[error("no such request on this device (it may have been answered elsewhere)")]
     UnknownRequest,
+    #[error("this request is being answered already; wait for that answer")]
+    AnswerInProgress,
     #[error("no push account with id {0}")]
     UnknownAccount(String),
     #[error("could not reach the server ({reason}); check the connection and try again")]

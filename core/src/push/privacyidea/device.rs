@@ -136,10 +136,11 @@ impl PushDevice {
                 }
             };
             let mut vault = vault.lock();
-            // Read again: the poll may have taught the token a new clock offset.
-            let token = vault
-                .privacyidea_token(&token.id)?
-                .unwrap_or_else(|| token.clone());
+            // Read again: the poll may have taught the token a new clock
+            // offset, or the user removed the token meanwhile (nothing to show).
+            let Some(token) = vault.privacyidea_token(&token.id)? else {
+                continue;
+            };
             let challenges = envelope.value.as_array().cloned().unwrap_or_default();
             for value in &challenges {
                 // A challenge that fails verification is dropped, never shown.

@@ -25,10 +25,12 @@ import dev.countersign.ffi.scanLumaFrame
 import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.CoroutineDispatcher
 import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.currentCoroutineContext
 import kotlinx.coroutines.delay
 import kotlinx.coroutines.flow.Flow
 import kotlinx.coroutines.flow.flow
 import kotlinx.coroutines.flow.flowOn
+import kotlinx.coroutines.isActive
 import kotlinx.coroutines.withContext
 
 /**
@@ -231,13 +233,15 @@ class LiveScan : AutoCloseable {
 private class GuardedPrompt(private val gate: suspend (String) -> BiometricOutcome) : BiometricPrompt {
     @Volatile var thrown: Throwable? = null
 
-    // Suspends with the gate (no thread is blocked while the prompt is up); a
-    // cancelled approval cancels the gate rather than being reported as its failure.
+    // Suspends with the gate (no thread is blocked while the prompt is up). A
+    // cancelled approval cancels the gate and goes on cancelling; a gate that
+    // cancels itself (its own timeout, a closed screen) is a cancelled prompt.
     override suspend fun confirm(reason: String): BiometricOutcome =
         try {
             gate(reason)
         } catch (cancelled: CancellationException) {
-            throw cancelled
+            if (!currentCoroutineContext().isActive) throw cancelled
+            BiometricOutcome.CANCELLED
         } catch (error: Throwable) {
             thrown = error
             BiometricOutcome.UNAVAILABLE

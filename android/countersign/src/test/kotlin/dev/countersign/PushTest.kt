@@ -11,6 +11,7 @@ import dev.countersign.ffi.RequestKind
 import java.net.ServerSocket
 import java.util.Collections
 import java.util.concurrent.atomic.AtomicInteger
+import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.AfterAll
 import org.junit.jupiter.api.Assertions.assertEquals
@@ -149,6 +150,14 @@ class PushTest {
         }
         assertSame(boom, error.cause)
         assertTrue(error.reason.contains("activity destroyed"), error.reason)
+        assertEquals("pending", jsonString(status(push.id), "status"))
+
+        // A gate that cancels itself (its own timeout, a closed screen) is a
+        // cancelled prompt, not a platform failure; the push stays answerable.
+        val closed = assertThrows<CountersignException.BiometricFailed> {
+            runBlocking { phone.approve(push.id, push.number) { throw CancellationException("screen closed") } }
+        }
+        assertTrue(closed.cancelled, closed.reason)
         assertEquals("pending", jsonString(status(push.id), "status"))
 
         // Through the raw binding the gate's exception crosses into Rust as the

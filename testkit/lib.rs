@@ -1,29 +1,95 @@
-//! Shared set-up for the end-to-end tests: a reference server on 127.0.0.1 with a
-//! clock the test controls, and a phone (vault + `PushDevice`) on its own clock.
+//! The test kit: a reference server on 127.0.0.1 with a clock the test
+//! controls, a phone (vault + `PushDevice`) on its own clock, and a live
+//! privacyIDEA when one runs (`privacyidea`). The end-to-end tests in `tests/`
+//! use it, and so do the FFI's and the CLI's tests, instead of each starting
+//! a server its own way.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod privacyidea;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 
+use countersign_core::clock::UnixTime;
 use countersign_core::keys::MemorySecretStore;
 use countersign_core::push::device::{
     DeviceInfo, EnrolledPush, EnrollmentCode, PushDevice, PushError,
 };
 use countersign_core::vault::PushAccount;
-use countersign_core::{Clock, FixedClock, OffsetClock, SharedVault, Vault};
-use countersign_server::{Config, RunningServer};
+use countersign_core::{Clock, FixedClock, OffsetClock, SharedVault, SystemClock, Vault};
+use countersign_server::{Config, RunningServer, TrustedProxies};
 use serde_json::{Value, json};
 
 pub const ADMIN: &str = "e2e-admin-token-0123456789";
 pub const RP: &str = "e2e-rp-token-0123456789";
 pub const START: i64 = 1_767_268_800;
 
+/// The server's clock: fixed at [`START`], or the system's for phones that
+/// read the real clock (the FFI's `Authenticator`, the CLI binary); moved by
+/// the test either way.
+pub struct TestClock {
+    base: Box<dyn Clock>,
+    moved: AtomicI64,
+}
+
+impl TestClock {
+    pub fn fixed(at: UnixTime) -> Self {
+        Self {
+            base: Box::new(FixedClock::new(at)),
+            moved: AtomicI64::new(0),
+        }
+    }
+
+    pub fn system() -> Self {
+        Self {
+            base: Box::new(SystemClock),
+            moved: AtomicI64::new(0),
+        }
+    }
+
+    pub fn advance(&self, seconds: i64) {
+        self.moved.fetch_add(seconds, Ordering::SeqCst);
+    }
+}
+
+impl Clock for TestClock {
+    fn now(&self) -> UnixTime {
+        self.base.now() + self.moved.load(Ordering::SeqCst)
+    }
+}
+
+impl std::fmt::Debug for TestClock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "TestClock({})", self.now())
+    }
+}
+
+/// How to start a [`Server`]: `Setup::default()` is the fixed clock at
+/// [`START`] and the listening address (a free port on 127.0.0.1) as the
+/// public URL.
+#[derive(Debug, Default)]
+pub struct Setup {
+    pub system_time: bool,
+    /// The URL phones are given, when they reach the server through something.
+    pub public_url: Option<String>,
+    pub trusted_proxies: TrustedProxies,
+}
+
+impl Setup {
+    /// For phones that read the system clock.
+    pub fn system_time() -> Self {
+        Self {
+            system_time: true,
+            ..Self::default()
+        }
+    }
+}
+
 #[derive(Debug)]
 pub struct Server {
     pub running: RunningServer,
-    pub clock: Arc<FixedClock>,
+    pub clock: Arc<TestClock>,
     pub http: reqwest::Client,
     pub base: String,
     _dir: tempfile::TempDir,
@@ -31,18 +97,26 @@ pub struct Server {
 
 impl Server {
     pub async fn start() -> Self {
+        Self::start_with(Setup::default()).await
+    }
+
+    pub async fn start_with(setup: Setup) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let clock = Arc::new(FixedClock::new(START));
+        let clock = Arc::new(if setup.system_time {
+            TestClock::system()
+        } else {
+            TestClock::fixed(START)
+        });
         let config = Config {
             listen: "127.0.0.1:0".parse().unwrap(),
             data_dir: dir.path().join("server"),
             key_file: None,
-            public_url: None,
+            public_url: setup.public_url,
             org: "Example Corp".into(),
             admin_token: ADMIN.into(),
             rp_token: RP.into(),
         };
-        let running = countersign_server::start(&config, clock.clone())
+        let running = countersign_server::start_with(&config, setup.trusted_proxies, clock.clone())
             .await
             .unwrap();
         let base = running.base_url();
@@ -53,6 +127,10 @@ impl Server {
             base,
             _dir: dir,
         }
+    }
+
+    pub async fn stop(self) {
+        self.running.stop().await;
     }
 
     pub async fn admin(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
@@ -126,7 +204,7 @@ impl Server {
 pub struct Phone {
     pub vault: SharedVault,
     pub device: PushDevice,
-    pub clock: Arc<OffsetClock<Arc<FixedClock>>>,
+    pub clock: Arc<OffsetClock<Arc<TestClock>>>,
     _dir: tempfile::TempDir,
 }
 

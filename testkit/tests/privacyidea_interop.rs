@@ -19,7 +19,7 @@ use countersign_core::push::device::{
 use countersign_core::push::privacyidea::{DEVICE_KEY_BITS, PiUriError};
 use countersign_core::vault::PrivacyIdeaToken;
 use countersign_core::{Clock, OffsetClock, SharedVault, SystemClock, Vault};
-use countersign_e2e::privacyidea::PrivacyIdea;
+use countersign_testkit::privacyidea::PrivacyIdea;
 
 /// Most tests make 2048-bit keys to save seconds; one enrolls with the real 4096.
 const TEST_KEY_BITS: usize = 2048;

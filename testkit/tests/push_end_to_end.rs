@@ -14,7 +14,7 @@ use countersign_core::push::jose::{self, Compact, JwsSigner, SoftwareKey};
 use countersign_core::push::wire::{ChallengeClaims, ChallengeKind, TYP_CHALLENGE};
 use countersign_core::push::{EnrollUriError, EnrollmentUri};
 use countersign_core::vault::{DeviceKeyRef, PushAccountStatus};
-use countersign_e2e::{Phone, Server};
+use countersign_testkit::{Phone, Server};
 use reqwest::Method;
 use serde_json::json;
 
@@ -126,7 +126,7 @@ async fn deny_and_deny_with_fraud_lock_the_user() {
     let locked = server
         .http
         .post(format!("{}/v1/pushes", server.base))
-        .bearer_auth(countersign_e2e::RP)
+        .bearer_auth(countersign_testkit::RP)
         .json(&json!({ "user": "bob", "resource": "portal" }))
         .send()
         .await
