@@ -92,6 +92,8 @@ pub struct Server {
     pub clock: Arc<TestClock>,
     pub http: reqwest::Client,
     pub base: String,
+    config: Config,
+    trusted_proxies: TrustedProxies,
     _dir: tempfile::TempDir,
 }
 
@@ -116,17 +118,55 @@ impl Server {
             admin_token: ADMIN.into(),
             rp_token: RP.into(),
         };
-        let running = countersign_server::start_with(&config, setup.trusted_proxies, clock.clone())
-            .await
-            .unwrap();
+        let running =
+            countersign_server::start_with(&config, setup.trusted_proxies.clone(), clock.clone())
+                .await
+                .unwrap();
         let base = running.base_url();
         Self {
             running,
             clock,
             http: countersign_core::http::client_builder().build().unwrap(),
             base,
+            config,
+            trusted_proxies: setup.trusted_proxies,
             _dir: dir,
         }
+    }
+
+    /// Stops the server and starts it again on the same address, data
+    /// directory and clock, as an operator's restart would.
+    pub async fn restart(self) -> Self {
+        let Self {
+            running,
+            clock,
+            http,
+            base,
+            mut config,
+            trusted_proxies,
+            _dir,
+        } = self;
+        config.listen = running.address;
+        running.stop().await;
+        let running =
+            countersign_server::start_with(&config, trusted_proxies.clone(), clock.clone())
+                .await
+                .unwrap();
+        assert_eq!(running.base_url(), base);
+        Self {
+            running,
+            clock,
+            http,
+            base,
+            config,
+            trusted_proxies,
+            _dir,
+        }
+    }
+
+    /// Where the server keeps its database and key.
+    pub fn data_dir(&self) -> std::path::PathBuf {
+        self.config.data_dir.clone()
     }
 
     pub async fn stop(self) {

@@ -9,9 +9,9 @@ use super::integrity::Field;
 use super::seal::VaultKey;
 use super::{Vault, VaultError, random_hex};
 use crate::clock::UnixTime;
-use crate::push::jose::Jwk;
-use crate::push::wire::Policy;
 use crate::secret::SecretBytes;
+use countersign_protocol::jose::Jwk;
+use countersign_protocol::wire::Policy;
 use ring::rand::SystemRandom;
 
 /// Where an enrollment's device key lives.

@@ -1,28 +1,29 @@
-//! A real server on 127.0.0.1 (in-process, with a clock the test moves) and a
-//! phone that speaks docs/protocol.md to it over HTTP, built on countersign-core.
+//! The test kit's server on 127.0.0.1 (in-process, with a clock the test
+//! moves) and a phone that speaks docs/protocol.md to it by hand over HTTP, so
+//! the server's own tests check the wire format rather than trust the core's
+//! client.
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::sync::Arc;
 
-use countersign_core::FixedClock;
 use countersign_core::push::EnrollmentUri;
 use countersign_core::push::jose::{self, Compact, Jwk, JwsSigner, SoftwareKey};
 use countersign_core::push::wire::*;
-use countersign_server::{Config, RunningServer, TrustedProxies};
+use countersign_server::TrustedProxies;
+use countersign_testkit::{Server, Setup, TestClock};
 use reqwest::{Client, Response, StatusCode};
 use serde_json::{Value, json};
 
-pub const ADMIN: &str = "admin-token-0123456789";
-pub const RP: &str = "rp-token-0123456789abc";
-pub const START: i64 = 1_767_268_800;
+pub use countersign_testkit::{ADMIN, RP};
 
+/// The test kit's server (fixed clock at `countersign_testkit::START`), with the requests these
+/// tests make by hand.
 pub struct Harness {
-    pub server: RunningServer,
-    pub clock: Arc<FixedClock>,
+    kit: Server,
+    pub clock: Arc<TestClock>,
     pub http: Client,
     pub base: String,
-    _dir: tempfile::TempDir,
 }
 
 impl Harness {
@@ -31,65 +32,33 @@ impl Harness {
     }
 
     /// A server that believes `X-Forwarded-For` from these peers.
-    pub async fn start_with(proxies: TrustedProxies) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let clock = Arc::new(FixedClock::new(START));
-        let server = Self::serve(&dir, "127.0.0.1:0", clock.clone(), proxies).await;
-        let base = server.base_url();
-        Self {
-            server,
-            clock,
-            http: countersign_core::http::client_builder().build().unwrap(),
-            base,
-            _dir: dir,
-        }
+    pub async fn start_with(trusted_proxies: TrustedProxies) -> Self {
+        Self::over(
+            Server::start_with(Setup {
+                trusted_proxies,
+                ..Setup::default()
+            })
+            .await,
+        )
     }
 
-    async fn serve(
-        dir: &tempfile::TempDir,
-        listen: &str,
-        clock: Arc<FixedClock>,
-        proxies: TrustedProxies,
-    ) -> RunningServer {
-        let config = Config {
-            listen: listen.parse().unwrap(),
-            data_dir: dir.path().join("data"),
-            key_file: None,
-            public_url: None,
-            org: "Example Corp".into(),
-            admin_token: ADMIN.into(),
-            rp_token: RP.into(),
-        };
-        countersign_server::start_with(&config, proxies, clock)
-            .await
-            .unwrap()
+    fn over(kit: Server) -> Self {
+        Self {
+            clock: kit.clock.clone(),
+            http: kit.http.clone(),
+            base: kit.base.clone(),
+            kit,
+        }
     }
 
     /// Stops the server and starts a new one on the same address, data
     /// directory and clock, as an operator's restart would.
     pub async fn restart(self) -> Self {
-        let Self {
-            server,
-            clock,
-            http,
-            base,
-            _dir,
-        } = self;
-        let address = server.address.to_string();
-        server.stop().await;
-        let server = Self::serve(&_dir, &address, clock.clone(), TrustedProxies::default()).await;
-        assert_eq!(server.base_url(), base);
-        Self {
-            server,
-            clock,
-            http,
-            base,
-            _dir,
-        }
+        Self::over(self.kit.restart().await)
     }
 
     pub fn data_dir(&self) -> std::path::PathBuf {
-        self._dir.path().join("data")
+        self.kit.data_dir()
     }
 
     pub fn now(&self) -> i64 {
@@ -310,7 +279,7 @@ pub struct Phone {
     pub pinned_sk: String,
     pub http: Client,
     pub base: String,
-    pub clock: Arc<FixedClock>,
+    pub clock: Arc<TestClock>,
 }
 
 impl Phone {
