@@ -231,3 +231,100 @@ impl From<PushError> for FfiError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reason(text: &str) -> String {
+        text.to_owned()
+    }
+
+    /// What each push failure becomes on a screen: the variant a screen acts
+    /// on, with the core's message and the fields that go with it.
+    #[test]
+    fn push_errors_reach_the_screens_as_the_variants_they_act_on() {
+        let cases = [
+            (PushError::WrongNumber, "WrongNumber"),
+            (PushError::NumberRequired, "NumberRequired"),
+            (PushError::DeviceReplaced, "DeviceReplaced"),
+            (PushError::DeviceRevoked, "DeviceRevoked"),
+            (PushError::PhoneRequired, "PhoneRequired"),
+            (
+                PushError::AlreadyAnswered {
+                    status: reason("approved"),
+                },
+                "AlreadyAnswered",
+            ),
+            (PushError::AnswerInProgress, "AlreadyAnswered"),
+            (PushError::UnknownRequest, "NotFound"),
+            (PushError::UnknownAccount(reason("a1")), "NotFound"),
+            (
+                PushError::Network {
+                    reason: reason("timed out"),
+                },
+                "Network",
+            ),
+            (PushError::NoLongerOpen, "Expired"),
+            (PushError::TokenUsed, "InvalidInput"),
+            (
+                PushError::NotEnrollmentCode {
+                    found: "an account",
+                },
+                "InvalidInput",
+            ),
+            (PushError::ServerKeyMismatch, "Untrusted"),
+            (PushError::AnswerTooLarge, "Untrusted"),
+            (
+                PushError::InsecureServer {
+                    url: reason("http://mfa.example"),
+                },
+                "Untrusted",
+            ),
+            (PushError::PollingNotAllowed, "ServerRefused"),
+            (
+                PushError::HardwareKey {
+                    reason: reason("key invalidated"),
+                },
+                "HardwareKey",
+            ),
+        ];
+        for (error, variant) in cases {
+            let message = error.to_string();
+            let ffi = FfiError::from(error);
+            let debug = format!("{ffi:?}");
+            assert!(debug.starts_with(&format!("{variant} ")), "{debug}");
+            assert_eq!(ffi.to_string(), message);
+        }
+    }
+
+    #[test]
+    fn push_errors_keep_the_fields_a_screen_needs() {
+        assert_eq!(
+            FfiError::from(PushError::Expired { seconds_ago: 12 }),
+            FfiError::Expired {
+                seconds_ago: 12,
+                reason: PushError::Expired { seconds_ago: 12 }.to_string()
+            }
+        );
+        let busy = FfiError::from(PushError::RateLimited { retry_after: 7 });
+        assert!(
+            matches!(busy, FfiError::RateLimited { retry_after: 7, .. }),
+            "{busy:?}"
+        );
+        let url = reason("https://pi.example/ttype/push");
+        let consent =
+            FfiError::from(PushError::UncheckedCertificatesNeedConsent { url: url.clone() });
+        assert!(
+            matches!(&consent, FfiError::CertificateChecksOff { url: shown, .. } if *shown == url),
+            "{consent:?}"
+        );
+        for (gate, cancelled) in [(GateError::Cancelled, true), (GateError::Failed, false)] {
+            let ffi = FfiError::from(PushError::Gate(gate));
+            assert!(
+                matches!(ffi, FfiError::BiometricFailed { cancelled: c, .. } if c == cancelled),
+                "{ffi:?}"
+            );
+        }
+    }
+}
