@@ -149,6 +149,43 @@ async fn an_expired_request_is_refused_with_how_long_ago() {
     assert!(phone.device.pending(&phone.vault).await.unwrap().is_empty());
 }
 
+/// "Reset Authenticator App": the administrator removes the phone. It learns
+/// why at its next answer, remembers it, and stops asking the server.
+#[tokio::test]
+async fn a_device_the_administrator_removed_learns_it_and_stops_answering() {
+    let server = Server::start().await;
+    let phone = enrolled(&server, "sam").await;
+    let (id, number) = server.push("sam", "portal", "login").await;
+    phone.device.pending(&phone.vault).await.unwrap();
+    server
+        .admin(Method::POST, "/v1/admin/users/sam/reset", json!({}))
+        .await;
+    assert_eq!(
+        phone
+            .device
+            .approve(&phone.vault, &id, number.as_deref(), &NoGate)
+            .await
+            .unwrap_err(),
+        PushError::DeviceRevoked
+    );
+    assert_eq!(
+        phone.vault.lock().push_accounts().unwrap()[0].status,
+        PushAccountStatus::Revoked
+    );
+    // Not asked again: nothing to show, and no failure to report.
+    let report = phone.device.pending_report(&phone.vault).await.unwrap();
+    assert_eq!((report.requests.len(), report.failures.len()), (0, 0));
+    // Refused on the phone now, before any request is signed.
+    assert_eq!(
+        phone
+            .device
+            .deny(&phone.vault, &id, false)
+            .await
+            .unwrap_err(),
+        PushError::DeviceRevoked
+    );
+}
+
 #[tokio::test]
 async fn enrolling_again_revokes_the_old_device_and_it_learns_why() {
     let server = Server::start().await;
