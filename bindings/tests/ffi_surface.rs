@@ -3,9 +3,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+mod common;
 
+use std::sync::Arc;
+
+use common::MemoryKeyStore;
 use countersign_core::http::PlainHttp;
 use countersign_core::scan::{ScanPayload, classify};
 use countersign_core::{Clock, SystemClock};
@@ -13,23 +15,6 @@ use countersign_ffi::*;
 use countersign_testkit::{Server, Setup};
 use reqwest::Method;
 use serde_json::json;
-
-#[derive(Default)]
-struct MemoryKeyStore(Mutex<HashMap<String, Vec<u8>>>);
-
-impl KeyStore for MemoryKeyStore {
-    fn load(&self, name: String) -> Result<Option<Vec<u8>>, FfiError> {
-        Ok(self.0.lock().unwrap().get(&name).cloned())
-    }
-    fn store(&self, name: String, value: Vec<u8>) -> Result<(), FfiError> {
-        self.0.lock().unwrap().insert(name, value);
-        Ok(())
-    }
-    fn delete(&self, name: String) -> Result<(), FfiError> {
-        self.0.lock().unwrap().remove(&name);
-        Ok(())
-    }
-}
 
 struct BrokenKeyStore;
 

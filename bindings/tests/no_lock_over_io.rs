@@ -8,15 +8,18 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
+use common::MemoryKeyStore;
 use countersign_core::http::PlainHttp;
 use countersign_core::{Clock, SystemClock};
 use countersign_ffi::{
-    AnswerResult, Authenticator, BiometricOutcome, BiometricPrompt, FfiError, KeyStore,
+    AnswerResult, Authenticator, BiometricOutcome, BiometricPrompt, FfiError, PendingView,
 };
 use countersign_testkit::{Server, Setup};
 use reqwest::Method;
@@ -27,23 +30,6 @@ use tokio::sync::{Notify, watch};
 
 /// Long enough for a slow CI machine; a lock held across the wait never ends.
 const DEADLOCK: Duration = Duration::from_secs(60);
-
-#[derive(Debug, Default)]
-struct MemoryKeyStore(std::sync::Mutex<std::collections::HashMap<String, Vec<u8>>>);
-
-impl KeyStore for MemoryKeyStore {
-    fn load(&self, name: String) -> Result<Option<Vec<u8>>, FfiError> {
-        Ok(self.0.lock().unwrap().get(&name).cloned())
-    }
-    fn store(&self, name: String, value: Vec<u8>) -> Result<(), FfiError> {
-        self.0.lock().unwrap().insert(name, value);
-        Ok(())
-    }
-    fn delete(&self, name: String) -> Result<(), FfiError> {
-        self.0.lock().unwrap().remove(&name);
-        Ok(())
-    }
-}
 
 /// A point the core reaches and then waits at until the test releases it.
 #[derive(Debug)]
@@ -239,82 +225,96 @@ async fn codes_stay_live_while_an_approval_waits_on_the_prompt_and_on_the_server
     server.server.stop().await;
 }
 
+/// One phone enrolled on two held servers, a request waiting on each, both
+/// relays armed: the phone's next bytes to either server wait in the relay.
+struct TwoHeldServers {
+    first: HeldServer,
+    second: HeldServer,
+    app: Arc<Authenticator>,
+    first_account: String,
+    _dir: tempfile::TempDir,
+}
+
+impl TwoHeldServers {
+    async fn start() -> Self {
+        let first = HeldServer::start().await;
+        let second = HeldServer::start().await;
+        let dir = tempfile::tempdir().unwrap();
+        let app = open(&dir);
+        let mut accounts = Vec::new();
+        for server in [&first, &second] {
+            let uri = server.server.enrollment_uri("jane").await;
+            let account = app
+                .enroll_push(uri, now(), "Pixel".into(), "android".into(), None, false)
+                .await
+                .unwrap();
+            accounts.push(account.id);
+            server.server.push("jane", "portal", "login").await;
+        }
+        first.hold.armed.store(true, Ordering::SeqCst);
+        second.hold.armed.store(true, Ordering::SeqCst);
+        Self {
+            first,
+            second,
+            app,
+            first_account: accounts.swap_remove(0),
+            _dir: dir,
+        }
+    }
+
+    /// `pending_report` with both servers' requests held until both have
+    /// arrived (one after the other, the first would wait for ever and the
+    /// second would never be asked); `meanwhile` runs before they are let go.
+    async fn pending_while_held(
+        &self,
+        meanwhile: impl std::future::Future<Output = ()>,
+    ) -> PendingView {
+        let scenario = async {
+            let pending = tokio::spawn({
+                let app = self.app.clone();
+                async move { app.pending_report().await }
+            });
+            self.first.hold.reached.notified().await;
+            self.second.hold.reached.notified().await;
+            meanwhile.await;
+            self.first.hold.release();
+            self.second.hold.release();
+            pending.await.unwrap()
+        };
+        tokio::time::timeout(DEADLOCK, scenario)
+            .await
+            .expect("pending asked one server after the other, or waited for the vault")
+            .unwrap()
+    }
+
+    async fn stop(self) {
+        self.first.server.stop().await;
+        self.second.server.stop().await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pending_asks_every_server_at_once() {
-    let first = HeldServer::start().await;
-    let second = HeldServer::start().await;
-    let dir = tempfile::tempdir().unwrap();
-    let app = open(&dir);
-    for server in [&first, &second] {
-        let uri = server.server.enrollment_uri("jane").await;
-        app.enroll_push(uri, now(), "Pixel".into(), "android".into(), None, false)
-            .await
-            .unwrap();
-        server.server.push("jane", "portal", "login").await;
-    }
-    first.hold.armed.store(true, Ordering::SeqCst);
-    second.hold.armed.store(true, Ordering::SeqCst);
-    let scenario = async {
-        let pending = tokio::spawn({
-            let app = app.clone();
-            async move { app.pending_report().await }
-        });
-        // One after the other, the first would wait for ever and the second
-        // would never be asked.
-        first.hold.reached.notified().await;
-        second.hold.reached.notified().await;
-        first.hold.release();
-        second.hold.release();
-        pending.await.unwrap()
-    };
-    let report = tokio::time::timeout(DEADLOCK, scenario)
-        .await
-        .expect("pending asked one server after the other")
-        .unwrap();
+    let servers = TwoHeldServers::start().await;
+    let report = servers.pending_while_held(async {}).await;
     assert_eq!((report.requests.len(), report.failures.len()), (2, 0));
-    first.server.stop().await;
-    second.server.stop().await;
+    servers.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_account_removed_while_its_server_is_asked_hides_nothing_else() {
-    let first = HeldServer::start().await;
-    let second = HeldServer::start().await;
-    let dir = tempfile::tempdir().unwrap();
-    let app = open(&dir);
-    let mut removed = None;
-    for server in [&first, &second] {
-        let uri = server.server.enrollment_uri("jane").await;
-        let account = app
-            .enroll_push(uri, now(), "Pixel".into(), "android".into(), None, false)
-            .await
-            .unwrap();
-        removed.get_or_insert(account.id);
-        server.server.push("jane", "portal", "login").await;
-    }
-    first.hold.armed.store(true, Ordering::SeqCst);
-    second.hold.armed.store(true, Ordering::SeqCst);
-    let scenario = async {
-        let pending = tokio::spawn({
-            let app = app.clone();
-            async move { app.pending_report().await }
-        });
-        first.hold.reached.notified().await;
-        second.hold.reached.notified().await;
-        // The user removes the first account while its server is asked.
-        app.delete_push_account(removed.clone().unwrap())
-            .await
-            .unwrap();
-        first.hold.release();
-        second.hold.release();
-        pending.await.unwrap()
-    };
-    let report = tokio::time::timeout(DEADLOCK, scenario)
-        .await
-        .expect("pending waited for the vault")
-        .unwrap();
+    let servers = TwoHeldServers::start().await;
+    // The user removes the first account while its server is asked.
+    let report = servers
+        .pending_while_held(async {
+            servers
+                .app
+                .delete_push_account(servers.first_account.clone())
+                .await
+                .unwrap();
+        })
+        .await;
     assert_eq!((report.requests.len(), report.failures.len()), (1, 0));
-    assert_eq!(app.push_accounts().await.unwrap().len(), 1);
-    first.server.stop().await;
-    second.server.stop().await;
+    assert_eq!(servers.app.push_accounts().await.unwrap().len(), 1);
+    servers.stop().await;
 }
