@@ -107,3 +107,66 @@ fn a_schema_2_vault_opens_with_its_push_account() {
         "the sealed device key survives"
     );
 }
+
+#[test]
+fn a_schema_5_vault_keeps_its_push_accounts_tokens_and_answers() {
+    use countersign_core::vault::{DeviceKeyRef, PushAccountStatus};
+    // Written before push took over its own tables: the row MACs it computed
+    // then must still match the ones push computes now.
+    let (_dir, vault) = open_copy_of("vault-v5");
+    assert_eq!(vault.integrity_check().unwrap(), "ok");
+    assert_eq!(vault.protect_id(), "EVVW-RDZB-HKOJ-6WOJ");
+    let push = vault.push_accounts().unwrap();
+    let summary: Vec<_> = push
+        .iter()
+        .map(|a| {
+            (
+                a.device_id.as_str(),
+                a.user.as_str(),
+                a.status,
+                a.clock_offset,
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("dv_V5FIXTURE", "jane", PushAccountStatus::Replaced, -3),
+            ("dv_V5HARDWARE", "john", PushAccountStatus::Active, 0)
+        ]
+    );
+    assert!(push[0].policy.number_matching);
+    assert!(matches!(push[0].key, DeviceKeyRef::Software(_)));
+    assert_eq!(
+        push[1].key,
+        DeviceKeyRef::Hardware {
+            alias: "countersign-v5fixture".into()
+        }
+    );
+    let tokens = vault.privacyidea_tokens().unwrap();
+    assert_eq!(tokens.len(), 1);
+    let token = &tokens[0];
+    assert_eq!(
+        (
+            token.serial.as_str(),
+            token.url.as_str(),
+            token.ssl_verify,
+            token.poll_only,
+            token.require_unlock,
+            token.clock_offset
+        ),
+        (
+            "PIPU0001V5",
+            "https://pi.example.test/ttype/push",
+            true,
+            false,
+            true,
+            11
+        )
+    );
+    assert_eq!(token.server_key, b"server-pkcs1-der-bytes");
+    assert_eq!(token.device_key.expose_secret(), b"device-pkcs8-der-bytes");
+    let answered = vault.cached_challenge("ch_V5").unwrap().unwrap();
+    assert_eq!(answered.answered.as_deref(), Some("approve"));
+    assert_eq!(answered.account, push[0].id);
+}
