@@ -13,10 +13,10 @@ use std::sync::atomic::{AtomicI64, Ordering};
 
 use countersign_core::clock::UnixTime;
 use countersign_core::keys::MemorySecretStore;
+use countersign_core::push::PushAccount;
 use countersign_core::push::device::{
     DeviceInfo, EnrolledPush, EnrollmentCode, PushDevice, PushError,
 };
-use countersign_core::vault::PushAccount;
 use countersign_core::{Clock, FixedClock, OffsetClock, SharedVault, SystemClock, Vault};
 use countersign_server::{Config, RunningServer, TrustedProxies};
 use serde_json::{Value, json};

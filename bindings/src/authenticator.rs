@@ -6,6 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use countersign_core::http::PlainHttp;
+use countersign_core::push::PushStore;
 use countersign_core::push::device::{
     AnswerOutcome, DeviceInfo, EnrollmentCode, PushDevice, WatchDecision, push_accounts,
 };

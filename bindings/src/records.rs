@@ -3,10 +3,9 @@
 use countersign_core::OtpKind;
 use countersign_core::push::device::{AccountFailure, EnrolledPush, PushRequest, WatchRequest};
 use countersign_core::push::wire::ChallengeKind;
+use countersign_core::push::{PrivacyIdeaToken, PushAccount, PushAccountStatus};
 use countersign_core::scan::ScanPayload;
-use countersign_core::vault::{
-    AccountSummary, CodeDisplay, CodeEntry, PrivacyIdeaToken, PushAccount, PushAccountStatus,
-};
+use countersign_core::vault::{AccountSummary, CodeDisplay, CodeEntry};
 
 /// One row of the codes screen.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]

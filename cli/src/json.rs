@@ -4,9 +4,8 @@
 
 use countersign_core::otp::{OtpKind, OtpParams};
 use countersign_core::push::device::{AccountFailure, EnrolledPush, PushRequest};
-use countersign_core::vault::{
-    AccountSummary, CodeDisplay, CodesView, PrivacyIdeaToken, PushAccount, PushAccountStatus,
-};
+use countersign_core::push::{PrivacyIdeaToken, PushAccount, PushAccountStatus};
+use countersign_core::vault::{AccountSummary, CodeDisplay, CodesView};
 use serde_json::{Value, json};
 
 /// An account's code parameters.

@@ -8,13 +8,14 @@
 use std::sync::Arc;
 
 use countersign_core::keys::MemorySecretStore;
+use countersign_core::push::PushStore;
 use countersign_core::push::device::{PushDevice, PushError};
 use countersign_core::push::jose;
 use countersign_core::push::wire::{
     Biometric, ChallengeClaims, ChallengeKind, Context, Policy, Resource, TYP_CHALLENGE,
 };
+use countersign_core::push::{DeviceKeyRef, PushAccount, PushAccountStatus};
 use countersign_core::push::{JwsSigner, SoftwareKey};
-use countersign_core::vault::{DeviceKeyRef, PushAccount, PushAccountStatus};
 use countersign_core::{FixedClock, SharedVault, Vault};
 use serde_json::json;
 

@@ -9,12 +9,13 @@
 use std::sync::Arc;
 
 use countersign_core::keys::MemorySecretStore;
+use countersign_core::push::PushStore;
 use countersign_core::push::privacyidea::PiEnrollmentUri;
+use countersign_core::push::{DeviceKeyRef, PushAccount, PushAccountStatus};
 use countersign_core::push::{EnrollmentUri, JwsSigner, SoftwareKey};
 use countersign_core::scan::{classify, scan_image};
 use countersign_core::transfer::read_export;
 use countersign_core::uri::{parse_migration, parse_otpauth};
-use countersign_core::vault::{DeviceKeyRef, PushAccount, PushAccountStatus};
 use countersign_core::{SecretBytes, Vault};
 
 const TOKEN: &str = "tokSECRETtokenNEVERprinted0123";

@@ -7,6 +7,8 @@
 use std::path::Path;
 
 use countersign_core::keys::KeyFileSecretStore;
+use countersign_core::push::PrivacyIdeaStore;
+use countersign_core::push::PushStore;
 use countersign_core::vault::CodeDisplay;
 use countersign_core::{Algorithm, OtpKind, Vault};
 
@@ -80,7 +82,7 @@ fn a_schema_1_vault_opens_with_everything_in_it() {
 
 #[test]
 fn a_schema_2_vault_opens_with_its_push_account() {
-    use countersign_core::vault::{DeviceKeyRef, PushAccountStatus};
+    use countersign_core::push::{DeviceKeyRef, PushAccountStatus};
     let (_dir, vault) = open_copy_of("vault-v2");
     assert_eq!(vault.integrity_check().unwrap(), "ok");
     assert_eq!(vault.protect_id(), "ZOXV-3HGN-Q2CW-VV4Y");
@@ -110,7 +112,7 @@ fn a_schema_2_vault_opens_with_its_push_account() {
 
 #[test]
 fn a_schema_5_vault_keeps_its_push_accounts_tokens_and_answers() {
-    use countersign_core::vault::{DeviceKeyRef, PushAccountStatus};
+    use countersign_core::push::{DeviceKeyRef, PushAccountStatus};
     // Written before push took over its own tables: the row MACs it computed
     // then must still match the ones push computes now.
     let (_dir, vault) = open_copy_of("vault-v5");

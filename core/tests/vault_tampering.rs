@@ -10,12 +10,13 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use countersign_core::keys::MemorySecretStore;
+use countersign_core::push::PrivacyIdeaStore;
+use countersign_core::push::PushStore;
 use countersign_core::push::wire::{Biometric, Policy};
+use countersign_core::push::{DeviceKeyRef, PrivacyIdeaToken, PushAccount, PushAccountStatus};
 use countersign_core::push::{JwsSigner, SoftwareKey};
 use countersign_core::uri::parse_otpauth;
-use countersign_core::vault::{
-    CodeDisplay, DeviceKeyRef, PrivacyIdeaToken, PushAccount, PushAccountStatus,
-};
+use countersign_core::vault::CodeDisplay;
 use countersign_core::{SecretBytes, SecretStore, Vault, VaultError};
 
 const HOTP: &str = "otpauth://hotp/Bank:alice?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&counter=5";

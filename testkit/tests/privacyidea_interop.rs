@@ -12,12 +12,14 @@
 use std::sync::Arc;
 
 use countersign_core::keys::MemorySecretStore;
+use countersign_core::push::PrivacyIdeaStore;
+use countersign_core::push::PrivacyIdeaToken;
+use countersign_core::push::PushStore;
 use countersign_core::push::device::{
     AnswerOutcome, DeviceInfo, EnrolledPush, EnrollmentCode, NoGate, PushDevice, PushError,
     WatchDecision,
 };
 use countersign_core::push::privacyidea::{DEVICE_KEY_BITS, PiUriError};
-use countersign_core::vault::PrivacyIdeaToken;
 use countersign_core::{Clock, OffsetClock, SharedVault, SystemClock, Vault};
 use countersign_testkit::privacyidea::PrivacyIdea;
 

@@ -6,14 +6,15 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use countersign_core::push::PushStore;
 use countersign_core::push::device::{
     AnswerOutcome, BiometricGate, DeviceSigner, GateError, NoGate, PushDevice, PushError,
     WatchDecision,
 };
 use countersign_core::push::jose::{self, Compact, JwsSigner, SoftwareKey};
 use countersign_core::push::wire::{ChallengeClaims, ChallengeKind, TYP_CHALLENGE};
+use countersign_core::push::{DeviceKeyRef, PushAccountStatus};
 use countersign_core::push::{EnrollUriError, EnrollmentUri};
-use countersign_core::vault::{DeviceKeyRef, PushAccountStatus};
 use countersign_testkit::{Phone, Server};
 use reqwest::Method;
 use serde_json::json;

@@ -5,6 +5,8 @@
 use std::path::PathBuf;
 
 use countersign_core::OtpAccount;
+use countersign_core::push::PrivacyIdeaStore;
+use countersign_core::push::PushStore;
 use countersign_core::transfer::Skipped;
 use countersign_core::transfer::export::{self, ExportFile};
 

@@ -4,6 +4,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use countersign_core::push::PushStore;
 use countersign_core::push::device::{
     AnswerOutcome, BiometricGate, DeviceInfo, EnrolledPush, EnrollmentCode, GateError, PushDevice,
     PushError, PushRequest, push_accounts as all_push_accounts,

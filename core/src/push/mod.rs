@@ -7,9 +7,12 @@
 
 pub mod device;
 pub mod privacyidea;
+mod store;
 
 // The protocol both ends speak is its own crate (the server shares it).
 pub use countersign_protocol::{enroll_uri, jose, wire};
 
 pub use enroll_uri::{EnrollUriError, EnrollmentUri};
 pub use jose::{Compact, JoseError, Jwk, JwsSigner, SoftwareKey};
+pub use privacyidea::{PrivacyIdeaStore, PrivacyIdeaToken};
+pub use store::{CachedChallenge, DeviceKeyRef, PushAccount, PushAccountStatus, PushStore};

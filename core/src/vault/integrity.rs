@@ -1,7 +1,7 @@
 //! What keeps the vault's security settings honest when someone edits the file:
 //!
 //! - **Row MACs.** Sealing protects secrets, not the columns beside them. The
-//!   pinned server key and URL, privacyIDEA's `ssl_verify` and server key, HOTP
+//!   pinned server key and URL, privacyIDEA's `ssl_verify` and server key (columns listed in `schema.rs`), HOTP
 //!   counters and OTP parameters are plain columns, so each protected row carries
 //!   an HMAC-SHA256 (under a key derived from the vault key) over its table, id
 //!   and those columns. A row whose MAC does not match, or is missing, is refused
@@ -21,6 +21,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, 
 use subtle::ConstantTimeEq;
 
 use super::VaultError;
+use super::schema::{PRIVACYIDEA_TOKENS_PINNED, PUSH_ACCOUNTS_PINNED};
 use super::seal::{Slot, VaultKey};
 use crate::keys::SecretStore;
 use crate::secret::SecretBytes;
@@ -236,22 +237,6 @@ fn save_generation(
     Ok(())
 }
 
-/// `(id, MAC)` of every row `select` returns, for the backfill.
-pub(super) fn macs_of<R>(
-    connection: &Connection,
-    select: &str,
-    read: fn(&rusqlite::Row<'_>) -> rusqlite::Result<R>,
-    mac: impl Fn(&R) -> (String, Vec<u8>),
-) -> Result<Vec<(String, Vec<u8>)>, VaultError> {
-    let mut statement = connection.prepare(select)?;
-    let rows = statement.query_map([], read)?;
-    let mut macs = Vec::new();
-    for row in rows {
-        macs.push(mac(&row?));
-    }
-    Ok(macs)
-}
-
 /// Gives every row of a pre-schema-5 vault its MAC, in one transaction with the
 /// marker that says it is done.
 fn backfill(connection: &mut Connection, key: &VaultKey) -> Result<(), VaultError> {
@@ -267,12 +252,12 @@ fn backfill(connection: &mut Connection, key: &VaultKey) -> Result<(), VaultErro
     let tables = [
         ("accounts", super::account_macs(&transaction, key)?),
         (
-            "push_accounts",
-            super::push_accounts::row_macs(&transaction, key)?,
+            PUSH_ACCOUNTS_PINNED.table,
+            PUSH_ACCOUNTS_PINNED.macs(&transaction, key)?,
         ),
         (
-            "privacyidea_tokens",
-            super::privacyidea_tokens::row_macs(&transaction, key)?,
+            PRIVACYIDEA_TOKENS_PINNED.table,
+            PRIVACYIDEA_TOKENS_PINNED.macs(&transaction, key)?,
         ),
     ];
     for (table, macs) in tables {

@@ -8,11 +8,10 @@
 
 mod error;
 mod integrity;
-mod privacyidea_tokens;
-mod push_accounts;
 mod schema;
 mod seal;
 mod shared;
+mod tables;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -29,10 +28,10 @@ use crate::secret::SecretBytes;
 
 pub use error::VaultError;
 use integrity::Field;
-pub use privacyidea_tokens::PrivacyIdeaToken;
-pub use push_accounts::{CachedChallenge, DeviceKeyRef, PushAccount, PushAccountStatus};
+pub use schema::{PRIVACYIDEA_TOKENS_PINNED, PUSH_ACCOUNTS_PINNED};
 use seal::{Slot, VaultKey};
 pub use shared::SharedVault;
+pub use tables::{PinnedColumns, TableReader, TableWriter};
 
 /// How long a write waits for another process's write before reporting `Busy`.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -698,12 +697,17 @@ fn account_macs(
     connection: &Connection,
     key: &VaultKey,
 ) -> Result<Vec<(String, Vec<u8>)>, VaultError> {
-    integrity::macs_of(
-        connection,
-        &format!("SELECT id, {PARAM_COLUMNS} FROM accounts"),
-        |row| Ok((row.get::<_, String>(0)?, ParamColumns::read(row, 1)?)),
-        |(id, columns): &(String, ParamColumns)| (id.clone(), columns.mac(key, id)),
-    )
+    let mut statement = connection.prepare(&format!("SELECT id, {PARAM_COLUMNS} FROM accounts"))?;
+    let rows = statement.query_map([], |row| {
+        Ok((row.get::<_, String>(0)?, ParamColumns::read(row, 1)?))
+    })?;
+    let mut macs = Vec::new();
+    for row in rows {
+        let (id, columns) = row?;
+        let mac = columns.mac(key, &id);
+        macs.push((id, mac));
+    }
+    Ok(macs)
 }
 
 impl ParamColumns {

@@ -7,6 +7,7 @@
 use rusqlite::{Connection, TransactionBehavior};
 
 use super::VaultError;
+use super::tables::PinnedColumns;
 
 /// "CSv1" in the database header: tells a vault from any other SQLite file.
 pub(super) const APPLICATION_ID: i64 = 0x4353_7631;
@@ -67,7 +68,7 @@ const MIGRATIONS: &[&str] = &[
     // 3: duplicate checks look accounts up by label; without this a 10,000-account
     // import scanned the table once per account (2.3 s instead of a fraction).
     "CREATE INDEX accounts_by_label ON accounts (issuer, name);",
-    // 4: privacyIDEA push tokens (RSA keys; see vault/privacyidea_tokens.rs).
+    // 4: privacyIDEA push tokens (RSA keys; push/privacyidea/store.rs owns them).
     "CREATE TABLE privacyidea_tokens (
         id             TEXT PRIMARY KEY NOT NULL,
         serial         TEXT NOT NULL,
@@ -89,6 +90,37 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE push_accounts ADD COLUMN mac BLOB;
     ALTER TABLE privacyidea_tokens ADD COLUMN mac BLOB;",
 ];
+
+/// The columns push accounts' row MACs cover (schema 5). Frozen like the
+/// migrations: another list would refuse every row already written.
+pub const PUSH_ACCOUNTS_PINNED: PinnedColumns = PinnedColumns {
+    table: "push_accounts",
+    columns: &[
+        "dialect",
+        "server_url",
+        "server_jwk",
+        "device_id",
+        "user",
+        "org",
+        "policy",
+        "hardware_key",
+    ],
+};
+
+/// The columns privacyIDEA tokens' row MACs cover (schema 5); frozen too.
+pub const PRIVACYIDEA_TOKENS_PINNED: PinnedColumns = PinnedColumns {
+    table: "privacyidea_tokens",
+    columns: &[
+        "serial",
+        "label",
+        "issuer",
+        "url",
+        "server_key",
+        "ssl_verify",
+        "poll_only",
+        "require_unlock",
+    ],
+};
 
 pub(super) const CURRENT_VERSION: i64 = MIGRATIONS.len() as i64;
 

@@ -501,22 +501,3 @@ fn add_all_is_all_or_nothing() {
         .collect();
     assert_eq!(listed[1..], ids[..]);
 }
-
-#[test]
-fn the_first_recorded_answer_to_a_request_stays() {
-    let fixture = fixture();
-    let mut vault = fixture.open();
-    vault
-        .cache_challenge("acct", "ch_1", "jws", "portal", 100, 160)
-        .unwrap();
-    vault
-        .mark_challenge_answered("ch_1", "approved", 110)
-        .unwrap();
-    // A late answer (privacyIDEA refusing a second one as "no longer open")
-    // does not turn the approval into something else.
-    vault
-        .mark_challenge_answered("ch_1", "expired", 170)
-        .unwrap();
-    let cached = vault.cached_challenge("ch_1").unwrap().unwrap();
-    assert_eq!(cached.answered.as_deref(), Some("approved"));
-}

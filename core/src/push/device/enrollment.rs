@@ -5,8 +5,10 @@
 
 use super::{DeviceInfo, PushDevice, PushError, UncheckedCertificates};
 use crate::clock::UnixTime;
+use crate::push::privacyidea::{PrivacyIdeaStore, PrivacyIdeaToken};
+use crate::push::{PushAccount, PushStore};
 use crate::scan::{ScanPayload, classify};
-use crate::vault::{PrivacyIdeaToken, PushAccount, SharedVault, Vault, VaultError};
+use crate::vault::{SharedVault, Vault, VaultError};
 
 /// A scanned or typed enrollment code, with what the user decided about it.
 #[derive(Clone, Copy)]

@@ -34,7 +34,8 @@ use crate::push::wire::{
     Decision, DeviceRecord, EnrollClaims, EnrollResponse, Problem, ProblemType, RequestClaims,
     TYP_ANSWER, TYP_CHALLENGE, TYP_DEVICE, TYP_ENROLL, TYP_REQUEST,
 };
-use crate::vault::{DeviceKeyRef, PushAccount, PushAccountStatus, SharedVault, Vault, VaultError};
+use crate::push::{DeviceKeyRef, PushAccount, PushAccountStatus, PushStore};
+use crate::vault::{SharedVault, Vault, VaultError};
 
 /// Longest challenge lifetime a device accepts (section 6.5).
 const MAX_CHALLENGE_LIFETIME: i64 = 300;

@@ -12,13 +12,15 @@ use super::{
     VerifiedChallenge, challenge::poll_message,
 };
 use crate::clock::UnixTime;
+use crate::push::PushStore;
 use crate::push::device::{
     AccountFailure, AnswerOutcome, BURST_WINDOW, BiometricGate, DeviceInfo, NoGate, PendingReport,
     PushDevice, PushError, PushRequest, UncheckedCertificates, WatchRequest, repeated_tap,
     within_poll_timeout,
 };
+use crate::push::privacyidea::{PrivacyIdeaStore, PrivacyIdeaToken};
 use crate::push::wire::{ChallengeKind, Context, Resource};
-use crate::vault::{PrivacyIdeaToken, SharedVault, Vault};
+use crate::vault::{SharedVault, Vault};
 
 /// A received privacyIDEA request, re-verified from the vault.
 pub(crate) struct KnownPiRequest {

@@ -11,11 +11,13 @@ pub mod challenge;
 pub mod client;
 mod device;
 pub mod rsa_keys;
+mod store;
 pub mod uri;
 
 pub use challenge::{ChallengeError, DeclineReason, PiChallenge, VerifiedChallenge};
 pub use client::{ClientError, PiClient};
 pub use rsa_keys::{DEVICE_KEY_BITS, RsaKeyError};
+pub use store::{PrivacyIdeaStore, PrivacyIdeaToken};
 pub use uri::{PiEnrollmentUri, PiUriError};
 
 /// What privacyIDEA receives as the push token in poll-only setups, where
