@@ -274,8 +274,8 @@ impl Authenticator {
         ))
     }
 
-    pub async fn watch_request(&self, id: String) -> Result<WatchRequestItem, FfiError> {
-        Ok(self.device.watch_request(&self.vault, &id)?.into())
+    pub async fn watch_request(&self, id: String) -> Result<WatchRequest, FfiError> {
+        Ok(self.device.watch_request(&self.vault, &id)?)
     }
 
     /// The Watch's answer, re-checked and signed here.

@@ -12,16 +12,23 @@ pub enum FfiError {
     /// A QR code, URI or value the user gave is wrong; the message says which field.
     #[error("{reason}")]
     InvalidInput { reason: String },
+    /// The account is already there: `existing_id` lets the screen show it.
     #[error("{reason}")]
-    Duplicate { reason: String },
+    Duplicate { existing_id: String, reason: String },
+    /// `id` names what is missing (an account or a push account), when known.
     #[error("{reason}")]
-    NotFound { reason: String },
+    NotFound { id: Option<String>, reason: String },
     /// Keystore / Keychain trouble, or the vault key is missing or wrong.
     #[error("{reason}")]
     KeyStore { reason: String },
-    /// Disk full, busy, damaged file: the message says what to do.
+    /// Disk full, busy, damaged file: `problem` says which, so the screen can
+    /// offer the way out; `account_id` names the one account affected, if only one is.
     #[error("{reason}")]
-    Storage { reason: String },
+    Storage {
+        problem: StorageProblem,
+        account_id: Option<String>,
+        reason: String,
+    },
     #[error("{reason}")]
     Expired { seconds_ago: i64, reason: String },
     #[error("{reason}")]
@@ -47,12 +54,21 @@ pub enum FfiError {
     RateLimited { retry_after: i64, reason: String },
     #[error("{reason}")]
     ServerRefused { reason: String },
+    /// `password_missing`: the file is encrypted and no password was given
+    /// (ask for one); otherwise the password given was wrong.
     #[error("{reason}")]
-    WrongPassword { reason: String },
-    /// Security settings in the vault were edited outside the app, or an older
-    /// copy of the vault was put back: the message names what and what to do.
+    WrongPassword {
+        password_missing: bool,
+        reason: String,
+    },
+    /// Security settings in the vault were edited outside the app
+    /// (`account_id` names the account), or an older copy of the whole vault
+    /// was put back (`account_id` is `None`).
     #[error("{reason}")]
-    Tampered { reason: String },
+    Tampered {
+        account_id: Option<String>,
+        reason: String,
+    },
     /// A privacyIDEA code turns certificate checks off: show the warning, and
     /// enroll again with `accept_unchecked_certificates` only if the user agrees.
     #[error("{reason}")]
@@ -66,6 +82,23 @@ pub enum FfiError {
     /// A platform callback (Kotlin/Swift) failed.
     #[error("{reason}")]
     Platform { reason: String },
+}
+
+/// What went wrong with the vault file, as a screen acts on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum StorageProblem {
+    /// Another process holds the vault: try again in a moment.
+    Busy,
+    /// Free some space; nothing was changed.
+    DiskFull,
+    /// The file, or one account's secret, is damaged: restore or re-add.
+    Damaged,
+    /// Written by a newer version: update the app.
+    TooNew,
+    /// An HOTP counter reached its maximum: re-add the account.
+    CounterExhausted,
+    /// The system's random source failed, or another storage failure.
+    Other,
 }
 
 impl FfiError {
@@ -135,27 +168,50 @@ impl From<VaultError> for FfiError {
     fn from(error: VaultError) -> Self {
         let message = error.to_string();
         match error {
-            VaultError::Duplicate { .. } => FfiError::Duplicate { reason: message },
-            VaultError::NotFound { .. } => FfiError::NotFound { reason: message },
+            VaultError::Duplicate { existing_id } => FfiError::Duplicate {
+                existing_id,
+                reason: message,
+            },
+            VaultError::NotFound { id } => FfiError::NotFound {
+                id: Some(id),
+                reason: message,
+            },
             VaultError::KeyMismatch | VaultError::KeyMissing { .. } | VaultError::KeyStore(_) => {
                 FfiError::KeyStore { reason: message }
             }
-            VaultError::Tampered { .. } | VaultError::RolledBack { .. } => {
-                FfiError::Tampered { reason: message }
-            }
+            VaultError::Tampered { id } => FfiError::Tampered {
+                account_id: Some(id),
+                reason: message,
+            },
+            VaultError::RolledBack { .. } => FfiError::Tampered {
+                account_id: None,
+                reason: message,
+            },
             VaultError::Otp(_)
             | VaultError::NotHotp { .. }
             | VaultError::PositionOutOfRange { .. } => FfiError::InvalidInput { reason: message },
-            VaultError::Busy
-            | VaultError::DiskFull
-            | VaultError::Integrity { .. }
-            | VaultError::NotAVault
-            | VaultError::Corrupt { .. }
-            | VaultError::TooNew { .. }
-            | VaultError::CounterExhausted { .. }
-            | VaultError::Random
-            | VaultError::Storage { .. } => FfiError::Storage { reason: message },
+            VaultError::Busy => storage(StorageProblem::Busy, None, message),
+            VaultError::DiskFull => storage(StorageProblem::DiskFull, None, message),
+            VaultError::Integrity { id } => storage(StorageProblem::Damaged, Some(id), message),
+            VaultError::NotAVault | VaultError::Corrupt { .. } => {
+                storage(StorageProblem::Damaged, None, message)
+            }
+            VaultError::TooNew { .. } => storage(StorageProblem::TooNew, None, message),
+            VaultError::CounterExhausted { id } => {
+                storage(StorageProblem::CounterExhausted, Some(id), message)
+            }
+            VaultError::Random | VaultError::Storage { .. } => {
+                storage(StorageProblem::Other, None, message)
+            }
         }
+    }
+}
+
+fn storage(problem: StorageProblem, account_id: Option<String>, reason: String) -> FfiError {
+    FfiError::Storage {
+        problem,
+        account_id,
+        reason,
     }
 }
 
@@ -163,9 +219,14 @@ impl From<ImportError> for FfiError {
     fn from(error: ImportError) -> Self {
         let message = error.to_string();
         match error {
-            ImportError::WrongPassword | ImportError::PasswordRequired { .. } => {
-                FfiError::WrongPassword { reason: message }
-            }
+            ImportError::WrongPassword => FfiError::WrongPassword {
+                password_missing: false,
+                reason: message,
+            },
+            ImportError::PasswordRequired { .. } => FfiError::WrongPassword {
+                password_missing: true,
+                reason: message,
+            },
             ImportError::UnknownFormat
             | ImportError::Malformed { .. }
             | ImportError::Unsupported { .. }
@@ -215,9 +276,14 @@ impl From<PushError> for FfiError {
             PushError::DeviceReplaced => FfiError::DeviceReplaced { reason: message },
             PushError::DeviceRevoked => FfiError::DeviceRevoked { reason: message },
             PushError::PhoneRequired => FfiError::PhoneRequired { reason: message },
-            PushError::UnknownRequest | PushError::UnknownAccount(_) => {
-                FfiError::NotFound { reason: message }
-            }
+            PushError::UnknownRequest => FfiError::NotFound {
+                id: None,
+                reason: message,
+            },
+            PushError::UnknownAccount(id) => FfiError::NotFound {
+                id: Some(id),
+                reason: message,
+            },
             PushError::Network { .. } => FfiError::Network { reason: message },
             PushError::RateLimited { retry_after } => FfiError::RateLimited {
                 retry_after,
@@ -323,6 +389,85 @@ mod tests {
             let ffi = FfiError::from(PushError::Gate(gate));
             assert!(
                 matches!(ffi, FfiError::BiometricFailed { cancelled: c, .. } if c == cancelled),
+                "{ffi:?}"
+            );
+        }
+    }
+
+    /// Vault and import failures carry what a screen acts on: which account,
+    /// which storage problem, whether a password is missing or wrong.
+    #[test]
+    fn vault_and_import_errors_keep_the_fields_a_screen_needs() {
+        let cases = [
+            (VaultError::DiskFull, StorageProblem::DiskFull, None),
+            (VaultError::Busy, StorageProblem::Busy, None),
+            (
+                VaultError::Integrity { id: reason("a1") },
+                StorageProblem::Damaged,
+                Some("a1"),
+            ),
+            (VaultError::NotAVault, StorageProblem::Damaged, None),
+            (
+                VaultError::TooNew {
+                    found: 9,
+                    supported: 5,
+                },
+                StorageProblem::TooNew,
+                None,
+            ),
+            (
+                VaultError::CounterExhausted { id: reason("h1") },
+                StorageProblem::CounterExhausted,
+                Some("h1"),
+            ),
+            (VaultError::Random, StorageProblem::Other, None),
+        ];
+        for (error, expected, account) in cases {
+            let ffi = FfiError::from(error);
+            assert!(
+                matches!(&ffi, FfiError::Storage { problem, account_id, .. }
+                    if *problem == expected && account_id.as_deref() == account),
+                "{ffi:?}"
+            );
+        }
+        let duplicate = FfiError::from(VaultError::Duplicate {
+            existing_id: reason("a7"),
+        });
+        assert!(
+            matches!(&duplicate, FfiError::Duplicate { existing_id, .. } if existing_id == "a7"),
+            "{duplicate:?}"
+        );
+        let tampered = FfiError::from(VaultError::Tampered { id: reason("p1") });
+        assert!(
+            matches!(&tampered, FfiError::Tampered { account_id: Some(id), .. } if id == "p1"),
+            "{tampered:?}"
+        );
+        let rolled_back = FfiError::from(VaultError::RolledBack {
+            found: 1,
+            expected: 4,
+        });
+        assert!(
+            matches!(
+                rolled_back,
+                FfiError::Tampered {
+                    account_id: None,
+                    ..
+                }
+            ),
+            "{rolled_back:?}"
+        );
+        let missing = FfiError::from(VaultError::NotFound { id: reason("gone") });
+        assert!(
+            matches!(&missing, FfiError::NotFound { id: Some(id), .. } if id == "gone"),
+            "{missing:?}"
+        );
+        for (error, password_missing) in [
+            (ImportError::WrongPassword, false),
+            (ImportError::PasswordRequired { format: "Aegis" }, true),
+        ] {
+            let ffi = FfiError::from(error);
+            assert!(
+                matches!(ffi, FfiError::WrongPassword { password_missing: m, .. } if m == password_missing),
                 "{ffi:?}"
             );
         }

@@ -11,7 +11,7 @@ mod records;
 mod scanner;
 
 pub use authenticator::Authenticator;
-pub use error::FfiError;
+pub use error::{FfiError, StorageProblem};
 pub use platform::{BiometricOutcome, BiometricPrompt, HardwareKeyStore, KeyStore, PublicKeyPoint};
 pub use records::*;
 pub use scanner::{ScanCancellation, Scanner, scan_image, scan_image_cancellable, scan_luma_frame};

@@ -1,9 +1,13 @@
 //! Plain records for what the screens show, converted from the core's types.
 
 use countersign_core::OtpKind;
-use countersign_core::push::device::{AccountFailure, EnrolledPush, PushRequest, WatchRequest};
-use countersign_core::push::wire::ChallengeKind;
-use countersign_core::push::{PrivacyIdeaToken, PushAccount, PushAccountStatus};
+use countersign_core::push::device::{AccountFailure, EnrolledPush, PushRequest};
+use countersign_core::push::{PrivacyIdeaToken, PushAccount};
+
+// Core types the screens take as they are (derived behind the `uniffi` feature).
+pub use countersign_core::push::PushAccountStatus;
+pub use countersign_core::push::device::WatchRequest;
+pub use countersign_core::push::wire::ChallengeKind;
 use countersign_core::scan::ScanPayload;
 use countersign_core::vault::{AccountSummary, CodeDisplay, CodeEntry};
 
@@ -54,9 +58,13 @@ impl From<CodeEntry> for CodeItem {
     }
 }
 
-// Closed sets are enums, so a screen's `when` is checked by the compiler; each
-// `From` below matches every core variant (no `_` arm), so a new one cannot
-// reach the shells unmapped.
+// Closed sets are enums, so a screen's `when` is checked by the compiler. Where
+// a core type is what a screen shows as it is (ChallengeKind,
+// PushAccountStatus, WatchRequest), it derives uniffi itself behind the core
+// crates' `uniffi` feature and is used here directly: one definition, nothing
+// to keep in sync. The mirrors below flatten or join core types (OtpKind's
+// data, the two dialects, a scan payload); each `From` matches every core
+// variant (no `_` arm), so a new one cannot reach the shells unmapped.
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
 pub enum AccountKind {
@@ -75,51 +83,11 @@ impl From<&OtpKind> for AccountKind {
     }
 }
 
-/// Whether a push account can still answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum PushStatus {
-    Active,
-    /// The user enrolled another device; this one can no longer answer.
-    Replaced,
-    /// An administrator (or the user) removed this device.
-    Revoked,
-}
-
-impl From<PushAccountStatus> for PushStatus {
-    fn from(status: PushAccountStatus) -> Self {
-        match status {
-            PushAccountStatus::Active => PushStatus::Active,
-            PushAccountStatus::Replaced => PushStatus::Replaced,
-            PushAccountStatus::Revoked => PushStatus::Revoked,
-        }
-    }
-}
-
 /// Which protocol a push account's server speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
 pub enum PushDialect {
     Countersign,
     PrivacyIdea,
-}
-
-/// What a request asks the user to approve.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum RequestKind {
-    Login,
-    StepUp,
-    PasswordReset,
-    EnrollmentConfirm,
-}
-
-impl From<ChallengeKind> for RequestKind {
-    fn from(kind: ChallengeKind) -> Self {
-        match kind {
-            ChallengeKind::Login => RequestKind::Login,
-            ChallengeKind::StepUp => RequestKind::StepUp,
-            ChallengeKind::PasswordReset => RequestKind::PasswordReset,
-            ChallengeKind::EnrollmentConfirm => RequestKind::EnrollmentConfirm,
-        }
-    }
 }
 
 /// What a decoded QR code is for.
@@ -188,7 +156,7 @@ pub struct PushAccountItem {
     pub org: String,
     /// The device id, or a privacyIDEA token's serial.
     pub device_id: String,
-    pub status: PushStatus,
+    pub status: PushAccountStatus,
     pub dialect: PushDialect,
     /// False only for a privacyIDEA token enrolled with `sslverify=0` (the
     /// user accepted it): the account screen says certificate checks are off.
@@ -212,7 +180,7 @@ impl From<PushAccount> for PushAccountItem {
             user: account.user,
             org: account.org,
             device_id: account.device_id,
-            status: account.status.into(),
+            status: account.status,
             dialect: PushDialect::Countersign,
             certificate_checks: true,
         }
@@ -227,7 +195,7 @@ impl From<PrivacyIdeaToken> for PushAccountItem {
             user: token.label,
             org: token.issuer,
             device_id: token.serial,
-            status: PushStatus::Active,
+            status: PushAccountStatus::Active,
             dialect: PushDialect::PrivacyIdea,
             certificate_checks: token.ssl_verify,
         }
@@ -241,7 +209,7 @@ pub struct PushRequestItem {
     pub account_id: String,
     pub org: String,
     pub user: String,
-    pub kind: RequestKind,
+    pub kind: ChallengeKind,
     pub resource_name: String,
     pub ip: Option<String>,
     pub location: Option<String>,
@@ -268,7 +236,7 @@ impl From<PushRequest> for PushRequestItem {
             account_id: request.account_id,
             org: request.org,
             user: request.user,
-            kind: request.kind.into(),
+            kind: request.kind,
             resource_name: request.resource.name,
             ip: request.context.ip,
             location: request.context.location,
@@ -283,29 +251,6 @@ impl From<PushRequest> for PushRequestItem {
             number_matching: request.number_matching,
             number_choices: request.number_choices,
             burst: request.burst,
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct WatchRequestItem {
-    pub id: String,
-    pub title: String,
-    pub detail: String,
-    pub seconds_left: i64,
-    pub number_matching: bool,
-    pub phone_required: bool,
-}
-
-impl From<WatchRequest> for WatchRequestItem {
-    fn from(request: WatchRequest) -> Self {
-        WatchRequestItem {
-            id: request.id,
-            title: request.title,
-            detail: request.detail,
-            seconds_left: request.seconds_left,
-            number_matching: request.number_matching,
-            phone_required: request.phone_required,
         }
     }
 }

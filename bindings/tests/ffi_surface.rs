@@ -209,7 +209,7 @@ async fn a_push_is_enrolled_received_and_approved_through_the_surface() {
         .unwrap();
     assert_eq!(
         (account.user.as_str(), account.status, account.dialect),
-        ("jane", PushStatus::Active, PushDialect::Countersign)
+        ("jane", PushAccountStatus::Active, PushDialect::Countersign)
     );
     let (_, number) = server.push("jane", "portal", "login").await;
     let requests = app.pending_requests().await.unwrap();
@@ -219,7 +219,7 @@ async fn a_push_is_enrolled_received_and_approved_through_the_surface() {
             requests[0].kind,
             requests[0].location.as_deref()
         ),
-        (1, RequestKind::Login, Some("Berlin, DE"))
+        (1, ChallengeKind::Login, Some("Berlin, DE"))
     );
     assert!(requests[0].biometric_required);
     let id = requests[0].id.clone();

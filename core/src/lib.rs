@@ -5,6 +5,9 @@
 //! desktop through `countersign-cli`. Inputs that vary between platforms (time,
 //! randomness, key storage) come in through small traits so tests can pin them.
 
+#[cfg(feature = "uniffi")]
+uniffi::setup_scaffolding!("countersign_core");
+
 pub mod http;
 pub mod keys;
 pub mod push;

@@ -6,6 +6,9 @@
 //!
 //! Must not: hold a key's private bytes it was not given.
 
+#[cfg(feature = "uniffi")]
+uniffi::setup_scaffolding!("countersign_protocol");
+
 pub mod enroll_uri;
 pub mod jose;
 pub mod wire;

@@ -55,7 +55,9 @@ pub struct DeviceRecord {
     pub iat: UnixTime,
 }
 
+/// What a request asks the user to approve.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum ChallengeKind {
     Login,

@@ -23,7 +23,9 @@ pub enum DeviceKeyRef {
     Hardware { alias: String },
 }
 
+/// Whether a push account can still answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum PushAccountStatus {
     Active,
     /// The user enrolled another device; this one can no longer answer.

@@ -35,6 +35,7 @@ pub struct PushRequest {
 
 /// What a Watch face shows; the Watch holds no keys and answers through the phone.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct WatchRequest {
     pub id: String,
     /// "Sign in to Salesforce"

@@ -17,8 +17,9 @@ import dev.countersign.ffi.PushFailureItem
 import dev.countersign.ffi.PushRequestItem
 import dev.countersign.ffi.ScanCancellation
 import dev.countersign.ffi.ScanItem
+import dev.countersign.ffi.StorageProblem
 import dev.countersign.ffi.Scanner
-import dev.countersign.ffi.WatchRequestItem
+import dev.countersign.core.WatchRequest
 import dev.countersign.ffi.scanImage
 import dev.countersign.ffi.scanImageCancellable
 import dev.countersign.ffi.scanLumaFrame
@@ -98,7 +99,7 @@ class Countersign private constructor(
     suspend fun handlePushPayload(payload: ByteArray): PushRequestItem? = call { handlePushPayload(payload) }
 
     /** What the Watch shows for request [id] (it holds no keys). */
-    suspend fun watchRequest(id: String): WatchRequestItem = call { watchRequest(id) }
+    suspend fun watchRequest(id: String): WatchRequest = call { watchRequest(id) }
 
     /** The Watch's answer, re-checked and signed on the phone. */
     suspend fun answerFromWatch(
@@ -262,15 +263,18 @@ sealed class CountersignException(
     /** A QR code, URI or value is wrong; [reason] names the field. */
     class InvalidInput(reason: String, cause: Throwable? = null) :
         CountersignException("invalid_input", reason, "Check the code or link and scan or type it again.", cause)
-    class Duplicate(reason: String, cause: Throwable? = null) :
+    /** The account is already there as [existingId]: the screen can show it. */
+    class Duplicate(val existingId: String, reason: String, cause: Throwable? = null) :
         CountersignException("duplicate", reason, "This account is already in the app.", cause)
-    class NotFound(reason: String, cause: Throwable? = null) :
+    /** [id] names what is missing, when known. */
+    class NotFound(val id: String?, reason: String, cause: Throwable? = null) :
         CountersignException("not_found", reason, "Refresh: it was deleted or answered elsewhere.", cause)
     /** The Keystore failed, or the vault key is missing or wrong. */
     class KeyStore(reason: String, cause: Throwable? = null) :
         CountersignException("key_store", reason, "Unlock the phone and try again; if it persists, restore from a backup.", cause)
-    class Storage(reason: String, cause: Throwable? = null) :
-        CountersignException("storage", reason, "Free some space or restart the app, then try again.", cause)
+    /** The vault file: [problem] says which way out to offer; [accountId] the one account affected, if only one is. */
+    class Storage(val problem: StorageProblem, val accountId: String?, reason: String, cause: Throwable? = null) :
+        CountersignException("storage", reason, storageAdvice(problem), cause)
     class Expired(val secondsAgo: Long, reason: String, cause: Throwable? = null) :
         CountersignException("expired", reason, "Sign in again to get a new request.", cause)
     class AlreadyAnswered(reason: String, cause: Throwable? = null) :
@@ -297,17 +301,30 @@ sealed class CountersignException(
         CountersignException("rate_limited", reason, "Wait $retryAfterSeconds s and try again.", cause)
     class ServerRefused(reason: String, cause: Throwable? = null) :
         CountersignException("server_refused", reason, "Try again later; if it persists, contact your administrator.", cause)
-    class WrongPassword(reason: String, cause: Throwable? = null) :
-        CountersignException("wrong_password", reason, "Type the file's password again.", cause)
+    /** [passwordMissing]: the file is encrypted and no password was given; otherwise it was wrong. */
+    class WrongPassword(val passwordMissing: Boolean, reason: String, cause: Throwable? = null) :
+        CountersignException(
+            "wrong_password", reason,
+            if (passwordMissing) "Type the password the file was exported with." else "Type the file's password again.",
+            cause,
+        )
     /** The phone's StrongBox / Secure Enclave key failed; not the server's fault. */
     class HardwareKey(reason: String, cause: Throwable? = null) :
         CountersignException("hardware_key", reason, "Unlock the phone and try again; if it keeps failing, remove the account and enroll again.", cause)
     /** The user stopped it (a cancelled image scan): nothing to show. */
     class Cancelled(reason: String, cause: Throwable? = null) :
         CountersignException("cancelled", reason, "Nothing to do.", cause)
-    /** Security settings in the vault were edited outside the app, or an older copy was restored. */
-    class Tampered(reason: String, cause: Throwable? = null) :
-        CountersignException("tampered", reason, "Remove the named account and add it again from its QR code, or use the current vault.", cause)
+    /**
+     * Security settings of [accountId] were edited outside the app, or (when
+     * [accountId] is null) an older copy of the whole vault was restored.
+     */
+    class Tampered(val accountId: String?, reason: String, cause: Throwable? = null) :
+        CountersignException(
+            "tampered", reason,
+            if (accountId != null) "Remove this account and add it again from its QR code."
+            else "Use the current vault, or import a backup into a new one.",
+            cause,
+        )
     /** A privacyIDEA code turns certificate checks off for [url]: ask the user first. */
     class CertificateChecksOff(val url: String, reason: String, cause: Throwable? = null) :
         CountersignException("certificate_checks_off", reason, "Enroll only if your administrator said the server has a self-signed certificate.", cause)
@@ -319,13 +336,22 @@ sealed class CountersignException(
         CountersignException("internal", reason, "Restart the app and report this.", cause)
 }
 
+private fun storageAdvice(problem: StorageProblem): String = when (problem) {
+    StorageProblem.BUSY -> "Try again in a moment."
+    StorageProblem.DISK_FULL -> "Free some space, then try again; nothing was changed."
+    StorageProblem.DAMAGED -> "Restore from a backup, or re-add the account named."
+    StorageProblem.TOO_NEW -> "Update the app."
+    StorageProblem.COUNTER_EXHAUSTED -> "Add this account again from its QR code."
+    StorageProblem.OTHER -> "Restart the app, then try again."
+}
+
 /** The facade's error for a raw FFI error (each variant, one subtype). */
 fun FfiException.toCountersign(): CountersignException = when (this) {
     is FfiException.InvalidInput -> CountersignException.InvalidInput(reason, this)
-    is FfiException.Duplicate -> CountersignException.Duplicate(reason, this)
-    is FfiException.NotFound -> CountersignException.NotFound(reason, this)
+    is FfiException.Duplicate -> CountersignException.Duplicate(existingId, reason, this)
+    is FfiException.NotFound -> CountersignException.NotFound(id, reason, this)
     is FfiException.KeyStore -> CountersignException.KeyStore(reason, this)
-    is FfiException.Storage -> CountersignException.Storage(reason, this)
+    is FfiException.Storage -> CountersignException.Storage(problem, accountId, reason, this)
     is FfiException.Expired -> CountersignException.Expired(secondsAgo, reason, this)
     is FfiException.AlreadyAnswered -> CountersignException.AlreadyAnswered(reason, this)
     is FfiException.WrongNumber -> CountersignException.WrongNumber(reason, this)
@@ -338,9 +364,9 @@ fun FfiException.toCountersign(): CountersignException = when (this) {
     is FfiException.Network -> CountersignException.Network(reason, this)
     is FfiException.RateLimited -> CountersignException.RateLimited(retryAfter, reason, this)
     is FfiException.ServerRefused -> CountersignException.ServerRefused(reason, this)
-    is FfiException.WrongPassword -> CountersignException.WrongPassword(reason, this)
+    is FfiException.WrongPassword -> CountersignException.WrongPassword(passwordMissing, reason, this)
     is FfiException.Platform -> CountersignException.Platform(reason, this)
-    is FfiException.Tampered -> CountersignException.Tampered(reason, this)
+    is FfiException.Tampered -> CountersignException.Tampered(accountId, reason, this)
     is FfiException.Cancelled -> CountersignException.Cancelled(reason, this)
     is FfiException.HardwareKey -> CountersignException.HardwareKey(reason, this)
     is FfiException.CertificateChecksOff -> CountersignException.CertificateChecksOff(url, reason, this)

@@ -1,6 +1,7 @@
 package dev.countersign
 
 import dev.countersign.ffi.FfiException
+import dev.countersign.ffi.StorageProblem
 import dev.countersign.ffi.KeyStore
 import dev.countersign.ffi.ScanKind
 import java.io.File
@@ -121,10 +122,10 @@ class ErrorsTest {
     fun `every FFI error variant maps to its own sealed subtype`() {
         val all: List<Pair<FfiException, Class<out CountersignException>>> = listOf(
             FfiException.InvalidInput("r") to CountersignException.InvalidInput::class.java,
-            FfiException.Duplicate("r") to CountersignException.Duplicate::class.java,
-            FfiException.NotFound("r") to CountersignException.NotFound::class.java,
+            FfiException.Duplicate("a7", "r") to CountersignException.Duplicate::class.java,
+            FfiException.NotFound(null, "r") to CountersignException.NotFound::class.java,
             FfiException.KeyStore("r") to CountersignException.KeyStore::class.java,
-            FfiException.Storage("r") to CountersignException.Storage::class.java,
+            FfiException.Storage(StorageProblem.DISK_FULL, null, "r") to CountersignException.Storage::class.java,
             FfiException.Expired(12, "r") to CountersignException.Expired::class.java,
             FfiException.AlreadyAnswered("r") to CountersignException.AlreadyAnswered::class.java,
             FfiException.WrongNumber("r") to CountersignException.WrongNumber::class.java,
@@ -137,9 +138,9 @@ class ErrorsTest {
             FfiException.Network("r") to CountersignException.Network::class.java,
             FfiException.RateLimited(30, "r") to CountersignException.RateLimited::class.java,
             FfiException.ServerRefused("r") to CountersignException.ServerRefused::class.java,
-            FfiException.WrongPassword("r") to CountersignException.WrongPassword::class.java,
+            FfiException.WrongPassword(true, "r") to CountersignException.WrongPassword::class.java,
             FfiException.Platform("r") to CountersignException.Platform::class.java,
-            FfiException.Tampered("r") to CountersignException.Tampered::class.java,
+            FfiException.Tampered("p1", "r") to CountersignException.Tampered::class.java,
             FfiException.CertificateChecksOff("https://pi.example.com", "r") to CountersignException.CertificateChecksOff::class.java,
             FfiException.Cancelled("r") to CountersignException.Cancelled::class.java,
             FfiException.HardwareKey("r") to CountersignException.HardwareKey::class.java,
@@ -156,5 +157,16 @@ class ErrorsTest {
         assertEquals(12, (FfiException.Expired(12, "r").toCountersign() as CountersignException.Expired).secondsAgo)
         assertEquals(30, (FfiException.RateLimited(30, "r").toCountersign() as CountersignException.RateLimited).retryAfterSeconds)
         assertTrue((FfiException.BiometricFailed(true, "r").toCountersign() as CountersignException.BiometricFailed).cancelled)
+        assertEquals("a7", (FfiException.Duplicate("a7", "r").toCountersign() as CountersignException.Duplicate).existingId)
+        val full = FfiException.Storage(StorageProblem.DISK_FULL, null, "r").toCountersign() as CountersignException.Storage
+        assertEquals(StorageProblem.DISK_FULL, full.problem)
+        assertTrue(full.whatToDo.contains("Free some space"), full.whatToDo)
+        val busy = FfiException.Storage(StorageProblem.BUSY, null, "r").toCountersign()
+        assertTrue(busy.whatToDo.contains("moment"), busy.whatToDo)
+        assertTrue((FfiException.WrongPassword(true, "r").toCountersign() as CountersignException.WrongPassword).passwordMissing)
+        val rolledBack = FfiException.Tampered(null, "r").toCountersign() as CountersignException.Tampered
+        assertEquals(null, rolledBack.accountId)
+        assertTrue(rolledBack.whatToDo.contains("current vault"), rolledBack.whatToDo)
+        assertEquals("p1", (FfiException.Tampered("p1", "r").toCountersign() as CountersignException.Tampered).accountId)
     }
 }

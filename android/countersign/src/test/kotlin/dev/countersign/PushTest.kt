@@ -6,8 +6,8 @@ import dev.countersign.ffi.BiometricPrompt
 import dev.countersign.ffi.FfiException
 import dev.countersign.ffi.PushDialect
 import dev.countersign.ffi.PushRequestItem
-import dev.countersign.ffi.PushStatus
-import dev.countersign.ffi.RequestKind
+import dev.countersign.core.PushAccountStatus
+import dev.countersign.protocol.ChallengeKind
 import java.net.ServerSocket
 import java.util.Collections
 import java.util.concurrent.atomic.AtomicInteger
@@ -43,7 +43,7 @@ class PushTest {
         server.admin("POST", "/v1/admin/users", """{"name":"jane"}""")
         phone = Countersign.open(tempVault(), MemoryKeyStore())
         val account = phone.enrollPush(enrollmentUri("jane"), deviceName = "Pixel 8")
-        assertEquals(listOf("jane", "Example Corp", PushStatus.ACTIVE, server.baseUrl),
+        assertEquals(listOf("jane", "Example Corp", PushAccountStatus.ACTIVE, server.baseUrl),
             listOf(account.user, account.org, account.status, account.serverUrl))
         assertEquals(listOf(account), phone.pushAccounts())
     }
@@ -90,7 +90,7 @@ class PushTest {
         val push = push("jane", resource)
         val request = pendingOne(push.id)
         val after = System.currentTimeMillis() / 1000
-        assertEquals(listOf(RequestKind.LOGIN, "Acme VPN", "jane", "Example Corp"),
+        assertEquals(listOf(ChallengeKind.LOGIN, "Acme VPN", "jane", "Example Corp"),
             listOf(request.kind, request.resourceName, request.user, request.org))
         assertEquals(listOf("Berlin, DE", "203.0.113.5", "Firefox", "Linux"),
             listOf(request.location, request.ip, request.browser, request.os))
@@ -257,11 +257,11 @@ class PushTest {
             Countersign.open(tempVault(), MemoryKeyStore()).use { second ->
                 second.enrollPush(enrollmentUri("ann"), "new phone")
                 assertEquals(emptyList<PushRequestItem>(), first.pending())
-                assertEquals(PushStatus.REPLACED, first.pushAccounts().single().status)
+                assertEquals(PushAccountStatus.REPLACED, first.pushAccounts().single().status)
                 assertThrows<CountersignException.DeviceReplaced> {
                     runBlocking { first.approve(push.id, push.number) { BiometricOutcome.PASSED } }
                 }
-                assertEquals(PushStatus.ACTIVE, second.pushAccounts().single().status)
+                assertEquals(PushAccountStatus.ACTIVE, second.pushAccounts().single().status)
             }
         }
     }

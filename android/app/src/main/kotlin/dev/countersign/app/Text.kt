@@ -1,7 +1,7 @@
 package dev.countersign.app
 
-import dev.countersign.ffi.PushStatus
-import dev.countersign.ffi.RequestKind
+import dev.countersign.core.PushAccountStatus
+import dev.countersign.protocol.ChallengeKind
 
 /**
  * Every string the app shows. Kept in Kotlin rather than res/values so the CI
@@ -59,19 +59,19 @@ object Text {
     const val MIGRATION_NOT_YET = "Importing a Google Authenticator export is not in the app yet"
     const val NOT_A_CODE = "This QR code is not for an authenticator"
 
-    fun title(kind: RequestKind, resource: String): String =
+    fun title(kind: ChallengeKind, resource: String): String =
         when (kind) {
-            RequestKind.LOGIN -> "Sign in to $resource?"
-            RequestKind.STEP_UP -> "Confirm an action in $resource?"
-            RequestKind.PASSWORD_RESET -> "Reset your password for $resource?"
-            RequestKind.ENROLLMENT_CONFIRM -> "Add a new device to $resource?"
+            ChallengeKind.LOGIN -> "Sign in to $resource?"
+            ChallengeKind.STEP_UP -> "Confirm an action in $resource?"
+            ChallengeKind.PASSWORD_RESET -> "Reset your password for $resource?"
+            ChallengeKind.ENROLLMENT_CONFIRM -> "Add a new device to $resource?"
         }
 
-    fun status(status: PushStatus): String =
+    fun status(status: PushAccountStatus): String =
         when (status) {
-            PushStatus.ACTIVE -> "active"
-            PushStatus.REPLACED -> "moved to another device"
-            PushStatus.REVOKED -> "removed by your administrator"
+            PushAccountStatus.ACTIVE -> "active"
+            PushAccountStatus.REPLACED -> "moved to another device"
+            PushAccountStatus.REVOKED -> "removed by your administrator"
         }
 
     fun burst(count: UInt): String =

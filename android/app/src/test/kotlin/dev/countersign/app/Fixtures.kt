@@ -4,7 +4,7 @@ import dev.countersign.ffi.AnswerResult
 import dev.countersign.ffi.AuthenticatorInterface
 import dev.countersign.ffi.BiometricPrompt
 import dev.countersign.ffi.PushRequestItem
-import dev.countersign.ffi.RequestKind
+import dev.countersign.protocol.ChallengeKind
 import java.lang.reflect.Proxy
 
 /** A sign-in request as the core would hand it over. */
@@ -14,7 +14,7 @@ fun request(
     numberChoices: List<String>? = null,
     biometricRequired: Boolean = false,
     burst: UInt = 1u,
-    kind: RequestKind = RequestKind.LOGIN,
+    kind: ChallengeKind = ChallengeKind.LOGIN,
 ) = PushRequestItem(
     id = id,
     accountId = "acct-1",

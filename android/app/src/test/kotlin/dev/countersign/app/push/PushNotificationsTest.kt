@@ -6,7 +6,7 @@ import android.app.PendingIntent
 import android.content.Context
 import dev.countersign.app.Text
 import dev.countersign.app.request
-import dev.countersign.ffi.RequestKind
+import dev.countersign.protocol.ChallengeKind
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertFalse
 import org.junit.Assert.assertNotNull
@@ -87,7 +87,7 @@ class PushNotificationsTest {
     fun `a burst of requests is called out`() {
         val big = notifications.build(request(burst = 4u)).extras.getCharSequence(Notification.EXTRA_BIG_TEXT).toString()
         assertTrue(big, big.contains(Text.burst(4u)))
-        assertEquals("Reset your password for Salesforce?", notifications.build(request(kind = RequestKind.PASSWORD_RESET)).extras.getString(Notification.EXTRA_TITLE))
+        assertEquals("Reset your password for Salesforce?", notifications.build(request(kind = ChallengeKind.PASSWORD_RESET)).extras.getString(Notification.EXTRA_TITLE))
     }
 
     @Test
