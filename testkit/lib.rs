@@ -110,13 +110,13 @@ impl Server {
             TestClock::fixed(START)
         });
         let config = Config {
-            listen: "127.0.0.1:0".parse().unwrap(),
-            data_dir: dir.path().join("server"),
-            key_file: None,
             public_url: setup.public_url,
-            org: "Example Corp".into(),
-            admin_token: ADMIN.into(),
-            rp_token: RP.into(),
+            ..Config::loopback(
+                dir.path().join("server"),
+                "Example Corp",
+                ADMIN.into(),
+                RP.into(),
+            )
         };
         let running =
             countersign_server::start_with(&config, setup.trusted_proxies.clone(), clock.clone())

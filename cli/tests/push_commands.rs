@@ -254,3 +254,17 @@ async fn an_export_says_push_accounts_stay_behind() {
         "{said}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_malformed_privacyidea_code_fails_at_once_without_making_a_key() {
+    let dir = tempfile::tempdir().unwrap();
+    // A privacyIDEA scheme with no serial, key or URL in it.
+    let output = countersign(dir.path(), &["enroll", "pia://pipush/LABEL?v=1"], "").await;
+    let said = String::from_utf8(output.stderr).unwrap();
+    assert!(!output.status.success(), "{said}");
+    assert!(!said.contains("RSA key"), "{said}");
+    assert!(said.contains("privacyIDEA"), "{said}");
+    let listed = countersign(dir.path(), &["push-accounts", "--json"], "").await;
+    let listed = String::from_utf8(listed.stdout).unwrap();
+    assert_eq!(listed.trim(), "[]", "nothing was enrolled");
+}

@@ -43,6 +43,21 @@ pub enum ConfigError {
 }
 
 impl Config {
+    /// A server on a free port of 127.0.0.1 that keeps everything in
+    /// `data_dir`, the address it listens on as its public URL: what the
+    /// `demo` and the test kit run.
+    pub fn loopback(data_dir: PathBuf, org: &str, admin_token: String, rp_token: String) -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            data_dir,
+            key_file: None,
+            public_url: None,
+            org: org.to_owned(),
+            admin_token,
+            rp_token,
+        }
+    }
+
     pub fn key_path(&self) -> PathBuf {
         self.key_file
             .clone()

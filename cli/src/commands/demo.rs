@@ -56,17 +56,12 @@ async fn call(request: reqwest::RequestBuilder) -> Result<Value, CliError> {
 async fn demo() -> Result<(), CliError> {
     let dir = tempfile::tempdir()?;
     let (admin, rp) = (token(), token());
-    let config = Config {
-        listen: "127.0.0.1:0"
-            .parse()
-            .map_err(|_| CliError::Usage("bad address".into()))?,
-        data_dir: dir.path().join("server"),
-        key_file: None,
-        public_url: None,
-        org: "Example Corp".into(),
-        admin_token: admin.clone(),
-        rp_token: rp.clone(),
-    };
+    let config = Config::loopback(
+        dir.path().join("server"),
+        "Example Corp",
+        admin.clone(),
+        rp.clone(),
+    );
     let server = countersign_server::start(&config, Arc::new(SystemClock))
         .await
         .map_err(|error| CliError::Usage(error.to_string()))?;

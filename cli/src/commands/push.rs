@@ -9,6 +9,7 @@ use countersign_core::push::device::{
     AnswerOutcome, BiometricGate, DeviceInfo, EnrolledPush, EnrollmentCode, GateError, PushDevice,
     PushError, PushRequest, push_accounts as all_push_accounts,
 };
+use countersign_core::push::privacyidea::PiEnrollmentUri;
 use countersign_core::push::wire::ChallengeKind;
 use countersign_core::scan::{ScanPayload, classify};
 use countersign_core::{Clock, SharedVault, SystemClock};
@@ -54,7 +55,11 @@ pub fn enroll(options: &VaultOptions, args: &EnrollArgs) -> Result<(), CliError>
     if args.accept_unchecked_certificates {
         code = code.accepting_unchecked_certificates();
     }
-    if matches!(classify(&args.uri), ScanPayload::PrivacyIdeaPush { .. }) {
+    // Only once the code is known to be a good one: a typo should fail at
+    // once, not after a promise of a key.
+    if matches!(classify(&args.uri), ScanPayload::PrivacyIdeaPush { .. })
+        && PiEnrollmentUri::parse(&args.uri).is_ok()
+    {
         eprintln!("Making a 4096-bit RSA key for privacyIDEA (a few seconds)…");
     }
     let enrolled = runtime()?
