@@ -7,10 +7,13 @@ pub mod auth;
 pub mod client_addr;
 pub mod config;
 pub mod context;
+pub mod enrollment;
 pub mod extract;
 pub mod files;
 pub mod ids;
 pub mod layers;
+pub mod login_throttle;
+pub mod passwords;
 pub mod problem;
 pub mod replay;
 pub mod rules;
@@ -18,7 +21,9 @@ pub mod sessions;
 pub mod state;
 pub mod store;
 pub mod tokens;
+pub mod totp;
 pub mod totp_throttle;
+pub mod web;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -63,6 +68,7 @@ pub fn router(state: Shared) -> Router {
             post(admin::create_enrollment),
         )
         .route("/v1/admin/users/{user}/reset", post(admin::reset_user))
+        .route("/v1/admin/users/{user}/password", put(admin::set_password))
         .route(
             "/v1/admin/users/{user}/lock",
             axum::routing::delete(admin::unlock_user),
@@ -86,6 +92,7 @@ pub fn router(state: Shared) -> Router {
         .route("/portal/pushes/{id}", get(portal::push))
         .route("/portal/me", get(portal::me))
         .route("/health", get(|| async { "ok" }))
+        .merge(web::routes())
         .fallback(move |uri: axum::http::Uri| {
             let state = fallback_state.clone();
             async move { layers::unknown_path(&state, uri.path()) }

@@ -34,6 +34,15 @@ pub fn discard(db: &Db, token: &str) -> rusqlite::Result<()> {
     Ok(())
 }
 
+/// Ends one session (signing out).
+pub fn end(db: &Db, token: &str, now: UnixTime) -> rusqlite::Result<()> {
+    db.execute(
+        "UPDATE sessions SET revoked_at = ?2 WHERE token = ?1 AND revoked_at IS NULL",
+        params![token_hash(token), now],
+    )?;
+    Ok(())
+}
+
 /// The user of a live session, which counts as use; `None` if it has ended.
 pub fn authenticate(db: &Db, token: &str, now: UnixTime) -> rusqlite::Result<Option<String>> {
     let token = token_hash(token);

@@ -117,6 +117,31 @@ const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;
     CREATE INDEX request_nonces_by_expiry ON request_nonces (expires_at);
     ",
+    // 2: the portal's pages (issue 15): passwords (Argon2id PHC strings), a
+    // TOTP secret waiting for its first code, sign-in throttling per account
+    // and per address, sign-in tickets between the password and the second
+    // factor, and the secret behind CSRF tokens.
+    "
+    ALTER TABLE users ADD COLUMN password_hash TEXT;
+    ALTER TABLE users ADD COLUMN totp_pending_secret BLOB;
+    ALTER TABLE enroll_tokens ADD COLUMN issued_at INTEGER;
+    CREATE TABLE login_failures (
+        key          TEXT PRIMARY KEY NOT NULL,
+        failures     INTEGER NOT NULL,
+        lockouts     INTEGER NOT NULL,
+        locked_until INTEGER
+    ) WITHOUT ROWID;
+    CREATE TABLE portal_signins (
+        hash       TEXT PRIMARY KEY NOT NULL,
+        user       TEXT NOT NULL,
+        push_id    TEXT,
+        expires_at INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE server_secrets (
+        name  TEXT PRIMARY KEY NOT NULL,
+        value BLOB NOT NULL
+    ) WITHOUT ROWID;
+    ",
 ];
 
 pub fn open(path: &std::path::Path) -> rusqlite::Result<Db> {

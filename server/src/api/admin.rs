@@ -4,27 +4,19 @@
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use countersign_otp::account::OtpAccount;
-use countersign_otp::otp::OtpParams;
-use countersign_otp::secret::SecretBytes;
-use countersign_otp::uri::build_otpauth;
-use countersign_protocol::EnrollmentUri;
 use countersign_protocol::wire::ProblemType;
-use ring::rand::{SecureRandom, SystemRandom};
 use rusqlite::{OptionalExtension, params};
 use serde::Deserialize;
 
 use crate::auth::Admin;
+use crate::enrollment;
 use crate::extract::JsonBody;
 use crate::ids::IdPath;
 use crate::problem::ApiError;
 use crate::rules::{self, biometric_text, random_id};
 use crate::state::{AppState, Shared};
 use crate::store;
-use crate::tokens::token_hash;
-
-/// Enrollment URIs are valid this long.
-const ENROLLMENT_TTL: i64 = 600;
+use crate::{login_throttle, passwords};
 
 type Reply = Result<Json<serde_json::Value>, ApiError>;
 
@@ -35,8 +27,21 @@ fn valid_name(name: &str) -> bool {
 #[derive(Debug, Deserialize)]
 pub struct NewUser {
     pub name: String,
+    /// The initial portal password (Argon2id-hashed; never stored as given).
+    #[serde(default)]
+    pub password: Option<String>,
 }
 
+/// A password from the admin API, hashed, or `malformed_request` saying why not.
+fn hashed_password(state: &AppState, password: &str) -> Result<String, ApiError> {
+    passwords::check_new(password, None)
+        .and_then(|()| passwords::hash(password))
+        .map_err(|error| state.problem(ProblemType::MalformedRequest, error.to_string()))
+}
+
+/// Creates a user (201); an existing name is left as it is (200, `created:
+/// false`, not audited again), and a password given for it is refused rather
+/// than silently ignored: set it with `PUT …/password`.
 pub async fn create_user(
     State(state): State<Shared>,
     Admin(who): Admin,
@@ -48,14 +53,32 @@ pub async fn create_user(
             "a user name is 1 to 256 printable characters",
         ));
     }
+    // Hashing takes tens of milliseconds: before taking the database.
+    let hash = match &user.password {
+        Some(password) => Some(hashed_password(&state, password)?),
+        None => None,
+    };
     let now = state.now();
     let db = state.db()?;
     let inserted = db
         .execute(
-            "INSERT OR IGNORE INTO users (name, created_at, incarnation) VALUES (?1, ?2, ?3)",
-            params![user.name, now, random_id("u_", 12)],
+            "INSERT OR IGNORE INTO users (name, created_at, incarnation, password_hash)
+             VALUES (?1, ?2, ?3, ?4)",
+            params![user.name, now, random_id("u_", 12), hash],
         )
         .map_err(|e| state.storage(e))?;
+    if inserted == 0 {
+        if hash.is_some() {
+            return Err(state.problem(
+                ProblemType::MalformedRequest,
+                "the user exists; set a password with PUT /v1/admin/users/{user}/password",
+            ));
+        }
+        return Ok((
+            StatusCode::OK,
+            Json(serde_json::json!({ "name": user.name, "created": false, "server_time": now })),
+        ));
+    }
     store::audit_by(
         &db,
         now,
@@ -63,19 +86,56 @@ pub async fn create_user(
         Some(&who),
         Some(&user.name),
         None,
-        None,
+        hash.as_ref().map(|_| "with_password"),
         None,
     )
     .map_err(|e| state.storage(e))?;
-    let status = if inserted == 1 {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
     Ok((
-        status,
-        Json(serde_json::json!({ "name": user.name, "server_time": now })),
+        StatusCode::CREATED,
+        Json(serde_json::json!({ "name": user.name, "created": true, "server_time": now })),
     ))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NewPassword {
+    pub password: String,
+}
+
+/// Sets (or resets) a user's portal password and lifts the sign-in throttle
+/// on the name; the user's portal sessions end.
+pub async fn set_password(
+    State(state): State<Shared>,
+    Admin(who): Admin,
+    Path(user): Path<String>,
+    JsonBody(request): JsonBody<NewPassword>,
+) -> Reply {
+    let hash = hashed_password(&state, &request.password)?;
+    let now = state.now();
+    let db = state.db()?;
+    let storage = |e| state.storage(e);
+    let updated = db
+        .execute(
+            "UPDATE users SET password_hash = ?2 WHERE name = ?1",
+            params![user, hash],
+        )
+        .map_err(storage)?;
+    if updated == 0 {
+        return Err(state.problem(ProblemType::NotFound, "no such user"));
+    }
+    login_throttle::clear(&db, &user).map_err(storage)?;
+    crate::sessions::revoke_all(&db, &user, now, "password_set", None).map_err(storage)?;
+    store::audit_by(
+        &db,
+        now,
+        "password_set",
+        Some(&who),
+        Some(&user),
+        None,
+        Some("by_admin"),
+        None,
+    )
+    .map_err(storage)?;
+    Ok(Json(serde_json::json!({ "server_time": now })))
 }
 
 pub async fn list_users(State(state): State<Shared>, _admin: Admin) -> Reply {
@@ -442,46 +502,19 @@ pub async fn create_enrollment(
     }
     match request.kind.as_str() {
         "push" => {
-            let token = random_id("", 32);
-            let expires_at = now + ENROLLMENT_TTL;
-            // The token belongs to this incarnation of the user name.
-            db.execute(
-                "INSERT INTO enroll_tokens (hash, user, expires_at, user_incarnation)
-                 SELECT ?1, name, ?3, incarnation FROM users WHERE name = ?2",
-                params![token_hash(&token), user, expires_at],
-            )
-            .map_err(storage)?;
-            store::audit_by(
-                &db,
-                now,
-                "enrollment_issued",
-                Some(&who),
-                Some(&user),
-                None,
-                Some("push"),
-                None,
-            )
-            .map_err(storage)?;
-            let uri = EnrollmentUri {
-                url: state.public_url.clone(),
-                token,
-                sk: state.sk.clone(),
-                user: user.clone(),
-                org: state.org.clone(),
-                exp: expires_at,
-            };
-            Ok(Json(
-                serde_json::json!({ "uri": uri.build(), "expires_at": expires_at, "server_time": now }),
-            ))
+            let issued = enrollment::issue_push(&state, &db, &user, &who)?;
+            Ok(Json(serde_json::json!({
+                "uri": issued.uri,
+                "expires_at": issued.expires_at,
+                "server_time": now
+            })))
         }
         "totp" => {
-            let mut secret = vec![0u8; 20];
-            SystemRandom::new()
-                .fill(&mut secret)
-                .map_err(|_| state.problem(ProblemType::Unavailable, "no randomness"))?;
+            let secret = enrollment::new_totp_secret(&state)?;
             db.execute(
-                "UPDATE users SET totp_secret = ?2, totp_last_step = NULL WHERE name = ?1",
-                params![user, secret],
+                "UPDATE users SET totp_secret = ?2, totp_last_step = NULL, totp_pending_secret = NULL
+                 WHERE name = ?1",
+                params![user, secret.expose_secret()],
             )
             .map_err(storage)?;
             crate::totp_throttle::clear(&db, &user).map_err(storage)?;
@@ -496,15 +529,8 @@ pub async fn create_enrollment(
                 None,
             )
             .map_err(storage)?;
-            let account = OtpAccount {
-                issuer: Some(state.org.clone()),
-                name: user.clone(),
-                secret: SecretBytes::new(secret),
-                params: OtpParams::default_totp(),
-                extra: Vec::new(),
-            };
             Ok(Json(
-                serde_json::json!({ "uri": build_otpauth(&account), "server_time": now }),
+                serde_json::json!({ "uri": enrollment::totp_uri(&state, &user, &secret), "server_time": now }),
             ))
         }
         _ => Err(state.problem(ProblemType::MalformedRequest, "kind is push or totp")),

@@ -94,7 +94,7 @@ fn needs_user(state: &AppState, request: &PortalRequest) -> Result<String, ApiEr
 /// What the phone shows for a portal push: the browser's address as the
 /// server sees it, and the browser and OS it claims (length-checked). A
 /// `location` or `ip` from the caller is ignored: the server cannot vouch for it.
-fn portal_context(
+pub(crate) fn portal_context(
     state: &AppState,
     client: &ClientAddr,
     request: Option<ContextInput>,

@@ -6,10 +6,7 @@ use std::time::Duration;
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use countersign_otp::otp::OtpParams;
-use countersign_otp::secret::SecretBytes;
 use countersign_protocol::wire::{ChallengeKind, ProblemType};
-use rusqlite::{OptionalExtension, params};
 use serde::Deserialize;
 
 use crate::auth::RelyingParty;
@@ -19,8 +16,7 @@ use crate::ids::IdPath;
 use crate::problem::ApiError;
 use crate::rules::{self, PushCreated, PushStatus};
 use crate::state::{AppState, Shared};
-use crate::store;
-use crate::totp_throttle::{self, Throttle};
+use crate::totp;
 
 /// Long polls return after at most this long.
 const MAX_WAIT_SECONDS: u64 = 30;
@@ -120,102 +116,8 @@ pub async fn verify_totp(
     JsonBody(request): JsonBody<TotpVerify>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     crate::ids::check_user_name(&state, &request.user)?;
-    if request.code.is_empty() || request.code.len() > 10 {
-        return Err(state.problem(
-            ProblemType::MalformedRequest,
-            "a TOTP code is 1 to 10 digits",
-        ));
-    }
-    let now = state.now();
-    let mut db = state.db()?;
-    let storage = |e| state.storage(e);
-    // Read, verify and count in one transaction: concurrent guesses cannot
-    // each see the counter before the other's failure is written.
-    let tx = db
-        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-        .map_err(storage)?;
-    let row: Option<(Option<Vec<u8>>, Option<i64>, Throttle)> = tx
-        .query_row(
-            "SELECT totp_secret, totp_last_step, totp_failures, totp_lockouts, totp_locked_until
-             FROM users WHERE name = ?1",
-            [&request.user],
-            |row| {
-                Ok((
-                    row.get(0)?,
-                    row.get(1)?,
-                    Throttle {
-                        failures: row.get(2)?,
-                        lockouts: row.get(3)?,
-                        locked_until: row.get(4)?,
-                    },
-                ))
-            },
-        )
-        .optional()
-        .map_err(storage)?;
-    let Some((Some(secret), last_step, throttle)) = row else {
-        return Err(state.problem(
-            ProblemType::NotEnrolled,
-            "the user has no TOTP authenticator",
-        ));
-    };
-    // Every attempt is audited, with its outcome.
-    let audit = |outcome: &str| {
-        store::audit_by(
-            &tx,
-            now,
-            "totp_verified",
-            Some(&who),
-            Some(&request.user),
-            None,
-            Some(outcome),
-            None,
-        )
-        .map_err(storage)
-    };
-    if let Some(retry_after) = throttle.locked_for(now) {
-        audit("locked")?;
-        tx.commit().map_err(storage)?;
-        return Err(locked_problem(&state, retry_after));
-    }
-    let matched = OtpParams::default_totp()
-        .verify(&SecretBytes::new(secret), &request.code, now, 1)
-        .ok()
-        .flatten()
-        .filter(|matched| last_step.is_none_or(|last| matched.step as i64 > last));
-    match matched {
-        Some(matched) => {
-            tx.execute(
-                "UPDATE users SET totp_last_step = ?2 WHERE name = ?1",
-                params![request.user, matched.step as i64],
-            )
-            .map_err(storage)?;
-            totp_throttle::record_success(&tx, &request.user).map_err(storage)?;
-            audit("ok")?;
-            tx.commit().map_err(storage)?;
-            Ok(Json(serde_json::json!({ "ok": true, "server_time": now })))
-        }
-        None => {
-            audit("wrong_code")?;
-            let locked = totp_throttle::record_failure(&tx, &request.user, throttle, now)
-                .map_err(storage)?;
-            tx.commit().map_err(storage)?;
-            Err(match locked {
-                Some(seconds) => locked_problem(&state, seconds),
-                None => state.problem(
-                    ProblemType::WrongCode,
-                    "the code is wrong, expired or already used",
-                ),
-            })
-        }
-    }
-}
-
-fn locked_problem(state: &AppState, retry_after: i64) -> ApiError {
-    state
-        .problem(
-            ProblemType::RateLimited,
-            "too many wrong codes for this user; try again later",
-        )
-        .with("retry_after", retry_after)
+    totp::verify(&state, &request.user, &request.code, &who)?;
+    Ok(Json(
+        serde_json::json!({ "ok": true, "server_time": state.now() }),
+    ))
 }

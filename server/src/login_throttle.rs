@@ -1,0 +1,111 @@
+//! Brute-force protection for portal passwords, counted twice: per account
+//! name (a guesser trying one user's password) and per client address (one
+//! address trying many users: password spraying). Past the limit the key is
+//! locked with the TOTP throttle's back-off (one minute, doubling to an
+//! hour); while either key is locked no password is checked. The account key
+//! is the name as typed, whether or not the user exists, so a lock says
+//! nothing about who has an account. A right password clears the account's
+//! count, not the address's (a sprayer who knows one password must not reset
+//! its own counter).
+
+use countersign_otp::clock::UnixTime;
+use rusqlite::{OptionalExtension, params};
+
+use crate::store::{self, Db};
+use crate::totp_throttle::lock_seconds;
+
+/// Wrong passwords in a row that lock an account name.
+pub const ACCOUNT_FAILURES: i64 = 5;
+/// Wrong passwords from one address that lock it.
+pub const ADDRESS_FAILURES: i64 = 20;
+
+fn account_key(user: &str) -> String {
+    format!("user:{}", user.to_lowercase())
+}
+
+fn address_key(address: &str) -> String {
+    format!("addr:{address}")
+}
+
+/// Seconds until a sign-in for `user` from `address` may be tried, if locked.
+pub fn locked_for(
+    db: &Db,
+    user: &str,
+    address: &str,
+    now: UnixTime,
+) -> rusqlite::Result<Option<i64>> {
+    let mut longest = None;
+    for key in [account_key(user), address_key(address)] {
+        let until: Option<Option<i64>> = db
+            .query_row(
+                "SELECT locked_until FROM login_failures WHERE key = ?1",
+                [&key],
+                |row| row.get(0),
+            )
+            .optional()?;
+        if let Some(until) = until.flatten().filter(|until| *until > now) {
+            longest = longest.max(Some(until - now));
+        }
+    }
+    Ok(longest)
+}
+
+/// Counts a wrong password against both keys; returns the lock, if one started.
+pub fn record_failure(
+    db: &Db,
+    user: &str,
+    address: &str,
+    now: UnixTime,
+) -> rusqlite::Result<Option<i64>> {
+    let mut locked = None;
+    for (key, limit) in [
+        (account_key(user), ACCOUNT_FAILURES),
+        (address_key(address), ADDRESS_FAILURES),
+    ] {
+        db.execute(
+            "INSERT INTO login_failures (key, failures, lockouts) VALUES (?1, 1, 0)
+             ON CONFLICT (key) DO UPDATE SET failures = failures + 1",
+            [&key],
+        )?;
+        let (failures, lockouts): (i64, i64) = db.query_row(
+            "SELECT failures, lockouts FROM login_failures WHERE key = ?1",
+            [&key],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )?;
+        if failures >= limit {
+            let seconds = lock_seconds(lockouts);
+            db.execute(
+                "UPDATE login_failures SET failures = 0, lockouts = lockouts + 1, locked_until = ?2
+                 WHERE key = ?1",
+                params![key, now + seconds],
+            )?;
+            store::audit(
+                db,
+                now,
+                "sign_in_locked",
+                key.strip_prefix("user:"),
+                Some("portal"),
+                Some("too_many_failures"),
+                Some(&format!(
+                    "{limit} wrong passwords for {key}; locked for {seconds} s"
+                )),
+            )?;
+            locked = locked.max(Some(seconds));
+        }
+    }
+    Ok(locked)
+}
+
+/// A right password: the account name starts afresh.
+pub fn record_success(db: &Db, user: &str) -> rusqlite::Result<()> {
+    db.execute(
+        "DELETE FROM login_failures WHERE key = ?1",
+        [account_key(user)],
+    )?;
+    Ok(())
+}
+
+/// An administrator's unlock (or a password reset) clears the account name.
+pub fn clear(db: &Db, user: &str) -> rusqlite::Result<()> {
+    record_success(db, user)
+}

@@ -1,0 +1,91 @@
+//! The User Portal as web pages: server-rendered HTML (minijinja templates),
+//! one stylesheet, one small script that only enhances (every page works
+//! without it), CSRF tokens on every form, and the security headers and
+//! cookie flags in `page` and `cookies`. The JSON portal API (`api::portal`)
+//! stays for programs; these pages are for people.
+
+mod cookies;
+mod csrf;
+mod page;
+mod qr;
+mod security;
+mod signin;
+
+use axum::Router;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use countersign_otp::clock::UnixTime;
+
+use crate::state::Shared;
+use page::{Visit, see_other};
+
+pub fn routes() -> Router<Shared> {
+    Router::new()
+        .route("/", get(home))
+        .route("/portal", get(home))
+        .route("/portal/", get(home))
+        .route("/portal/login", get(signin::page))
+        .route("/portal/login/password", post(signin::submit))
+        .route("/portal/login/push/{id}", get(signin::wait))
+        .route("/portal/login/push/{id}/status", get(signin::wait_status))
+        .route(
+            "/portal/login/code",
+            get(signin::code_page).post(signin::code_submit),
+        )
+        .route("/portal/logout", post(signin::sign_out))
+        .route("/portal/security", get(security::page))
+        .route("/portal/security/device", post(security::enroll_device))
+        .route("/portal/security/device/{id}", get(security::device_check))
+        .route(
+            "/portal/security/device/{id}/status",
+            get(security::device_status),
+        )
+        .route("/portal/security/totp", post(security::setup_totp))
+        .route("/portal/security/totp/reset", post(security::reset_totp))
+        .route(
+            "/portal/security/totp/confirm",
+            post(security::confirm_totp),
+        )
+        .route("/portal/static/portal.css", get(stylesheet))
+        .route("/portal/static/portal.js", get(script))
+}
+
+async fn home(visit: Visit) -> Response {
+    let next = if visit.user.is_some() {
+        "/portal/security"
+    } else {
+        "/portal/login"
+    };
+    see_other(next, Vec::new())
+}
+
+fn asset(content_type: &'static str, body: &'static str) -> Response {
+    let mut response = body.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    page::security_headers(headers);
+    response
+}
+
+async fn stylesheet() -> Response {
+    asset("text/css; charset=utf-8", include_str!("static/portal.css"))
+}
+
+async fn script() -> Response {
+    asset(
+        "text/javascript; charset=utf-8",
+        include_str!("static/portal.js"),
+    )
+}
+
+/// `HH:MM:SS UTC` of a Unix time, as the pages show times.
+pub(crate) fn clock_time(at: UnixTime) -> String {
+    let seconds = at.rem_euclid(86_400);
+    format!(
+        "{:02}:{:02}:{:02} UTC",
+        seconds / 3600,
+        seconds / 60 % 60,
+        seconds % 60
+    )
+}

@@ -1,0 +1,406 @@
+//! The portal's Security page: enroll (or replace) the phone by scanning a QR
+//! code, with the page turning green by itself once the phone has enrolled;
+//! set up TOTP (active only after its first code is confirmed); and Reset
+//! Authenticator App (the current code first, then a new secret, confirmed
+//! the same way).
+
+use axum::Form;
+use axum::extract::{Path, Query};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Json, Response};
+use countersign_otp::clock::UnixTime;
+use countersign_otp::otp::OtpParams;
+use countersign_otp::secret::SecretBytes;
+use countersign_protocol::wire::ProblemType;
+use minijinja::context;
+use rusqlite::{OptionalExtension, params};
+use serde::Deserialize;
+
+use super::page::{PageResult, Visit, see_other};
+use super::qr;
+use crate::enrollment;
+use crate::problem::ApiError;
+use crate::store::{self, Who};
+use crate::{totp, totp_throttle};
+
+#[derive(Debug, Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    csrf: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CodeForm {
+    #[serde(default)]
+    csrf: Option<String>,
+    #[serde(default)]
+    code: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SecurityQuery {
+    #[serde(default)]
+    notice: Option<String>,
+}
+
+fn signed_out() -> Response {
+    see_other("/portal/login?notice=ended", Vec::new())
+}
+
+fn date(at: UnixTime) -> String {
+    // Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
+    let days = at.div_euclid(86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+fn notice_text(notice: Option<&str>) -> Option<&'static str> {
+    match notice {
+        Some("enroll") => Some(
+            "Welcome. Protect your account: enroll your phone for push sign-in, \
+             or set up an authenticator app.",
+        ),
+        Some("enrolled") => Some("Your phone is enrolled."),
+        Some("waiting") => Some(
+            "Your phone has not enrolled yet. If you scanned the code, wait a moment and \
+             reload this page; otherwise enroll again.",
+        ),
+        Some("totp") => Some("Your authenticator app is set up."),
+        _ => None,
+    }
+}
+
+pub async fn page(visit: Visit, Query(query): Query<SecurityQuery>) -> PageResult {
+    let Some(user) = visit.user.clone() else {
+        return Ok(signed_out());
+    };
+    let state = &visit.state;
+    let (device, totp) = {
+        let db = state.db()?;
+        let storage = |e| state.storage(e);
+        let device = match store::current_device(&db, &user).map_err(storage)? {
+            Some(device) => Some(
+                db.query_row(
+                    "SELECT name, platform, created_at FROM devices WHERE id = ?1",
+                    [&device.id],
+                    |row| {
+                        Ok((
+                            row.get::<_, String>(0)?,
+                            row.get::<_, String>(1)?,
+                            row.get::<_, i64>(2)?,
+                        ))
+                    },
+                )
+                .map_err(storage)?,
+            ),
+            None => None,
+        };
+        let totp: bool = db
+            .query_row(
+                "SELECT totp_secret IS NOT NULL FROM users WHERE name = ?1",
+                [&user],
+                |row| row.get(0),
+            )
+            .map_err(storage)?;
+        (
+            device.map(|(name, platform, since)| {
+                context! {
+                    name => name,
+                    platform => platform,
+                    since => date(since),
+                }
+            }),
+            totp,
+        )
+    };
+    Ok(visit
+        .page(
+            "security.html",
+            context! {
+                device => device,
+                totp => totp,
+                notice => notice_text(query.notice.as_deref()),
+            },
+        )?
+        .into_response())
+}
+
+pub async fn enroll_device(visit: Visit, Form(form): Form<CsrfForm>) -> PageResult {
+    if !visit.csrf_ok(form.csrf.as_deref())? {
+        return Ok(visit.csrf_refused()?.into_response());
+    }
+    let Some(user) = visit.user.clone() else {
+        return Ok(signed_out());
+    };
+    let state = &visit.state;
+    let issued = {
+        let db = state.db()?;
+        let who = Who::new(format!("portal:{user}"), visit.client.clone());
+        enrollment::issue_push(state, &db, &user, &who)?
+    };
+    let qr_svg = qr::svg(&issued.uri)
+        .ok_or_else(|| state.problem(ProblemType::Unavailable, "the QR code could not be drawn"))?;
+    let id = &issued.token_hash;
+    Ok(visit
+        .page(
+            "enroll_device.html",
+            context! {
+                qr_svg => qr_svg,
+                uri => issued.uri,
+                server => state.public_url.clone(),
+                expires => super::clock_time(issued.expires_at),
+                poll_url => format!("/portal/security/device/{id}/status"),
+                status_page => format!("/portal/security/device/{id}"),
+            },
+        )?
+        .into_response())
+}
+
+/// Whether the enrollment `id` (a token hash) of this user has been used.
+fn enrolled_with(visit: &Visit, user: &str, id: &str) -> Result<Option<bool>, ApiError> {
+    let db = visit.state.db()?;
+    db.query_row(
+        "SELECT device_id IS NOT NULL FROM enroll_tokens WHERE hash = ?1 AND user = ?2",
+        params![id, user],
+        |row| row.get(0),
+    )
+    .optional()
+    .map_err(|e| visit.state.storage(e))
+}
+
+fn is_token_hash(id: &str) -> bool {
+    id.len() == 43
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+pub async fn device_status(visit: Visit, Path(id): Path<String>) -> Response {
+    let Some(user) = visit.user.clone() else {
+        return (
+            StatusCode::UNAUTHORIZED,
+            Json(serde_json::json!({ "next": "/portal/login?notice=ended" })),
+        )
+            .into_response();
+    };
+    if !is_token_hash(&id) {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    match enrolled_with(&visit, &user, &id) {
+        Ok(Some(true)) => Json(serde_json::json!({
+            "done": true,
+            "status_text": "Your phone is enrolled.",
+            "status_class": "good",
+        }))
+        .into_response(),
+        Ok(Some(false)) => Json(serde_json::json!({
+            "done": false,
+            "status_text": "Waiting for your phone…",
+        }))
+        .into_response(),
+        Ok(None) => StatusCode::NOT_FOUND.into_response(),
+        Err(error) => error.into_response(),
+    }
+}
+
+/// Without JavaScript: "I have scanned it".
+pub async fn device_check(visit: Visit, Path(id): Path<String>) -> PageResult {
+    let Some(user) = visit.user.clone() else {
+        return Ok(signed_out());
+    };
+    let done = is_token_hash(&id) && enrolled_with(&visit, &user, &id)? == Some(true);
+    let notice = if done { "enrolled" } else { "waiting" };
+    Ok(see_other(
+        &format!("/portal/security?notice={notice}"),
+        Vec::new(),
+    ))
+}
+
+fn totp_page(
+    visit: &Visit,
+    user: &str,
+    secret: &SecretBytes,
+    error: Option<&str>,
+    status: StatusCode,
+) -> PageResult {
+    let state = &visit.state;
+    let uri = enrollment::totp_uri(state, user, secret);
+    let qr_svg = qr::svg(&uri)
+        .ok_or_else(|| state.problem(ProblemType::Unavailable, "the QR code could not be drawn"))?;
+    Ok(visit
+        .page(
+            "totp_setup.html",
+            context! {
+                qr_svg => qr_svg,
+                secret => data_encoding::BASE32_NOPAD.encode(secret.expose_secret()),
+                error => error,
+            },
+        )?
+        .status(status)
+        .into_response())
+}
+
+/// A new secret waiting for its first code; the active one (if any) stays
+/// until then.
+fn start_totp(visit: &Visit, user: &str) -> PageResult {
+    let state = &visit.state;
+    let secret = enrollment::new_totp_secret(state)?;
+    {
+        let db = state.db()?;
+        db.execute(
+            "UPDATE users SET totp_pending_secret = ?2 WHERE name = ?1",
+            params![user, secret.expose_secret()],
+        )
+        .map_err(|e| state.storage(e))?;
+    }
+    totp_page(visit, user, &secret, None, StatusCode::OK)
+}
+
+pub async fn setup_totp(visit: Visit, Form(form): Form<CsrfForm>) -> PageResult {
+    if !visit.csrf_ok(form.csrf.as_deref())? {
+        return Ok(visit.csrf_refused()?.into_response());
+    }
+    let Some(user) = visit.user.clone() else {
+        return Ok(signed_out());
+    };
+    let has_totp: bool = {
+        let db = visit.state.db()?;
+        db.query_row(
+            "SELECT totp_secret IS NOT NULL FROM users WHERE name = ?1",
+            [&user],
+            |row| row.get(0),
+        )
+        .map_err(|e| visit.state.storage(e))?
+    };
+    if has_totp {
+        // Replacing a working authenticator takes its current code: Reset.
+        return Ok(see_other("/portal/security", Vec::new()));
+    }
+    start_totp(&visit, &user)
+}
+
+pub async fn reset_totp(visit: Visit, Form(form): Form<CodeForm>) -> PageResult {
+    if !visit.csrf_ok(form.csrf.as_deref())? {
+        return Ok(visit.csrf_refused()?.into_response());
+    }
+    let Some(user) = visit.user.clone() else {
+        return Ok(signed_out());
+    };
+    let who = Who::new(format!("portal:{user}"), visit.client.clone());
+    if let Err(error) = totp::verify(&visit.state, &user, form.code.trim(), &who) {
+        let message = match error.kind() {
+            Some(ProblemType::RateLimited) => {
+                "Too many wrong codes. Wait a while, then try again.".to_owned()
+            }
+            Some(ProblemType::WrongCode | ProblemType::MalformedRequest) => {
+                "That code is wrong, expired or already used; nothing was changed.".to_owned()
+            }
+            _ => return Err(error.into()),
+        };
+        return Ok(visit
+            .page("security.html", context! { totp => true, error => message })?
+            .status(StatusCode::UNAUTHORIZED)
+            .into_response());
+    }
+    {
+        let state = &visit.state;
+        let db = state.db()?;
+        let storage = |e| state.storage(e);
+        db.execute(
+            "UPDATE users SET totp_secret = NULL, totp_last_step = NULL WHERE name = ?1",
+            [&user],
+        )
+        .map_err(storage)?;
+        store::audit_by(
+            &db,
+            state.now(),
+            "totp_reset",
+            Some(&who),
+            Some(&user),
+            None,
+            Some("by_user"),
+            None,
+        )
+        .map_err(storage)?;
+    }
+    start_totp(&visit, &user)
+}
+
+pub async fn confirm_totp(visit: Visit, Form(form): Form<CodeForm>) -> PageResult {
+    if !visit.csrf_ok(form.csrf.as_deref())? {
+        return Ok(visit.csrf_refused()?.into_response());
+    }
+    let Some(user) = visit.user.clone() else {
+        return Ok(signed_out());
+    };
+    let state = &visit.state;
+    let now = state.now();
+    let pending: Option<Vec<u8>> = {
+        let db = state.db()?;
+        db.query_row(
+            "SELECT totp_pending_secret FROM users WHERE name = ?1",
+            [&user],
+            |row| row.get(0),
+        )
+        .optional()
+        .map_err(|e| state.storage(e))?
+        .flatten()
+    };
+    let Some(pending) = pending.map(SecretBytes::new) else {
+        return Ok(see_other("/portal/security", Vec::new()));
+    };
+    let matched = OtpParams::default_totp()
+        .verify(&pending, form.code.trim(), now, 1)
+        .ok()
+        .flatten();
+    let Some(matched) = matched else {
+        return totp_page(
+            &visit,
+            &user,
+            &pending,
+            Some(
+                "That code does not match. Check the app shows this account, then try the new code.",
+            ),
+            StatusCode::UNAUTHORIZED,
+        );
+    };
+    let db = state.db()?;
+    let storage = |e| state.storage(e);
+    db.execute(
+        "UPDATE users SET totp_secret = totp_pending_secret, totp_pending_secret = NULL,
+            totp_last_step = ?2 WHERE name = ?1",
+        params![user, matched.step as i64],
+    )
+    .map_err(storage)?;
+    totp_throttle::clear(&db, &user).map_err(storage)?;
+    store::audit_by(
+        &db,
+        now,
+        "totp_enrolled",
+        Some(&Who::new(format!("portal:{user}"), visit.client.clone())),
+        Some(&user),
+        None,
+        Some("confirmed"),
+        None,
+    )
+    .map_err(storage)?;
+    Ok(see_other("/portal/security?notice=totp", Vec::new()))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn dates_are_civil() {
+        assert_eq!(super::date(0), "1970-01-01");
+        assert_eq!(super::date(1_700_000_000), "2023-11-14");
+        assert_eq!(super::date(951_782_400), "2000-02-29");
+    }
+}

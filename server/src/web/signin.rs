@@ -1,0 +1,644 @@
+//! Signing in to the User Portal: username and password first (throttled per
+//! account and per address, one answer for an unknown user and a wrong
+//! password), then the second factor: a push with the number to match, or a
+//! TOTP code instead. Nothing about devices is said before the password is
+//! right. Between the two steps the browser holds a sign-in ticket
+//! (`cs_signin`, stored as its hash), which is also the push's hand-off
+//! secret: only this browser can turn the approved push into a session.
+
+use axum::Form;
+use axum::extract::{Path, Query};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Json, Response};
+use countersign_otp::clock::UnixTime;
+use countersign_protocol::wire::{ChallengeKind, ProblemType};
+use minijinja::context;
+use rusqlite::{OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+
+use super::cookies;
+use super::csrf;
+use super::page::{PageResult, Visit, see_other};
+use crate::api::portal::{PORTAL_RESOURCE, portal_context};
+use crate::client_addr::ClientAddr;
+use crate::context::ContextInput;
+use crate::problem::ApiError;
+use crate::rules::{self, PORTAL_HANDLE_SECONDS, PushOrigin, random_id};
+use crate::store::{self, Who};
+use crate::tokens::token_hash;
+use crate::{login_throttle, passwords, sessions, totp};
+
+#[derive(Debug, Deserialize)]
+pub struct SignInForm {
+    #[serde(default)]
+    csrf: Option<String>,
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CodeForm {
+    #[serde(default)]
+    csrf: Option<String>,
+    #[serde(default)]
+    code: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SignInQuery {
+    #[serde(default)]
+    notice: Option<String>,
+}
+
+const WRONG: &str = "The username or password is wrong.";
+
+fn notice_text(notice: Option<&str>) -> Option<&'static str> {
+    match notice {
+        Some("signed_out") => Some("You are signed out."),
+        Some("ended") => Some("Your session has ended. Sign in again."),
+        Some("expired") => Some("That sign-in has expired. Sign in again."),
+        _ => None,
+    }
+}
+
+pub async fn page(visit: Visit, Query(query): Query<SignInQuery>) -> PageResult {
+    if visit.user.is_some() {
+        return Ok(see_other("/portal/security", Vec::new()));
+    }
+    let notice = notice_text(query.notice.as_deref());
+    Ok(visit
+        .page("signin.html", context! { notice => notice })?
+        .into_response())
+}
+
+fn form_again(visit: &Visit, username: &str, error: &str, status: StatusCode) -> PageResult {
+    Ok(visit
+        .page(
+            "signin.html",
+            context! { error => error, username => username },
+        )?
+        .status(status)
+        .into_response())
+}
+
+fn retry_text(seconds: i64) -> String {
+    if seconds < 120 {
+        format!("{seconds} s")
+    } else {
+        format!("{} min", (seconds + 59) / 60)
+    }
+}
+
+pub async fn submit(visit: Visit, Form(form): Form<SignInForm>) -> PageResult {
+    if !visit.csrf_ok(form.csrf.as_deref())? {
+        return Ok(visit.csrf_refused()?.into_response());
+    }
+    let state = visit.state.clone();
+    let username = form.username.trim().to_owned();
+    if !crate::ids::is_user_name(&username) || form.password.is_empty() {
+        return form_again(
+            &visit,
+            &username,
+            "Enter your username and password.",
+            StatusCode::BAD_REQUEST,
+        );
+    }
+    let now = state.now();
+    let stored: Option<String> = {
+        let db = state.db()?;
+        let storage = |e| state.storage(e);
+        if let Some(seconds) =
+            login_throttle::locked_for(&db, &username, &visit.client, now).map_err(storage)?
+        {
+            let who = Who::new("portal", visit.client.clone());
+            store::audit_refusal(
+                &db,
+                now,
+                "sign_in_refused",
+                &who,
+                Some(&username),
+                Some(PORTAL_RESOURCE),
+                "locked",
+                None,
+            )
+            .map_err(storage)?;
+            drop(db);
+            return form_again(
+                &visit,
+                &username,
+                &format!(
+                    "Too many sign-in attempts. Try again in {}.",
+                    retry_text(seconds)
+                ),
+                StatusCode::TOO_MANY_REQUESTS,
+            );
+        }
+        db.query_row(
+            "SELECT password_hash FROM users WHERE name = ?1",
+            [&username],
+            |row| row.get(0),
+        )
+        .optional()
+        .map_err(storage)?
+        .flatten()
+    };
+    // Outside the database lock: Argon2 takes tens of milliseconds.
+    let right = passwords::verify(stored.as_deref(), &form.password);
+    let db = state.db()?;
+    let storage = |e| state.storage(e);
+    let who = Who::new("portal", visit.client.clone());
+    if !right {
+        let locked =
+            login_throttle::record_failure(&db, &username, &visit.client, now).map_err(storage)?;
+        store::audit_refusal(
+            &db,
+            now,
+            "sign_in_refused",
+            &who,
+            Some(&username),
+            Some(PORTAL_RESOURCE),
+            "wrong_password",
+            None,
+        )
+        .map_err(storage)?;
+        drop(db);
+        return match locked {
+            Some(seconds) => form_again(
+                &visit,
+                &username,
+                &format!(
+                    "Too many sign-in attempts. Try again in {}.",
+                    retry_text(seconds)
+                ),
+                StatusCode::TOO_MANY_REQUESTS,
+            ),
+            None => form_again(&visit, &username, WRONG, StatusCode::OK),
+        };
+    }
+    login_throttle::record_success(&db, &username).map_err(storage)?;
+    let has_device = store::current_device(&db, &username)
+        .map_err(storage)?
+        .is_some();
+    let has_totp = has_totp(&db, &username).map_err(storage)?;
+    if !has_device && !has_totp {
+        // Nothing to ask for yet: the first sign-in is how a user enrolls.
+        let token = sessions::create(&db, &username, now).map_err(storage)?;
+        store::audit_by(
+            &db,
+            now,
+            "portal_signed_in",
+            Some(&who),
+            Some(&username),
+            Some(PORTAL_RESOURCE),
+            Some("password_only"),
+            None,
+        )
+        .map_err(storage)?;
+        drop(db);
+        return Ok(signed_in(&visit, &token, "/portal/security?notice=enroll"));
+    }
+    let secret = random_id("si_", 24);
+    let ticket = token_hash(&secret);
+    db.execute("DELETE FROM portal_signins WHERE expires_at < ?1", [now])
+        .map_err(storage)?;
+    db.execute(
+        "INSERT INTO portal_signins (hash, user, expires_at) VALUES (?1, ?2, ?3)",
+        params![ticket, username, now + PORTAL_HANDLE_SECONDS],
+    )
+    .map_err(storage)?;
+    drop(db);
+    let ticket_cookie = cookies::set(
+        cookies::SIGNIN,
+        &secret,
+        PORTAL_HANDLE_SECONDS,
+        visit.secure_cookies(),
+    );
+    if !has_device {
+        return Ok(see_other("/portal/login/code", vec![ticket_cookie]));
+    }
+    let context = portal_context(
+        &state,
+        &ClientAddr(visit.client.clone()),
+        Some(browser_context(&visit)),
+    )?;
+    let origin = PushOrigin {
+        handoff_hash: Some(ticket.clone()),
+        who: Some(who),
+        ..PushOrigin::default()
+    };
+    match rules::create_push(
+        &state,
+        &username,
+        PORTAL_RESOURCE,
+        ChallengeKind::Login,
+        context,
+        &origin,
+    ) {
+        Ok(push) => {
+            let db = state.db()?;
+            db.execute(
+                "UPDATE portal_signins SET push_id = ?2 WHERE hash = ?1",
+                params![ticket, push.id],
+            )
+            .map_err(|e| state.storage(e))?;
+            Ok(see_other(
+                &format!("/portal/login/push/{}", push.id),
+                vec![ticket_cookie],
+            ))
+        }
+        Err(error) => {
+            let notice = match error.kind() {
+                Some(ProblemType::RateLimited) => format!(
+                    "A sign-in request is already waiting on your phone. You can try again in {}.",
+                    retry_text(error.0.extension_i64("retry_after").unwrap_or(60))
+                ),
+                Some(ProblemType::FraudLocked) => "Sign-in pushes to your account are paused \
+                     after a request was reported as fraud. Use a code, or ask your administrator."
+                    .to_owned(),
+                _ => return Err(error.into()),
+            };
+            let page = visit
+                .page(
+                    "signin_wait.html",
+                    context! {
+                        heading => "Second step",
+                        notice => notice,
+                        code_url => has_totp.then_some("/portal/login/code"),
+                    },
+                )?
+                .status(StatusCode::TOO_MANY_REQUESTS)
+                .with_cookie(ticket_cookie);
+            Ok(page.into_response())
+        }
+    }
+}
+
+/// What the browser says it is, for the phone to show (length-checked there).
+fn browser_context(visit: &Visit) -> ContextInput {
+    let agent = visit
+        .headers
+        .get(axum::http::header::USER_AGENT)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or("");
+    let browser = ["Edg/", "Firefox/", "Chrome/", "Safari/"]
+        .iter()
+        .find(|name| agent.contains(*name))
+        .map(|name| match *name {
+            "Edg/" => "Edge",
+            other => other.trim_end_matches('/'),
+        });
+    let os = [
+        ("Windows", "Windows"),
+        ("Android", "Android"),
+        ("iPhone", "iOS"),
+        ("Mac OS X", "macOS"),
+        ("Linux", "Linux"),
+    ]
+    .iter()
+    .find(|(marker, _)| agent.contains(marker))
+    .map(|(_, name)| (*name).to_owned());
+    ContextInput {
+        browser: browser.map(str::to_owned),
+        os,
+        ..ContextInput::default()
+    }
+}
+
+fn has_totp(db: &store::Db, user: &str) -> rusqlite::Result<bool> {
+    Ok(db
+        .query_row(
+            "SELECT totp_secret IS NOT NULL FROM users WHERE name = ?1",
+            [user],
+            |row| row.get(0),
+        )
+        .optional()?
+        .unwrap_or(false))
+}
+
+/// This browser's sign-in in progress: (ticket hash, user, push id).
+fn ticket(visit: &Visit) -> Result<Option<(String, String, Option<String>)>, ApiError> {
+    let Some(secret) = cookies::get(&visit.headers, cookies::SIGNIN) else {
+        return Ok(None);
+    };
+    let hash = token_hash(secret);
+    let db = visit.state.db()?;
+    db.query_row(
+        "SELECT user, push_id FROM portal_signins WHERE hash = ?1 AND expires_at > ?2",
+        params![hash, visit.state.now()],
+        |row| Ok((hash.clone(), row.get(0)?, row.get(1)?)),
+    )
+    .optional()
+    .map_err(|e| visit.state.storage(e))
+}
+
+/// The session cookie for a new session, a new browser id (so CSRF tokens
+/// from before the sign-in are void) and the ticket cleared.
+fn signed_in(visit: &Visit, token: &str, next: &str) -> Response {
+    let secure = visit.secure_cookies();
+    see_other(
+        next,
+        vec![
+            cookies::set(cookies::SESSION, token, sessions::ABSOLUTE_SECONDS, secure),
+            cookies::set(
+                cookies::BROWSER,
+                &csrf::new_browser_id(),
+                sessions::ABSOLUTE_SECONDS,
+                secure,
+            ),
+            cookies::clear(cookies::SIGNIN, secure),
+        ],
+    )
+}
+
+/// What the wait page and its status say about a push.
+#[derive(Debug, Serialize)]
+struct PushView {
+    status_text: String,
+    status_class: &'static str,
+    /// Where to go now (approved: collect the session).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next: Option<String>,
+    /// Nothing will change any more.
+    #[serde(rename = "final")]
+    finished: bool,
+}
+
+fn view_of(status: &rules::PushStatus, now: UnixTime) -> PushView {
+    let (text, class, next, finished) = match (status.status.as_str(), status.fraud) {
+        ("approved", _) => (
+            "Approved. Signing you in…".to_owned(),
+            "good",
+            Some(format!("/portal/login/push/{}", status.id)),
+            false,
+        ),
+        ("denied", true) => (
+            "You reported this request as fraud, so it was blocked. \
+             Your administrator has been told."
+                .to_owned(),
+            "bad",
+            None,
+            true,
+        ),
+        ("denied", false) => (
+            "You denied the sign-in on your phone.".to_owned(),
+            "bad",
+            None,
+            true,
+        ),
+        ("pending", _) => (
+            format!(
+                "Waiting for your approval… ({} s left)",
+                (status.exp - now).max(0)
+            ),
+            "",
+            None,
+            false,
+        ),
+        _ => (
+            "The request expired before it was answered. Try again.".to_owned(),
+            "bad",
+            None,
+            true,
+        ),
+    };
+    PushView {
+        status_text: text,
+        status_class: class,
+        next,
+        finished,
+    }
+}
+
+/// The push of this browser's sign-in, or `None` (go back to the form).
+fn own_push(
+    visit: &Visit,
+    id: &str,
+) -> Result<Option<(String, String, rules::PushStatus)>, ApiError> {
+    let Some((hash, user, Some(push_id))) = ticket(visit)? else {
+        return Ok(None);
+    };
+    if push_id != id {
+        return Ok(None);
+    }
+    let state = &visit.state;
+    let db = state.db()?;
+    let status = rules::push_status(&db, id, state.now()).map_err(|e| state.storage(e))?;
+    Ok(status
+        .filter(|status| status.handoff_hash.as_deref() == Some(hash.as_str()))
+        .map(|status| (hash, user, status)))
+}
+
+pub async fn wait(visit: Visit, Path(id): Path<String>) -> PageResult {
+    if !crate::ids::is_identifier(&id) {
+        return Ok(see_other("/portal/login", Vec::new()));
+    }
+    let Some((hash, user, status)) = own_push(&visit, &id)? else {
+        return Ok(see_other("/portal/login?notice=expired", Vec::new()));
+    };
+    let state = visit.state.clone();
+    let now = state.now();
+    if status.status == "approved" {
+        let db = state.db()?;
+        let storage = |e| state.storage(e);
+        let token = sessions::create(&db, &user, now).map_err(storage)?;
+        // The claim and the session are one step: a second reader loses.
+        let claimed = db
+            .execute(
+                "UPDATE challenges SET session = ?2 WHERE id = ?1 AND session IS NULL",
+                params![id, token_hash(&token)],
+            )
+            .map_err(storage)?;
+        if claimed != 1 {
+            sessions::discard(&db, &token).map_err(storage)?;
+            return Ok(see_other("/portal/login?notice=expired", Vec::new()));
+        }
+        db.execute("DELETE FROM portal_signins WHERE hash = ?1", [&hash])
+            .map_err(storage)?;
+        store::audit_by(
+            &db,
+            now,
+            "portal_signed_in",
+            Some(&Who::new("portal", visit.client.clone())),
+            Some(&user),
+            Some(PORTAL_RESOURCE),
+            Some("push"),
+            Some(&id),
+        )
+        .map_err(storage)?;
+        return Ok(signed_in(&visit, &token, "/portal/security"));
+    }
+    let (number, app, code_allowed) = {
+        let db = state.db()?;
+        let storage = |e| state.storage(e);
+        let number: Option<String> = db
+            .query_row(
+                "SELECT number FROM challenges WHERE id = ?1",
+                [&id],
+                |row| row.get(0),
+            )
+            .map_err(storage)?;
+        let app: String = db
+            .query_row(
+                "SELECT name FROM resources WHERE id = ?1",
+                [PORTAL_RESOURCE],
+                |row| row.get(0),
+            )
+            .map_err(storage)?;
+        (number, app, has_totp(&db, &user).map_err(storage)?)
+    };
+    let view = view_of(&status, now);
+    let pending = status.status == "pending";
+    Ok(visit
+        .page(
+            "signin_wait.html",
+            context! {
+                heading => "Approve the sign-in on your phone",
+                push => context! {
+                    number => number,
+                    app => app,
+                    source => visit.client.clone(),
+                    time => super::clock_time(status.exp - countersign_protocol::wire::CHALLENGE_LIFETIME),
+                },
+                status_text => view.status_text,
+                status_class => view.status_class,
+                retry => view.finished,
+                poll_url => pending.then(|| format!("/portal/login/push/{id}/status")),
+                reload_without_js => pending.then_some(3),
+                code_url => (code_allowed && pending).then_some("/portal/login/code"),
+            },
+        )?
+        .into_response())
+}
+
+pub async fn wait_status(visit: Visit, Path(id): Path<String>) -> Response {
+    let found = if crate::ids::is_identifier(&id) {
+        own_push(&visit, &id)
+    } else {
+        Ok(None)
+    };
+    match found {
+        Ok(Some((_, _, status))) => Json(view_of(&status, visit.state.now())).into_response(),
+        Ok(None) => (
+            StatusCode::NOT_FOUND,
+            Json(PushView {
+                status_text: "This sign-in has ended. Sign in again.".into(),
+                status_class: "bad",
+                next: Some("/portal/login?notice=expired".into()),
+                finished: true,
+            }),
+        )
+            .into_response(),
+        Err(error) => error.into_response(),
+    }
+}
+
+pub async fn code_page(visit: Visit) -> PageResult {
+    if ticket(&visit)?.is_none() {
+        return Ok(see_other("/portal/login?notice=expired", Vec::new()));
+    }
+    Ok(visit
+        .page(
+            "signin_wait.html",
+            context! {
+                heading => "Enter a code",
+                code_url => "/portal/login/code",
+            },
+        )?
+        .into_response())
+}
+
+pub async fn code_submit(visit: Visit, Form(form): Form<CodeForm>) -> PageResult {
+    if !visit.csrf_ok(form.csrf.as_deref())? {
+        return Ok(visit.csrf_refused()?.into_response());
+    }
+    let Some((hash, user, push_id)) = ticket(&visit)? else {
+        return Ok(see_other("/portal/login?notice=expired", Vec::new()));
+    };
+    let state = visit.state.clone();
+    let who = Who::new("portal", visit.client.clone());
+    let code = form.code.trim();
+    match totp::verify(&state, &user, code, &who) {
+        Ok(()) => {
+            let now = state.now();
+            let db = state.db()?;
+            let storage = |e| state.storage(e);
+            let token = sessions::create(&db, &user, now).map_err(storage)?;
+            db.execute("DELETE FROM portal_signins WHERE hash = ?1", [&hash])
+                .map_err(storage)?;
+            if let Some(push_id) = push_id {
+                // The push is no longer needed: end it, so the phone stops
+                // offering it and no one can approve it later.
+                db.execute(
+                    "UPDATE challenges SET exp = ?2 WHERE id = ?1 AND status = 'pending'",
+                    params![push_id, now],
+                )
+                .map_err(storage)?;
+            }
+            store::audit_by(
+                &db,
+                now,
+                "portal_signed_in",
+                Some(&who),
+                Some(&user),
+                Some(PORTAL_RESOURCE),
+                Some("totp"),
+                None,
+            )
+            .map_err(storage)?;
+            Ok(signed_in(&visit, &token, "/portal/security"))
+        }
+        Err(error) => {
+            let message = match error.kind() {
+                Some(ProblemType::RateLimited) => format!(
+                    "Too many wrong codes. Try again in {}.",
+                    retry_text(error.0.extension_i64("retry_after").unwrap_or(60))
+                ),
+                Some(ProblemType::WrongCode | ProblemType::MalformedRequest) => {
+                    "That code is wrong, expired or already used.".to_owned()
+                }
+                Some(ProblemType::NotEnrolled) => {
+                    "No authenticator app is set up for your account; approve the push instead."
+                        .to_owned()
+                }
+                _ => return Err(error.into()),
+            };
+            Ok(visit
+                .page(
+                    "signin_wait.html",
+                    context! {
+                        heading => "Enter a code",
+                        code_url => "/portal/login/code",
+                        code_error => message,
+                    },
+                )?
+                .status(StatusCode::UNAUTHORIZED)
+                .into_response())
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SignOutForm {
+    #[serde(default)]
+    csrf: Option<String>,
+}
+
+pub async fn sign_out(visit: Visit, Form(form): Form<SignOutForm>) -> PageResult {
+    if !visit.csrf_ok(form.csrf.as_deref())? {
+        return Ok(visit.csrf_refused()?.into_response());
+    }
+    if let Some(token) = &visit.session {
+        let db = visit.state.db()?;
+        sessions::end(&db, token, visit.state.now()).map_err(|e| visit.state.storage(e))?;
+    }
+    let secure = visit.secure_cookies();
+    Ok(see_other(
+        "/portal/login?notice=signed_out",
+        vec![
+            cookies::clear(cookies::SESSION, secure),
+            cookies::clear(cookies::SIGNIN, secure),
+        ],
+    ))
+}

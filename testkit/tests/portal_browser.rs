@@ -1,0 +1,289 @@
+//! The User Portal in a real browser (headless Chromium), every step as a
+//! person does it: sign in with a password, enroll the phone by scanning the
+//! QR code on the screen (decoded from a screenshot with the core's scanner),
+//! watch the page turn green by itself, sign in again with a push approved on
+//! the phone, then denied, then expired, then refused while one is pending;
+//! set up TOTP and sign in with a code instead; reset the authenticator app.
+//! Abuse: a form without its CSRF token, a guessed password, an unknown user.
+//!
+//! `#[ignore]`d where Chromium is missing; `.ci/run` installs it and runs them.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use countersign_core::push::device::NoGate;
+use countersign_core::scan::scan_image;
+use countersign_core::uri::parse_otpauth;
+use countersign_core::{Clock, OtpAccount};
+use countersign_testkit::browser::Browser;
+use countersign_testkit::{Phone, Server};
+use reqwest::Method;
+use serde_json::json;
+
+const PASSWORD: &str = "correct horse battery";
+
+async fn server_with(user: &str) -> Server {
+    let server = Server::start().await;
+    server
+        .admin(
+            Method::POST,
+            "/v1/admin/users",
+            json!({ "name": user, "password": PASSWORD }),
+        )
+        .await;
+    server
+}
+
+async fn sign_in(browser: &Browser, server: &Server, user: &str, password: &str) {
+    browser.goto(&format!("{}/portal/login", server.base)).await;
+    browser.fill("#username", user).await;
+    browser.fill("#password", password).await;
+    browser.click("#sign-in").await;
+}
+
+/// The QR code on the page, read from a screenshot as a phone camera would.
+async fn scan_screen(browser: &mut Browser, label: &str) -> String {
+    let png = browser.screenshot(label).await;
+    scan_image(&png)
+        .unwrap()
+        .unwrap_or_else(|| panic!("no QR code on the {label} screenshot"))
+        .text
+}
+
+async fn approve_on_phone(phone: &Phone, number: &str) {
+    let requests = phone.device.pending(&phone.vault).await.unwrap();
+    assert_eq!(requests.len(), 1, "{requests:?}");
+    let request = &requests[0];
+    assert_eq!(request.resource.name, "Countersign portal");
+    assert_eq!(request.context.ip.as_deref(), Some("127.0.0.1"));
+    phone
+        .device
+        .approve(&phone.vault, &request.id, Some(number), &NoGate)
+        .await
+        .unwrap();
+}
+
+fn code_now(account: &OtpAccount, server: &Server) -> String {
+    account.code_at(server.clock.now()).unwrap().value
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs chromium and chromium-driver (.ci/run installs them)"]
+async fn enroll_by_scanning_the_screen_then_sign_in_with_a_push() {
+    let server = server_with("jane").await;
+    let phone = Phone::new(&server, 0);
+    let mut browser = Browser::start("push").await;
+
+    // First sign-in: a password only, since nothing is enrolled yet.
+    sign_in(&browser, &server, "jane", PASSWORD).await;
+    browser.wait_for_path("/portal/security").await;
+    assert!(
+        browser
+            .text("#notice")
+            .await
+            .contains("Protect your account")
+    );
+    browser.screenshot("security-new").await;
+
+    browser.click("#enroll-device").await;
+    browser
+        .wait_for_text("#status", "Waiting for your phone")
+        .await;
+    let uri = scan_screen(&mut browser, "enroll-device").await;
+    assert!(uri.starts_with("countersign://enroll?"), "{uri}");
+    // "Enter code instead" shows the same enrollment.
+    browser.click("#manual summary").await;
+    assert_eq!(browser.text("#enrollment-uri").await, uri);
+    phone.enroll(&uri).await.unwrap();
+    // The page notices by itself.
+    browser
+        .wait_for_text("#done", "Your phone is enrolled")
+        .await;
+    browser.screenshot("enrolled").await;
+    browser
+        .goto(&format!("{}/portal/security", server.base))
+        .await;
+    assert!(browser.text("#device-status").await.contains("Test iPhone"));
+
+    // Sign out, and in again: now with a push and its number.
+    browser.click("#sign-out").await;
+    browser.wait_for_text("#notice", "You are signed out").await;
+    sign_in(&browser, &server, "jane", PASSWORD).await;
+    browser
+        .wait_for_text("#status", "Waiting for your approval")
+        .await;
+    let number = browser.text("#number").await;
+    assert!(
+        number.len() == 3 && number.bytes().all(|b| b.is_ascii_digit()),
+        "{number}"
+    );
+    assert!(browser.text("#push").await.contains("Countersign portal"));
+    browser.screenshot("push-wait").await;
+    approve_on_phone(&phone, &number).await;
+    browser.wait_for_path("/portal/security").await;
+    assert_eq!(browser.text(".who").await, "jane");
+
+    // Denied on the phone: the page says so, and no session is made.
+    browser.click("#sign-out").await;
+    sign_in(&browser, &server, "jane", PASSWORD).await;
+    browser.wait_for_text("#status", "Waiting").await;
+    let requests = phone.device.pending(&phone.vault).await.unwrap();
+    phone
+        .device
+        .deny(&phone.vault, &requests[0].id, false)
+        .await
+        .unwrap();
+    browser
+        .wait_for_text("#status", "You denied the sign-in")
+        .await;
+    browser.screenshot("push-denied").await;
+    browser
+        .goto(&format!("{}/portal/security", server.base))
+        .await;
+    browser.wait_for_path("/portal/login").await;
+
+    // Unanswered for 60 s: expired, and "try again" is offered.
+    sign_in(&browser, &server, "jane", PASSWORD).await;
+    browser.wait_for_text("#status", "Waiting").await;
+    // A second sign-in while that push is pending is refused, with its wait.
+    let mut second = Browser::start("second").await;
+    sign_in(&second, &server, "jane", PASSWORD).await;
+    second
+        .wait_for_text("#notice", "already waiting on your phone")
+        .await;
+    assert!(second.text("#notice").await.contains("try again in"));
+    second.screenshot("pending-limit").await;
+    second.finish().await;
+    server.clock.advance(61);
+    browser.wait_for_text("#status", "expired").await;
+    browser.wait_for_text("#try-again", "Try again").await;
+    browser.screenshot("push-expired").await;
+
+    browser.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs chromium and chromium-driver (.ci/run installs them)"]
+async fn totp_set_up_sign_in_with_a_code_and_reset_the_authenticator_app() {
+    let server = server_with("omar").await;
+    let mut browser = Browser::start("totp").await;
+    sign_in(&browser, &server, "omar", PASSWORD).await;
+    browser.wait_for_path("/portal/security").await;
+
+    browser.click("#setup-totp").await;
+    let uri = scan_screen(&mut browser, "totp-setup").await;
+    let account = parse_otpauth(&uri).unwrap().account;
+    assert_eq!(account.name, "omar");
+    // Not active until confirmed: a wrong code is refused and says so.
+    browser.fill("#code", "000000").await;
+    browser.click("#confirm-totp").await;
+    browser.wait_for_text("#error", "does not match").await;
+    browser.fill("#code", &code_now(&account, &server)).await;
+    browser.click("#confirm-totp").await;
+    browser
+        .wait_for_text("#notice", "authenticator app is set up")
+        .await;
+
+    // Sign in again with the password and a code (no phone enrolled).
+    browser.click("#sign-out").await;
+    sign_in(&browser, &server, "omar", PASSWORD).await;
+    browser.wait_for_path("/portal/login/code").await;
+    // The code just used to confirm is spent; the next one works.
+    browser.fill("#code", &code_now(&account, &server)).await;
+    browser.click("#verify-code").await;
+    browser
+        .wait_for_text("#code-error", "wrong, expired or already used")
+        .await;
+    server.clock.advance(30);
+    browser.fill("#code", &code_now(&account, &server)).await;
+    browser.click("#verify-code").await;
+    browser.wait_for_path("/portal/security").await;
+
+    // Reset Authenticator App: the current code, then a new secret, confirmed.
+    server.clock.advance(30);
+    browser
+        .fill("#current-code", &code_now(&account, &server))
+        .await;
+    browser.click("#reset-totp").await;
+    let new_uri = scan_screen(&mut browser, "totp-reset").await;
+    let new_account = parse_otpauth(&new_uri).unwrap().account;
+    assert_ne!(
+        new_account.secret.expose_secret(),
+        account.secret.expose_secret()
+    );
+    browser
+        .fill("#code", &code_now(&new_account, &server))
+        .await;
+    browser.click("#confirm-totp").await;
+    browser
+        .wait_for_text("#notice", "authenticator app is set up")
+        .await;
+    // The old app's codes no longer sign in.
+    browser.click("#sign-out").await;
+    sign_in(&browser, &server, "omar", PASSWORD).await;
+    server.clock.advance(30);
+    browser.fill("#code", &code_now(&account, &server)).await;
+    browser.click("#verify-code").await;
+    browser.wait_for_text("#code-error", "wrong").await;
+    browser.screenshot("old-code-refused").await;
+    browser.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs chromium and chromium-driver (.ci/run installs them)"]
+async fn guesses_get_one_answer_then_a_lock_and_forms_need_their_token() {
+    let server = server_with("jane").await;
+    let mut browser = Browser::start("abuse").await;
+
+    // An unknown user and a wrong password read the same.
+    sign_in(&browser, &server, "nobody", PASSWORD).await;
+    let unknown = browser.text("#error").await;
+    sign_in(&browser, &server, "jane", "wrong password").await;
+    let wrong = browser.text("#error").await;
+    assert_eq!(unknown, wrong);
+    assert_eq!(wrong, "The username or password is wrong.");
+    browser.screenshot("wrong-password").await;
+
+    // Five wrong passwords for one name lock it, for everyone, right or wrong.
+    for _ in 0..4 {
+        sign_in(&browser, &server, "jane", "wrong password").await;
+    }
+    browser
+        .wait_for_text("#error", "Too many sign-in attempts")
+        .await;
+    sign_in(&browser, &server, "jane", PASSWORD).await;
+    assert!(
+        browser
+            .text("#error")
+            .await
+            .contains("Too many sign-in attempts")
+    );
+    browser.screenshot("locked").await;
+    browser.finish().await;
+
+    // A form posted without this browser's token (another site's form) is
+    // refused, and changes nothing.
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let response = http
+        .post(format!("{}/portal/login/password", server.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("username=jane&password=correct+horse+battery")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 403);
+    let headers = response.headers().clone();
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("This form has expired")
+    );
+    let csp = headers["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert_eq!(headers["cache-control"], "no-store");
+    assert_eq!(headers["x-frame-options"], "DENY");
+}
