@@ -1,0 +1,267 @@
+//! Portal passwords over HTTP: set by the admin API, stored only as Argon2id
+//! hashes, never silently ignored; the portal's sign-in form throttles per
+//! account name and per address and answers an unknown user and a wrong
+//! password alike. (The pages themselves are driven in a browser in
+//! testkit/tests/portal_browser.rs.)
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use common::Harness;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+const PASSWORD: &str = "correct horse battery";
+
+/// A browser without JavaScript: keeps cookies by hand, follows no redirect.
+struct Form {
+    http: reqwest::Client,
+    base: String,
+    cookies: Vec<String>,
+}
+
+impl Form {
+    fn new(h: &Harness) -> Self {
+        Self {
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            base: h.base.clone(),
+            cookies: Vec::new(),
+        }
+    }
+
+    fn remember(&mut self, response: &reqwest::Response) {
+        for value in response.headers().get_all("set-cookie") {
+            let pair = value
+                .to_str()
+                .unwrap()
+                .split(';')
+                .next()
+                .unwrap()
+                .to_owned();
+            let name = pair.split('=').next().unwrap().to_owned();
+            self.cookies.retain(|c| !c.starts_with(&format!("{name}=")));
+            if !pair.ends_with('=') {
+                self.cookies.push(pair);
+            }
+        }
+    }
+
+    async fn get(&mut self, path: &str) -> (StatusCode, String) {
+        let response = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .header("cookie", self.cookies.join("; "))
+            .send()
+            .await
+            .unwrap();
+        self.remember(&response);
+        (response.status(), response.text().await.unwrap())
+    }
+
+    /// The sign-in page's CSRF token, from its hidden field.
+    async fn token(&mut self) -> String {
+        let (_, page) = self.get("/portal/login").await;
+        let start = page.find("name=\"csrf\" value=\"").unwrap() + 19;
+        page[start..].split('"').next().unwrap().to_owned()
+    }
+
+    async fn sign_in(&mut self, user: &str, password: &str) -> (StatusCode, String) {
+        let csrf = self.token().await;
+        let body = format!(
+            "csrf={csrf}&username={}&password={}",
+            user.replace(' ', "+"),
+            password.replace(' ', "+")
+        );
+        let response = self
+            .http
+            .post(format!("{}/portal/login/password", self.base))
+            .header("cookie", self.cookies.join("; "))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        self.remember(&response);
+        let status = response.status();
+        let location = response
+            .headers()
+            .get("location")
+            .map(|l| l.to_str().unwrap().to_owned());
+        let text = response.text().await.unwrap();
+        (status, location.unwrap_or(text))
+    }
+}
+
+async fn user_with_password(h: &Harness, name: &str) {
+    let response = h
+        .admin(
+            Method::POST,
+            "/v1/admin/users",
+            Some(json!({ "name": name, "password": PASSWORD })),
+        )
+        .await;
+    assert_eq!(response.status(), 201, "{:?}", response.text().await);
+}
+
+#[tokio::test]
+async fn passwords_are_stored_as_argon2id_hashes_only() {
+    let h = Harness::start().await;
+    user_with_password(&h, "jane").await;
+    let db = rusqlite::Connection::open(h.data_dir().join("server.sqlite")).unwrap();
+    let stored: String = db
+        .query_row(
+            "SELECT password_hash FROM users WHERE name = 'jane'",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert!(stored.starts_with("$argon2id$v=19$"), "{stored}");
+    let everything: Vec<u8> = std::fs::read(h.data_dir().join("server.sqlite")).unwrap();
+    assert!(
+        !everything
+            .windows(PASSWORD.len())
+            .any(|window| window == PASSWORD.as_bytes()),
+        "the password itself is nowhere in the database file"
+    );
+}
+
+#[tokio::test]
+async fn a_weak_password_or_one_for_an_existing_user_is_refused_not_ignored() {
+    let h = Harness::start().await;
+    let short = h
+        .admin(
+            Method::POST,
+            "/v1/admin/users",
+            Some(json!({ "name": "jane", "password": "short" })),
+        )
+        .await;
+    assert_eq!(short.status(), 400);
+    assert!(
+        short
+            .text()
+            .await
+            .unwrap()
+            .contains("at least 8 characters")
+    );
+    user_with_password(&h, "jane").await;
+    // Creating her again changes nothing and is said so.
+    let again = h
+        .admin(
+            Method::POST,
+            "/v1/admin/users",
+            Some(json!({ "name": "jane" })),
+        )
+        .await;
+    assert_eq!(again.status(), 200);
+    assert_eq!(
+        again.json::<serde_json::Value>().await.unwrap()["created"],
+        false
+    );
+    let with_password = h
+        .admin(
+            Method::POST,
+            "/v1/admin/users",
+            Some(json!({ "name": "jane", "password": "another password" })),
+        )
+        .await;
+    assert_eq!(with_password.status(), 400);
+    let audit = h
+        .admin(Method::GET, "/v1/admin/audit", None)
+        .await
+        .json::<serde_json::Value>()
+        .await
+        .unwrap();
+    let created = audit["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|event| event["event"] == "user_created")
+        .count();
+    assert_eq!(created, 1, "{audit}");
+    // The password is changed where it says: and the old one stops working.
+    let set = h
+        .admin(
+            Method::PUT,
+            "/v1/admin/users/jane/password",
+            Some(json!({ "password": "a new password" })),
+        )
+        .await;
+    assert_eq!(set.status(), 200);
+    let mut browser = Form::new(&h);
+    let (_, page) = browser.sign_in("jane", PASSWORD).await;
+    assert!(
+        page.contains("The username or password is wrong."),
+        "{page}"
+    );
+    let (status, location) = browser.sign_in("jane", "a new password").await;
+    assert_eq!(
+        (status, location.as_str()),
+        (StatusCode::SEE_OTHER, "/portal/security?notice=enroll")
+    );
+    let missing = h
+        .admin(
+            Method::PUT,
+            "/v1/admin/users/nobody/password",
+            Some(json!({ "password": "a new password" })),
+        )
+        .await;
+    assert_eq!(missing.status(), 404);
+}
+
+#[tokio::test]
+async fn one_address_guessing_many_names_is_locked_too() {
+    let h = Harness::start().await;
+    user_with_password(&h, "jane").await;
+    let mut browser = Form::new(&h);
+    // Password spraying: one wrong guess each for 20 names from one address.
+    for n in 0..20 {
+        let (status, page) = browser.sign_in(&format!("user{n}"), "Summer2026!").await;
+        if n < 19 {
+            assert_eq!(status, StatusCode::OK, "{n}: {page}");
+        } else {
+            assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{page}");
+        }
+    }
+    // Now even the right password waits, from this address.
+    let (status, page) = browser.sign_in("jane", PASSWORD).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        page.contains("Too many sign-in attempts. Try again in 60 s."),
+        "{page}"
+    );
+    // A minute later the address may try again.
+    h.clock.advance(61);
+    let (status, _) = browser.sign_in("jane", PASSWORD).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn the_pages_are_served_where_a_person_looks_for_them() {
+    let h = Harness::start().await;
+    let mut browser = Form::new(&h);
+    for path in ["/", "/portal", "/portal/security"] {
+        let response = browser
+            .http
+            .get(format!("{}{path}", h.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "{path}");
+        assert!(
+            response.headers()["location"]
+                .to_str()
+                .unwrap()
+                .starts_with("/portal/login"),
+            "{path}"
+        );
+    }
+    let (status, page) = browser.get("/portal/login").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("<form method=\"post\" action=\"/portal/login/password\""));
+    let cookie = browser.cookies.join("; ");
+    assert!(cookie.starts_with("cs_browser=br_"), "{cookie}");
+}
