@@ -7,6 +7,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod browser;
+pub mod form_browser;
 pub mod privacyidea;
 
 use std::sync::Arc;

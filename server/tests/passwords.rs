@@ -9,92 +9,11 @@
 mod common;
 
 use common::Harness;
+use countersign_testkit::form_browser::FormBrowser;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
 const PASSWORD: &str = "correct horse battery";
-
-/// A browser without JavaScript: keeps cookies by hand, follows no redirect.
-struct Form {
-    http: reqwest::Client,
-    base: String,
-    cookies: Vec<String>,
-}
-
-impl Form {
-    fn new(h: &Harness) -> Self {
-        Self {
-            http: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap(),
-            base: h.base.clone(),
-            cookies: Vec::new(),
-        }
-    }
-
-    fn remember(&mut self, response: &reqwest::Response) {
-        for value in response.headers().get_all("set-cookie") {
-            let pair = value
-                .to_str()
-                .unwrap()
-                .split(';')
-                .next()
-                .unwrap()
-                .to_owned();
-            let name = pair.split('=').next().unwrap().to_owned();
-            self.cookies.retain(|c| !c.starts_with(&format!("{name}=")));
-            if !pair.ends_with('=') {
-                self.cookies.push(pair);
-            }
-        }
-    }
-
-    async fn get(&mut self, path: &str) -> (StatusCode, String) {
-        let response = self
-            .http
-            .get(format!("{}{path}", self.base))
-            .header("cookie", self.cookies.join("; "))
-            .send()
-            .await
-            .unwrap();
-        self.remember(&response);
-        (response.status(), response.text().await.unwrap())
-    }
-
-    /// The sign-in page's CSRF token, from its hidden field.
-    async fn token(&mut self) -> String {
-        let (_, page) = self.get("/portal/login").await;
-        let start = page.find("name=\"csrf\" value=\"").unwrap() + 19;
-        page[start..].split('"').next().unwrap().to_owned()
-    }
-
-    async fn sign_in(&mut self, user: &str, password: &str) -> (StatusCode, String) {
-        let csrf = self.token().await;
-        let body = format!(
-            "csrf={csrf}&username={}&password={}",
-            user.replace(' ', "+"),
-            password.replace(' ', "+")
-        );
-        let response = self
-            .http
-            .post(format!("{}/portal/login/password", self.base))
-            .header("cookie", self.cookies.join("; "))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        self.remember(&response);
-        let status = response.status();
-        let location = response
-            .headers()
-            .get("location")
-            .map(|l| l.to_str().unwrap().to_owned());
-        let text = response.text().await.unwrap();
-        (status, location.unwrap_or(text))
-    }
-}
 
 async fn user_with_password(h: &Harness, name: &str) {
     let response = h
@@ -191,16 +110,19 @@ async fn a_weak_password_or_one_for_an_existing_user_is_refused_not_ignored() {
         )
         .await;
     assert_eq!(set.status(), 200);
-    let mut browser = Form::new(&h);
-    let (_, page) = browser.sign_in("jane", PASSWORD).await;
-    assert!(
-        page.contains("The username or password is wrong."),
-        "{page}"
-    );
-    let (status, location) = browser.sign_in("jane", "a new password").await;
+    let mut browser = FormBrowser::new(&h.base);
+    let old = browser.sign_in("jane", PASSWORD).await;
     assert_eq!(
-        (status, location.as_str()),
-        (StatusCode::SEE_OTHER, "/portal/security?notice=enroll")
+        old.text_of("error").as_deref(),
+        Some("The username or password is wrong.")
+    );
+    let new = browser.sign_in("jane", "a new password").await;
+    assert_eq!(
+        (new.status, new.location.as_deref()),
+        (
+            StatusCode::SEE_OTHER,
+            Some("/portal/security?notice=enroll")
+        )
     );
     let missing = h
         .admin(
@@ -216,33 +138,36 @@ async fn a_weak_password_or_one_for_an_existing_user_is_refused_not_ignored() {
 async fn one_address_guessing_many_names_is_locked_too() {
     let h = Harness::start().await;
     user_with_password(&h, "jane").await;
-    let mut browser = Form::new(&h);
+    let mut browser = FormBrowser::new(&h.base);
     // Password spraying: one wrong guess each for 20 names from one address.
     for n in 0..20 {
-        let (status, page) = browser.sign_in(&format!("user{n}"), "Summer2026!").await;
-        if n < 19 {
-            assert_eq!(status, StatusCode::OK, "{n}: {page}");
+        let answer = browser.sign_in(&format!("user{n}"), "Summer2026!").await;
+        let expected = if n < 19 {
+            StatusCode::OK
         } else {
-            assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{page}");
-        }
+            StatusCode::TOO_MANY_REQUESTS
+        };
+        assert_eq!(answer.status, expected, "{n}: {}", answer.body);
     }
     // Now even the right password waits, from this address.
-    let (status, page) = browser.sign_in("jane", PASSWORD).await;
-    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
-    assert!(
-        page.contains("Too many sign-in attempts. Try again in 60 s."),
-        "{page}"
+    let locked = browser.sign_in("jane", PASSWORD).await;
+    assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        locked.text_of("error").as_deref(),
+        Some("Too many sign-in attempts. Try again in 60 s.")
     );
     // A minute later the address may try again.
     h.clock.advance(61);
-    let (status, _) = browser.sign_in("jane", PASSWORD).await;
-    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        browser.sign_in("jane", PASSWORD).await.status,
+        StatusCode::SEE_OTHER
+    );
 }
 
 #[tokio::test]
 async fn the_pages_are_served_where_a_person_looks_for_them() {
     let h = Harness::start().await;
-    let mut browser = Form::new(&h);
+    let mut browser = FormBrowser::new(&h.base);
     for path in ["/", "/portal", "/portal/security"] {
         let response = browser
             .http
@@ -259,9 +184,12 @@ async fn the_pages_are_served_where_a_person_looks_for_them() {
             "{path}"
         );
     }
-    let (status, page) = browser.get("/portal/login").await;
-    assert_eq!(status, StatusCode::OK);
-    assert!(page.contains("<form method=\"post\" action=\"/portal/login/password\""));
+    let page = browser.get("/portal/login").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body
+            .contains("<form method=\"post\" action=\"/portal/login/password\"")
+    );
     let cookie = browser.cookies.join("; ");
     assert!(cookie.starts_with("cs_browser=br_"), "{cookie}");
 }

@@ -18,11 +18,20 @@ use super::push::{describe, device, runtime};
 use crate::error::CliError;
 
 #[derive(Debug, clap::Args)]
-pub struct DemoArgs {}
+pub struct DemoArgs {
+    /// Instead of the scripted run: start the server with a demo user and
+    /// print the portal's URL to open in a browser; this terminal plays the
+    /// phone.
+    #[arg(long)]
+    browser: bool,
+}
 
 const USER: &str = "jane@example.com";
 
-pub fn run(_args: &DemoArgs) -> Result<(), CliError> {
+pub fn run(args: &DemoArgs) -> Result<(), CliError> {
+    if args.browser {
+        return super::demo_browser::run();
+    }
     runtime()?.block_on(demo())
 }
 

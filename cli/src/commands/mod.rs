@@ -5,6 +5,7 @@ pub mod add;
 pub mod code;
 pub mod codes;
 pub mod demo;
+pub mod demo_browser;
 pub mod export;
 pub mod import;
 pub mod list;

@@ -360,7 +360,25 @@ pub struct ListenArgs {
 pub fn listen(options: &VaultOptions, args: &ListenArgs) -> Result<(), CliError> {
     let vault = SharedVault::new(options.open()?);
     let runtime = runtime()?;
-    let device = device()?;
+    println!("Listening for sign-in requests (Ctrl-C to stop).");
+    answer_requests(
+        &runtime,
+        &device()?,
+        &vault,
+        Duration::from_secs(args.every.max(1)),
+        args.seconds.map(Duration::from_secs),
+    )
+}
+
+/// Fetches requests every `every` and asks at the terminal for each answer,
+/// until stdin closes or `limit` has passed.
+pub fn answer_requests(
+    runtime: &tokio::runtime::Runtime,
+    device: &PushDevice,
+    vault: &SharedVault,
+    every: Duration,
+    limit: Option<Duration>,
+) -> Result<(), CliError> {
     let started = Instant::now();
     // One line at a time, stdin locked only while a line is read: the
     // confirmation prompt of an approval reads the same terminal.
@@ -368,9 +386,8 @@ pub fn listen(options: &VaultOptions, args: &ListenArgs) -> Result<(), CliError>
         let mut line = String::new();
         Ok((std::io::stdin().read_line(&mut line)? > 0).then_some(line))
     };
-    println!("Listening for sign-in requests (Ctrl-C to stop).");
     loop {
-        for request in runtime.block_on(device.pending(&vault))? {
+        for request in runtime.block_on(device.pending(vault))? {
             println!("\n{}", describe(&request));
             if request.number_matching {
                 print!("Number to approve, n to deny, f to deny and report: ");
@@ -383,8 +400,8 @@ pub fn listen(options: &VaultOptions, args: &ListenArgs) -> Result<(), CliError>
             };
             let answer = answer.trim();
             let result = match answer {
-                "n" | "N" => runtime.block_on(device.deny(&vault, &request.id, false)),
-                "f" | "F" => runtime.block_on(device.deny(&vault, &request.id, true)),
+                "n" | "N" => runtime.block_on(device.deny(vault, &request.id, false)),
+                "f" | "F" => runtime.block_on(device.deny(vault, &request.id, true)),
                 other => {
                     let number = request.number_matching.then_some(other);
                     if !request.number_matching && !matches!(other, "y" | "Y") {
@@ -392,7 +409,7 @@ pub fn listen(options: &VaultOptions, args: &ListenArgs) -> Result<(), CliError>
                         continue;
                     }
                     let gate = TerminalGate { confirmed: false };
-                    runtime.block_on(device.approve(&vault, &request.id, number, &gate))
+                    runtime.block_on(device.approve(vault, &request.id, number, &gate))
                 }
             };
             match result {
@@ -400,12 +417,9 @@ pub fn listen(options: &VaultOptions, args: &ListenArgs) -> Result<(), CliError>
                 Err(error) => println!("error: {error}"),
             }
         }
-        if args
-            .seconds
-            .is_some_and(|limit| started.elapsed() >= Duration::from_secs(limit))
-        {
+        if limit.is_some_and(|limit| started.elapsed() >= limit) {
             return Ok(());
         }
-        std::thread::sleep(Duration::from_secs(args.every.max(1)));
+        std::thread::sleep(every);
     }
 }
