@@ -12,6 +12,7 @@ use countersign_protocol::enroll_uri::normalize_url;
 
 use crate::client_addr::TrustedProxies;
 use crate::files;
+use crate::mail::Outbox;
 use crate::state::AppState;
 use crate::store;
 
@@ -99,6 +100,10 @@ impl Config {
             self.admin_token.clone(),
             self.rp_token.clone(),
             trusted_proxies,
+            Arc::new(Outbox::new(
+                self.data_dir.join("outbox"),
+                format!("{} <no-reply@countersign.invalid>", self.org),
+            )),
         ))
     }
 }

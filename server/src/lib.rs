@@ -13,6 +13,7 @@ pub mod files;
 pub mod ids;
 pub mod layers;
 pub mod login_throttle;
+pub mod mail;
 pub mod passwords;
 pub mod problem;
 pub mod replay;

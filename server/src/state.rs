@@ -9,6 +9,7 @@ use countersign_protocol::{Jwk, JwsSigner, SoftwareKey};
 use tokio::sync::Notify;
 
 use crate::client_addr::TrustedProxies;
+use crate::mail::MailSender;
 use crate::problem::ApiError;
 use crate::replay::NonceMemory;
 use crate::store::Db;
@@ -31,6 +32,8 @@ pub struct AppState {
     pub trusted_proxies: TrustedProxies,
     /// Woken whenever a challenge is decided, for long polls.
     pub decided: Notify,
+    /// Where password-reset links go.
+    pub mail: Arc<dyn MailSender>,
 }
 
 pub type Shared = Arc<AppState>;
@@ -56,6 +59,7 @@ impl AppState {
         admin_token: String,
         rp_token: String,
         trusted_proxies: TrustedProxies,
+        mail: Arc<dyn MailSender>,
     ) -> Self {
         let server_jwk = key.public_jwk();
         Self {
@@ -71,6 +75,7 @@ impl AppState {
             nonces: NonceMemory::default(),
             trusted_proxies,
             decided: Notify::new(),
+            mail,
         }
     }
 

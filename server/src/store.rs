@@ -120,7 +120,8 @@ const MIGRATIONS: &[&str] = &[
     // 2: the portal's pages (issue 15): passwords (Argon2id PHC strings), a
     // TOTP secret waiting for its first code, sign-in throttling per account
     // and per address, sign-in tickets between the password and the second
-    // factor, and the secret behind CSRF tokens.
+    // factor, the secret behind CSRF tokens, users' mail addresses and
+    // password-reset links.
     "
     ALTER TABLE users ADD COLUMN password_hash TEXT;
     ALTER TABLE users ADD COLUMN totp_pending_secret BLOB;
@@ -140,6 +141,17 @@ const MIGRATIONS: &[&str] = &[
     CREATE TABLE server_secrets (
         name  TEXT PRIMARY KEY NOT NULL,
         value BLOB NOT NULL
+    ) WITHOUT ROWID;
+    ALTER TABLE users ADD COLUMN email TEXT;
+    CREATE INDEX users_by_email ON users (email);
+    CREATE TABLE password_resets (
+        hash       TEXT PRIMARY KEY NOT NULL,
+        user       TEXT NOT NULL,
+        expires_at INTEGER NOT NULL,
+        new_hash   TEXT,
+        push_id    TEXT,
+        done_at    INTEGER,
+        outcome    TEXT
     ) WITHOUT ROWID;
     ",
 ];

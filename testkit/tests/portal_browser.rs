@@ -287,3 +287,115 @@ async fn guesses_get_one_answer_then_a_lock_and_forms_need_their_token() {
     assert_eq!(headers["cache-control"], "no-store");
     assert_eq!(headers["x-frame-options"], "DENY");
 }
+
+/// The reset link in the newest mail of the server's outbox.
+fn link_from_outbox(server: &Server) -> String {
+    let outbox = server.data_dir().join("outbox");
+    let mut mails: Vec<_> = std::fs::read_dir(&outbox)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    mails.sort();
+    let text = std::fs::read_to_string(mails.last().unwrap()).unwrap();
+    assert!(text.contains("To: jane@example.com\r\n"), "{text}");
+    text.lines()
+        .find(|line| line.starts_with("http://"))
+        .unwrap()
+        .trim()
+        .to_owned()
+}
+
+async fn ask_for_a_link(browser: &Browser, server: &Server) -> String {
+    browser.goto(&format!("{}/portal/login", server.base)).await;
+    browser.click("#forgot").await;
+    browser.fill("#who", "jane@example.com").await;
+    browser.click("#send-link").await;
+    browser.wait_for_text("#notice", "is on its way").await;
+    link_from_outbox(server)
+}
+
+async fn choose(browser: &Browser, password: &str) {
+    browser.fill("#password", password).await;
+    browser.fill("#again", password).await;
+    browser.click("#set-password").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs chromium and chromium-driver (.ci/run installs them)"]
+async fn a_password_reset_needs_the_mailed_link_and_an_approval_on_the_phone() {
+    let server = Server::start().await;
+    server
+        .admin(
+            Method::POST,
+            "/v1/admin/users",
+            json!({ "name": "jane", "password": PASSWORD, "email": "jane@example.com" }),
+        )
+        .await;
+    let phone = Phone::new(&server, 0);
+    phone
+        .enroll(&server.enrollment_uri("jane").await)
+        .await
+        .unwrap();
+    let mut browser = Browser::start("reset").await;
+
+    // Unknown addresses get the same answer, and no mail.
+    browser
+        .goto(&format!("{}/portal/password-reset", server.base))
+        .await;
+    browser.fill("#who", "nobody@example.com").await;
+    browser.click("#send-link").await;
+    browser.wait_for_text("#notice", "is on its way").await;
+    assert!(!server.data_dir().join("outbox").exists());
+
+    let link = ask_for_a_link(&browser, &server).await;
+    browser.goto(&link).await;
+    browser.fill("#password", "a brand new one").await;
+    browser.fill("#again", "a brand new One").await;
+    browser.click("#set-password").await;
+    browser.wait_for_text("#error", "differ").await;
+    choose(&browser, "a brand new one").await;
+    browser
+        .wait_for_text("#status", "Waiting for your approval")
+        .await;
+    browser.screenshot("reset-wait").await;
+    let number = browser.text("#number").await;
+    let requests = phone.device.pending(&phone.vault).await.unwrap();
+    assert_eq!(
+        requests[0].kind,
+        countersign_core::push::wire::ChallengeKind::PasswordReset
+    );
+    phone
+        .device
+        .approve(&phone.vault, &requests[0].id, Some(&number), &NoGate)
+        .await
+        .unwrap();
+    browser
+        .wait_for_text("#notice", "Your password is changed")
+        .await;
+    // The link is spent.
+    browser.goto(&link).await;
+    browser.wait_for_text("#message", "work once").await;
+    sign_in(&browser, &server, "jane", PASSWORD).await;
+    browser.wait_for_text("#error", "wrong").await;
+
+    // Denied on the phone: nothing changes, and the link is spent too.
+    let link = ask_for_a_link(&browser, &server).await;
+    browser.goto(&link).await;
+    choose(&browser, "yet another one").await;
+    browser.wait_for_text("#status", "Waiting").await;
+    let requests = phone.device.pending(&phone.vault).await.unwrap();
+    phone
+        .device
+        .deny(&phone.vault, &requests[0].id, false)
+        .await
+        .unwrap();
+    browser
+        .wait_for_text("#status", "your password was not changed")
+        .await;
+    browser.screenshot("reset-denied").await;
+    sign_in(&browser, &server, "jane", "a brand new one").await;
+    browser
+        .wait_for_text("#status", "Waiting for your approval")
+        .await;
+    browser.finish().await;
+}

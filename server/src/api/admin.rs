@@ -30,6 +30,9 @@ pub struct NewUser {
     /// The initial portal password (Argon2id-hashed; never stored as given).
     #[serde(default)]
     pub password: Option<String>,
+    /// Where password-reset links go.
+    #[serde(default)]
+    pub email: Option<String>,
 }
 
 /// A password from the admin API, hashed, or `malformed_request` saying why not.
@@ -53,6 +56,13 @@ pub async fn create_user(
             "a user name is 1 to 256 printable characters",
         ));
     }
+    if user
+        .email
+        .as_deref()
+        .is_some_and(|email| !crate::mail::is_address(email))
+    {
+        return Err(state.problem(ProblemType::MalformedRequest, "email is not a mail address"));
+    }
     // Hashing takes tens of milliseconds: before taking the database.
     let hash = match &user.password {
         Some(password) => Some(hashed_password(&state, password)?),
@@ -62,9 +72,9 @@ pub async fn create_user(
     let db = state.db()?;
     let inserted = db
         .execute(
-            "INSERT OR IGNORE INTO users (name, created_at, incarnation, password_hash)
-             VALUES (?1, ?2, ?3, ?4)",
-            params![user.name, now, random_id("u_", 12), hash],
+            "INSERT OR IGNORE INTO users (name, created_at, incarnation, password_hash, email)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![user.name, now, random_id("u_", 12), hash, user.email],
         )
         .map_err(|e| state.storage(e))?;
     if inserted == 0 {

@@ -7,6 +7,7 @@
 mod cookies;
 mod csrf;
 mod page;
+mod password_reset;
 mod qr;
 mod security;
 mod signin;
@@ -34,6 +35,21 @@ pub fn routes() -> Router<Shared> {
             get(signin::code_page).post(signin::code_submit),
         )
         .route("/portal/logout", post(signin::sign_out))
+        .route("/portal/password-reset", get(password_reset::ask_page))
+        // POST /portal/password-reset is the JSON API's (api::portal).
+        .route("/portal/password-reset/request", post(password_reset::ask))
+        .route(
+            "/portal/password-reset/{secret}",
+            get(password_reset::choose_page).post(password_reset::choose),
+        )
+        .route(
+            "/portal/password-reset/{secret}/wait",
+            get(password_reset::wait),
+        )
+        .route(
+            "/portal/password-reset/{secret}/status",
+            get(password_reset::status),
+        )
         .route("/portal/security", get(security::page))
         .route("/portal/security/device", post(security::enroll_device))
         .route("/portal/security/device/{id}", get(security::device_check))

@@ -40,6 +40,10 @@ fn templates() -> &'static Environment<'static> {
             ),
             ("totp_setup.html", include_str!("templates/totp_setup.html")),
             ("message.html", include_str!("templates/message.html")),
+            (
+                "password_reset.html",
+                include_str!("templates/password_reset.html"),
+            ),
         ] {
             if let Err(error) = env.add_template(name, source) {
                 // A template that does not parse is a build mistake the
@@ -278,6 +282,7 @@ mod tests {
             "enroll_device.html",
             "totp_setup.html",
             "message.html",
+            "password_reset.html",
         ] {
             assert!(env.get_template(name).is_ok(), "{name}");
         }

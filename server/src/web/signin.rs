@@ -59,6 +59,9 @@ fn notice_text(notice: Option<&str>) -> Option<&'static str> {
         Some("signed_out") => Some("You are signed out."),
         Some("ended") => Some("Your session has ended. Sign in again."),
         Some("expired") => Some("That sign-in has expired. Sign in again."),
+        Some("password_changed") => {
+            Some("Your password is changed, and you are signed out everywhere. Sign in with it.")
+        }
         _ => None,
     }
 }

@@ -1,0 +1,428 @@
+//! "Forgot your password?": a single-use link valid for 15 minutes goes to the
+//! user's mail address (the page says the same whether or not the account
+//! exists); the link asks for the new password twice; then a push to the
+//! user's phone must be approved before the password changes. Denied: the
+//! link is spent and nothing changes; expired: nothing changes and the link
+//! may be used again while it lives. A user with no phone enrolled changes
+//! the password with the link alone.
+
+use axum::Form;
+use axum::extract::Path;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Json, Response};
+use countersign_protocol::wire::ChallengeKind;
+use minijinja::context;
+use rusqlite::{OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+
+use super::page::{PageResult, Visit, see_other};
+use crate::api::portal::{PORTAL_RESOURCE, portal_context};
+use crate::client_addr::ClientAddr;
+use crate::problem::ApiError;
+use crate::rules::{self, PushOrigin, random_id};
+use crate::store::{self, Who};
+use crate::tokens::token_hash;
+use crate::{login_throttle, passwords, sessions};
+
+/// A reset link works this long.
+pub const LINK_SECONDS: i64 = 15 * 60;
+
+#[derive(Debug, Deserialize)]
+pub struct AskForm {
+    #[serde(default)]
+    csrf: Option<String>,
+    #[serde(default)]
+    who: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ChooseForm {
+    #[serde(default)]
+    csrf: Option<String>,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    again: String,
+}
+
+pub async fn ask_page(visit: Visit) -> PageResult {
+    Ok(visit
+        .page("password_reset.html", context! {})?
+        .into_response())
+}
+
+pub async fn ask(visit: Visit, Form(form): Form<AskForm>) -> PageResult {
+    if !visit.csrf_ok(form.csrf.as_deref())? {
+        return Ok(visit.csrf_refused()?.into_response());
+    }
+    let who = form.who.trim().to_owned();
+    if !crate::ids::is_user_name(&who) {
+        return Ok(visit
+            .page(
+                "password_reset.html",
+                context! { error => "Enter your username or mail address." },
+            )?
+            .status(StatusCode::BAD_REQUEST)
+            .into_response());
+    }
+    let state = &visit.state;
+    let now = state.now();
+    let found: Option<(String, String)> = {
+        let db = state.db()?;
+        db.query_row(
+            "SELECT name, email FROM users WHERE (name = ?1 OR email = ?1) AND email IS NOT NULL
+             ORDER BY name = ?1 DESC LIMIT 1",
+            [&who],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .optional()
+        .map_err(|e| state.storage(e))?
+    };
+    if let Some((user, email)) = found {
+        let secret = random_id("pr_", 24);
+        {
+            let db = state.db()?;
+            let storage = |e| state.storage(e);
+            db.execute("DELETE FROM password_resets WHERE expires_at < ?1", [now])
+                .map_err(storage)?;
+            db.execute(
+                "INSERT INTO password_resets (hash, user, expires_at) VALUES (?1, ?2, ?3)",
+                params![token_hash(&secret), user, now + LINK_SECONDS],
+            )
+            .map_err(storage)?;
+            store::audit_by(
+                &db,
+                now,
+                "password_reset",
+                Some(&Who::new("portal", visit.client.clone())),
+                Some(&user),
+                Some(PORTAL_RESOURCE),
+                Some("link_sent"),
+                None,
+            )
+            .map_err(storage)?;
+        }
+        let link = format!("{}/portal/password-reset/{secret}", state.public_url);
+        let body = format!(
+            "Someone (we hope you) asked to reset the password of {user} at {org}.\n\n\
+             Open this link within 15 minutes to choose a new one; it works once:\n\n{link}\n\n\
+             Then approve the request on your phone. If it was not you, ignore this mail: \
+             your password stays as it is.\n",
+            org = state.org,
+        );
+        if let Err(error) = state.mail.send(&email, "Reset your password", &body, now) {
+            // Said to the operator, not to the visitor (who may not be the user).
+            eprintln!("password reset mail for {user}: {error}");
+        }
+    }
+    Ok(visit
+        .page("password_reset.html", context! { sent => true, who => who })?
+        .into_response())
+}
+
+/// A live link: (row hash, user, new password hash, push id).
+type Link = (String, String, Option<String>, Option<String>);
+
+fn live_link(visit: &Visit, secret: &str) -> Result<Option<Link>, ApiError> {
+    if !crate::ids::is_identifier(secret) {
+        return Ok(None);
+    }
+    let hash = token_hash(secret);
+    let state = &visit.state;
+    let db = state.db()?;
+    db.query_row(
+        "SELECT user, new_hash, push_id FROM password_resets
+         WHERE hash = ?1 AND expires_at > ?2 AND done_at IS NULL",
+        params![hash, state.now()],
+        |row| Ok((hash.clone(), row.get(0)?, row.get(1)?, row.get(2)?)),
+    )
+    .optional()
+    .map_err(|e| state.storage(e))
+}
+
+fn dead_link(visit: &Visit) -> PageResult {
+    Ok(visit
+        .page(
+            "message.html",
+            context! {
+                title => "This link no longer works",
+                message => "Reset links work once, for 15 minutes. Ask for a new one.",
+                next_url => "/portal/password-reset",
+                next_label => "Reset your password",
+            },
+        )?
+        .status(StatusCode::GONE)
+        .into_response())
+}
+
+pub async fn choose_page(visit: Visit, Path(secret): Path<String>) -> PageResult {
+    if live_link(&visit, &secret)?.is_none() {
+        return dead_link(&visit);
+    }
+    Ok(visit
+        .page(
+            "password_reset.html",
+            context! { choose_url => format!("/portal/password-reset/{secret}") },
+        )?
+        .into_response())
+}
+
+/// Sets the new password of a link (once) and spends the link.
+fn apply(visit: &Visit, hash: &str, user: &str, new_hash: &str, how: &str) -> Result<(), ApiError> {
+    let state = &visit.state;
+    let now = state.now();
+    let db = state.db()?;
+    let storage = |e| state.storage(e);
+    let spent = db
+        .execute(
+            "UPDATE password_resets SET done_at = ?2, outcome = 'changed'
+             WHERE hash = ?1 AND done_at IS NULL",
+            params![hash, now],
+        )
+        .map_err(storage)?;
+    if spent == 1 {
+        db.execute(
+            "UPDATE users SET password_hash = ?2 WHERE name = ?1",
+            params![user, new_hash],
+        )
+        .map_err(storage)?;
+        login_throttle::clear(&db, user).map_err(storage)?;
+        sessions::revoke_all(&db, user, now, "password_reset", None).map_err(storage)?;
+        store::audit_by(
+            &db,
+            now,
+            "password_reset",
+            Some(&Who::new("portal", visit.client.clone())),
+            Some(user),
+            Some(PORTAL_RESOURCE),
+            Some("changed"),
+            Some(how),
+        )
+        .map_err(storage)?;
+    }
+    Ok(())
+}
+
+pub async fn choose(
+    visit: Visit,
+    Path(secret): Path<String>,
+    Form(form): Form<ChooseForm>,
+) -> PageResult {
+    if !visit.csrf_ok(form.csrf.as_deref())? {
+        return Ok(visit.csrf_refused()?.into_response());
+    }
+    let Some((hash, user, _, _)) = live_link(&visit, &secret)? else {
+        return dead_link(&visit);
+    };
+    if let Err(error) = passwords::check_new(&form.password, Some(&form.again)) {
+        return Ok(visit
+            .page(
+                "password_reset.html",
+                context! {
+                    choose_url => format!("/portal/password-reset/{secret}"),
+                    error => error.to_string(),
+                },
+            )?
+            .status(StatusCode::BAD_REQUEST)
+            .into_response());
+    }
+    let state = visit.state.clone();
+    let new_hash = passwords::hash(&form.password).map_err(|error| {
+        state.problem(
+            countersign_protocol::wire::ProblemType::Unavailable,
+            error.to_string(),
+        )
+    })?;
+    let has_device = {
+        let db = state.db()?;
+        store::current_device(&db, &user)
+            .map_err(|e| state.storage(e))?
+            .is_some()
+    };
+    if !has_device {
+        apply(&visit, &hash, &user, &new_hash, "link_only")?;
+        return Ok(see_other(
+            "/portal/login?notice=password_changed",
+            Vec::new(),
+        ));
+    }
+    let context = portal_context(&state, &ClientAddr(visit.client.clone()), None)?;
+    let push = rules::create_push(
+        &state,
+        &user,
+        PORTAL_RESOURCE,
+        ChallengeKind::PasswordReset,
+        context,
+        &PushOrigin {
+            who: Some(Who::new("portal", visit.client.clone())),
+            ..PushOrigin::default()
+        },
+    );
+    let push = match push {
+        Ok(push) => push,
+        Err(error) => {
+            let message = match error.kind() {
+                Some(countersign_protocol::wire::ProblemType::RateLimited) => {
+                    "A request is already waiting on your phone; answer it or wait a minute, \
+                     then try again."
+                }
+                Some(countersign_protocol::wire::ProblemType::FraudLocked) => {
+                    "Requests to your phone are paused after a fraud report; ask your \
+                     administrator."
+                }
+                _ => return Err(error.into()),
+            };
+            return Ok(visit
+                .page(
+                    "password_reset.html",
+                    context! {
+                        choose_url => format!("/portal/password-reset/{secret}"),
+                        error => message,
+                    },
+                )?
+                .status(StatusCode::TOO_MANY_REQUESTS)
+                .into_response());
+        }
+    };
+    {
+        let db = state.db()?;
+        db.execute(
+            "UPDATE password_resets SET new_hash = ?2, push_id = ?3 WHERE hash = ?1",
+            params![hash, new_hash, push.id],
+        )
+        .map_err(|e| state.storage(e))?;
+    }
+    Ok(see_other(
+        &format!("/portal/password-reset/{secret}/wait"),
+        Vec::new(),
+    ))
+}
+
+#[derive(Debug, Serialize)]
+struct ResetView {
+    status_text: String,
+    status_class: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next: Option<String>,
+    #[serde(rename = "final")]
+    finished: bool,
+}
+
+/// Where the link's push stands, applying the password on approval.
+fn progress(visit: &Visit, secret: &str) -> Result<Option<(ResetView, Option<String>)>, ApiError> {
+    let Some((hash, user, Some(new_hash), Some(push_id))) = live_link(visit, secret)? else {
+        return Ok(None);
+    };
+    let state = &visit.state;
+    let now = state.now();
+    let (status, number) = {
+        let db = state.db()?;
+        let storage = |e| state.storage(e);
+        let status = rules::push_status(&db, &push_id, now).map_err(storage)?;
+        let number: Option<String> = db
+            .query_row(
+                "SELECT number FROM challenges WHERE id = ?1",
+                [&push_id],
+                |row| row.get(0),
+            )
+            .optional()
+            .map_err(storage)?
+            .flatten();
+        (status, number)
+    };
+    let Some(status) = status else {
+        return Ok(None);
+    };
+    let view = match status.status.as_str() {
+        "approved" => {
+            apply(visit, &hash, &user, &new_hash, &push_id)?;
+            ResetView {
+                status_text: "Approved: your password is changed.".into(),
+                status_class: "good",
+                next: Some("/portal/login?notice=password_changed".into()),
+                finished: true,
+            }
+        }
+        "denied" => {
+            let db = state.db()?;
+            db.execute(
+                "UPDATE password_resets SET done_at = ?2, outcome = 'denied'
+                 WHERE hash = ?1 AND done_at IS NULL",
+                params![hash, now],
+            )
+            .map_err(|e| state.storage(e))?;
+            ResetView {
+                status_text: "You denied the request on your phone: your password was not changed."
+                    .into(),
+                status_class: "bad",
+                next: None,
+                finished: true,
+            }
+        }
+        "pending" => ResetView {
+            status_text: format!(
+                "Waiting for your approval… ({} s left)",
+                (status.exp - now).max(0)
+            ),
+            status_class: "",
+            next: None,
+            finished: false,
+        },
+        _ => ResetView {
+            status_text: "The request expired: your password was not changed. Use the link \
+                          again to retry."
+                .into(),
+            status_class: "bad",
+            next: None,
+            finished: true,
+        },
+    };
+    Ok(Some((view, number)))
+}
+
+pub async fn wait(visit: Visit, Path(secret): Path<String>) -> PageResult {
+    let Some((view, number)) = progress(&visit, &secret)? else {
+        return dead_link(&visit);
+    };
+    if let Some(next) = &view.next {
+        return Ok(see_other(next, Vec::new()));
+    }
+    let pending = !view.finished;
+    Ok(visit
+        .page(
+            "signin_wait.html",
+            context! {
+                heading => "Approve the password change on your phone",
+                push => context! {
+                    number => number,
+                    app => "Password reset",
+                    source => visit.client.clone(),
+                    time => super::clock_time(visit.state.now()),
+                },
+                status_text => view.status_text,
+                status_class => view.status_class,
+                retry_url => format!("/portal/password-reset/{secret}"),
+                retry => view.finished,
+                poll_url => pending.then(|| format!("/portal/password-reset/{secret}/status")),
+                reload_without_js => pending.then_some(3),
+            },
+        )?
+        .into_response())
+}
+
+pub async fn status(visit: Visit, Path(secret): Path<String>) -> Response {
+    match progress(&visit, &secret) {
+        Ok(Some((view, _))) => Json(view).into_response(),
+        Ok(None) => (
+            StatusCode::GONE,
+            Json(ResetView {
+                status_text: "This link no longer works.".into(),
+                status_class: "bad",
+                next: Some("/portal/password-reset".into()),
+                finished: true,
+            }),
+        )
+            .into_response(),
+        Err(error) => error.into_response(),
+    }
+}
