@@ -142,6 +142,7 @@ const MIGRATIONS: &[&str] = &[
         name  TEXT PRIMARY KEY NOT NULL,
         value BLOB NOT NULL
     ) WITHOUT ROWID;
+    ALTER TABLE resources ADD COLUMN step_up INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE users ADD COLUMN email TEXT;
     CREATE INDEX users_by_email ON users (email);
     CREATE TABLE password_resets (

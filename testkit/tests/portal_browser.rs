@@ -399,3 +399,87 @@ async fn a_password_reset_needs_the_mailed_link_and_an_approval_on_the_phone() {
         .await;
     browser.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs chromium and chromium-driver (.ci/run installs them)"]
+async fn a_step_up_app_opens_on_approval_and_a_denial_signs_out_everywhere() {
+    let server = server_with("jane").await;
+    for (id, name, step_up) in [
+        ("slack", "Slack", false),
+        ("salesforce", "Salesforce", true),
+    ] {
+        server
+            .admin(
+                Method::POST,
+                "/v1/admin/resources",
+                json!({ "id": id, "name": name, "step_up": step_up }),
+            )
+            .await;
+    }
+    let phone = Phone::new(&server, 0);
+    phone
+        .enroll(&server.enrollment_uri("jane").await)
+        .await
+        .unwrap();
+    let mut browser = Browser::start("apps").await;
+    sign_in(&browser, &server, "jane", PASSWORD).await;
+    browser.wait_for_text("#status", "Waiting").await;
+    let number = browser.text("#number").await;
+    approve_on_phone(&phone, &number).await;
+    browser.wait_for_path("/portal/security").await;
+
+    browser.click("#nav-apps").await;
+    assert!(browser.text(".apps").await.contains("requires step-up"));
+    browser.screenshot("apps").await;
+    browser.click("#open-slack").await;
+    browser
+        .wait_for_text("h1", "You are signed in to Slack")
+        .await;
+
+    // Salesforce asks the phone first.
+    browser.goto(&format!("{}/portal/apps", server.base)).await;
+    browser.click("#open-salesforce").await;
+    browser
+        .wait_for_text("#status", "Waiting for your approval")
+        .await;
+    assert!(browser.text("#push").await.contains("Salesforce"));
+    let number = browser.text("#number").await;
+    let requests = phone.device.pending(&phone.vault).await.unwrap();
+    assert_eq!(
+        requests[0].kind,
+        countersign_core::push::wire::ChallengeKind::StepUp
+    );
+    phone
+        .device
+        .approve(&phone.vault, &requests[0].id, Some(&number), &NoGate)
+        .await
+        .unwrap();
+    browser
+        .wait_for_text("h1", "You are signed in to Salesforce")
+        .await;
+
+    // Without an approval the app does not open.
+    browser
+        .goto(&format!("{}/portal/apps/salesforce/launched", server.base))
+        .await;
+    browser.wait_for_path("/portal/apps").await;
+
+    // Denied: "that was not me" ends every session of the user.
+    browser.click("#open-salesforce").await;
+    browser.wait_for_text("#status", "Waiting").await;
+    let requests = phone.device.pending(&phone.vault).await.unwrap();
+    phone
+        .device
+        .deny(&phone.vault, &requests[0].id, false)
+        .await
+        .unwrap();
+    browser
+        .wait_for_text("#status", "signed out everywhere")
+        .await;
+    browser.screenshot("step-up-denied").await;
+    browser
+        .goto(&format!("{}/portal/security", server.base))
+        .await;
+    browser.wait_for_path("/portal/login").await;
+    browser.finish().await;
+}

@@ -71,6 +71,23 @@ pub fn run() -> Result<(), CliError> {
             "the demo server did not create the demo user".into(),
         ));
     }
+    // Two apps for the portal's Apps list, one that asks the phone first.
+    for (id, name, step_up) in [
+        ("slack", "Slack", false),
+        ("salesforce", "Salesforce", true),
+    ] {
+        let saved = runtime.block_on(
+            http.post(format!("{base}/v1/admin/resources"))
+                .bearer_auth(&admin)
+                .json(&json!({ "id": id, "name": name, "step_up": step_up }))
+                .send(),
+        );
+        if !saved.is_ok_and(|response| response.status().is_success()) {
+            return Err(CliError::Usage(format!(
+                "the demo server did not add the app {name}"
+            )));
+        }
+    }
     println!("A Countersign server for Example Corp is running at {base}");
     println!("(admin API token, for curl: {admin})\n");
     println!("1. Open {base}/portal/login in a browser.");
@@ -99,7 +116,12 @@ pub fn run() -> Result<(), CliError> {
     runtime.block_on(device.enroll(&vault, code, &info))?;
     println!("\nEnrolled: the browser shows a green check.");
     println!("4. Sign out in the browser and sign in again: the request appears here;");
-    println!("   type the number the browser shows to approve (n denies). Ctrl-C stops.");
+    println!("   type the number the browser shows to approve (n denies). Under Apps,");
+    println!("   Salesforce asks again before it opens. Reset-password mail goes to");
+    println!(
+        "   {}. Ctrl-C stops.",
+        dir.path().join("server/outbox").display()
+    );
     answer_requests(&runtime, &device, &vault, Duration::from_secs(1), None)?;
     runtime.block_on(server.stop());
     Ok(())

@@ -261,6 +261,8 @@ pub struct ResourceBody {
     pub biometric: Option<String>,
     pub number_matching: Option<bool>,
     pub max_pending: Option<i64>,
+    /// Opening it from the portal's Apps list asks the phone first.
+    pub step_up: Option<bool>,
 }
 
 fn check_overrides(state: &AppState, body: &ResourceBody) -> Result<(), ApiError> {
@@ -300,10 +302,19 @@ pub async fn create_resource(
     let db = state.db()?;
     let before = resource_snapshot(&db, id).map_err(|e| state.storage(e))?;
     db.execute(
-        "INSERT INTO resources (id, name, biometric, number_matching, max_pending) VALUES (?1, ?2, ?3, ?4, ?5)
+        "INSERT INTO resources (id, name, biometric, number_matching, max_pending, step_up)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
          ON CONFLICT (id) DO UPDATE SET name = excluded.name, biometric = excluded.biometric,
-           number_matching = excluded.number_matching, max_pending = excluded.max_pending",
-        params![id, name, body.biometric, body.number_matching, body.max_pending],
+           number_matching = excluded.number_matching, max_pending = excluded.max_pending,
+           step_up = excluded.step_up",
+        params![
+            id,
+            name,
+            body.biometric,
+            body.number_matching,
+            body.max_pending,
+            body.step_up.unwrap_or(false)
+        ],
     )
     .map_err(|e| state.storage(e))?;
     let after = resource_snapshot(&db, id).map_err(|e| state.storage(e))?;
@@ -370,9 +381,17 @@ pub async fn patch_resource(
     let changed = db
         .execute(
             "UPDATE resources SET name = COALESCE(?2, name), biometric = COALESCE(?3, biometric),
-               number_matching = COALESCE(?4, number_matching), max_pending = COALESCE(?5, max_pending)
+               number_matching = COALESCE(?4, number_matching), max_pending = COALESCE(?5, max_pending),
+               step_up = COALESCE(?6, step_up)
              WHERE id = ?1",
-            params![id, body.name, body.biometric, body.number_matching, body.max_pending],
+            params![
+                id,
+                body.name,
+                body.biometric,
+                body.number_matching,
+                body.max_pending,
+                body.step_up
+            ],
         )
         .map_err(|e| state.storage(e))?;
     if changed == 0 {
@@ -415,7 +434,7 @@ fn policy_snapshot(db: &store::Db) -> rusqlite::Result<serde_json::Value> {
 /// A resource and its overrides (its limits), or `None` if there is none.
 fn resource_snapshot(db: &store::Db, id: &str) -> rusqlite::Result<Option<serde_json::Value>> {
     db.query_row(
-        "SELECT name, biometric, number_matching, max_pending FROM resources WHERE id = ?1",
+        "SELECT name, biometric, number_matching, max_pending, step_up FROM resources WHERE id = ?1",
         [id],
         |row| {
             Ok(serde_json::json!({
@@ -423,6 +442,7 @@ fn resource_snapshot(db: &store::Db, id: &str) -> rusqlite::Result<Option<serde_
                 "biometric": row.get::<_, Option<String>>(1)?,
                 "number_matching": row.get::<_, Option<bool>>(2)?,
                 "max_pending": row.get::<_, Option<i64>>(3)?,
+                "step_up": row.get::<_, bool>(4)?,
             }))
         },
     )
@@ -456,6 +476,7 @@ pub async fn put_policy(
         biometric: body.biometric.clone(),
         number_matching: None,
         max_pending: body.max_pending,
+        step_up: None,
     };
     check_overrides(&state, &as_resource)?;
     if body

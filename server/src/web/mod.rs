@@ -4,6 +4,7 @@
 //! cookie flags in `page` and `cookies`. The JSON portal API (`api::portal`)
 //! stays for programs; these pages are for people.
 
+mod apps;
 mod cookies;
 mod csrf;
 mod page;
@@ -62,6 +63,14 @@ pub fn routes() -> Router<Shared> {
         .route(
             "/portal/security/totp/confirm",
             post(security::confirm_totp),
+        )
+        .route("/portal/apps", get(apps::list))
+        .route("/portal/apps/{id}/open", post(apps::open))
+        .route("/portal/apps/{id}/launched", get(apps::launched))
+        .route("/portal/apps/{id}/step-up/{push}", get(apps::step_up))
+        .route(
+            "/portal/apps/{id}/step-up/{push}/status",
+            get(apps::step_up_status),
         )
         .route("/portal/static/portal.css", get(stylesheet))
         .route("/portal/static/portal.js", get(script))

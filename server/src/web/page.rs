@@ -40,6 +40,7 @@ fn templates() -> &'static Environment<'static> {
             ),
             ("totp_setup.html", include_str!("templates/totp_setup.html")),
             ("message.html", include_str!("templates/message.html")),
+            ("apps.html", include_str!("templates/apps.html")),
             (
                 "password_reset.html",
                 include_str!("templates/password_reset.html"),
@@ -283,6 +284,7 @@ mod tests {
             "totp_setup.html",
             "message.html",
             "password_reset.html",
+            "apps.html",
         ] {
             assert!(env.get_template(name).is_ok(), "{name}");
         }
