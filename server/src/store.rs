@@ -143,6 +143,12 @@ const MIGRATIONS: &[&str] = &[
         value BLOB NOT NULL
     ) WITHOUT ROWID;
     ALTER TABLE resources ADD COLUMN step_up INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE admin_sessions (
+        token        TEXT PRIMARY KEY NOT NULL,
+        created_at   INTEGER NOT NULL,
+        last_seen_at INTEGER NOT NULL,
+        revoked_at   INTEGER
+    ) WITHOUT ROWID;
     ALTER TABLE users ADD COLUMN email TEXT;
     CREATE INDEX users_by_email ON users (email);
     CREATE TABLE password_resets (

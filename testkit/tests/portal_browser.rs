@@ -483,3 +483,131 @@ async fn a_step_up_app_opens_on_approval_and_a_denial_signs_out_everywhere() {
     browser.wait_for_path("/portal/login").await;
     browser.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs chromium and chromium-driver (.ci/run installs them)"]
+async fn an_administrator_does_in_pages_what_the_admin_api_does() {
+    let server = Server::start().await;
+    let mut browser = Browser::start("admin").await;
+    browser.goto(&format!("{}/admin", server.base)).await;
+    browser.wait_for_path("/admin/login").await;
+    browser.fill("#token", "not-the-admin-token").await;
+    browser.click("#admin-sign-in").await;
+    browser.wait_for_text("#error", "not the admin token").await;
+    browser.fill("#token", countersign_testkit::ADMIN).await;
+    browser.click("#admin-sign-in").await;
+    browser.wait_for_path("/admin").await;
+
+    // Users: one invited by mail, one with an initial password.
+    browser.fill("#name", "kim").await;
+    browser.fill("#email", "kim@example.com").await;
+    browser.click("#add-user").await;
+    browser
+        .wait_for_text("#notice", "a link to choose a password")
+        .await;
+    let outbox = server.data_dir().join("outbox");
+    let invitation = std::fs::read_dir(&outbox).unwrap().next().unwrap().unwrap();
+    let invitation = std::fs::read_to_string(invitation.path()).unwrap();
+    assert!(invitation.contains("To: kim@example.com"), "{invitation}");
+    assert!(
+        invitation.contains("/portal/password-reset/pr_"),
+        "{invitation}"
+    );
+    browser.fill("#name", "lee").await;
+    browser.fill("#password", PASSWORD).await;
+    browser.click("#add-user").await;
+    browser.wait_for_text("#notice", "User added").await;
+    assert!(browser.text("#users").await.contains("lee"));
+    browser.screenshot("users").await;
+
+    // Enroll kim's phone from the QR the admin page shows.
+    browser
+        .goto(&format!("{}/admin/users/kim", server.base))
+        .await;
+    browser.click("#issue-enrollment").await;
+    let uri = scan_screen(&mut browser, "admin-enrollment").await;
+    let phone = Phone::new(&server, 0);
+    phone.enroll(&uri).await.unwrap();
+    browser
+        .goto(&format!("{}/admin/users/kim", server.base))
+        .await;
+    assert!(browser.text("#device").await.starts_with("enrolled"));
+
+    // A fraud report locks kim's pushes; the admin unlocks them.
+    let (id, _) = server.push("kim", "portal", "login").await;
+    phone.device.pending(&phone.vault).await.unwrap();
+    phone.device.deny(&phone.vault, &id, true).await.unwrap();
+    browser
+        .goto(&format!("{}/admin/users/kim", server.base))
+        .await;
+    assert!(browser.text("#locked").await.contains("fraud report"));
+    browser.click("#unlock").await;
+    browser.wait_for_text("#notice", "Unlocked").await;
+    assert_eq!(browser.text("#locked").await, "not locked");
+
+    // Resources with their push limit and step-up; the policy.
+    browser.click("#nav-resources").await;
+    browser.fill("#id", "vpn").await;
+    browser.fill("#name", "Acme VPN").await;
+    browser.fill("#max_pending", "2").await;
+    browser.click("#step_up").await;
+    browser.click("#save-resource").await;
+    browser.wait_for_text("#notice", "Saved").await;
+    let row = browser.text("#resource-vpn").await;
+    assert!(
+        row.contains("Acme VPN") && row.contains('2') && row.contains("yes"),
+        "{row}"
+    );
+    browser.fill("#max_pending", "500").await;
+    browser.fill("#id", "vpn").await;
+    browser.fill("#name", "Acme VPN").await;
+    browser.click("#save-resource").await;
+    browser
+        .wait_for_text("#error", "max_pending is 1 to 100")
+        .await;
+    browser.click("#nav-policy").await;
+    browser.fill("#fraud_lock_seconds", "600").await;
+    browser
+        .client
+        .find(fantoccini::Locator::Css(
+            "#number_matching option[value=off]",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser.click("#save-policy").await;
+    browser.wait_for_text("#notice", "Saved").await;
+    let policy = server
+        .admin(Method::GET, "/v1/admin/policy", json!(null))
+        .await;
+    assert_eq!(
+        (
+            policy["number_matching"].as_bool(),
+            policy["fraud_lock_seconds"].as_i64()
+        ),
+        (Some(false), Some(600))
+    );
+
+    // The audit log, filtered to kim.
+    browser.click("#nav-audit").await;
+    browser.fill("#user", "kim").await;
+    browser.click("#filter").await;
+    browser.wait_for_text("#audit", "fraud_reported").await;
+    assert!(!browser.text("#audit").await.contains("lee"));
+    browser.screenshot("audit").await;
+
+    // Reset: the phone is gone.
+    browser
+        .goto(&format!("{}/admin/users/kim", server.base))
+        .await;
+    browser.click("#reset").await;
+    browser.wait_for_text("#notice", "reset").await;
+    assert_eq!(browser.text("#device").await, "none");
+    browser.click("#admin-sign-out").await;
+    browser.wait_for_path("/admin/login").await;
+    browser.goto(&format!("{}/admin/audit", server.base)).await;
+    browser.wait_for_path("/admin/login").await;
+    browser.finish().await;
+}

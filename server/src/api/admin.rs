@@ -181,9 +181,15 @@ pub async fn get_user(
         return Err(state.problem(ProblemType::NotFound, "no such user"));
     };
     let device = store::current_device(&db, &name).map_err(storage)?;
+    let email: Option<String> = db
+        .query_row("SELECT email FROM users WHERE name = ?1", [&name], |row| {
+            row.get(0)
+        })
+        .map_err(storage)?;
     let now = state.now();
     Ok(Json(serde_json::json!({
         "name": name,
+        "email": email,
         "device": device.map(|d| serde_json::json!({ "id": d.id, "jkt": d.jkt })),
         "totp": totp,
         "locked_until": locked_until.filter(|until| *until > now),
@@ -343,7 +349,7 @@ pub async fn list_resources(State(state): State<Shared>, _admin: Admin) -> Reply
     let db = state.db()?;
     let mut statement = db
         .prepare(
-            "SELECT id, name, biometric, number_matching, max_pending FROM resources ORDER BY id",
+            "SELECT id, name, biometric, number_matching, max_pending, step_up FROM resources ORDER BY id",
         )
         .map_err(|e| state.storage(e))?;
     let resources: Vec<serde_json::Value> = statement
@@ -352,6 +358,7 @@ pub async fn list_resources(State(state): State<Shared>, _admin: Admin) -> Reply
                 "id": row.get::<_, String>(0)?, "name": row.get::<_, String>(1)?,
                 "biometric": row.get::<_, Option<String>>(2)?, "number_matching": row.get::<_, Option<bool>>(3)?,
                 "max_pending": row.get::<_, Option<i64>>(4)?,
+                "step_up": row.get::<_, bool>(5)?,
             }))
         })
         .and_then(Iterator::collect)

@@ -11,6 +11,8 @@ pub const SESSION: &str = "cs_session";
 pub const BROWSER: &str = "cs_browser";
 /// A sign-in between the password and the second factor (its ticket).
 pub const SIGNIN: &str = "cs_signin";
+/// The Admin Portal's session.
+pub const ADMIN: &str = "cs_admin";
 
 /// The value of cookie `name` in the request, if sent.
 pub fn get<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {

@@ -4,6 +4,7 @@
 //! cookie flags in `page` and `cookies`. The JSON portal API (`api::portal`)
 //! stays for programs; these pages are for people.
 
+mod admin;
 mod apps;
 mod cookies;
 mod csrf;
@@ -72,6 +73,24 @@ pub fn routes() -> Router<Shared> {
             "/portal/apps/{id}/step-up/{push}/status",
             get(apps::step_up_status),
         )
+        .route("/admin", get(admin::users))
+        .route("/admin/", get(admin::users))
+        .route("/admin/login", get(admin::login_page).post(admin::login))
+        .route("/admin/logout", post(admin::logout))
+        .route("/admin/users", post(admin::add_user))
+        .route("/admin/users/{name}", get(admin::user))
+        .route("/admin/users/{name}/enroll", post(admin::enroll))
+        .route("/admin/users/{name}/unlock", post(admin::unlock))
+        .route("/admin/users/{name}/reset", post(admin::reset))
+        .route("/admin/users/{name}/password", post(admin::set_password))
+        .route("/admin/users/{name}/invite", post(admin::invite))
+        .route("/admin/users/{name}/delete", post(admin::delete))
+        .route(
+            "/admin/resources",
+            get(admin::resources).post(admin::save_resource),
+        )
+        .route("/admin/policy", get(admin::policy).post(admin::save_policy))
+        .route("/admin/audit", get(admin::audit))
         .route("/portal/static/portal.css", get(stylesheet))
         .route("/portal/static/portal.js", get(script))
 }
@@ -113,4 +132,36 @@ pub(crate) fn clock_time(at: UnixTime) -> String {
         seconds / 60 % 60,
         seconds % 60
     )
+}
+
+/// `YYYY-MM-DD` of a Unix time.
+pub(crate) fn date(at: UnixTime) -> String {
+    // Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
+    let days = at.div_euclid(86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+/// `YYYY-MM-DD HH:MM:SS UTC` of a Unix time.
+pub(crate) fn date_time(at: UnixTime) -> String {
+    format!("{} {}", date(at), clock_time(at))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn dates_are_civil() {
+        assert_eq!(super::date(0), "1970-01-01");
+        assert_eq!(super::date(1_700_000_000), "2023-11-14");
+        assert_eq!(super::date(951_782_400), "2000-02-29");
+        assert_eq!(super::date_time(1_700_000_000), "2023-11-14 22:13:20 UTC");
+    }
 }

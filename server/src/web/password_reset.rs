@@ -26,6 +26,8 @@ use crate::{login_throttle, passwords, sessions};
 
 /// A reset link works this long.
 pub const LINK_SECONDS: i64 = 15 * 60;
+/// An invitation works this long.
+pub const INVITE_SECONDS: i64 = 3 * 86_400;
 
 #[derive(Debug, Deserialize)]
 pub struct AskForm {
@@ -66,7 +68,6 @@ pub async fn ask(visit: Visit, Form(form): Form<AskForm>) -> PageResult {
             .into_response());
     }
     let state = &visit.state;
-    let now = state.now();
     let found: Option<(String, String)> = {
         let db = state.db()?;
         db.query_row(
@@ -79,45 +80,86 @@ pub async fn ask(visit: Visit, Form(form): Form<AskForm>) -> PageResult {
         .map_err(|e| state.storage(e))?
     };
     if let Some((user, email)) = found {
-        let secret = random_id("pr_", 24);
-        {
-            let db = state.db()?;
-            let storage = |e| state.storage(e);
-            db.execute("DELETE FROM password_resets WHERE expires_at < ?1", [now])
-                .map_err(storage)?;
-            db.execute(
-                "INSERT INTO password_resets (hash, user, expires_at) VALUES (?1, ?2, ?3)",
-                params![token_hash(&secret), user, now + LINK_SECONDS],
-            )
-            .map_err(storage)?;
-            store::audit_by(
-                &db,
-                now,
-                "password_reset",
-                Some(&Who::new("portal", visit.client.clone())),
-                Some(&user),
-                Some(PORTAL_RESOURCE),
-                Some("link_sent"),
-                None,
-            )
-            .map_err(storage)?;
-        }
-        let link = format!("{}/portal/password-reset/{secret}", state.public_url);
-        let body = format!(
-            "Someone (we hope you) asked to reset the password of {user} at {org}.\n\n\
-             Open this link within 15 minutes to choose a new one; it works once:\n\n{link}\n\n\
-             Then approve the request on your phone. If it was not you, ignore this mail: \
-             your password stays as it is.\n",
-            org = state.org,
-        );
-        if let Err(error) = state.mail.send(&email, "Reset your password", &body, now) {
-            // Said to the operator, not to the visitor (who may not be the user).
-            eprintln!("password reset mail for {user}: {error}");
-        }
+        let who_asked = Who::new("portal", visit.client.clone());
+        send_link(state, &user, &email, &who_asked, Purpose::Reset)?;
     }
     Ok(visit
         .page("password_reset.html", context! { sent => true, who => who })?
         .into_response())
+}
+
+/// Why a link is mailed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// "Forgot your password?": valid 15 minutes.
+    Reset,
+    /// An administrator's invitation to a new user: valid 3 days.
+    Invite,
+}
+
+/// Mails `user` a single-use link to choose a password. A mail that cannot be
+/// sent is logged for the operator: the visitor may not be the user.
+pub fn send_link(
+    state: &crate::state::AppState,
+    user: &str,
+    email: &str,
+    who: &Who,
+    purpose: Purpose,
+) -> Result<(), ApiError> {
+    let now = state.now();
+    let secret = random_id("pr_", 24);
+    let (lifetime, outcome) = match purpose {
+        Purpose::Reset => (LINK_SECONDS, "link_sent"),
+        Purpose::Invite => (INVITE_SECONDS, "invite_sent"),
+    };
+    {
+        let db = state.db()?;
+        let storage = |e| state.storage(e);
+        db.execute("DELETE FROM password_resets WHERE expires_at < ?1", [now])
+            .map_err(storage)?;
+        db.execute(
+            "INSERT INTO password_resets (hash, user, expires_at) VALUES (?1, ?2, ?3)",
+            params![token_hash(&secret), user, now + lifetime],
+        )
+        .map_err(storage)?;
+        store::audit_by(
+            &db,
+            now,
+            "password_reset",
+            Some(who),
+            Some(user),
+            Some(PORTAL_RESOURCE),
+            Some(outcome),
+            None,
+        )
+        .map_err(storage)?;
+    }
+    let link = format!("{}/portal/password-reset/{secret}", state.public_url);
+    let org = &state.org;
+    let (subject, body) = match purpose {
+        Purpose::Reset => (
+            "Reset your password",
+            format!(
+                "Someone (we hope you) asked to reset the password of {user} at {org}.\n\n\
+                 Open this link within 15 minutes to choose a new one; it works once:\n\n{link}\n\n\
+                 Then approve the request on your phone. If it was not you, ignore this mail: \
+                 your password stays as it is.\n"
+            ),
+        ),
+        Purpose::Invite => (
+            "Your account is ready",
+            format!(
+                "An administrator of {org} made you an account, {user}.\n\n\
+                 Open this link within 3 days to choose your password; it works once:\n\n{link}\n\n\
+                 Then sign in at {base}/portal/login and enroll your phone.\n",
+                base = state.public_url
+            ),
+        ),
+    };
+    if let Err(error) = state.mail.send(email, subject, &body, now) {
+        eprintln!("password link mail for {user}: {error}");
+    }
+    Ok(())
 }
 
 /// A live link: (row hash, user, new password hash, push id).
@@ -146,7 +188,7 @@ fn dead_link(visit: &Visit) -> PageResult {
             "message.html",
             context! {
                 title => "This link no longer works",
-                message => "Reset links work once, for 15 minutes. Ask for a new one.",
+                message => "Password links work once, and only for a while. Ask for a new one.",
                 next_url => "/portal/password-reset",
                 next_label => "Reset your password",
             },

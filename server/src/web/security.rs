@@ -8,7 +8,6 @@ use axum::Form;
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Json, Response};
-use countersign_otp::clock::UnixTime;
 use countersign_otp::otp::OtpParams;
 use countersign_otp::secret::SecretBytes;
 use countersign_protocol::wire::ProblemType;
@@ -45,21 +44,6 @@ pub struct SecurityQuery {
 
 fn signed_out() -> Response {
     see_other("/portal/login?notice=ended", Vec::new())
-}
-
-fn date(at: UnixTime) -> String {
-    // Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
-    let days = at.div_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}")
 }
 
 fn notice_text(notice: Option<&str>) -> Option<&'static str> {
@@ -115,7 +99,7 @@ pub async fn page(visit: Visit, Query(query): Query<SecurityQuery>) -> PageResul
                 context! {
                     name => name,
                     platform => platform,
-                    since => date(since),
+                    since => super::date(since),
                 }
             }),
             totp,
@@ -393,14 +377,4 @@ pub async fn confirm_totp(visit: Visit, Form(form): Form<CodeForm>) -> PageResul
     )
     .map_err(storage)?;
     Ok(see_other("/portal/security?notice=totp", Vec::new()))
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn dates_are_civil() {
-        assert_eq!(super::date(0), "1970-01-01");
-        assert_eq!(super::date(1_700_000_000), "2023-11-14");
-        assert_eq!(super::date(951_782_400), "2000-02-29");
-    }
 }
