@@ -248,7 +248,11 @@ fn check_pending_limit(
         return Err(state
             .problem(
                 ProblemType::RateLimited,
-                format!("{pending} push(es) already pending for this user and resource"),
+                if pending == 1 {
+                    "a push is already pending for this user and resource".to_owned()
+                } else {
+                    format!("{pending} pushes are already pending for this user and resource")
+                },
             )
             .with("retry_after", retry_after));
     }

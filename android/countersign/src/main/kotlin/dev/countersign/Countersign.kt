@@ -282,7 +282,7 @@ sealed class CountersignException(
     class WrongNumber(reason: String, cause: Throwable? = null) :
         CountersignException("wrong_number", reason, "The request was denied; sign in again and pick the number on the screen.", cause)
     class NumberRequired(reason: String, cause: Throwable? = null) :
-        CountersignException("number_required", reason, "Pick the number shown on the sign-in screen.", cause)
+        CountersignException("number_required", reason, "Enter the number shown on the sign-in screen.", cause)
     /** The user did not pass the biometric check ([cancelled]: they dismissed it). */
     class BiometricFailed(val cancelled: Boolean, reason: String, cause: Throwable? = null) :
         CountersignException("biometric_failed", reason, "Confirm with your fingerprint or face to approve.", cause)
