@@ -7,6 +7,7 @@ pub mod auth;
 pub mod client_addr;
 pub mod config;
 pub mod context;
+pub mod demo;
 pub mod enrollment;
 pub mod extract;
 pub mod files;

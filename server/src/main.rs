@@ -33,12 +33,20 @@ struct Args {
     /// Organization name shown on phones.
     #[arg(long, default_value = "Countersign Demo", env = "COUNTERSIGN_ORG")]
     org: String,
-    /// Token for the admin API (at least 16 characters).
-    #[arg(long, env = "COUNTERSIGN_ADMIN_TOKEN")]
-    admin_token: String,
+    /// Token for the admin API and the Admin Portal (at least 16 characters).
+    #[arg(
+        long,
+        env = "COUNTERSIGN_ADMIN_TOKEN",
+        required_unless_present = "demo"
+    )]
+    admin_token: Option<String>,
     /// Token for the relying-party API (at least 16 characters).
-    #[arg(long, env = "COUNTERSIGN_RP_TOKEN")]
-    rp_token: String,
+    #[arg(long, env = "COUNTERSIGN_RP_TOKEN", required_unless_present = "demo")]
+    rp_token: Option<String>,
+    /// Demo mode: tokens not given are made up (and printed), and on first
+    /// start a demo organisation is created, its user's password printed once.
+    #[arg(long)]
+    demo: bool,
     /// A proxy or load balancer (IP or CIDR) whose X-Forwarded-For names the
     /// client; repeat for several. Others' X-Forwarded-For is ignored.
     #[arg(
@@ -53,14 +61,22 @@ struct Args {
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
+    let made_up = |given: Option<String>| {
+        given.map_or_else(
+            || (countersign_server::rules::random_id("", 18), true),
+            |t| (t, false),
+        )
+    };
+    let ((admin_token, admin_made_up), (rp_token, rp_made_up)) =
+        (made_up(args.admin_token), made_up(args.rp_token));
     let config = Config {
         listen: args.listen,
         data_dir: args.data,
         key_file: args.key_file,
         public_url: args.public_url,
         org: args.org,
-        admin_token: args.admin_token,
-        rp_token: args.rp_token,
+        admin_token: admin_token.clone(),
+        rp_token: rp_token.clone(),
     };
     let server = match countersign_server::start_with(
         &config,
@@ -79,6 +95,31 @@ async fn main() -> ExitCode {
         "countersign-server listening on {} (public URL {}, server key {})",
         server.address, server.state.public_url, server.state.sk
     );
+    if args.demo {
+        let url = &server.state.public_url;
+        if admin_made_up {
+            println!("Admin Portal: {url}/admin, admin token {admin_token}");
+        }
+        if rp_made_up {
+            println!("Relying-party token: {rp_token}");
+        }
+        match countersign_server::demo::seed(&server.state) {
+            Ok(Some(user)) => println!(
+                "Demo organisation created. User Portal: {url}/portal/login, user {} \
+                 password {} (shown this once)",
+                user.name, user.password
+            ),
+            Ok(None) => println!("Users exist already: no demo organisation was added."),
+            Err(error) => {
+                eprintln!(
+                    "error: the demo organisation was not created: {}",
+                    error.0.detail
+                );
+                server.stop().await;
+                return ExitCode::FAILURE;
+            }
+        }
+    }
     let _ = tokio::signal::ctrl_c().await;
     server.stop().await;
     ExitCode::SUCCESS

@@ -187,3 +187,63 @@ fn the_clis_key_file_variable_in_the_same_shell_is_not_the_servers_key() {
     assert!(dir.path().join("server-key.pk8").exists());
     assert!(!cli_key.exists(), "the CLI's key file was left alone");
 }
+
+/// `--demo` without tokens: prints made-up tokens, and on the first start a
+/// demo user's password, once; the printed credentials work.
+#[tokio::test]
+async fn demo_mode_prints_working_credentials_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = || {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_countersign-server"))
+            .args(["--demo", "--listen", "127.0.0.1:0", "--data"])
+            .arg(dir.path())
+            .env_remove("COUNTERSIGN_ADMIN_TOKEN")
+            .env_remove("COUNTERSIGN_RP_TOKEN")
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut reader = BufReader::new(child.stdout.take().unwrap());
+        let mut lines = Vec::new();
+        for _ in 0..4 {
+            let mut line = String::new();
+            reader.read_line(&mut line).unwrap();
+            lines.push(line.trim_end().to_owned());
+        }
+        (Running(child), lines)
+    };
+    let word_after = |lines: &[String], marker: &str| -> String {
+        let line = lines.iter().find(|line| line.contains(marker)).unwrap();
+        let start = line.find(marker).unwrap() + marker.len();
+        line[start..].split_whitespace().next().unwrap().to_owned()
+    };
+    let (first, lines) = run();
+    let base = word_after(&lines, "User Portal: ").replace("/portal/login,", "");
+    let admin = word_after(&lines, "admin token ");
+    let password = word_after(&lines, " password ");
+    let mut browser = countersign_testkit::form_browser::FormBrowser::new(&base);
+    let signed_in = browser.sign_in("jane@example.com", &password).await;
+    assert_eq!(
+        signed_in.location.as_deref(),
+        Some("/portal/security?notice=enroll"),
+        "{lines:?}"
+    );
+    let users = countersign_core::http::client_builder()
+        .build()
+        .unwrap()
+        .get(format!("{base}/v1/admin/users"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(users.status(), 200);
+    drop(first);
+    // A restart adds nothing and shows no password again.
+    let (_second, lines) = run();
+    assert!(
+        lines
+            .iter()
+            .any(|line| line.contains("Users exist already")),
+        "{lines:?}"
+    );
+    assert!(!lines.iter().any(|line| line.contains(&password)));
+}

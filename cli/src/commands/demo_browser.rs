@@ -14,14 +14,12 @@ use countersign_core::keys::MemorySecretStore;
 use countersign_core::push::device::{DeviceInfo, EnrollmentCode};
 use countersign_core::{Clock, SharedVault, SystemClock, Vault};
 use countersign_server::Config;
-use serde_json::json;
 
 use super::push::{answer_requests, device};
 use crate::error::CliError;
 
 /// The port a person is told to open, when it is free.
 const PREFERRED_PORT: u16 = 8470;
-const USER: &str = "jane@example.com";
 
 fn random_text(bytes: usize) -> String {
     use ring::rand::SecureRandom;
@@ -48,7 +46,6 @@ pub fn run() -> Result<(), CliError> {
         .build()?;
     let dir = tempfile::tempdir()?;
     let (admin, rp) = (random_text(16), random_text(16));
-    let password = format!("demo-{}", random_text(5));
     let config = Config {
         listen: listen_address(),
         ..Config::loopback(dir.path().join("server"), "Example Corp", admin.clone(), rp)
@@ -57,41 +54,14 @@ pub fn run() -> Result<(), CliError> {
         .block_on(countersign_server::start(&config, Arc::new(SystemClock)))
         .map_err(|error| CliError::Usage(error.to_string()))?;
     let base = server.base_url();
-    let http = countersign_core::http::client_builder()
-        .build()
-        .map_err(|error| CliError::Usage(format!("no HTTP client: {error}")))?;
-    let created = runtime.block_on(
-        http.post(format!("{base}/v1/admin/users"))
-            .bearer_auth(&admin)
-            .json(&json!({ "name": USER, "password": password }))
-            .send(),
-    );
-    if !created.is_ok_and(|response| response.status().is_success()) {
-        return Err(CliError::Usage(
-            "the demo server did not create the demo user".into(),
-        ));
-    }
-    // Two apps for the portal's Apps list, one that asks the phone first.
-    for (id, name, step_up) in [
-        ("slack", "Slack", false),
-        ("salesforce", "Salesforce", true),
-    ] {
-        let saved = runtime.block_on(
-            http.post(format!("{base}/v1/admin/resources"))
-                .bearer_auth(&admin)
-                .json(&json!({ "id": id, "name": name, "step_up": step_up }))
-                .send(),
-        );
-        if !saved.is_ok_and(|response| response.status().is_success()) {
-            return Err(CliError::Usage(format!(
-                "the demo server did not add the app {name}"
-            )));
-        }
-    }
+    let demo_user = countersign_server::demo::seed(&server.state)
+        .map_err(|error| CliError::Usage(error.0.detail.clone()))?
+        .ok_or_else(|| CliError::Usage("the demo server already had users".into()))?;
+    let (user, password) = (demo_user.name, demo_user.password);
     println!("A Countersign server for Example Corp is running at {base}");
-    println!("(admin API token, for curl: {admin})\n");
+    println!("(Admin Portal: {base}/admin, admin token {admin})\n");
     println!("1. Open {base}/portal/login in a browser.");
-    println!("2. Sign in as {USER} with the password {password}");
+    println!("2. Sign in as {user} with the password {password}");
     println!("3. On the Security page choose \"Enroll device\", open \"Enter code instead\",");
     println!("   and paste the enrollment code here (this terminal plays Jane's phone):");
     print!("> ");
