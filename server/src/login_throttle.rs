@@ -109,3 +109,34 @@ pub fn record_success(db: &Db, user: &str) -> rusqlite::Result<()> {
 pub fn clear(db: &Db, user: &str) -> rusqlite::Result<()> {
     record_success(db, user)
 }
+
+/// Counts one request under `key` in a fixed window of `window` seconds;
+/// `Err(seconds until the window ends)` once `limit` were made in it. For
+/// requests that cost someone else (a mail sent), not for guesses.
+pub fn count_request(
+    db: &Db,
+    key: &str,
+    limit: i64,
+    window: i64,
+    now: UnixTime,
+) -> rusqlite::Result<Result<(), i64>> {
+    db.execute(
+        "INSERT INTO request_counts (key, window_start, count) VALUES (?1, ?2, 0)
+         ON CONFLICT (key) DO UPDATE SET window_start = excluded.window_start, count = 0
+           WHERE window_start <= ?2 - ?3",
+        params![key, now, window],
+    )?;
+    let (start, count): (i64, i64) = db.query_row(
+        "SELECT window_start, count FROM request_counts WHERE key = ?1",
+        [key],
+        |row| Ok((row.get(0)?, row.get(1)?)),
+    )?;
+    if count >= limit {
+        return Ok(Err((start + window - now).max(1)));
+    }
+    db.execute(
+        "UPDATE request_counts SET count = count + 1 WHERE key = ?1",
+        [key],
+    )?;
+    Ok(Ok(()))
+}

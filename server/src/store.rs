@@ -151,6 +151,11 @@ const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;
     ALTER TABLE users ADD COLUMN email TEXT;
     CREATE INDEX users_by_email ON users (email);
+    CREATE TABLE request_counts (
+        key          TEXT PRIMARY KEY NOT NULL,
+        window_start INTEGER NOT NULL,
+        count        INTEGER NOT NULL
+    ) WITHOUT ROWID;
     CREATE TABLE password_resets (
         hash       TEXT PRIMARY KEY NOT NULL,
         user       TEXT NOT NULL,

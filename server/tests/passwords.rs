@@ -193,3 +193,89 @@ async fn the_pages_are_served_where_a_person_looks_for_them() {
     let cookie = browser.cookies.join("; ");
     assert!(cookie.starts_with("cs_browser=br_"), "{cookie}");
 }
+
+#[tokio::test]
+async fn a_user_signs_in_with_a_mail_address_too_and_a_refusal_names_no_one() {
+    let h = Harness::start().await;
+    let response = h
+        .admin(
+            Method::POST,
+            "/v1/admin/users",
+            Some(json!({ "name": "jane", "password": PASSWORD, "email": "jane@example.com" })),
+        )
+        .await;
+    assert_eq!(response.status(), 201);
+    let mut browser = FormBrowser::new(&h.base);
+    let wrong = browser.sign_in("jane@example.com", "not it at all").await;
+    assert_eq!(
+        wrong.text_of("error").as_deref(),
+        Some("The username or password is wrong.")
+    );
+    // The form comes back with what was typed, not the account it belongs to.
+    assert!(wrong.body.contains("value=\"jane@example.com\""));
+    assert!(!wrong.body.contains("value=\"jane\""));
+    let right = browser.sign_in("jane@example.com", PASSWORD).await;
+    assert_eq!(right.status, StatusCode::SEE_OTHER);
+    assert!(
+        browser
+            .get("/portal/security")
+            .await
+            .text_of("nav-apps")
+            .is_some(),
+        "signed in"
+    );
+}
+
+#[tokio::test]
+async fn reset_links_are_limited_per_user_and_per_address() {
+    let h = Harness::start().await;
+    let response = h
+        .admin(
+            Method::POST,
+            "/v1/admin/users",
+            Some(json!({ "name": "jane", "password": PASSWORD, "email": "jane@example.com" })),
+        )
+        .await;
+    assert_eq!(response.status(), 201);
+    let mut browser = FormBrowser::new(&h.base);
+    let csrf = browser.get("/portal/password-reset").await.csrf().unwrap();
+    let mails = || {
+        std::fs::read_dir(h.data_dir().join("outbox"))
+            .map(|dir| dir.count())
+            .unwrap_or(0)
+    };
+    for n in 1..=10 {
+        let answer = browser
+            .post(
+                "/portal/password-reset/request",
+                &csrf,
+                &[("who", "jane@example.com")],
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::OK, "{n}: {}", answer.body);
+        assert!(answer.text_of("notice").unwrap().contains("is on its way"));
+        assert_eq!(
+            mails(),
+            n.min(3),
+            "at most 3 mails to one user per 15 minutes"
+        );
+    }
+    let refused = browser
+        .post(
+            "/portal/password-reset/request",
+            &csrf,
+            &[("who", "someone-else")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        refused.text_of("error").as_deref(),
+        Some("Too many requests from your address. Try again in 15 min.")
+    );
+    h.clock.advance(15 * 60);
+    let again = browser
+        .post("/portal/password-reset/request", &csrf, &[("who", "jane")])
+        .await;
+    assert_eq!(again.status, StatusCode::OK);
+    assert_eq!(mails(), 4);
+}

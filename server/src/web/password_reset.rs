@@ -28,6 +28,10 @@ use crate::{login_throttle, passwords, sessions};
 pub const LINK_SECONDS: i64 = 15 * 60;
 /// An invitation works this long.
 pub const INVITE_SECONDS: i64 = 3 * 86_400;
+/// Reset requests one address may make per `LINK_SECONDS`.
+const ADDRESS_REQUESTS: i64 = 10;
+/// Reset mails one user gets per `LINK_SECONDS`.
+const USER_MAILS: i64 = 3;
 
 #[derive(Debug, Deserialize)]
 pub struct AskForm {
@@ -68,6 +72,33 @@ pub async fn ask(visit: Visit, Form(form): Form<AskForm>) -> PageResult {
             .into_response());
     }
     let state = &visit.state;
+    let now = state.now();
+    {
+        let db = state.db()?;
+        let allowed = login_throttle::count_request(
+            &db,
+            &format!("reset-from:{}", visit.client),
+            ADDRESS_REQUESTS,
+            LINK_SECONDS,
+            now,
+        )
+        .map_err(|e| state.storage(e))?;
+        if let Err(seconds) = allowed {
+            drop(db);
+            return Ok(visit
+                .page(
+                    "password_reset.html",
+                    context! {
+                        error => format!(
+                            "Too many requests from your address. Try again in {} min.",
+                            (seconds + 59) / 60
+                        ),
+                    },
+                )?
+                .status(StatusCode::TOO_MANY_REQUESTS)
+                .into_response());
+        }
+    }
     let found: Option<(String, String)> = {
         let db = state.db()?;
         db.query_row(
@@ -80,8 +111,23 @@ pub async fn ask(visit: Visit, Form(form): Form<AskForm>) -> PageResult {
         .map_err(|e| state.storage(e))?
     };
     if let Some((user, email)) = found {
-        let who_asked = Who::new("portal", visit.client.clone());
-        send_link(state, &user, &email, &who_asked, Purpose::Reset)?;
+        // A few mails per user and window, whoever asks: the page says the
+        // same either way, so a flood cannot bury a mailbox.
+        let allowed = {
+            let db = state.db()?;
+            login_throttle::count_request(
+                &db,
+                &format!("reset-to:{user}"),
+                USER_MAILS,
+                LINK_SECONDS,
+                now,
+            )
+            .map_err(|e| state.storage(e))?
+        };
+        if allowed.is_ok() {
+            let who_asked = Who::new("portal", visit.client.clone());
+            send_link(state, &user, &email, &who_asked, Purpose::Reset)?;
+        }
     }
     Ok(visit
         .page("password_reset.html", context! { sent => true, who => who })?

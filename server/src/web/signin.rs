@@ -99,19 +99,35 @@ pub async fn submit(visit: Visit, Form(form): Form<SignInForm>) -> PageResult {
         return Ok(visit.csrf_refused()?.into_response());
     }
     let state = visit.state.clone();
-    let username = form.username.trim().to_owned();
-    if !crate::ids::is_user_name(&username) || form.password.is_empty() {
+    let typed = form.username.trim().to_owned();
+    if !crate::ids::is_user_name(&typed) || form.password.is_empty() {
         return form_again(
             &visit,
-            &username,
+            &typed,
             "Enter your username and password.",
             StatusCode::BAD_REQUEST,
         );
     }
     let now = state.now();
-    let stored: Option<String> = {
+    let (username, stored) = {
         let db = state.db()?;
         let storage = |e| state.storage(e);
+        // A user name, or a user's mail address; a name wins over another
+        // user's identical address.
+        let found: Option<(String, Option<String>)> = db
+            .query_row(
+                "SELECT name, password_hash FROM users WHERE name = ?1 OR email = ?1
+                 ORDER BY name = ?1 DESC LIMIT 1",
+                [&typed],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .optional()
+            .map_err(storage)?;
+        // The throttle counts the account, however it was named.
+        let (username, stored) = match found {
+            Some((name, hash)) => (name, hash),
+            None => (typed.clone(), None),
+        };
         if let Some(seconds) =
             login_throttle::locked_for(&db, &username, &visit.client, now).map_err(storage)?
         {
@@ -130,7 +146,7 @@ pub async fn submit(visit: Visit, Form(form): Form<SignInForm>) -> PageResult {
             drop(db);
             return form_again(
                 &visit,
-                &username,
+                &typed,
                 &format!(
                     "Too many sign-in attempts. Try again in {}.",
                     retry_text(seconds)
@@ -138,14 +154,7 @@ pub async fn submit(visit: Visit, Form(form): Form<SignInForm>) -> PageResult {
                 StatusCode::TOO_MANY_REQUESTS,
             );
         }
-        db.query_row(
-            "SELECT password_hash FROM users WHERE name = ?1",
-            [&username],
-            |row| row.get(0),
-        )
-        .optional()
-        .map_err(storage)?
-        .flatten()
+        (username, stored)
     };
     // Outside the database lock: Argon2 takes tens of milliseconds.
     let right = passwords::verify(stored.as_deref(), &form.password);
@@ -170,14 +179,14 @@ pub async fn submit(visit: Visit, Form(form): Form<SignInForm>) -> PageResult {
         return match locked {
             Some(seconds) => form_again(
                 &visit,
-                &username,
+                &typed,
                 &format!(
                     "Too many sign-in attempts. Try again in {}.",
                     retry_text(seconds)
                 ),
                 StatusCode::TOO_MANY_REQUESTS,
             ),
-            None => form_again(&visit, &username, WRONG, StatusCode::OK),
+            None => form_again(&visit, &typed, WRONG, StatusCode::OK),
         };
     }
     login_throttle::record_success(&db, &username).map_err(storage)?;
