@@ -9,6 +9,7 @@
 pub mod browser;
 pub mod form_browser;
 pub mod privacyidea;
+pub mod smtp;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -20,7 +21,7 @@ use countersign_core::push::device::{
     DeviceInfo, EnrolledPush, EnrollmentCode, PushDevice, PushError,
 };
 use countersign_core::{Clock, FixedClock, OffsetClock, SharedVault, SystemClock, Vault};
-use countersign_server::{Config, RunningServer, TrustedProxies};
+use countersign_server::{Config, PortalConfig, RunningServer, TrustedProxies};
 use serde_json::{Value, json};
 
 pub const ADMIN: &str = "e2e-admin-token-0123456789";
@@ -76,6 +77,8 @@ pub struct Setup {
     /// The URL phones are given, when they reach the server through something.
     pub public_url: Option<String>,
     pub trusted_proxies: TrustedProxies,
+    /// Mail, app download link.
+    pub portal: PortalConfig,
 }
 
 impl Setup {
@@ -113,6 +116,7 @@ impl Server {
         });
         let config = Config {
             public_url: setup.public_url,
+            portal: setup.portal,
             ..Config::loopback(
                 dir.path().join("server"),
                 "Example Corp",

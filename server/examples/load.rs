@@ -168,6 +168,7 @@ async fn main() {
         org: "Load".into(),
         admin_token: ADMIN.into(),
         rp_token: RP.into(),
+        portal: Default::default(),
     };
     let server = countersign_server::start(&config, Arc::new(SystemClock))
         .await

@@ -12,7 +12,7 @@ use countersign_protocol::enroll_uri::normalize_url;
 
 use crate::client_addr::TrustedProxies;
 use crate::files;
-use crate::mail::Outbox;
+use crate::mail::{MailSender, Outbox, Smtp};
 use crate::state::AppState;
 use crate::store;
 
@@ -27,6 +27,19 @@ pub struct Config {
     pub org: String,
     pub admin_token: String,
     pub rp_token: String,
+    pub portal: PortalConfig,
+}
+
+/// What the portal's pages need beyond the server's own settings.
+#[derive(Debug, Clone, Default)]
+pub struct PortalConfig {
+    /// Where mail goes: `smtp://host:port` (`?tls=required` for STARTTLS) or
+    /// `smtps://user:password@host:465`; without it, the outbox directory.
+    pub smtp_url: Option<String>,
+    /// The sender of portal mail (default `Countersign <no-reply@localhost>`).
+    pub mail_from: Option<String>,
+    /// Where phones download the app: the enrollment page shows it as a QR.
+    pub app_download_url: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -41,6 +54,8 @@ pub enum ConfigError {
     PublicUrl(String),
     #[error("the admin and relying-party tokens must be set and at least 16 characters")]
     WeakToken,
+    #[error("mail cannot be sent as configured: {0}")]
+    Mail(String),
 }
 
 impl Config {
@@ -56,7 +71,22 @@ impl Config {
             org: org.to_owned(),
             admin_token,
             rp_token,
+            portal: PortalConfig::default(),
         }
+    }
+
+    fn mail_sender(&self) -> Result<Arc<dyn MailSender>, ConfigError> {
+        let from = self
+            .portal
+            .mail_from
+            .clone()
+            .unwrap_or_else(|| "Countersign <no-reply@localhost>".to_owned());
+        Ok(match &self.portal.smtp_url {
+            Some(url) => Arc::new(
+                Smtp::from_url(url, &from).map_err(|error| ConfigError::Mail(error.to_string()))?,
+            ),
+            None => Arc::new(Outbox::new(self.data_dir.join("outbox"), from)),
+        })
     }
 
     pub fn key_path(&self) -> PathBuf {
@@ -100,10 +130,8 @@ impl Config {
             self.admin_token.clone(),
             self.rp_token.clone(),
             trusted_proxies,
-            Arc::new(Outbox::new(
-                self.data_dir.join("outbox"),
-                format!("{} <no-reply@countersign.invalid>", self.org),
-            )),
+            self.mail_sender()?,
+            self.portal.app_download_url.clone(),
         ))
     }
 }

@@ -39,7 +39,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
 pub use client_addr::{Cidr, TrustedProxies};
-pub use config::{Config, ConfigError};
+pub use config::{Config, ConfigError, PortalConfig};
 use state::Shared;
 
 pub fn router(state: Shared) -> Router {

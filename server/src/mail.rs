@@ -1,7 +1,9 @@
-//! Mail the server sends (password-reset links), through one `MailSender`.
-//! The sender built in is the outbox: each message is written as an RFC 5322
-//! file under `<data>/outbox/`, which the demo and the tests read and a
-//! mail relay could pick up. An SMTP sender is not built yet (docs/portal.md).
+//! Mail the server sends (password links), through one `MailSender`: SMTP
+//! (lettre) when the operator gives `--smtp-url`, else the outbox, where each
+//! message is written as an RFC 5322 file under `<data>/outbox/` for the demo,
+//! the tests or a relay to pick up. Sending never holds up the page: SMTP
+//! delivery runs on its own task, and a failure is logged for the operator
+//! (the page must say the same whether or not a mail went out).
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -10,6 +12,8 @@ use countersign_otp::clock::UnixTime;
 
 #[derive(Debug, thiserror::Error)]
 pub enum MailError {
+    #[error("the SMTP settings are unusable: {0}")]
+    Smtp(String),
     #[error("the mail could not be written to the outbox {path}: {reason}")]
     Outbox { path: PathBuf, reason: String },
     #[error("the address {0:?} cannot receive mail")]
@@ -72,6 +76,61 @@ impl MailSender for Outbox {
         );
         std::fs::write(&path, message).map_err(failed)?;
         crate::files::private_file(&path).map_err(failed)?;
+        Ok(())
+    }
+}
+
+/// Mail through an SMTP server.
+pub struct Smtp {
+    transport: lettre::AsyncSmtpTransport<lettre::Tokio1Executor>,
+    from: lettre::message::Mailbox,
+}
+
+impl std::fmt::Debug for Smtp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The URL may carry a password: not printed.
+        f.debug_struct("Smtp")
+            .field("from", &self.from.to_string())
+            .finish()
+    }
+}
+
+impl Smtp {
+    pub fn from_url(url: &str, from: &str) -> Result<Self, MailError> {
+        let transport = lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(url)
+            .map_err(|error| MailError::Smtp(error.to_string()))?
+            .timeout(Some(std::time::Duration::from_secs(20)))
+            .build();
+        let from = from
+            .parse()
+            .map_err(|_| MailError::Smtp(format!("the sender {from:?} is not a mail address")))?;
+        Ok(Self { transport, from })
+    }
+}
+
+impl MailSender for Smtp {
+    fn send(&self, to: &str, subject: &str, body: &str, _now: UnixTime) -> Result<(), MailError> {
+        use lettre::AsyncTransport;
+        if !is_address(to) {
+            return Err(MailError::BadAddress(to.to_owned()));
+        }
+        let recipient = to
+            .parse()
+            .map_err(|_| MailError::BadAddress(to.to_owned()))?;
+        let message = lettre::Message::builder()
+            .from(self.from.clone())
+            .to(recipient)
+            .subject(subject)
+            .header(lettre::message::header::ContentType::TEXT_PLAIN)
+            .body(body.to_owned())
+            .map_err(|error| MailError::Smtp(error.to_string()))?;
+        let transport = self.transport.clone();
+        let to = to.to_owned();
+        tokio::spawn(async move {
+            if let Err(error) = transport.send(message).await {
+                eprintln!("mail to {to} was not delivered: {error}");
+            }
+        });
         Ok(())
     }
 }

@@ -43,6 +43,16 @@ struct Args {
     /// Token for the relying-party API (at least 16 characters).
     #[arg(long, env = "COUNTERSIGN_RP_TOKEN", required_unless_present = "demo")]
     rp_token: Option<String>,
+    /// Where portal mail (password links) goes: smtp://host:port[?tls=required]
+    /// or smtps://user:password@host:465. Default: files in <data>/outbox.
+    #[arg(long, env = "COUNTERSIGN_SMTP_URL")]
+    smtp_url: Option<String>,
+    /// The sender of portal mail.
+    #[arg(long, env = "COUNTERSIGN_MAIL_FROM")]
+    mail_from: Option<String>,
+    /// Where phones download the app; the enrollment page offers it as a QR.
+    #[arg(long, env = "COUNTERSIGN_APP_DOWNLOAD_URL")]
+    app_download_url: Option<String>,
     /// Demo mode: tokens not given are made up (and printed), and on first
     /// start a demo organisation is created, its user's password printed once.
     #[arg(long)]
@@ -77,6 +87,11 @@ async fn main() -> ExitCode {
         org: args.org,
         admin_token: admin_token.clone(),
         rp_token: rp_token.clone(),
+        portal: countersign_server::PortalConfig {
+            smtp_url: args.smtp_url,
+            mail_from: args.mail_from,
+            app_download_url: args.app_download_url,
+        },
     };
     let server = match countersign_server::start_with(
         &config,

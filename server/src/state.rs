@@ -34,6 +34,8 @@ pub struct AppState {
     pub decided: Notify,
     /// Where password-reset links go.
     pub mail: Arc<dyn MailSender>,
+    /// Where phones download the app, if the operator says.
+    pub app_download_url: Option<String>,
 }
 
 pub type Shared = Arc<AppState>;
@@ -60,6 +62,7 @@ impl AppState {
         rp_token: String,
         trusted_proxies: TrustedProxies,
         mail: Arc<dyn MailSender>,
+        app_download_url: Option<String>,
     ) -> Self {
         let server_jwk = key.public_jwk();
         Self {
@@ -76,6 +79,7 @@ impl AppState {
             trusted_proxies,
             decided: Notify::new(),
             mail,
+            app_download_url,
         }
     }
 

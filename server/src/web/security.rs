@@ -141,6 +141,8 @@ pub async fn enroll_device(visit: Visit, Form(form): Form<CsrfForm>) -> PageResu
                 uri => issued.uri,
                 server => state.public_url.clone(),
                 expires => super::clock_time(issued.expires_at),
+                download_url => state.app_download_url.clone(),
+                download_qr => state.app_download_url.as_deref().and_then(qr::svg),
                 poll_url => format!("/portal/security/device/{id}/status"),
                 status_page => format!("/portal/security/device/{id}"),
             },
