@@ -598,6 +598,24 @@ async fn an_administrator_does_in_pages_what_the_admin_api_does() {
     assert!(!browser.text("#audit").await.contains("lee"));
     browser.screenshot("audit").await;
 
+    // A TOTP secret issued by the admin works at once.
+    browser
+        .goto(&format!("{}/admin/users/lee", server.base))
+        .await;
+    browser.click("#issue-totp").await;
+    let totp_uri = scan_screen(&mut browser, "admin-totp").await;
+    let lee = parse_otpauth(&totp_uri).unwrap().account;
+    assert_eq!(browser.text("#totp").await, "set up");
+    let verified = server
+        .http
+        .post(format!("{}/v1/totp/verify", server.base))
+        .bearer_auth(countersign_testkit::RP)
+        .json(&json!({ "user": "lee", "code": code_now(&lee, &server) }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(verified.status(), 200);
+
     // Reset: the phone is gone.
     browser
         .goto(&format!("{}/admin/users/kim", server.base))

@@ -572,10 +572,19 @@ pub async fn delete(
     }
 }
 
+#[derive(Debug, Deserialize)]
+pub struct EnrollForm {
+    #[serde(default)]
+    csrf: Option<String>,
+    /// `push` (the phone) or `totp` (a new TOTP secret, replacing the old).
+    #[serde(default)]
+    kind: String,
+}
+
 pub async fn enroll(
     visit: Visit,
     Path(name): Path<String>,
-    Form(form): Form<CsrfForm>,
+    Form(form): Form<EnrollForm>,
 ) -> PageResult {
     if !visit.csrf_ok(form.csrf.as_deref())? {
         return Ok(visit.csrf_refused()?.into_response());
@@ -588,7 +597,7 @@ pub async fn enroll(
         admin.clone(),
         Path(name.clone()),
         JsonBody(api::EnrollmentRequest {
-            kind: "push".into(),
+            kind: if form.kind == "totp" { "totp" } else { "push" }.into(),
         }),
     )
     .await;
@@ -601,6 +610,7 @@ pub async fn enroll(
                         qr_svg => qr::svg(&uri),
                         uri => uri,
                         expires => time_text(&body["expires_at"]),
+                        totp => form.kind == "totp",
                     },
                 },
                 StatusCode::OK,
