@@ -145,7 +145,10 @@ impl Browser {
             .unwrap();
     }
 
+    /// The text of `css`, once the page has it (a click may still be loading
+    /// the next page).
     pub async fn text(&self, css: &str) -> String {
+        self.wait_for_element(css).await;
         self.client
             .find(Locator::Css(css))
             .await
@@ -153,6 +156,14 @@ impl Browser {
             .text()
             .await
             .unwrap()
+    }
+
+    /// Waits until an element matching `css` is on the page.
+    pub async fn wait_for_element(&self, css: &str) {
+        self.wait_for(&format!("{css} to appear"), || async {
+            self.client.find(Locator::Css(css)).await.is_ok()
+        })
+        .await;
     }
 
     pub async fn path(&self) -> String {

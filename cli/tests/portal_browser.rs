@@ -72,6 +72,7 @@ async fn the_cli_phone_enrolls_from_the_screen_and_approves_the_sign_in() {
     browser
         .wait_for_text("#status", "Waiting for your phone")
         .await;
+    browser.wait_for_element("#qr svg").await;
     let png = browser.screenshot("enroll").await;
     let uri = scan_image(&png)
         .unwrap()

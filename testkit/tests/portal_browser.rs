@@ -42,6 +42,7 @@ async fn sign_in(browser: &Browser, server: &Server, user: &str, password: &str)
 
 /// The QR code on the page, read from a screenshot as a phone camera would.
 async fn scan_screen(browser: &mut Browser, label: &str) -> String {
+    browser.wait_for_element("#qr svg").await;
     let png = browser.screenshot(label).await;
     scan_image(&png)
         .unwrap()

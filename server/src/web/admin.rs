@@ -14,7 +14,7 @@ use serde::Deserialize;
 use subtle::ConstantTimeEq;
 
 use super::cookies;
-use super::page::{PageResult, Visit, see_other};
+use super::page::{CsrfForm, PageResult, Visit, see_other};
 use super::password_reset::{Purpose, send_link};
 use super::qr;
 use crate::api::admin as api;
@@ -29,12 +29,6 @@ use crate::tokens::token_hash;
 
 /// The throttle's name for admin sign-in attempts.
 const ADMIN_KEY: &str = "@admin";
-
-#[derive(Debug, Deserialize)]
-pub struct CsrfForm {
-    #[serde(default)]
-    csrf: Option<String>,
-}
 
 #[derive(Debug, Deserialize)]
 pub struct TokenForm {

@@ -14,7 +14,7 @@ use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
 use super::cookies;
-use super::page::{PageResult, Visit, see_other};
+use super::page::{CsrfForm, PageResult, Visit, WaitStatus, see_other, signed_out};
 use crate::api::portal::{PORTAL_RESOURCE, portal_context};
 use crate::client_addr::ClientAddr;
 use crate::problem::ApiError;
@@ -25,21 +25,11 @@ use crate::tokens::token_hash;
 /// An approved step-up opens its app for this long.
 const GRANT_SECONDS: i64 = 5 * 60;
 
-#[derive(Debug, Deserialize)]
-pub struct CsrfForm {
-    #[serde(default)]
-    csrf: Option<String>,
-}
-
 #[derive(Debug, Serialize)]
 struct App {
     id: String,
     name: String,
     step_up: bool,
-}
-
-fn signed_out() -> Response {
-    see_other("/portal/login?notice=ended", Vec::new())
 }
 
 fn app(visit: &Visit, id: &str) -> Result<Option<App>, ApiError> {
@@ -182,25 +172,15 @@ fn own_step_up(
     Ok(status.map(|status| (status, number)))
 }
 
-#[derive(Debug, Serialize)]
-struct StepUpView {
-    status_text: String,
-    status_class: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    next: Option<String>,
-    #[serde(rename = "final")]
-    finished: bool,
-}
-
-fn view_of(app: &App, push: &str, status: &rules::PushStatus, now: i64) -> StepUpView {
+fn view_of(app: &App, push: &str, status: &rules::PushStatus, now: i64) -> WaitStatus {
     match status.status.as_str() {
-        "approved" => StepUpView {
+        "approved" => WaitStatus {
             status_text: format!("Approved. Opening {}…", app.name),
             status_class: "good",
             next: Some(format!("/portal/apps/{}/launched?grant={push}", app.id)),
             finished: true,
         },
-        "denied" => StepUpView {
+        "denied" => WaitStatus {
             status_text: "You denied it on your phone, so you are signed out everywhere. \
                           If it was not you, tell your administrator."
                 .into(),
@@ -208,16 +188,8 @@ fn view_of(app: &App, push: &str, status: &rules::PushStatus, now: i64) -> StepU
             next: None,
             finished: true,
         },
-        "pending" => StepUpView {
-            status_text: format!(
-                "Waiting for your approval… ({} s left)",
-                (status.exp - now).max(0)
-            ),
-            status_class: "",
-            next: None,
-            finished: false,
-        },
-        _ => StepUpView {
+        "pending" => WaitStatus::waiting(status.exp, now),
+        _ => WaitStatus {
             status_text: "The request expired before it was answered.".into(),
             status_class: "bad",
             next: None,

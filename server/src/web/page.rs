@@ -260,6 +260,53 @@ pub fn see_other(location: &str, cookies: Vec<HeaderValue>) -> Response {
     response
 }
 
+/// A form that carries only its CSRF token (a button).
+#[derive(Debug, serde::Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    pub csrf: Option<String>,
+}
+
+/// A form with one TOTP code.
+#[derive(Debug, serde::Deserialize)]
+pub struct CodeForm {
+    #[serde(default)]
+    pub csrf: Option<String>,
+    #[serde(default)]
+    pub code: String,
+}
+
+/// Where a page that needs a signed-in user sends a visitor without one.
+pub fn signed_out() -> Response {
+    see_other("/portal/login?notice=ended", Vec::new())
+}
+
+/// What a page waiting on the phone (sign-in, password reset, step-up) and
+/// its status URL say, for the enhancing script.
+#[derive(Debug, serde::Serialize)]
+pub struct WaitStatus {
+    pub status_text: String,
+    pub status_class: &'static str,
+    /// Where to go now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
+    /// Nothing will change any more.
+    #[serde(rename = "final")]
+    pub finished: bool,
+}
+
+impl WaitStatus {
+    /// Still pending, with the seconds left until `exp`.
+    pub fn waiting(exp: i64, now: i64) -> Self {
+        Self {
+            status_text: format!("Waiting for your approval… ({} s left)", (exp - now).max(0)),
+            status_class: "",
+            next: None,
+            finished: false,
+        }
+    }
+}
+
 /// A failure inside a page handler (storage down…), shown as a page.
 #[derive(Debug)]
 pub struct PageError(pub ApiError);

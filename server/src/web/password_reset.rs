@@ -13,9 +13,9 @@ use axum::response::{IntoResponse, Json, Response};
 use countersign_protocol::wire::ChallengeKind;
 use minijinja::context;
 use rusqlite::{OptionalExtension, params};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
-use super::page::{PageResult, Visit, see_other};
+use super::page::{PageResult, Visit, WaitStatus, see_other};
 use crate::api::portal::{PORTAL_RESOURCE, portal_context};
 use crate::client_addr::ClientAddr;
 use crate::problem::ApiError;
@@ -386,18 +386,8 @@ pub async fn choose(
     ))
 }
 
-#[derive(Debug, Serialize)]
-struct ResetView {
-    status_text: String,
-    status_class: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    next: Option<String>,
-    #[serde(rename = "final")]
-    finished: bool,
-}
-
 /// Where the link's push stands, applying the password on approval.
-fn progress(visit: &Visit, secret: &str) -> Result<Option<(ResetView, Option<String>)>, ApiError> {
+fn progress(visit: &Visit, secret: &str) -> Result<Option<(WaitStatus, Option<String>)>, ApiError> {
     let Some((hash, user, Some(new_hash), Some(push_id))) = live_link(visit, secret)? else {
         return Ok(None);
     };
@@ -424,7 +414,7 @@ fn progress(visit: &Visit, secret: &str) -> Result<Option<(ResetView, Option<Str
     let view = match status.status.as_str() {
         "approved" => {
             apply(visit, &hash, &user, &new_hash, &push_id)?;
-            ResetView {
+            WaitStatus {
                 status_text: "Approved: your password is changed.".into(),
                 status_class: "good",
                 next: Some("/portal/login?notice=password_changed".into()),
@@ -439,7 +429,7 @@ fn progress(visit: &Visit, secret: &str) -> Result<Option<(ResetView, Option<Str
                 params![hash, now],
             )
             .map_err(|e| state.storage(e))?;
-            ResetView {
+            WaitStatus {
                 status_text: "You denied the request on your phone: your password was not changed."
                     .into(),
                 status_class: "bad",
@@ -447,16 +437,8 @@ fn progress(visit: &Visit, secret: &str) -> Result<Option<(ResetView, Option<Str
                 finished: true,
             }
         }
-        "pending" => ResetView {
-            status_text: format!(
-                "Waiting for your approval… ({} s left)",
-                (status.exp - now).max(0)
-            ),
-            status_class: "",
-            next: None,
-            finished: false,
-        },
-        _ => ResetView {
+        "pending" => WaitStatus::waiting(status.exp, now),
+        _ => WaitStatus {
             status_text: "The request expired: your password was not changed. Use the link \
                           again to retry."
                 .into(),
@@ -503,7 +485,7 @@ pub async fn status(visit: Visit, Path(secret): Path<String>) -> Response {
         Ok(Some((view, _))) => Json(view).into_response(),
         Ok(None) => (
             StatusCode::GONE,
-            Json(ResetView {
+            Json(WaitStatus {
                 status_text: "This link no longer works.".into(),
                 status_class: "bad",
                 next: Some("/portal/password-reset".into()),

@@ -15,7 +15,7 @@ use minijinja::context;
 use rusqlite::{OptionalExtension, params};
 use serde::Deserialize;
 
-use super::page::{PageResult, Visit, see_other};
+use super::page::{CodeForm, CsrfForm, PageResult, Visit, see_other, signed_out};
 use super::qr;
 use crate::enrollment;
 use crate::problem::ApiError;
@@ -23,27 +23,9 @@ use crate::store::{self, Who};
 use crate::{totp, totp_throttle};
 
 #[derive(Debug, Deserialize)]
-pub struct CsrfForm {
-    #[serde(default)]
-    csrf: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct CodeForm {
-    #[serde(default)]
-    csrf: Option<String>,
-    #[serde(default)]
-    code: String,
-}
-
-#[derive(Debug, Deserialize)]
 pub struct SecurityQuery {
     #[serde(default)]
     notice: Option<String>,
-}
-
-fn signed_out() -> Response {
-    see_other("/portal/login?notice=ended", Vec::new())
 }
 
 fn notice_text(notice: Option<&str>) -> Option<&'static str> {

@@ -14,11 +14,11 @@ use countersign_otp::clock::UnixTime;
 use countersign_protocol::wire::{ChallengeKind, ProblemType};
 use minijinja::context;
 use rusqlite::{OptionalExtension, params};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use super::cookies;
 use super::csrf;
-use super::page::{PageResult, Visit, see_other};
+use super::page::{CodeForm, CsrfForm, PageResult, Visit, WaitStatus, see_other};
 use crate::api::portal::{PORTAL_RESOURCE, portal_context};
 use crate::client_addr::ClientAddr;
 use crate::context::ContextInput;
@@ -36,14 +36,6 @@ pub struct SignInForm {
     username: String,
     #[serde(default)]
     password: String,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct CodeForm {
-    #[serde(default)]
-    csrf: Option<String>,
-    #[serde(default)]
-    code: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -364,20 +356,7 @@ fn signed_in(visit: &Visit, token: &str, next: &str) -> Response {
     )
 }
 
-/// What the wait page and its status say about a push.
-#[derive(Debug, Serialize)]
-struct PushView {
-    status_text: String,
-    status_class: &'static str,
-    /// Where to go now (approved: collect the session).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    next: Option<String>,
-    /// Nothing will change any more.
-    #[serde(rename = "final")]
-    finished: bool,
-}
-
-fn view_of(status: &rules::PushStatus, now: UnixTime) -> PushView {
+fn view_of(status: &rules::PushStatus, now: UnixTime) -> WaitStatus {
     let (text, class, next, finished) = match (status.status.as_str(), status.fraud) {
         ("approved", _) => (
             "Approved. Signing you in…".to_owned(),
@@ -415,7 +394,7 @@ fn view_of(status: &rules::PushStatus, now: UnixTime) -> PushView {
             true,
         ),
     };
-    PushView {
+    WaitStatus {
         status_text: text,
         status_class: class,
         next,
@@ -534,7 +513,7 @@ pub async fn wait_status(visit: Visit, Path(id): Path<String>) -> Response {
         Ok(Some((_, _, status))) => Json(view_of(&status, visit.state.now())).into_response(),
         Ok(None) => (
             StatusCode::NOT_FOUND,
-            Json(PushView {
+            Json(WaitStatus {
                 status_text: "This sign-in has ended. Sign in again.".into(),
                 status_class: "bad",
                 next: Some("/portal/login?notice=expired".into()),
@@ -631,13 +610,7 @@ pub async fn code_submit(visit: Visit, Form(form): Form<CodeForm>) -> PageResult
     }
 }
 
-#[derive(Debug, Deserialize)]
-pub struct SignOutForm {
-    #[serde(default)]
-    csrf: Option<String>,
-}
-
-pub async fn sign_out(visit: Visit, Form(form): Form<SignOutForm>) -> PageResult {
+pub async fn sign_out(visit: Visit, Form(form): Form<CsrfForm>) -> PageResult {
     if !visit.csrf_ok(form.csrf.as_deref())? {
         return Ok(visit.csrf_refused()?.into_response());
     }
