@@ -9,6 +9,7 @@
 pub mod browser;
 pub mod form_browser;
 pub mod privacyidea;
+pub mod push_services;
 pub mod smtp;
 
 use std::sync::Arc;
@@ -79,6 +80,10 @@ pub struct Setup {
     pub trusted_proxies: TrustedProxies,
     /// Mail, app download link.
     pub portal: PortalConfig,
+    /// A clock to share (with the push services' peer); else a new one.
+    pub clock: Option<Arc<TestClock>>,
+    /// APNs/FCM (see [`push_services::PushServices::delivery_config`]).
+    pub delivery: countersign_server::delivery::DeliveryConfig,
 }
 
 impl Setup {
@@ -109,14 +114,17 @@ impl Server {
 
     pub async fn start_with(setup: Setup) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let clock = Arc::new(if setup.system_time {
-            TestClock::system()
-        } else {
-            TestClock::fixed(START)
+        let clock = setup.clock.unwrap_or_else(|| {
+            Arc::new(if setup.system_time {
+                TestClock::system()
+            } else {
+                TestClock::fixed(START)
+            })
         });
         let config = Config {
             public_url: setup.public_url,
             portal: setup.portal,
+            delivery: setup.delivery,
             ..Config::loopback(
                 dir.path().join("server"),
                 "Example Corp",
@@ -295,8 +303,13 @@ impl Phone {
     /// Enrolls from a Countersign enrollment code, through the one entry
     /// point the apps use.
     pub async fn enroll(&self, uri: &str) -> Result<PushAccount, PushError> {
+        self.enroll_as(uri, &Self::info()).await
+    }
+
+    /// Enrolls as a given platform, with a given push token.
+    pub async fn enroll_as(&self, uri: &str, info: &DeviceInfo) -> Result<PushAccount, PushError> {
         let code = EnrollmentCode::new(uri, self.clock.now());
-        match self.device.enroll(&self.vault, code, &Self::info()).await? {
+        match self.device.enroll(&self.vault, code, info).await? {
             EnrolledPush::Countersign(account) => Ok(account),
             EnrolledPush::PrivacyIdea(token) => Err(PushError::Server {
                 problem: "test".into(),

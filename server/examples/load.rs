@@ -169,6 +169,7 @@ async fn main() {
         admin_token: ADMIN.into(),
         rp_token: RP.into(),
         portal: Default::default(),
+        delivery: Default::default(),
     };
     let server = countersign_server::start(&config, Arc::new(SystemClock))
         .await

@@ -11,6 +11,7 @@ use countersign_protocol::SoftwareKey;
 use countersign_protocol::enroll_uri::normalize_url;
 
 use crate::client_addr::TrustedProxies;
+use crate::delivery::DeliveryConfig;
 use crate::files;
 use crate::mail::{MailSender, Outbox, Smtp};
 use crate::state::AppState;
@@ -28,6 +29,8 @@ pub struct Config {
     pub admin_token: String,
     pub rp_token: String,
     pub portal: PortalConfig,
+    /// APNs and FCM; none configured means devices poll.
+    pub delivery: DeliveryConfig,
 }
 
 /// What the portal's pages need beyond the server's own settings.
@@ -56,6 +59,8 @@ pub enum ConfigError {
     WeakToken,
     #[error("mail cannot be sent as configured: {0}")]
     Mail(String),
+    #[error("push delivery cannot work as configured: {0}")]
+    Delivery(String),
 }
 
 impl Config {
@@ -72,6 +77,7 @@ impl Config {
             admin_token,
             rp_token,
             portal: PortalConfig::default(),
+            delivery: DeliveryConfig::default(),
         }
     }
 

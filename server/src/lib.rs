@@ -7,6 +7,7 @@ pub mod auth;
 pub mod client_addr;
 pub mod config;
 pub mod context;
+pub mod delivery;
 pub mod demo;
 pub mod enrollment;
 pub mod extract;
@@ -154,7 +155,16 @@ pub async fn start_with(
         address: config.listen,
         reason: error.to_string(),
     })?;
+    let senders = config
+        .delivery
+        .senders(clock.clone())
+        .map_err(|error| ConfigError::Delivery(error.to_string()))?;
     let state: Shared = Arc::new(config.open_state(address, clock, trusted_proxies)?);
+    if !senders.is_empty() {
+        let dispatcher =
+            delivery::Dispatcher::start(senders, config.delivery.retry, Arc::downgrade(&state));
+        let _ = state.deliveries.set(dispatcher);
+    }
     let app = router(state.clone());
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {

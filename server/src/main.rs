@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use clap::Parser;
 use countersign_otp::SystemClock;
+use countersign_server::delivery::{ApnsConfig, DeliveryConfig, FcmConfig, apns, fcm};
 use countersign_server::{Cidr, Config, TrustedProxies};
 
 #[derive(Debug, Parser)]
@@ -66,11 +67,73 @@ struct Args {
         value_delimiter = ','
     )]
     trusted_proxies: Vec<Cidr>,
+    /// APNs: the token-signing key (.p8) from the Apple developer account.
+    /// With --apns-key-id, --apns-team-id and --apns-topic, pushes reach iPhones.
+    #[arg(long, env = "COUNTERSIGN_APNS_KEY_FILE", requires_all = ["apns_key_id", "apns_team_id", "apns_topic"])]
+    apns_key_file: Option<PathBuf>,
+    /// APNs: the key's 10-character id.
+    #[arg(long, env = "COUNTERSIGN_APNS_KEY_ID")]
+    apns_key_id: Option<String>,
+    /// APNs: the developer team's 10-character id.
+    #[arg(long, env = "COUNTERSIGN_APNS_TEAM_ID")]
+    apns_team_id: Option<String>,
+    /// APNs: the iOS app's bundle id.
+    #[arg(long, env = "COUNTERSIGN_APNS_TOPIC")]
+    apns_topic: Option<String>,
+    /// APNs: send to Apple's sandbox (development builds of the app).
+    #[arg(long, env = "COUNTERSIGN_APNS_SANDBOX", conflicts_with = "apns_url")]
+    apns_sandbox: bool,
+    /// APNs: another base URL (a gateway or a test peer).
+    #[arg(long, env = "COUNTERSIGN_APNS_URL")]
+    apns_url: Option<String>,
+    /// FCM: the Firebase service-account key file (JSON); pushes reach Android phones.
+    #[arg(long, env = "COUNTERSIGN_FCM_SERVICE_ACCOUNT")]
+    fcm_service_account: Option<PathBuf>,
+    /// FCM: another base URL (a gateway or a test peer).
+    #[arg(long, env = "COUNTERSIGN_FCM_URL")]
+    fcm_url: Option<String>,
+    /// Trust only this CA (PEM) when talking to APNs and FCM (a TLS-inspecting
+    /// proxy, a test peer); default: the system's roots.
+    #[arg(long, env = "COUNTERSIGN_PUSH_CA_FILE")]
+    push_ca_file: Option<PathBuf>,
+}
+
+impl Args {
+    fn delivery(&mut self) -> DeliveryConfig {
+        let apns = self.apns_key_file.take().map(|key_file| ApnsConfig {
+            key_file,
+            key_id: self.apns_key_id.take().unwrap_or_default(),
+            team_id: self.apns_team_id.take().unwrap_or_default(),
+            topic: self.apns_topic.take().unwrap_or_default(),
+            base_url: self.apns_url.take().unwrap_or_else(|| {
+                if self.apns_sandbox {
+                    apns::SANDBOX_URL
+                } else {
+                    apns::PRODUCTION_URL
+                }
+                .to_owned()
+            }),
+        });
+        let fcm = self.fcm_service_account.take().map(|file| FcmConfig {
+            base_url: self
+                .fcm_url
+                .take()
+                .unwrap_or_else(|| fcm::PRODUCTION_URL.to_owned()),
+            ..FcmConfig::new(file)
+        });
+        DeliveryConfig {
+            apns,
+            fcm,
+            ca_file: self.push_ca_file.take(),
+            ..DeliveryConfig::default()
+        }
+    }
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let args = Args::parse();
+    let mut args = Args::parse();
+    let delivery = args.delivery();
     let made_up = |given: Option<String>| {
         given.map_or_else(
             || (countersign_server::rules::random_id("", 18), true),
@@ -92,6 +155,7 @@ async fn main() -> ExitCode {
             mail_from: args.mail_from,
             app_download_url: args.app_download_url,
         },
+        delivery,
     };
     let server = match countersign_server::start_with(
         &config,

@@ -184,9 +184,13 @@ pub fn create_push(
     };
     let jws = jose::sign(TYP_CHALLENGE, &claims, &state.key, false)
         .map_err(|_| state.problem(ProblemType::Unavailable, "could not sign the challenge"))?;
+    // Queued before the row is written, under the same lock: the dispatcher
+    // reads the row only after this function has released it.
+    let (delivery, delivery_detail) = queue_delivery(state, &device, &claims, &jws);
     db.execute(
-        "INSERT INTO challenges (id, device, user, resource, kind, number, biometric, jws, iat, exp, session, handoff)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        "INSERT INTO challenges (id, device, user, resource, kind, number, biometric, jws, iat, exp, session, handoff,
+                                 delivery, delivery_detail)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
         params![
             claims.id,
             claims.device,
@@ -199,7 +203,9 @@ pub fn create_push(
             claims.iat,
             claims.exp,
             origin.session,
-            origin.handoff_hash
+            origin.handoff_hash,
+            delivery,
+            delivery_detail
         ],
     )
     .map_err(storage)?;
@@ -220,6 +226,40 @@ pub fn create_push(
         expires_at: claims.exp,
         server_time: now,
     })
+}
+
+/// Hands the challenge to APNs/FCM delivery when the device has a push token
+/// and a sender serves its platform: the push's `delivery` and why.
+fn queue_delivery(
+    state: &AppState,
+    device: &store::Device,
+    claims: &ChallengeClaims,
+    jws: &str,
+) -> (&'static str, Option<&'static str>) {
+    use crate::delivery::{Delivery, Platform, status};
+    let (Some(dispatcher), Some(platform), Some(token)) = (
+        state.deliveries.get(),
+        Platform::from_enrolled(&device.platform),
+        device.push_token.as_ref(),
+    ) else {
+        return (status::POLL_ONLY, None);
+    };
+    let queued = dispatcher.enqueue(Delivery {
+        challenge_id: claims.id.clone(),
+        device_id: device.id.clone(),
+        platform,
+        push_token: token.clone(),
+        jws: jws.to_owned(),
+        kind: claims.kind,
+        resource: claims.resource.id.clone(),
+        biometric_required: claims.biometric == Biometric::Required,
+        expires_at: claims.exp,
+    });
+    match queued {
+        Ok(true) => (status::QUEUED, None),
+        Ok(false) => (status::POLL_ONLY, None),
+        Err(_) => (status::FAILED, Some("the delivery queue is full")),
+    }
 }
 
 /// At most `max_pending` unanswered pushes per (user, resource) in 60 s; decoys
@@ -471,12 +511,17 @@ pub struct PushStatus {
     pub handoff_hash: Option<String>,
     #[serde(skip_serializing)]
     pub exp: UnixTime,
+    /// APNs/FCM delivery (`delivery::status`): for the relying-party API only;
+    /// the portal's answers must not tell an enrolled user from a decoy.
+    #[serde(skip_serializing)]
+    pub delivery: String,
     pub server_time: UnixTime,
 }
 
 pub fn push_status(db: &Db, id: &str, now: UnixTime) -> rusqlite::Result<Option<PushStatus>> {
     db.query_row(
-        "SELECT kind, status, decided_at, fraud, uv, effect, exp, user, session, resource, handoff
+        "SELECT kind, status, decided_at, fraud, uv, effect, exp, user, session, resource, handoff,
+                delivery
          FROM challenges WHERE id = ?1",
         [id],
         |row| {
@@ -499,6 +544,7 @@ pub fn push_status(db: &Db, id: &str, now: UnixTime) -> rusqlite::Result<Option<
                 resource: row.get(9)?,
                 handoff_hash: row.get(10)?,
                 exp,
+                delivery: row.get(11)?,
                 server_time: now,
             })
         },

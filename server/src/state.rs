@@ -1,7 +1,7 @@
 //! What every handler shares: the database, the server key, the clock (injectable,
 //! so tests can move time), the configured tokens, and the replay memory (kept in the database).
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use countersign_otp::clock::{Clock, UnixTime};
 use countersign_protocol::wire::ProblemType;
@@ -9,6 +9,7 @@ use countersign_protocol::{Jwk, JwsSigner, SoftwareKey};
 use tokio::sync::Notify;
 
 use crate::client_addr::TrustedProxies;
+use crate::delivery::Dispatcher;
 use crate::mail::MailSender;
 use crate::problem::ApiError;
 use crate::replay::NonceMemory;
@@ -36,6 +37,8 @@ pub struct AppState {
     pub mail: Arc<dyn MailSender>,
     /// Where phones download the app, if the operator says.
     pub app_download_url: Option<String>,
+    /// APNs/FCM delivery, when the operator configured a provider.
+    pub deliveries: OnceLock<Dispatcher>,
 }
 
 pub type Shared = Arc<AppState>;
@@ -80,6 +83,7 @@ impl AppState {
             decided: Notify::new(),
             mail,
             app_download_url,
+            deliveries: OnceLock::new(),
         }
     }
 

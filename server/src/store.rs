@@ -166,6 +166,11 @@ const MIGRATIONS: &[&str] = &[
         outcome    TEXT
     ) WITHOUT ROWID;
     ",
+    // 3: APNs/FCM delivery (issue 16): how each push went out, and why not.
+    "
+    ALTER TABLE challenges ADD COLUMN delivery TEXT NOT NULL DEFAULT 'poll_only';
+    ALTER TABLE challenges ADD COLUMN delivery_detail TEXT;
+    ",
 ];
 
 pub fn open(path: &std::path::Path) -> rusqlite::Result<Db> {
@@ -358,11 +363,16 @@ pub struct Device {
     pub jkt: String,
     pub revoked_at: Option<UnixTime>,
     pub revoked_reason: Option<String>,
+    /// `android`, `ios` or `desktop`.
+    pub platform: String,
+    /// Where APNs/FCM reach it; `None` when it has none (or it was cleared).
+    pub push_token: Option<String>,
 }
 
 pub fn device(db: &Db, id: &str) -> rusqlite::Result<Option<Device>> {
     db.query_row(
-        "SELECT id, user, jwk, jkt, revoked_at, revoked_reason FROM devices WHERE id = ?1",
+        "SELECT id, user, jwk, jkt, revoked_at, revoked_reason, platform, push_token
+         FROM devices WHERE id = ?1",
         [id],
         |row| {
             Ok(Device {
@@ -372,6 +382,8 @@ pub fn device(db: &Db, id: &str) -> rusqlite::Result<Option<Device>> {
                 jkt: row.get(3)?,
                 revoked_at: row.get(4)?,
                 revoked_reason: row.get(5)?,
+                platform: row.get(6)?,
+                push_token: row.get(7)?,
             })
         },
     )

@@ -247,3 +247,52 @@ async fn demo_mode_prints_working_credentials_once() {
     );
     assert!(!lines.iter().any(|line| line.contains(&password)));
 }
+
+#[test]
+fn push_delivery_flags_that_cannot_work_stop_the_server_with_what_to_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |extra: &[&str]| {
+        let output = Command::new(env!("CARGO_BIN_EXE_countersign-server"))
+            .args([
+                "--listen",
+                "127.0.0.1:0",
+                "--data",
+                dir.path().to_str().unwrap(),
+            ])
+            .args(extra)
+            .env("COUNTERSIGN_ADMIN_TOKEN", "admin-token-0123456789")
+            .env("COUNTERSIGN_RP_TOKEN", "rp-token-0123456789abc")
+            .output()
+            .unwrap();
+        (
+            output.status.code(),
+            String::from_utf8(output.stderr).unwrap(),
+        )
+    };
+    // An APNs key without the ids that go with it: clap says which are missing.
+    let (code, stderr) = run(&["--apns-key-file", "AuthKey.p8"]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("--apns-key-id"), "{stderr}");
+    // A key file that is not there.
+    let (code, stderr) = run(&[
+        "--apns-key-file",
+        "missing/AuthKey.p8",
+        "--apns-key-id",
+        "ABC123DEFG",
+        "--apns-team-id",
+        "TEAM123456",
+        "--apns-topic",
+        "dev.countersign.app",
+    ]);
+    assert_eq!(code, Some(1));
+    assert!(
+        stderr.contains("push delivery cannot work") && stderr.contains("missing/AuthKey.p8"),
+        "{stderr}"
+    );
+    // A service account that is not one.
+    let account = dir.path().join("account.json");
+    std::fs::write(&account, "{}").unwrap();
+    let (code, stderr) = run(&["--fcm-service-account", account.to_str().unwrap()]);
+    assert_eq!(code, Some(1));
+    assert!(stderr.contains("Service accounts"), "{stderr}");
+}

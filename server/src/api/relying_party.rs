@@ -98,8 +98,11 @@ pub async fn get_push(
     IdPath(id): IdPath,
     Query(query): Query<WaitQuery>,
     _rp: RelyingParty,
-) -> Result<Json<PushStatus>, ApiError> {
-    Ok(Json(wait_for_status(&state, &id, query.wait).await?))
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let status = wait_for_status(&state, &id, query.wait).await?;
+    let mut reply = serde_json::to_value(&status).unwrap_or_default();
+    reply["delivery"] = serde_json::Value::from(status.delivery);
+    Ok(Json(reply))
 }
 
 #[derive(Debug, Deserialize)]
