@@ -2,7 +2,6 @@ package dev.countersign.app
 
 import com.google.firebase.messaging.FirebaseMessagingService
 import com.google.firebase.messaging.RemoteMessage
-import dev.countersign.app.push.PushTokenStore
 import kotlinx.coroutines.runBlocking
 
 /**
@@ -18,10 +17,9 @@ class CountersignMessagingService : FirebaseMessagingService() {
     }
 
     override fun onNewToken(token: String) {
-        PushTokenStore(this).token = token
         // Every enrolled server (Countersign and privacyIDEA) learns the new token;
-        // one that cannot be reached now hears it at the next rotation or enrollment.
+        // one that cannot be reached now hears it at the app's next start.
         val app = application as CountersignApp
-        runBlocking { runCatching { app.countersign().updatePushToken(token) } }
+        runBlocking { app.pushTokenSync().rotated(token) }
     }
 }

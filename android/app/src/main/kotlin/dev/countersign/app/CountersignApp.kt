@@ -5,10 +5,12 @@ import dev.countersign.Countersign
 import dev.countersign.app.keys.AndroidKeystoreSecretStore
 import dev.countersign.app.push.PushNotifications
 import dev.countersign.app.push.PushPayloadHandler
+import dev.countersign.app.push.PushTokenSync
 import java.io.File
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.SupervisorJob
+import kotlinx.coroutines.launch
 import kotlinx.coroutines.withContext
 
 /**
@@ -28,7 +30,10 @@ class CountersignApp : Application() {
     override fun onCreate() {
         super.onCreate()
         notifications.ensureChannel()
+        scope.launch { pushTokenSync().retryIfUnsent() }
     }
+
+    fun pushTokenSync(): PushTokenSync = PushTokenSync(this) { countersign().updatePushToken(it) }
 
     /** The core; throws [dev.countersign.CountersignException] when the vault cannot be opened. */
     suspend fun countersign(): Countersign = withContext(Dispatchers.IO) { opened.value }

@@ -2,7 +2,10 @@ package dev.countersign.app.push
 
 import android.content.Context
 
-/** The FCM registration token, sent to a server when this phone enrolls. */
+/**
+ * The FCM registration token, sent to a server when this phone enrolls, and
+ * whether its last rotation still has to reach a server ([PushTokenSync]).
+ */
 class PushTokenStore(context: Context) {
     private val prefs = context.getSharedPreferences("countersign.push", Context.MODE_PRIVATE)
 
@@ -12,7 +15,14 @@ class PushTokenStore(context: Context) {
             prefs.edit().putString(KEY, value).apply()
         }
 
+    var unsent: Boolean
+        get() = prefs.getBoolean(UNSENT, false)
+        set(value) {
+            prefs.edit().putBoolean(UNSENT, value).apply()
+        }
+
     private companion object {
         const val KEY = "fcm_token"
+        const val UNSENT = "fcm_token_unsent"
     }
 }
