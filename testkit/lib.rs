@@ -308,7 +308,16 @@ impl Phone {
 
     /// Enrolls as a given platform, with a given push token.
     pub async fn enroll_as(&self, uri: &str, info: &DeviceInfo) -> Result<PushAccount, PushError> {
-        let code = EnrollmentCode::new(uri, self.clock.now());
+        self.enroll_code(EnrollmentCode::new(uri, self.clock.now()), info)
+            .await
+    }
+
+    /// Enrolls from a code the test shaped (e.g. `confirming_by_push`).
+    pub async fn enroll_code(
+        &self,
+        code: EnrollmentCode<'_>,
+        info: &DeviceInfo,
+    ) -> Result<PushAccount, PushError> {
         match self.device.enroll(&self.vault, code, info).await? {
             EnrolledPush::Countersign(account) => Ok(account),
             EnrolledPush::PrivacyIdea(token) => Err(PushError::Server {

@@ -80,11 +80,82 @@ async fn enroll(http: &Client, base: &str, index: usize) -> Device {
         .await
         .unwrap();
     let record: DeviceRecord = Compact::parse(&response.record).unwrap().claims().unwrap();
-    Device {
+    let device = Device {
         user,
         id: record.device_id,
         key,
-    }
+    };
+    // Approve the server's enrollment confirmation, as the app does at once.
+    let confirmation = challenges(http, base, &device)
+        .await
+        .into_iter()
+        .map(|jws| {
+            Compact::parse(&jws)
+                .unwrap()
+                .claims::<ChallengeClaims>()
+                .unwrap()
+        })
+        .find(|claims| claims.kind == ChallengeKind::EnrollmentConfirm)
+        .unwrap();
+    assert_eq!(
+        answer(http, base, &device, &confirmation.id, None).await,
+        AnswerStatus::Approved
+    );
+    device
+}
+
+/// The device's pending challenges (signed request), as JWS.
+async fn challenges(http: &Client, base: &str, device: &Device) -> Vec<String> {
+    let path = format!("/v1/devices/{}/challenges", device.id);
+    let request = RequestClaims {
+        htm: "GET".into(),
+        htu: format!("{base}{path}"),
+        iat: now(),
+        nonce: nonce(),
+        push_token: None,
+    };
+    let auth = jose::sign(TYP_REQUEST, &request, &device.key, false).unwrap();
+    let list: ChallengesResponse = http
+        .get(format!("{base}{path}"))
+        .header("authorization", format!("Countersign {auth}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    list.challenges
+}
+
+/// Approves challenge `id` (signed answer).
+async fn answer(
+    http: &Client,
+    base: &str,
+    device: &Device,
+    id: &str,
+    number: Option<String>,
+) -> AnswerStatus {
+    let answer = AnswerClaims {
+        challenge: id.into(),
+        device: device.id.clone(),
+        decision: Decision::Approve,
+        fraud: false,
+        number,
+        uv: false,
+        iat: now(),
+    };
+    let jws = jose::sign(TYP_ANSWER, &answer, &device.key, false).unwrap();
+    let response: AnswerResponse = http
+        .post(format!("{base}/v1/challenges/{id}/answer"))
+        .header("content-type", "application/jose")
+        .body(jws)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    response.status
 }
 
 /// One full round trip; returns its duration.
@@ -108,49 +179,16 @@ async fn round_trip(
     let id = created["id"]
         .as_str()
         .unwrap_or_else(|| panic!("{created}"));
-    let path = format!("/v1/devices/{}/challenges", device.id);
-    let request = RequestClaims {
-        htm: "GET".into(),
-        htu: format!("{base}{path}"),
-        iat: now(),
-        nonce: nonce(),
-        push_token: None,
-    };
-    let auth = jose::sign(TYP_REQUEST, &request, &device.key, false).unwrap();
-    let list: ChallengesResponse = http
-        .get(format!("{base}{path}"))
-        .header("authorization", format!("Countersign {auth}"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let challenge = Compact::parse(list.challenges.last().unwrap()).unwrap();
+    let list = challenges(http, base, device).await;
+    let challenge = Compact::parse(list.last().unwrap()).unwrap();
     challenge.verify(server_key, TYP_CHALLENGE).unwrap();
     let claims: ChallengeClaims = challenge.claims().unwrap();
     assert_eq!(claims.id, id);
-    let answer = AnswerClaims {
-        challenge: id.into(),
-        device: device.id.clone(),
-        decision: Decision::Approve,
-        fraud: false,
-        number: created["number"].as_str().map(str::to_owned),
-        uv: false,
-        iat: now(),
-    };
-    let jws = jose::sign(TYP_ANSWER, &answer, &device.key, false).unwrap();
-    let response: AnswerResponse = http
-        .post(format!("{base}/v1/challenges/{id}/answer"))
-        .header("content-type", "application/jose")
-        .body(jws)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(response.status, AnswerStatus::Approved);
+    let number = created["number"].as_str().map(str::to_owned);
+    assert_eq!(
+        answer(http, base, device, id, number).await,
+        AnswerStatus::Approved
+    );
     started.elapsed()
 }
 

@@ -154,6 +154,12 @@ pub fn revoked_problem(state: &AppState, device: &Device) -> Option<ApiError> {
                 "the user enrolled another device",
             )
             .with("replaced_at", at),
+        Some("enrollment_denied") => state
+            .problem(
+                ProblemType::DeviceRevoked,
+                "this phone's enrollment was denied on the phone itself",
+            )
+            .with("revoked_at", at),
         _ => state
             .problem(ProblemType::DeviceRevoked, "this device was removed")
             .with("revoked_at", at),

@@ -161,8 +161,12 @@ pub async fn start_with(
         .map_err(|error| ConfigError::Delivery(error.to_string()))?;
     let state: Shared = Arc::new(config.open_state(address, clock, trusted_proxies)?);
     if !senders.is_empty() {
-        let dispatcher =
-            delivery::Dispatcher::start(senders, config.delivery.retry, Arc::downgrade(&state));
+        let dispatcher = delivery::Dispatcher::start(
+            senders,
+            config.delivery.retry,
+            config.delivery.confirmation_hold,
+            Arc::downgrade(&state),
+        );
         let _ = state.deliveries.set(dispatcher);
     }
     let app = router(state.clone());

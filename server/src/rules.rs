@@ -11,6 +11,7 @@ use countersign_protocol::wire::{
 use ring::rand::{SecureRandom, SystemRandom};
 use rusqlite::{OptionalExtension, params};
 
+use crate::api::portal::PORTAL_RESOURCE;
 use crate::problem::ApiError;
 use crate::sessions;
 use crate::state::AppState;
@@ -147,6 +148,13 @@ pub fn create_push(
         .ok_or_else(|| {
             state.problem(ProblemType::NotEnrolled, "the user has no enrolled device")
         })?;
+    if device.confirmed_at.is_none() {
+        return Err(state.problem(
+            ProblemType::NotEnrolled,
+            "the user's new device has not confirmed its enrollment yet: \
+             they approve the confirmation on the phone",
+        ));
+    }
     let locked_until: Option<i64> = db
         .query_row(
             "SELECT fraud_locked_until FROM users WHERE name = ?1",
@@ -165,7 +173,6 @@ pub fn create_push(
     }
     let effective = effective_policy(&db, Some(resource_id)).map_err(storage)?;
     check_pending_limit(state, &db, user, resource_id, effective, now, origin)?;
-    let number = effective.policy.number_matching.then(random_number);
     let claims = ChallengeClaims {
         id: random_id("ch_", 16),
         device: device.id.clone(),
@@ -182,11 +189,95 @@ pub fn create_push(
         iat: now,
         exp: now + CHALLENGE_LIFETIME,
     };
+    issue(state, &db, &device, claims, origin)
+}
+
+/// After a new device enrolls: the `enrollment_confirm` push that finishes
+/// it (the guide's "click Approve for the process to complete"). The phone
+/// approves it at once when it enrolled in the foreground; otherwise it
+/// arrives as a push like any other. Not issued twice while one is pending,
+/// and not subject to the pending limit (no relying party asked for it).
+pub fn issue_enrollment_confirmation(
+    state: &AppState,
+    device_id: &str,
+    client: &str,
+) -> Result<(), ApiError> {
+    let now = state.now();
+    let db = state.db()?;
+    let storage = |e| state.storage(e);
+    let Some(device) = store::device(&db, device_id).map_err(storage)? else {
+        return Ok(());
+    };
+    if device.confirmed_at.is_some() || device.revoked_at.is_some() {
+        return Ok(());
+    }
+    let pending: bool = db
+        .query_row(
+            "SELECT EXISTS (SELECT 1 FROM challenges WHERE device = ?1 AND kind = 'enrollment_confirm'
+                            AND status = 'pending' AND exp > ?2)",
+            params![device_id, now],
+            |row| row.get(0),
+        )
+        .map_err(storage)?;
+    if pending {
+        return Ok(());
+    }
+    let resource_name: String = db
+        .query_row(
+            "SELECT name FROM resources WHERE id = ?1",
+            [PORTAL_RESOURCE],
+            |row| row.get(0),
+        )
+        .map_err(storage)?;
+    let claims = ChallengeClaims {
+        id: random_id("ch_", 16),
+        device: device.id.clone(),
+        user: device.user.clone(),
+        kind: ChallengeKind::EnrollmentConfirm,
+        resource: Resource {
+            id: PORTAL_RESOURCE.to_owned(),
+            name: resource_name,
+        },
+        // Where the enrollment came from, for the phone to show.
+        context: Context {
+            ip: Some(client.to_owned()).filter(|ip| ip.len() <= 200),
+            time: now,
+            ..Context::default()
+        },
+        number_matching: false,
+        number_choices: None,
+        // Confirming one's own enrollment needs no biometric: the phone was
+        // just unlocked to scan the code.
+        biometric: Biometric::Optional,
+        iat: now,
+        exp: now + CHALLENGE_LIFETIME,
+    };
+    let origin = PushOrigin {
+        who: Some(Who::new(format!("device:{device_id}"), client)),
+        ..PushOrigin::default()
+    };
+    issue(state, &db, &device, claims, &origin).map(|_| ())
+}
+
+/// Signs the challenge, queues its delivery, stores it and audits it.
+fn issue(
+    state: &AppState,
+    db: &Db,
+    device: &store::Device,
+    claims: ChallengeClaims,
+    origin: &PushOrigin,
+) -> Result<PushCreated, ApiError> {
+    let storage = |e| state.storage(e);
+    let now = claims.iat;
+    let kind = claims.kind;
+    let user = claims.user.clone();
+    let resource_id = claims.resource.id.clone();
+    let number = claims.number_matching.then(random_number);
     let jws = jose::sign(TYP_CHALLENGE, &claims, &state.key, false)
         .map_err(|_| state.problem(ProblemType::Unavailable, "could not sign the challenge"))?;
     // Queued before the row is written, under the same lock: the dispatcher
     // reads the row only after this function has released it.
-    let (delivery, delivery_detail) = queue_delivery(state, &device, &claims, &jws);
+    let (delivery, delivery_detail) = queue_delivery(state, device, &claims, &jws);
     db.execute(
         "INSERT INTO challenges (id, device, user, resource, kind, number, biometric, jws, iat, exp, session, handoff,
                                  delivery, delivery_detail)
@@ -210,12 +301,12 @@ pub fn create_push(
     )
     .map_err(storage)?;
     store::audit_by(
-        &db,
+        db,
         now,
         "push_created",
         origin.who.as_ref(),
-        Some(user),
-        Some(resource_id),
+        Some(&user),
+        Some(&resource_id),
         Some(kind.as_str()),
         Some(&claims.id),
     )
@@ -246,6 +337,7 @@ fn queue_delivery(
     };
     let queued = dispatcher.enqueue(Delivery {
         challenge_id: claims.id.clone(),
+        user: claims.user.clone(),
         device_id: device.id.clone(),
         platform,
         push_token: token.clone(),
@@ -254,6 +346,11 @@ fn queue_delivery(
         resource: claims.resource.id.clone(),
         biometric_required: claims.biometric == Biometric::Required,
         expires_at: claims.exp,
+        hold: if claims.kind == ChallengeKind::EnrollmentConfirm {
+            dispatcher.confirmation_hold
+        } else {
+            std::time::Duration::ZERO
+        },
     });
     match queued {
         Ok(true) => (status::QUEUED, None),
@@ -446,6 +543,43 @@ pub fn apply_decision(
         // end the user's portal sessions.
         ("step_up", false) => {
             sessions::revoke_all(db, &user, now, "step_up_denied", Some(challenge_id))?;
+        }
+        ("enrollment_confirm", true) => {
+            let confirmed = db.execute(
+                "UPDATE devices SET confirmed_at = ?2
+                 WHERE id = (SELECT device FROM challenges WHERE id = ?1) AND confirmed_at IS NULL",
+                params![challenge_id, now],
+            )?;
+            if confirmed == 1 {
+                store::audit(
+                    db,
+                    now,
+                    "device_confirmed",
+                    Some(&user),
+                    None,
+                    None,
+                    Some(challenge_id),
+                )?;
+            }
+        }
+        // "I did not enroll this": the new device goes (its enrollment code was
+        // used by someone else); the user enrolls again from the portal.
+        ("enrollment_confirm", false) => {
+            let device: String = db.query_row(
+                "SELECT device FROM challenges WHERE id = ?1",
+                [challenge_id],
+                |row| row.get(0),
+            )?;
+            store::revoke_device(db, &device, "enrollment_denied", now)?;
+            store::audit(
+                db,
+                now,
+                "device_revoked",
+                Some(&user),
+                None,
+                Some("enrollment_denied"),
+                Some(&device),
+            )?;
         }
         ("password_reset", true) => {
             db.execute(

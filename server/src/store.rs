@@ -171,6 +171,13 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE challenges ADD COLUMN delivery TEXT NOT NULL DEFAULT 'poll_only';
     ALTER TABLE challenges ADD COLUMN delivery_detail TEXT;
     ",
+    // 4: enrollment confirmation (issue 16): a new device counts once it has
+    // approved the server's `enrollment_confirm` push; devices enrolled before
+    // this existed count as confirmed.
+    "
+    ALTER TABLE devices ADD COLUMN confirmed_at INTEGER;
+    UPDATE devices SET confirmed_at = created_at;
+    ",
 ];
 
 pub fn open(path: &std::path::Path) -> rusqlite::Result<Db> {
@@ -367,11 +374,13 @@ pub struct Device {
     pub platform: String,
     /// Where APNs/FCM reach it; `None` when it has none (or it was cleared).
     pub push_token: Option<String>,
+    /// When the phone approved its enrollment; `None` while it has not.
+    pub confirmed_at: Option<UnixTime>,
 }
 
 pub fn device(db: &Db, id: &str) -> rusqlite::Result<Option<Device>> {
     db.query_row(
-        "SELECT id, user, jwk, jkt, revoked_at, revoked_reason, platform, push_token
+        "SELECT id, user, jwk, jkt, revoked_at, revoked_reason, platform, push_token, confirmed_at
          FROM devices WHERE id = ?1",
         [id],
         |row| {
@@ -384,6 +393,7 @@ pub fn device(db: &Db, id: &str) -> rusqlite::Result<Option<Device>> {
                 revoked_reason: row.get(5)?,
                 platform: row.get(6)?,
                 push_token: row.get(7)?,
+                confirmed_at: row.get(8)?,
             })
         },
     )
@@ -402,6 +412,11 @@ pub fn current_device(db: &Db, user: &str) -> rusqlite::Result<Option<Device>> {
         Some(id) => device(db, &id),
         None => Ok(None),
     }
+}
+
+/// The user's device once its enrollment is confirmed: the one pushes go to.
+pub fn confirmed_device(db: &Db, user: &str) -> rusqlite::Result<Option<Device>> {
+    Ok(current_device(db, user)?.filter(|device| device.confirmed_at.is_some()))
 }
 
 pub fn user_exists(db: &Db, user: &str) -> rusqlite::Result<bool> {

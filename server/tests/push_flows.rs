@@ -787,7 +787,7 @@ async fn every_decision_is_in_the_audit_log_with_time_user_resource_and_outcome(
     let audit = h.audit().await;
     let answered = audit
         .iter()
-        .find(|e| e["event"] == "push_answered")
+        .find(|e| e["event"] == "push_answered" && e["detail"] == id.as_str())
         .unwrap();
     assert_eq!(answered["user"], "tara");
     assert_eq!(answered["resource"], "portal");
@@ -797,6 +797,7 @@ async fn every_decision_is_in_the_audit_log_with_time_user_resource_and_outcome(
         "user_created",
         "enrollment_issued",
         "device_enrolled",
+        "device_confirmed",
         "push_created",
     ] {
         assert!(audit.iter().any(|e| e["event"] == event), "{event} missing");
@@ -867,4 +868,87 @@ async fn the_device_can_remove_itself() {
         ProblemType::NotEnrolled,
     )
     .await;
+}
+
+#[tokio::test]
+async fn a_new_device_counts_once_it_approves_the_servers_enrollment_confirmation() {
+    let h = Harness::start().await;
+    // Even under a biometric policy, confirming one's own enrollment needs none.
+    h.set_policy(json!({ "biometric": "required" })).await;
+    h.user("uma").await;
+    let uri = h.enrollment_uri("uma").await;
+    let mut phone = Phone::new(&h);
+    phone.enroll_unconfirmed(&uri).await.unwrap();
+    let refused = problem(
+        h.push_response("uma", "portal", "login").await,
+        ProblemType::NotEnrolled,
+    )
+    .await;
+    assert!(refused["detail"].as_str().unwrap().contains("confirm"));
+    let pending = phone.pending().await;
+    assert_eq!(pending.len(), 1);
+    let confirmation = &pending[0];
+    assert_eq!(confirmation.kind, ChallengeKind::EnrollmentConfirm);
+    assert_eq!(confirmation.resource.id, "portal");
+    assert!(!confirmation.number_matching);
+    assert_eq!(confirmation.biometric, Biometric::Optional);
+    assert_eq!(confirmation.context.ip.as_deref(), Some("127.0.0.1"));
+
+    // Retrying the enrollment with the same key does not issue another.
+    phone.enroll_unconfirmed(&uri).await.unwrap();
+    assert_eq!(phone.pending().await.len(), 1);
+
+    let answered = phone
+        .answer(&confirmation.id, Decision::Approve, None, false, false)
+        .await;
+    assert_eq!(answered.status(), StatusCode::OK);
+    let (id, _) = h.push("uma", "portal").await;
+    assert!(phone.pending().await.iter().any(|c| c.id == id));
+    let user: Value = h
+        .admin(Method::GET, "/v1/admin/users/uma", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(user["device"]["confirmed"], true);
+}
+
+#[tokio::test]
+async fn a_denied_confirmation_removes_the_device_and_an_expired_one_is_issued_again_on_retry() {
+    let h = Harness::start().await;
+    h.user("vera").await;
+    let uri = h.enrollment_uri("vera").await;
+    let mut phone = Phone::new(&h);
+    phone.enroll_unconfirmed(&uri).await.unwrap();
+    let confirmation = phone.pending().await.remove(0);
+    phone
+        .answer(&confirmation.id, Decision::Deny, None, false, false)
+        .await;
+    let gone = problem(
+        phone.challenges_response().await,
+        ProblemType::DeviceRevoked,
+    )
+    .await;
+    assert!(
+        gone["detail"].as_str().unwrap().contains("denied"),
+        "{gone}"
+    );
+    problem(
+        h.push_response("vera", "portal", "login").await,
+        ProblemType::NotEnrolled,
+    )
+    .await;
+
+    // Unanswered until it expired: the same key retrying gets a new one.
+    h.user("walt").await;
+    let uri = h.enrollment_uri("walt").await;
+    let mut phone = Phone::new(&h);
+    phone.enroll_unconfirmed(&uri).await.unwrap();
+    let first = phone.pending().await.remove(0);
+    h.clock.advance(61);
+    assert!(phone.pending().await.is_empty());
+    phone.enroll_unconfirmed(&uri).await.unwrap();
+    let second = phone.pending().await.remove(0);
+    assert_ne!(first.id, second.id);
+    assert_eq!(second.kind, ChallengeKind::EnrollmentConfirm);
 }

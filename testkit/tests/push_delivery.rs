@@ -9,10 +9,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use countersign_core::Clock;
-use countersign_core::push::device::{DeviceInfo, NoGate};
+use countersign_core::push::device::{DeviceInfo, EnrollmentCode, NoGate};
+use countersign_core::push::wire::ChallengeKind;
 use countersign_server::delivery::DeliveryConfig;
+use countersign_testkit::form_browser::FormBrowser;
 use countersign_testkit::push_services::{APNS_TOPIC, PushServices, Received, Scripted, Service};
-use countersign_testkit::{Phone, START, Server, Setup, TestClock};
+use countersign_testkit::{Phone, RP, START, Server, Setup, TestClock};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -77,6 +79,19 @@ async fn delivered(server: &Server, id: &str) -> Value {
     }
 }
 
+/// What the peers received, without enrollment confirmations (a phone that
+/// enrolls in the foreground approves those before they are sent).
+fn sign_ins(services: &PushServices) -> Vec<Received> {
+    services
+        .received()
+        .into_iter()
+        .filter(|r| {
+            r.body["aps"]["alert"]["title-loc-key"] != "COUNTERSIGN_ENROLLMENT_CONFIRM_TITLE"
+                && r.body["data"]["countersign_kind"] != "enrollment_confirm"
+        })
+        .collect()
+}
+
 /// What the app hands the core: APNs' whole payload, FCM's data map.
 fn as_delivered(received: &Received) -> Vec<u8> {
     match received.service {
@@ -133,7 +148,7 @@ async fn an_apns_push_reaches_the_phone_which_verifies_and_approves_it() {
     let (id, number) = server.push("alice", "portal", "login").await;
     let status = delivered(&server, &id).await;
     assert_eq!(status["delivery"], "sent", "{status}");
-    let received = services.received();
+    let received = sign_ins(&services);
     let apns = &received[0];
     assert_eq!(
         (apns.service, apns.token.as_str()),
@@ -181,7 +196,7 @@ async fn an_fcm_push_reaches_the_phone_as_a_high_priority_data_message() {
     let phone = android(&server, "bob").await;
     let (id, _) = server.push("bob", "portal", "login").await;
     assert_eq!(delivered(&server, &id).await["delivery"], "sent");
-    let fcm = services.received().remove(0);
+    let fcm = sign_ins(&services).remove(0);
     assert_eq!((fcm.service, fcm.token.as_str()), (Service::Fcm, FCM_TOKEN));
     assert_eq!(fcm.body["android"]["priority"], "high");
     assert_eq!(fcm.body["android"]["ttl"], "60s");
@@ -218,7 +233,7 @@ async fn a_device_without_a_token_or_a_sender_is_poll_only() {
     let (id, _) = server_ios_only.push("dan", "portal", "login").await;
     assert_eq!(server_ios_only.status(&id).await["delivery"], "poll_only");
     tokio::time::sleep(Duration::from_millis(100)).await;
-    assert!(services.received().is_empty() && services_ios_only.received().is_empty());
+    assert!(sign_ins(&services).is_empty() && services_ios_only.received().is_empty());
 }
 
 #[tokio::test]
@@ -248,7 +263,7 @@ async fn unregistered_and_bad_tokens_are_cleared_and_the_next_push_is_poll_only(
         .unwrap();
     let (next, _) = server.push("erin", "portal", "login").await;
     assert_eq!(server.status(&next).await["delivery"], "poll_only");
-    assert_eq!(services.received().len(), 2);
+    assert_eq!(sign_ins(&services).len(), 2);
 
     // A token the app registers again is used again.
     iphone
@@ -299,7 +314,7 @@ async fn throttling_and_outages_are_retried_honouring_retry_after() {
         started.elapsed() >= Duration::from_secs(1),
         "Retry-After: 1 was not honoured"
     );
-    let received = services.received();
+    let received = sign_ins(&services);
     assert_eq!(
         received
             .iter()
@@ -326,7 +341,7 @@ async fn retries_stop_at_the_challenges_expiry() {
     let (id, _) = server.push("jack", "portal", "login").await;
     let status = delivered(&server, &id).await;
     assert_eq!(status["delivery"], "failed");
-    assert_eq!(services.received().len(), 1);
+    assert_eq!(sign_ins(&services).len(), 1);
     let failures = audit(&server, "push_delivery_failed").await;
     assert!(
         failures[0]["detail"]
@@ -341,10 +356,10 @@ async fn retries_stop_at_the_challenges_expiry() {
     services.wait_for(4).await;
     server.clock.advance(61);
     assert_eq!(delivered(&server, &id).await["delivery"], "failed");
-    let attempts = services.received().len();
+    let attempts = sign_ins(&services).len();
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert!(
-        services.received().len() <= attempts + 1,
+        sign_ins(&services).len() <= attempts + 1,
         "retries went on after expiry"
     );
 }
@@ -386,7 +401,7 @@ async fn a_provider_with_a_certificate_we_do_not_trust_gets_nothing() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     server.clock.advance(61);
     assert_eq!(delivered(&server, &id).await["delivery"], "failed");
-    assert!(services.received().is_empty());
+    assert!(sign_ins(&services).is_empty());
 }
 
 #[tokio::test]
@@ -478,7 +493,7 @@ async fn a_biometric_policy_shows_no_inline_approve_and_the_rp_sees_delivery_onl
     let (id, _) = server.push("olga", "portal", "login").await;
     assert_eq!(delivered(&server, &id).await["delivery"], "sent");
     assert_eq!(
-        services.received()[0].body["aps"]["category"],
+        sign_ins(&services)[0].body["aps"]["category"],
         "COUNTERSIGN_REQUEST_BIOMETRIC"
     );
     // The portal's own status answer does not tell delivery (nor enrollment).
@@ -490,4 +505,175 @@ async fn a_biometric_policy_shows_no_inline_approve_and_the_rp_sees_delivery_onl
         .unwrap();
     let portal: Value = portal.json().await.unwrap();
     assert!(portal.get("delivery").is_none(), "{portal}");
+}
+
+/// Signs `user` in to the portal (no second factor yet: the first sign-in is
+/// how a user enrolls) and opens the phone enrollment page: the code and the
+/// URL its live status is polled at.
+async fn portal_enrollment(server: &Server, user: &str) -> (FormBrowser, String, String) {
+    server
+        .admin(
+            Method::POST,
+            "/v1/admin/users",
+            json!({ "name": user, "password": "correct horse battery" }),
+        )
+        .await;
+    let mut browser = FormBrowser::new(&server.base);
+    browser.sign_in(user, "correct horse battery").await;
+    let security = browser.get("/portal/security").await;
+    let page = browser
+        .post("/portal/security/device", &security.csrf().unwrap(), &[])
+        .await;
+    let uri = page.text_of("enrollment-uri").unwrap();
+    let poll = page.body.split("data-poll=\"").nth(1).unwrap();
+    let poll = poll.split('"').next().unwrap().replace("&#x2f;", "/");
+    (browser, uri, poll)
+}
+
+async fn enrollment_status(browser: &mut FormBrowser, poll: &str) -> Value {
+    serde_json::from_str(&browser.get(poll).await.body).unwrap()
+}
+
+#[tokio::test]
+async fn enrolling_in_the_foreground_confirms_at_once() {
+    let (_services, server) = rig().await;
+    let (mut browser, uri, poll) = portal_enrollment(&server, "pia").await;
+    let phone = Phone::new(&server, 0);
+    phone
+        .enroll_as(&uri, &device("ios", Some(APNS_TOKEN)))
+        .await
+        .unwrap();
+    let status = enrollment_status(&mut browser, &poll).await;
+    assert_eq!(status["status_text"], "Your phone is enrolled.");
+    assert_eq!(status["done"], true);
+    let user = server
+        .admin(Method::GET, "/v1/admin/users/pia", json!({}))
+        .await;
+    assert_eq!(user["device"]["confirmed"], true);
+    assert!(phone.device.pending(&phone.vault).await.unwrap().is_empty());
+    assert_eq!(audit(&server, "device_confirmed").await.len(), 1);
+}
+
+#[tokio::test]
+async fn enrolling_as_the_app_goes_to_the_background_is_finished_by_approving_a_push() {
+    let (services, server) = rig().await;
+    let (mut browser, uri, poll) = portal_enrollment(&server, "quinn").await;
+    assert_eq!(
+        enrollment_status(&mut browser, &poll).await["status_text"],
+        "Waiting for your phone…"
+    );
+    let phone = Phone::new(&server, 0);
+    let code = EnrollmentCode::new(&uri, phone.clock.now()).confirming_by_push();
+    phone
+        .enroll_code(code, &device("ios", Some(APNS_TOKEN)))
+        .await
+        .unwrap();
+    let status = enrollment_status(&mut browser, &poll).await;
+    assert_eq!(
+        status["status_text"],
+        "Approve the request on your phone to finish."
+    );
+    assert_eq!(status["done"], false);
+
+    // Until then the device gets no sign-in pushes.
+    let refused = server
+        .http
+        .post(format!("{}/v1/pushes", server.base))
+        .bearer_auth(RP)
+        .json(&json!({ "user": "quinn", "resource": "portal" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 409);
+    let problem: Value = refused.json().await.unwrap();
+    assert!(
+        problem["detail"].as_str().unwrap().contains("confirm"),
+        "{problem}"
+    );
+
+    // The confirmation arrives on the lock screen and is approved.
+    let received = services.wait_for(1).await;
+    let aps = &received[0].body["aps"];
+    assert_eq!(aps["alert"]["title"], "Confirm your new device");
+    assert_eq!(
+        aps["alert"]["title-loc-key"],
+        "COUNTERSIGN_ENROLLMENT_CONFIRM_TITLE"
+    );
+    let request = phone
+        .device
+        .handle_push_payload(&phone.vault, &as_delivered(&received[0]))
+        .unwrap()
+        .unwrap();
+    assert_eq!(request.kind, ChallengeKind::EnrollmentConfirm);
+    assert_eq!(request.context.ip.as_deref(), Some("127.0.0.1"));
+    phone
+        .device
+        .approve(&phone.vault, &request.id, None, &NoGate)
+        .await
+        .unwrap();
+    assert_eq!(
+        enrollment_status(&mut browser, &poll).await["status_text"],
+        "Your phone is enrolled."
+    );
+    let (id, _) = server.push("quinn", "portal", "login").await;
+    assert_eq!(delivered(&server, &id).await["delivery"], "sent");
+}
+
+#[tokio::test]
+async fn a_denied_or_expired_confirmation_leaves_no_usable_device() {
+    let (services, server) = rig().await;
+    let (mut browser, uri, poll) = portal_enrollment(&server, "ruth").await;
+    let phone = Phone::new(&server, 0);
+    let code = EnrollmentCode::new(&uri, phone.clock.now()).confirming_by_push();
+    phone
+        .enroll_code(code, &device("android", Some(FCM_TOKEN)))
+        .await
+        .unwrap();
+    let received = services.wait_for(1).await;
+    let request = phone
+        .device
+        .handle_push_payload(&phone.vault, &as_delivered(&received[0]))
+        .unwrap()
+        .unwrap();
+    // "I did not enroll this."
+    phone
+        .device
+        .deny(&phone.vault, &request.id, false)
+        .await
+        .unwrap();
+    let status = enrollment_status(&mut browser, &poll).await;
+    assert_eq!(status["final"], true);
+    assert!(
+        status["status_text"]
+            .as_str()
+            .unwrap()
+            .contains("Enroll again")
+    );
+    let user = server
+        .admin(Method::GET, "/v1/admin/users/ruth", json!({}))
+        .await;
+    assert!(user["device"].is_null(), "{user}");
+    let revoked = audit(&server, "device_revoked").await;
+    assert_eq!(revoked[0]["outcome"], "enrollment_denied");
+
+    // Left unanswered, the confirmation expires and the enrollment with it.
+    let (mut browser, uri, poll) = portal_enrollment(&server, "sam").await;
+    let phone = Phone::new(&server, 0);
+    let code = EnrollmentCode::new(&uri, phone.clock.now()).confirming_by_push();
+    phone
+        .enroll_code(code, &device("desktop", None))
+        .await
+        .unwrap();
+    server.clock.advance(61);
+    let status = enrollment_status(&mut browser, &poll).await;
+    assert_eq!(status["final"], true, "{status}");
+    let refused = server
+        .http
+        .post(format!("{}/v1/pushes", server.base))
+        .bearer_auth(RP)
+        .json(&json!({ "user": "sam", "resource": "portal" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 409);
 }

@@ -190,7 +190,10 @@ pub async fn get_user(
     Ok(Json(serde_json::json!({
         "name": name,
         "email": email,
-        "device": device.map(|d| serde_json::json!({ "id": d.id, "jkt": d.jkt })),
+        "device": device.map(|d| serde_json::json!({
+            "id": d.id, "jkt": d.jkt, "platform": d.platform,
+            "confirmed": d.confirmed_at.is_some(), "push": d.push_token.is_some(),
+        })),
         "totp": totp,
         "locked_until": locked_until.filter(|until| *until > now),
         "totp_locked_until": totp_locked_until.filter(|until| *until > now),

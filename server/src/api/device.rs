@@ -55,7 +55,7 @@ pub async fn enroll(
     client: ClientAddr,
     JoseBody(body): JoseBody,
 ) -> Result<(StatusCode, Json<EnrollResponse>), ApiError> {
-    enroll_device(&state, body).inspect_err(|error| {
+    enroll_device(&state, body, &client.0).inspect_err(|error| {
         // Unknown, used or expired tokens and bad proofs: who tried, from where.
         let outcome = error.kind().map_or("refused", ProblemType::name);
         let who = Who::new("enrolling device", client.0.clone());
@@ -66,6 +66,7 @@ pub async fn enroll(
 fn enroll_device(
     state: &AppState,
     body: String,
+    client: &str,
 ) -> Result<(StatusCode, Json<EnrollResponse>), ApiError> {
     let compact = Compact::parse(&body).map_err(|e| jose_problem(state, &e))?;
     let claims: EnrollClaims = compact
@@ -178,6 +179,9 @@ fn enroll_device(
             }
         }
     };
+    // Also when the same key retries: a confirmation that expired unanswered
+    // is issued again.
+    rules::issue_enrollment_confirmation(state, &device_id, client)?;
     let record = device_record(state, &device_id, &jkt, &user)?;
     Ok((
         StatusCode::CREATED,

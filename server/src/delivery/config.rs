@@ -16,7 +16,7 @@ use super::{RetryPolicy, Senders};
 /// Seconds a provider has to answer one request.
 const PROVIDER_TIMEOUT: Duration = Duration::from_secs(10);
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct DeliveryConfig {
     pub apns: Option<ApnsConfig>,
     pub fcm: Option<FcmConfig>,
@@ -24,6 +24,21 @@ pub struct DeliveryConfig {
     /// roots: for a corporate TLS proxy, or a local test peer.
     pub ca_file: Option<PathBuf>,
     pub retry: RetryPolicy,
+    /// How long an enrollment confirmation waits for the app to approve it
+    /// in the foreground before it is sent as a notification.
+    pub confirmation_hold: Duration,
+}
+
+impl Default for DeliveryConfig {
+    fn default() -> Self {
+        Self {
+            apns: None,
+            fcm: None,
+            ca_file: None,
+            retry: RetryPolicy::default(),
+            confirmation_hold: Duration::from_secs(5),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -60,6 +60,8 @@ impl Platform {
 #[derive(Debug, Clone)]
 pub struct Delivery {
     pub challenge_id: String,
+    /// The user it is for: the audit line names them.
+    pub user: String,
     pub device_id: String,
     pub platform: Platform,
     pub push_token: String,
@@ -71,6 +73,10 @@ pub struct Delivery {
     /// The policy asks for a biometric: the lock screen offers no inline Approve.
     pub biometric_required: bool,
     pub expires_at: UnixTime,
+    /// Not sent before this much time has passed: an enrollment confirmation
+    /// waits for the app to approve it in the foreground, so a phone that
+    /// enrolls with the app open gets no notification for it.
+    pub hold: Duration,
 }
 
 /// What a provider said about one attempt.
@@ -123,11 +129,18 @@ impl Senders {
 pub struct Dispatcher {
     queue: mpsc::Sender<Delivery>,
     senders: Senders,
+    /// How long an enrollment confirmation waits before it is sent.
+    pub confirmation_hold: Duration,
 }
 
 impl Dispatcher {
     /// Starts the dispatcher task; it ends when the server's state is dropped.
-    pub fn start(senders: Senders, retry: RetryPolicy, state: Weak<AppState>) -> Self {
+    pub fn start(
+        senders: Senders,
+        retry: RetryPolicy,
+        confirmation_hold: Duration,
+        state: Weak<AppState>,
+    ) -> Self {
         let (queue, mut waiting) = mpsc::channel::<Delivery>(QUEUE_CAPACITY);
         let task_senders = senders.clone();
         tokio::spawn(async move {
@@ -146,7 +159,11 @@ impl Dispatcher {
                 });
             }
         });
-        Self { queue, senders }
+        Self {
+            queue,
+            senders,
+            confirmation_hold,
+        }
     }
 
     /// Queues a delivery. `Ok(false)`: no sender for this platform (poll only);
@@ -169,6 +186,8 @@ pub mod status {
     pub const SENT: &str = "sent";
     pub const FAILED: &str = "failed";
     pub const POLL_ONLY: &str = "poll_only";
+    /// Answered (or ended) before it was sent: nothing left to deliver.
+    pub const SKIPPED: &str = "skipped";
 }
 
 /// Sends one delivery, retrying until it is sent, refused for good, answered
@@ -179,26 +198,32 @@ async fn deliver(
     retry: RetryPolicy,
     delivery: Delivery,
 ) {
+    if !delivery.hold.is_zero() {
+        tokio::time::sleep(delivery.hold).await;
+    }
     let mut retries = 0u32;
     loop {
         let Some(now) = state.upgrade().map(|state| state.now()) else {
             return;
         };
+        // A push just made is pending: the first look is only needed after
+        // a hold (an enrollment confirmation the app may have approved).
+        let checked = retries > 0 || !delivery.hold.is_zero();
+        if checked && !still_pending(state, &delivery.challenge_id) {
+            record(
+                state,
+                &delivery,
+                status::SKIPPED,
+                "answered or ended before delivery",
+            );
+            return;
+        }
         if now >= delivery.expires_at {
             record(
                 state,
                 &delivery,
                 status::FAILED,
                 "expired before it could be delivered",
-            );
-            return;
-        }
-        if !still_pending(state, &delivery.challenge_id) {
-            record(
-                state,
-                &delivery,
-                status::FAILED,
-                "answered or ended before delivery",
             );
             return;
         }
@@ -256,27 +281,21 @@ fn record(state: &Weak<AppState>, delivery: &Delivery, outcome: &str, detail: &s
         return;
     };
     let now = state.now();
-    let user: Option<String> = db
-        .query_row(
-            "SELECT user FROM challenges WHERE id = ?1",
-            [&delivery.challenge_id],
-            |row| row.get(0),
-        )
-        .ok();
     let _ = db.execute(
         "UPDATE challenges SET delivery = ?2, delivery_detail = ?3 WHERE id = ?1",
         params![delivery.challenge_id, outcome, detail],
     );
-    let event = if outcome == status::SENT {
-        "push_delivered"
-    } else {
-        "push_delivery_failed"
+    let event = match outcome {
+        status::SENT => "push_delivered",
+        status::FAILED => "push_delivery_failed",
+        // Nothing happened worth an audit line.
+        _ => return,
     };
     let _ = store::audit(
         &db,
         now,
         event,
-        user.as_deref(),
+        Some(&delivery.user),
         Some(&delivery.resource),
         Some(delivery.platform.service()),
         Some(&format!("{}: {detail}", delivery.challenge_id)),
@@ -299,18 +318,11 @@ fn clear_token(state: &Weak<AppState>, delivery: &Delivery, reason: &str) {
         )
         .unwrap_or(0);
     if cleared == 1 {
-        let user: Option<String> = db
-            .query_row(
-                "SELECT user FROM devices WHERE id = ?1",
-                [&delivery.device_id],
-                |row| row.get(0),
-            )
-            .ok();
         let _ = store::audit(
             &db,
             state.now(),
             "push_token_cleared",
-            user.as_deref(),
+            Some(&delivery.user),
             None,
             Some(delivery.platform.service()),
             Some(&format!("{}: {reason}", delivery.device_id)),

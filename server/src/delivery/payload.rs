@@ -111,6 +111,7 @@ mod tests {
     fn delivery(jws: String) -> Delivery {
         Delivery {
             challenge_id: "ch_1".into(),
+            user: "alice".into(),
             device_id: "dv_1".into(),
             platform: Platform::Ios,
             push_token: "ab".repeat(32),
@@ -119,6 +120,7 @@ mod tests {
             resource: "portal".into(),
             biometric_required: false,
             expires_at: 100,
+            hold: std::time::Duration::ZERO,
         }
     }
 

@@ -323,7 +323,7 @@ pub async fn choose(
     })?;
     let has_device = {
         let db = state.db()?;
-        store::current_device(&db, &user)
+        store::confirmed_device(&db, &user)
             .map_err(|e| state.storage(e))?
             .is_some()
     };

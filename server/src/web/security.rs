@@ -39,6 +39,13 @@ fn notice_text(notice: Option<&str>) -> Option<&'static str> {
             "Your phone has not enrolled yet. If you scanned the code, wait a moment and \
              reload this page; otherwise enroll again.",
         ),
+        Some("confirming") => Some(
+            "Your phone has enrolled. Approve the request on your phone to finish, then \
+             reload this page.",
+        ),
+        Some("not_confirmed") => Some(
+            "Your phone did not confirm the enrollment in time, or it was denied. Enroll again.",
+        ),
         Some("totp") => Some("Your authenticator app is set up."),
         _ => None,
     }
@@ -132,16 +139,43 @@ pub async fn enroll_device(visit: Visit, Form(form): Form<CsrfForm>) -> PageResu
         .into_response())
 }
 
-/// Whether the enrollment `id` (a token hash) of this user has been used.
-fn enrolled_with(visit: &Visit, user: &str, id: &str) -> Result<Option<bool>, ApiError> {
-    let db = visit.state.db()?;
-    db.query_row(
-        "SELECT device_id IS NOT NULL FROM enroll_tokens WHERE hash = ?1 AND user = ?2",
-        params![id, user],
-        |row| row.get(0),
-    )
-    .optional()
-    .map_err(|e| visit.state.storage(e))
+/// Where the enrollment `id` (a token hash) of this user stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Enrollment {
+    /// The code has not been scanned.
+    Waiting,
+    /// The phone enrolled; its confirmation push is waiting for Approve.
+    Confirming,
+    Done,
+    /// Denied on the phone, or the confirmation expired unanswered.
+    Failed,
+}
+
+fn enrollment_of(visit: &Visit, user: &str, id: &str) -> Result<Option<Enrollment>, ApiError> {
+    let state = &visit.state;
+    let db = state.db()?;
+    type Row = (bool, Option<i64>, Option<i64>, bool);
+    let row: Option<Row> = db
+        .query_row(
+            "SELECT t.device_id IS NOT NULL, d.confirmed_at, d.revoked_at,
+                    EXISTS (SELECT 1 FROM challenges c WHERE c.device = d.id
+                            AND c.kind = 'enrollment_confirm' AND c.status = 'pending' AND c.exp > ?3)
+             FROM enroll_tokens t LEFT JOIN devices d ON d.id = t.device_id
+             WHERE t.hash = ?1 AND t.user = ?2",
+            params![id, user, state.now()],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+        )
+        .optional()
+        .map_err(|e| state.storage(e))?;
+    Ok(row.map(|(used, confirmed, revoked, confirming)| {
+        match (used, confirmed, revoked) {
+            (false, _, _) => Enrollment::Waiting,
+            // Confirmed (and perhaps replaced or reset later): this one is done.
+            (true, Some(_), _) => Enrollment::Done,
+            (true, None, None) if confirming => Enrollment::Confirming,
+            _ => Enrollment::Failed,
+        }
+    }))
 }
 
 fn is_token_hash(id: &str) -> bool {
@@ -162,16 +196,27 @@ pub async fn device_status(visit: Visit, Path(id): Path<String>) -> Response {
     if !is_token_hash(&id) {
         return StatusCode::NOT_FOUND.into_response();
     }
-    match enrolled_with(&visit, &user, &id) {
-        Ok(Some(true)) => Json(serde_json::json!({
+    match enrollment_of(&visit, &user, &id) {
+        Ok(Some(Enrollment::Done)) => Json(serde_json::json!({
             "done": true,
             "status_text": "Your phone is enrolled.",
             "status_class": "good",
         }))
         .into_response(),
-        Ok(Some(false)) => Json(serde_json::json!({
+        Ok(Some(Enrollment::Waiting)) => Json(serde_json::json!({
             "done": false,
             "status_text": "Waiting for your phone…",
+        }))
+        .into_response(),
+        Ok(Some(Enrollment::Confirming)) => Json(serde_json::json!({
+            "done": false,
+            "status_text": "Approve the request on your phone to finish.",
+        }))
+        .into_response(),
+        Ok(Some(Enrollment::Failed)) => Json(serde_json::json!({
+            "final": true,
+            "status_text": "The phone did not confirm this enrollment. Enroll again.",
+            "status_class": "bad",
         }))
         .into_response(),
         Ok(None) => StatusCode::NOT_FOUND.into_response(),
@@ -184,8 +229,17 @@ pub async fn device_check(visit: Visit, Path(id): Path<String>) -> PageResult {
     let Some(user) = visit.user.clone() else {
         return Ok(signed_out());
     };
-    let done = is_token_hash(&id) && enrolled_with(&visit, &user, &id)? == Some(true);
-    let notice = if done { "enrolled" } else { "waiting" };
+    let enrollment = if is_token_hash(&id) {
+        enrollment_of(&visit, &user, &id)?
+    } else {
+        None
+    };
+    let notice = match enrollment {
+        Some(Enrollment::Done) => "enrolled",
+        Some(Enrollment::Confirming) => "confirming",
+        Some(Enrollment::Failed) => "not_confirmed",
+        _ => "waiting",
+    };
     Ok(see_other(
         &format!("/portal/security?notice={notice}"),
         Vec::new(),

@@ -182,7 +182,7 @@ pub async fn submit(visit: Visit, Form(form): Form<SignInForm>) -> PageResult {
         };
     }
     login_throttle::record_success(&db, &username).map_err(storage)?;
-    let has_device = store::current_device(&db, &username)
+    let has_device = store::confirmed_device(&db, &username)
         .map_err(storage)?
         .is_some();
     let has_totp = has_totp(&db, &username).map_err(storage)?;

@@ -300,8 +300,25 @@ impl Phone {
         self.clock.now()
     }
 
-    /// Enrolls as section 4 says; a refusal comes back as the server's response.
+    /// Enrolls as section 4 says and approves the server's enrollment
+    /// confirmation at once (section 4.4); a refusal comes back as the
+    /// server's response.
     pub async fn enroll(&mut self, uri: &str) -> Result<DeviceRecord, Response> {
+        let record = self.enroll_unconfirmed(uri).await?;
+        for challenge in self.pending().await {
+            if challenge.kind == ChallengeKind::EnrollmentConfirm {
+                let answer = self
+                    .answer(&challenge.id, Decision::Approve, None, false, false)
+                    .await;
+                assert_eq!(answer.status(), StatusCode::OK);
+            }
+        }
+        Ok(record)
+    }
+
+    /// Enrolls and leaves the confirmation pending (an app that went to the
+    /// background before enrolling finished).
+    pub async fn enroll_unconfirmed(&mut self, uri: &str) -> Result<DeviceRecord, Response> {
         let uri = EnrollmentUri::parse(uri).unwrap();
         assert_eq!(uri.url, self.base);
         let claims = EnrollClaims {

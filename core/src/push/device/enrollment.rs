@@ -3,9 +3,10 @@
 //! that decides what a code is) and enrolled as a Countersign account or a
 //! privacyIDEA token.
 
-use super::{DeviceInfo, PushDevice, PushError, UncheckedCertificates};
+use super::{DeviceInfo, NoGate, PushDevice, PushError, UncheckedCertificates};
 use crate::clock::UnixTime;
 use crate::push::privacyidea::{PrivacyIdeaStore, PrivacyIdeaToken};
+use crate::push::wire::ChallengeKind;
 use crate::push::{PushAccount, PushStore};
 use crate::scan::{ScanPayload, classify};
 use crate::vault::{SharedVault, Vault, VaultError};
@@ -18,6 +19,9 @@ pub struct EnrollmentCode<'a> {
     /// counts from then, so a retry keeps the same deadline.
     pub scanned_at: UnixTime,
     pub certificates: UncheckedCertificates,
+    /// Approve the server's enrollment confirmation at once (the user is in
+    /// the app, having just scanned the code); otherwise it arrives as a push.
+    pub confirm_now: bool,
 }
 
 impl<'a> EnrollmentCode<'a> {
@@ -27,7 +31,16 @@ impl<'a> EnrollmentCode<'a> {
             payload,
             scanned_at,
             certificates: UncheckedCertificates::NotAccepted,
+            confirm_now: true,
         }
+    }
+
+    /// The app went to the background before enrolling finished: the
+    /// server's confirmation is left for the user to approve from its
+    /// notification (the guide's "click Approve for the process to complete").
+    pub fn confirming_by_push(mut self) -> Self {
+        self.confirm_now = false;
+        self
     }
 
     /// The same code after the user accepted a privacyIDEA `sslverify=0` warning.
@@ -45,6 +58,7 @@ impl std::fmt::Debug for EnrollmentCode<'_> {
             .field("payload", &"[redacted]")
             .field("scanned_at", &self.scanned_at)
             .field("certificates", &self.certificates)
+            .field("confirm_now", &self.confirm_now)
             .finish()
     }
 }
@@ -89,10 +103,13 @@ impl PushDevice {
         info: &DeviceInfo,
     ) -> Result<EnrolledPush, PushError> {
         match classify(code.payload) {
-            ScanPayload::PushEnrollment { uri } => self
-                .enroll_countersign(vault, &uri, info)
-                .await
-                .map(EnrolledPush::Countersign),
+            ScanPayload::PushEnrollment { uri } => {
+                let account = self.enroll_countersign(vault, &uri, info).await?;
+                if code.confirm_now {
+                    self.confirm_enrollment(vault, &account).await;
+                }
+                Ok(EnrolledPush::Countersign(account))
+            }
             ScanPayload::PrivacyIdeaPush { uri } => {
                 let mut token = self
                     .register_privacyidea(&uri, code.scanned_at, info, code.certificates)
@@ -103,6 +120,22 @@ impl PushDevice {
             other => Err(PushError::NotEnrollmentCode {
                 found: other.description(),
             }),
+        }
+    }
+
+    /// Approves the server's `enrollment_confirm` challenge for a new account
+    /// (protocol.md 4.4). Best effort: if it cannot be sent now, the
+    /// confirmation stays pending on the server and reaches the user as a
+    /// push or the next fetch, like any request. A server that issues none
+    /// (older ones) needs none.
+    async fn confirm_enrollment(&self, vault: &SharedVault, account: &PushAccount) {
+        let Ok(requests) = self.poll_account(vault, account).await else {
+            return;
+        };
+        for request in requests {
+            if request.kind == ChallengeKind::EnrollmentConfirm {
+                let _ = self.approve(vault, &request.id, None, &NoGate).await;
+            }
         }
     }
 }

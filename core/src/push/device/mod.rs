@@ -30,9 +30,9 @@ use crate::http::PlainHttp;
 use crate::push::enroll_uri::EnrollmentUri;
 use crate::push::jose::{self, Compact, JwsSigner, SoftwareKey};
 use crate::push::wire::{
-    AnswerClaims, AnswerResponse, AnswerStatus, Biometric, ChallengeClaims, ChallengesResponse,
-    Decision, DeviceRecord, EnrollClaims, EnrollResponse, Problem, ProblemType, RequestClaims,
-    TYP_ANSWER, TYP_CHALLENGE, TYP_DEVICE, TYP_ENROLL, TYP_REQUEST,
+    AnswerClaims, AnswerResponse, AnswerStatus, Biometric, ChallengeClaims, ChallengeKind,
+    ChallengesResponse, Decision, DeviceRecord, EnrollClaims, EnrollResponse, Problem, ProblemType,
+    RequestClaims, TYP_ANSWER, TYP_CHALLENGE, TYP_DEVICE, TYP_ENROLL, TYP_REQUEST,
 };
 use crate::push::{DeviceKeyRef, PushAccount, PushAccountStatus, PushStore};
 use crate::vault::{SharedVault, Vault, VaultError};
@@ -428,18 +428,26 @@ impl PushDevice {
                 return Err(PushError::AlreadyAnswered { status });
             }
         }
+        // An enrollment confirmation is not a sign-in: it is counted apart,
+        // so it never makes the first real request look like a burst.
+        let burst_key = match claims.kind {
+            ChallengeKind::EnrollmentConfirm => {
+                format!("enrollment-confirm:{}", claims.resource.id)
+            }
+            _ => claims.resource.id.clone(),
+        };
         vault.cache_challenge(
             &account.id,
             &claims.id,
             jws,
-            &claims.resource.id,
+            &burst_key,
             claims.iat,
             claims.exp,
         )?;
         let now = self.server_now(account);
         let burst = vault.challenges_for_resource(
             &account.id,
-            &claims.resource.id,
+            &burst_key,
             claims.iat - BURST_WINDOW,
             claims.iat,
         )?;
