@@ -125,6 +125,10 @@ fn delivery(c: &mut Criterion) {
     // Added latency: the relying party's answer → the provider's receipt, at
     // a steady 500 pushes a second.
     runtime.block_on(async {
+        // Warm up: the HTTP/2 connection, the provider token, the caches.
+        let before = bench.services.received_count();
+        push_batch(&bench, None).await;
+        bench.services.wait_until(before + USERS).await;
         let before = bench.services.received_count();
         let created = push_batch(&bench, Some(Duration::from_millis(2))).await;
         let received = bench.services.wait_for(before + USERS).await;
