@@ -64,7 +64,8 @@ object Text {
             ChallengeKind.LOGIN -> "Sign in to $resource?"
             ChallengeKind.STEP_UP -> "Confirm an action in $resource?"
             ChallengeKind.PASSWORD_RESET -> "Reset your password for $resource?"
-            ChallengeKind.ENROLLMENT_CONFIRM -> "Add a new device to $resource?"
+            // The server asks this phone to confirm its own new enrollment.
+            ChallengeKind.ENROLLMENT_CONFIRM -> "Finish enrolling this phone with $resource?"
         }
 
     fun status(status: PushAccountStatus): String =
