@@ -530,6 +530,20 @@ async fn portal_enrollment(server: &Server, user: &str) -> (FormBrowser, String,
     (browser, uri, poll)
 }
 
+/// A sign-in push the server refuses as `not_enrolled` (409); the problem.
+async fn push_refused(server: &Server, user: &str) -> Value {
+    let refused = server
+        .http
+        .post(format!("{}/v1/pushes", server.base))
+        .bearer_auth(RP)
+        .json(&json!({ "user": user, "resource": "portal" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 409);
+    refused.json().await.unwrap()
+}
+
 async fn enrollment_status(browser: &mut FormBrowser, poll: &str) -> Value {
     serde_json::from_str(&browser.get(poll).await.body).unwrap()
 }
@@ -576,16 +590,7 @@ async fn enrolling_as_the_app_goes_to_the_background_is_finished_by_approving_a_
     assert_eq!(status["done"], false);
 
     // Until then the device gets no sign-in pushes.
-    let refused = server
-        .http
-        .post(format!("{}/v1/pushes", server.base))
-        .bearer_auth(RP)
-        .json(&json!({ "user": "quinn", "resource": "portal" }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(refused.status(), 409);
-    let problem: Value = refused.json().await.unwrap();
+    let problem = push_refused(&server, "quinn").await;
     assert!(
         problem["detail"].as_str().unwrap().contains("confirm"),
         "{problem}"
@@ -667,13 +672,5 @@ async fn a_denied_or_expired_confirmation_leaves_no_usable_device() {
     server.clock.advance(61);
     let status = enrollment_status(&mut browser, &poll).await;
     assert_eq!(status["final"], true, "{status}");
-    let refused = server
-        .http
-        .post(format!("{}/v1/pushes", server.base))
-        .bearer_auth(RP)
-        .json(&json!({ "user": "sam", "resource": "portal" }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(refused.status(), 409);
+    push_refused(&server, "sam").await;
 }
