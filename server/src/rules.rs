@@ -300,6 +300,19 @@ fn issue(
         ],
     )
     .map_err(storage)?;
+    if let Some(why) = delivery_detail {
+        // The push stays fetchable; the admin learns why it was not sent.
+        store::audit(
+            db,
+            now,
+            "push_delivery_failed",
+            Some(&user),
+            Some(&resource_id),
+            None,
+            Some(&format!("{}: {why}", claims.id)),
+        )
+        .map_err(storage)?;
+    }
     store::audit_by(
         db,
         now,
