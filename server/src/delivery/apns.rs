@@ -8,8 +8,11 @@ use std::sync::{Arc, Mutex};
 use countersign_otp::clock::{Clock, UnixTime};
 use serde_json::json;
 
+use super::config::ApnsConfig;
 use super::jwt::{KeyError, SigningKey};
-use super::{Attempt, Delivery, PushSender, payload, read_capped, retry_after, transport_error};
+use super::{
+    Attempt, Delivery, PushSender, is_retryable, payload, read_capped, retry_after, transport_error,
+};
 
 /// A provider token is renewed once it is this old (Apple: at most once every
 /// 20 minutes, and never older than 60).
@@ -20,11 +23,8 @@ pub const SANDBOX_URL: &str = "https://api.sandbox.push.apple.com";
 
 pub struct ApnsSender {
     http: reqwest::Client,
-    base_url: String,
-    /// The app's bundle id.
-    topic: String,
-    key_id: String,
-    team_id: String,
+    /// Topic, key and team ids, base URL (without a trailing slash).
+    config: ApnsConfig,
     key: SigningKey,
     clock: Arc<dyn Clock>,
     /// The provider token and when it was made.
@@ -34,31 +34,23 @@ pub struct ApnsSender {
 impl std::fmt::Debug for ApnsSender {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ApnsSender")
-            .field("base_url", &self.base_url)
-            .field("topic", &self.topic)
-            .field("key_id", &self.key_id)
-            .field("team_id", &self.team_id)
+            .field("config", &self.config)
             .finish_non_exhaustive()
     }
 }
 
 impl ApnsSender {
-    #[allow(clippy::too_many_arguments)]
     pub fn new(
         http: reqwest::Client,
-        base_url: String,
-        topic: String,
-        key_id: String,
-        team_id: String,
+        config: &ApnsConfig,
         key: SigningKey,
         clock: Arc<dyn Clock>,
     ) -> Self {
+        let mut config = config.clone();
+        config.base_url = config.base_url.trim_end_matches('/').to_owned();
         Self {
             http,
-            base_url: base_url.trim_end_matches('/').to_owned(),
-            topic,
-            key_id,
-            team_id,
+            config,
             key,
             clock,
             token: Mutex::new(None),
@@ -79,8 +71,8 @@ impl ApnsSender {
             }
         }
         let token = self.key.sign(
-            json!({ "kid": self.key_id }),
-            &json!({ "iss": self.team_id, "iat": now }),
+            json!({ "kid": self.config.key_id }),
+            &json!({ "iss": self.config.team_id, "iat": now }),
         )?;
         *cached = Some((token.clone(), now));
         Ok(token)
@@ -100,10 +92,10 @@ impl ApnsSender {
         self.http
             .post(format!(
                 "{}/3/device/{}",
-                self.base_url, delivery.push_token
+                self.config.base_url, delivery.push_token
             ))
             .bearer_auth(token)
-            .header("apns-topic", &self.topic)
+            .header("apns-topic", &self.config.topic)
             .header("apns-push-type", "alert")
             .header("apns-priority", "10")
             .header("apns-expiration", delivery.expires_at.to_string())
@@ -157,7 +149,7 @@ impl PushSender for ApnsSender {
                 (410, _) | (400, "BadDeviceToken") => Attempt::TokenGone {
                     reason: format!("{status} {reason}"),
                 },
-                (429 | 500 | 503, _) => Attempt::Retry {
+                _ if is_retryable(status) => Attempt::Retry {
                     after,
                     reason: format!("APNs answered {status} {reason}"),
                 },

@@ -141,15 +141,8 @@ impl DeliveryConfig {
                             reason: error.to_string(),
                         }
                     })?;
-                let sender: Arc<dyn super::PushSender> = Arc::new(ApnsSender::new(
-                    http.clone(),
-                    config.base_url.clone(),
-                    config.topic.clone(),
-                    config.key_id.clone(),
-                    config.team_id.clone(),
-                    key,
-                    clock.clone(),
-                ));
+                let sender: Arc<dyn super::PushSender> =
+                    Arc::new(ApnsSender::new(http.clone(), config, key, clock.clone()));
                 Some(sender)
             }
         };

@@ -10,7 +10,9 @@ use serde_json::{Value, json};
 use tokio::sync::Mutex;
 
 use super::jwt::SigningKey;
-use super::{Attempt, Delivery, PushSender, payload, read_capped, retry_after, transport_error};
+use super::{
+    Attempt, Delivery, PushSender, is_retryable, payload, read_capped, retry_after, transport_error,
+};
 
 pub const PRODUCTION_URL: &str = "https://fcm.googleapis.com";
 const SCOPE: &str = "https://www.googleapis.com/auth/firebase.messaging";
@@ -215,7 +217,7 @@ impl PushSender for FcmSender {
                 (_, "UNREGISTERED") => Attempt::TokenGone {
                     reason: format!("{status} {code}"),
                 },
-                (429 | 500 | 503, _) => Attempt::Retry {
+                _ if is_retryable(status) => Attempt::Retry {
                     after,
                     reason: format!("FCM answered {status} {code}"),
                 },

@@ -343,6 +343,12 @@ pub(crate) async fn read_capped(mut response: reqwest::Response, limit: usize) -
     body
 }
 
+/// Throttled (429) or down (500, 503): both providers document these as worth
+/// another try.
+pub(crate) fn is_retryable(status: u16) -> bool {
+    matches!(status, 429 | 500 | 503)
+}
+
 /// A provider's `Retry-After`, if it sent one.
 pub(crate) fn retry_after(response: &reqwest::Response) -> Option<Duration> {
     response
