@@ -201,6 +201,7 @@ async fn main() {
     let config = Config {
         listen: "127.0.0.1:0".parse().unwrap(),
         data_dir: dir.path().to_owned(),
+        database: None,
         key_file: None,
         public_url: None,
         org: "Load".into(),

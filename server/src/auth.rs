@@ -27,7 +27,9 @@ impl FromRequestParts<Shared> for Admin {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &Shared) -> Result<Self, ApiError> {
-        bearer_caller(parts, state, &state.admin_token, "admin").map(Admin)
+        bearer_caller(parts, state, &state.admin_token, "admin")
+            .await
+            .map(Admin)
     }
 }
 
@@ -35,11 +37,13 @@ impl FromRequestParts<Shared> for RelyingParty {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &Shared) -> Result<Self, ApiError> {
-        bearer_caller(parts, state, &state.rp_token, "rp").map(RelyingParty)
+        bearer_caller(parts, state, &state.rp_token, "rp")
+            .await
+            .map(RelyingParty)
     }
 }
 
-fn bearer_caller(
+async fn bearer_caller(
     parts: &Parts,
     state: &AppState,
     expected: &str,
@@ -54,7 +58,7 @@ fn bearer_caller(
             } else {
                 "no_token"
             };
-            audit_refusal(state, "auth_failed", &who, None, outcome);
+            audit_refusal(state, "auth_failed", &who, None, outcome).await;
             Err(error)
         }
     }
@@ -62,11 +66,20 @@ fn bearer_caller(
 
 /// Records a refused request (aggregated per source and minute). A failure to
 /// write it is logged, not returned: the caller gets the refusal it earned.
-pub fn audit_refusal(state: &AppState, event: &str, who: &Who, user: Option<&str>, outcome: &str) {
-    let written = state
-        .db()
-        .map(|db| store::audit_refusal(&db, state.now(), event, who, user, None, outcome, None));
-    if let Ok(Err(error)) = written {
+pub async fn audit_refusal(
+    state: &AppState,
+    event: &str,
+    who: &Who,
+    user: Option<&str>,
+    outcome: &str,
+) {
+    let written = match state.db().await {
+        Ok(db) => {
+            store::audit_refusal(&db, state.now(), event, who, user, None, outcome, None).await
+        }
+        Err(_) => Ok(()),
+    };
+    if let Err(error) = written {
         eprintln!("audit write failed: {error}");
     }
 }
@@ -89,7 +102,7 @@ pub fn is_auth_failure(error: &ApiError) -> bool {
 }
 
 /// Audits `error` as a refused device request if it is an auth failure.
-pub fn audit_device_failure(
+pub async fn audit_device_failure(
     state: &AppState,
     client: &ClientAddr,
     device_id: &str,
@@ -98,7 +111,7 @@ pub fn audit_device_failure(
     if is_auth_failure(&error) {
         let who = Who::new(format!("device:{device_id}"), client.0.clone());
         let outcome = error.kind().map_or("refused", ProblemType::name);
-        audit_refusal(state, "device_auth_failed", &who, None, outcome);
+        audit_refusal(state, "device_auth_failed", &who, None, outcome).await;
     }
     error
 }
@@ -174,7 +187,7 @@ pub fn device_key(state: &AppState, device: &Device) -> Result<Jwk, ApiError> {
 
 /// Verifies `Authorization: Countersign <JWS>` for a request to `path` about
 /// `device_id`, and remembers its nonce; a refusal is audited with `client`.
-pub fn verify_device_request(
+pub async fn verify_device_request(
     state: &AppState,
     headers: &HeaderMap,
     method: &Method,
@@ -182,11 +195,13 @@ pub fn verify_device_request(
     device_id: &str,
     client: &ClientAddr,
 ) -> Result<(Device, RequestClaims), ApiError> {
-    verify_device_signature(state, headers, method, path, device_id)
-        .map_err(|error| audit_device_failure(state, client, device_id, error))
+    match verify_device_signature(state, headers, method, path, device_id).await {
+        Ok(verified) => Ok(verified),
+        Err(error) => Err(audit_device_failure(state, client, device_id, error).await),
+    }
 }
 
-fn verify_device_signature(
+async fn verify_device_signature(
     state: &AppState,
     headers: &HeaderMap,
     method: &Method,
@@ -221,8 +236,10 @@ fn verify_device_signature(
         return Err(state.problem(ProblemType::BadSignature, "not a device request"));
     }
     let device = {
-        let db = state.db()?;
-        store::device(&db, device_id).map_err(|e| state.storage(e))?
+        let db = state.db().await?;
+        store::device(&db, device_id)
+            .await
+            .map_err(|e| state.storage(e))?
     }
     .ok_or_else(|| state.problem(ProblemType::NotFound, "no such device"))?;
     let key = device_key(state, &device)?;
@@ -240,15 +257,16 @@ fn verify_device_signature(
         ));
     }
     check_iat(state, claims.iat)?;
-    remember_nonce(state, device_id, &claims.nonce)?;
+    remember_nonce(state, device_id, &claims.nonce).await?;
     Ok((device, claims))
 }
 
-fn remember_nonce(state: &AppState, device_id: &str, nonce: &str) -> Result<(), ApiError> {
-    let db = state.db()?;
+async fn remember_nonce(state: &AppState, device_id: &str, nonce: &str) -> Result<(), ApiError> {
+    let db = state.db().await?;
     let fresh = state
         .nonces
         .remember(&db, device_id, nonce, state.now())
+        .await
         .map_err(|e| state.storage(e))?;
     if !fresh {
         return Err(state.problem(ProblemType::Replayed, "this request nonce was already used"));

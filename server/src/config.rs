@@ -11,16 +11,19 @@ use countersign_protocol::SoftwareKey;
 use countersign_protocol::enroll_uri::normalize_url;
 
 use crate::client_addr::TrustedProxies;
+use crate::db::{Database, PostgresOptions};
 use crate::delivery::DeliveryConfig;
 use crate::files;
 use crate::mail::{MailSender, Outbox, Smtp};
 use crate::state::AppState;
-use crate::store;
 
 #[derive(Debug, Clone)]
 pub struct Config {
     pub listen: SocketAddr,
     pub data_dir: PathBuf,
+    /// `postgres://…`: keep everything in PostgreSQL (for more than one
+    /// instance) instead of `<data_dir>/server.sqlite`.
+    pub database: Option<String>,
     /// Defaults to `<data_dir>/server-key.pk8`.
     pub key_file: Option<PathBuf>,
     /// The URL devices use; defaults to `http://<listen address>`.
@@ -61,6 +64,8 @@ pub enum ConfigError {
     Mail(String),
     #[error("push delivery cannot work as configured: {0}")]
     Delivery(String),
+    #[error("the database cannot be used: {0}")]
+    Database(String),
 }
 
 impl Config {
@@ -71,6 +76,7 @@ impl Config {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             data_dir,
+            database: None,
             key_file: None,
             public_url: None,
             org: org.to_owned(),
@@ -101,7 +107,7 @@ impl Config {
             .unwrap_or_else(|| self.data_dir.join("server-key.pk8"))
     }
 
-    pub(crate) fn open_state(
+    pub(crate) async fn open_state(
         &self,
         bound: SocketAddr,
         clock: Arc<dyn Clock>,
@@ -116,10 +122,19 @@ impl Config {
         };
         files::private_dir(&self.data_dir).map_err(|e| data_error(e.to_string()))?;
         let key = load_or_create_key(&self.key_path())?;
-        let database = self.data_dir.join("server.sqlite");
-        files::private_file(&database).map_err(|e| data_error(e.to_string()))?;
-        let db = store::open(&database).map_err(|e| data_error(e.to_string()))?;
-        files::private_sqlite_companions(&database).map_err(|e| data_error(e.to_string()))?;
+        let db = match &self.database {
+            Some(url) => Database::open_postgres(url, &PostgresOptions::default())
+                .await
+                .map_err(|error| ConfigError::Database(error.to_string()))?,
+            None => {
+                let database = self.data_dir.join("server.sqlite");
+                files::private_file(&database).map_err(|e| data_error(e.to_string()))?;
+                let db = Database::open_sqlite(&database).map_err(|e| data_error(e.to_string()))?;
+                files::private_sqlite_companions(&database)
+                    .map_err(|e| data_error(e.to_string()))?;
+                db
+            }
+        };
         let public_url = normalize_url(
             &self
                 .public_url

@@ -3,7 +3,7 @@
 //! and a random password, and two apps, one of which asks the phone first.
 //! The password is returned once, to be printed once; only its hash is kept.
 
-use rusqlite::params;
+use crate::db::{Sql, params};
 
 use crate::passwords;
 use crate::problem::ApiError;
@@ -23,7 +23,7 @@ pub struct DemoUser {
 
 /// Creates the demo organisation if the server has no user yet; `None` when
 /// it already has users (a restart: the password was printed before).
-pub fn seed(state: &AppState) -> Result<Option<DemoUser>, ApiError> {
+pub async fn seed(state: &AppState) -> Result<Option<DemoUser>, ApiError> {
     let password = format!("demo-{}", random_id("", 9).replace(['-', '_'], "x"));
     // Hashing takes tens of milliseconds: before taking the database.
     let hash = passwords::hash(&password).map_err(|error| {
@@ -33,11 +33,12 @@ pub fn seed(state: &AppState) -> Result<Option<DemoUser>, ApiError> {
         )
     })?;
     let now = state.now();
-    let mut db = state.db()?;
+    let mut db = state.db().await?;
     let storage = |e| state.storage(e);
-    let tx = db.transaction().map_err(storage)?;
+    let tx = db.transaction().await.map_err(storage)?;
     let users: i64 = tx
-        .query_row("SELECT COUNT(*) FROM users", [], |row| row.get(0))
+        .query_row("SELECT COUNT(*) FROM users", params![], |row| row.get(0))
+        .await
         .map_err(storage)?;
     if users > 0 {
         return Ok(None);
@@ -47,6 +48,7 @@ pub fn seed(state: &AppState) -> Result<Option<DemoUser>, ApiError> {
          VALUES (?1, ?2, ?3, ?4, ?1)",
         params![DEMO_USER, now, random_id("u_", 12), hash],
     )
+    .await
     .map_err(storage)?;
     for (id, name, step_up) in [
         ("slack", "Slack", false),
@@ -56,6 +58,7 @@ pub fn seed(state: &AppState) -> Result<Option<DemoUser>, ApiError> {
             "INSERT OR IGNORE INTO resources (id, name, step_up) VALUES (?1, ?2, ?3)",
             params![id, name, step_up],
         )
+        .await
         .map_err(storage)?;
     }
     let who = Who::new("demo", "server");
@@ -69,8 +72,9 @@ pub fn seed(state: &AppState) -> Result<Option<DemoUser>, ApiError> {
         Some("demo"),
         None,
     )
+    .await
     .map_err(storage)?;
-    tx.commit().map_err(storage)?;
+    tx.commit().await.map_err(storage)?;
     Ok(Some(DemoUser {
         name: DEMO_USER.to_owned(),
         password,

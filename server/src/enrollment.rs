@@ -3,6 +3,7 @@
 //! user name) and the URI the phone scans; and a fresh TOTP secret as an
 //! otpauth URI.
 
+use crate::db::{Sql, params};
 use countersign_otp::account::OtpAccount;
 use countersign_otp::clock::UnixTime;
 use countersign_otp::otp::OtpParams;
@@ -11,12 +12,11 @@ use countersign_otp::uri::build_otpauth;
 use countersign_protocol::EnrollmentUri;
 use countersign_protocol::wire::ProblemType;
 use ring::rand::{SecureRandom, SystemRandom};
-use rusqlite::params;
 
 use crate::problem::ApiError;
 use crate::rules::random_id;
 use crate::state::AppState;
-use crate::store::{self, Db, Who};
+use crate::store::{self, Who};
 use crate::tokens::token_hash;
 
 /// Enrollment URIs are valid this long.
@@ -31,9 +31,9 @@ pub struct IssuedPush {
     pub token_hash: String,
 }
 
-pub fn issue_push(
+pub async fn issue_push(
     state: &AppState,
-    db: &Db,
+    db: &impl Sql,
     user: &str,
     who: &Who,
 ) -> Result<IssuedPush, ApiError> {
@@ -47,6 +47,7 @@ pub fn issue_push(
          SELECT ?1, name, ?3, incarnation, ?4 FROM users WHERE name = ?2",
         params![hash, user, expires_at, now],
     )
+    .await
     .map_err(storage)?;
     store::audit_by(
         db,
@@ -58,6 +59,7 @@ pub fn issue_push(
         Some("push"),
         None,
     )
+    .await
     .map_err(storage)?;
     let uri = EnrollmentUri {
         url: state.public_url.clone(),

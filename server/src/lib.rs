@@ -7,6 +7,7 @@ pub mod auth;
 pub mod client_addr;
 pub mod config;
 pub mod context;
+pub mod db;
 pub mod delivery;
 pub mod demo;
 pub mod enrollment;
@@ -159,7 +160,14 @@ pub async fn start_with(
         .delivery
         .senders(clock.clone())
         .map_err(|error| ConfigError::Delivery(error.to_string()))?;
-    let state: Shared = Arc::new(config.open_state(address, clock, trusted_proxies)?);
+    let state: Shared = Arc::new(config.open_state(address, clock, trusted_proxies).await?);
+    // Long polls here wake when another instance decides a challenge.
+    let woken = Arc::downgrade(&state);
+    state.database().listen_for_decisions(Arc::new(move || {
+        if let Some(state) = woken.upgrade() {
+            state.decided.notify_waiters();
+        }
+    }));
     if !senders.is_empty() {
         let dispatcher = delivery::Dispatcher::start(
             senders,

@@ -23,6 +23,11 @@ struct Args {
     /// Directory for the database (and the key, unless --key-file).
     #[arg(long, default_value = "./countersign-data", env = "COUNTERSIGN_DATA")]
     data: PathBuf,
+    /// Keep everything in PostgreSQL instead of <data>/server.sqlite, e.g.
+    /// postgres://countersign@db.internal/countersign: needed to run more than
+    /// one instance (docs/server.md, "Running more than one instance").
+    #[arg(long, env = "COUNTERSIGN_DATABASE")]
+    database: Option<String>,
     /// The server's signing key (PKCS#8), created on first run. Not
     /// COUNTERSIGN_KEY_FILE: that is the CLI's vault key, often exported in the
     /// same shell.
@@ -145,6 +150,7 @@ async fn main() -> ExitCode {
     let config = Config {
         listen: args.listen,
         data_dir: args.data,
+        database: args.database,
         key_file: args.key_file,
         public_url: args.public_url,
         org: args.org,
@@ -182,7 +188,7 @@ async fn main() -> ExitCode {
         if rp_made_up {
             println!("Relying-party token: {rp_token}");
         }
-        match countersign_server::demo::seed(&server.state) {
+        match countersign_server::demo::seed(&server.state).await {
             Ok(Some(user)) => println!(
                 "Demo organisation created. User Portal: {url}/portal/login, user {} \
                  password {} (shown this once)",

@@ -24,7 +24,7 @@ impl ApiError {
     }
 
     /// A storage failure: the client should retry later; details stay in the log.
-    pub fn storage(error: &rusqlite::Error, now: UnixTime) -> Self {
+    pub fn storage(error: &crate::db::DbError, now: UnixTime) -> Self {
         eprintln!("storage error: {error}");
         Self::new(ProblemType::Unavailable, "storage is unavailable", now).with("retry_after", 2)
     }

@@ -6,11 +6,9 @@
 
 use std::sync::atomic::{AtomicI64, Ordering};
 
+use crate::db::{DbResult, Sql, params};
 use countersign_otp::clock::UnixTime;
 use countersign_protocol::wire::IAT_TOLERANCE;
-use rusqlite::params;
-
-use crate::store::Db;
 
 /// How long a nonce is remembered: a request with `iat` = now + 60 s is still
 /// acceptable 120 s later (iat − 60 s), so the memory is one second longer
@@ -27,24 +25,30 @@ pub struct NonceMemory {
 
 impl NonceMemory {
     /// Remembers (device, nonce); false if it is already remembered (a replay).
-    pub fn remember(
+    pub async fn remember(
         &self,
-        db: &Db,
+        db: &impl Sql,
         device: &str,
         nonce: &str,
         now: UnixTime,
-    ) -> rusqlite::Result<bool> {
+    ) -> DbResult<bool> {
         let bucket = now.div_euclid(PRUNE_BUCKET);
         if self.last_pruned_bucket.swap(bucket, Ordering::Relaxed) != bucket {
-            db.execute("DELETE FROM request_nonces WHERE expires_at <= ?1", [now])?;
+            db.execute(
+                "DELETE FROM request_nonces WHERE expires_at <= ?1",
+                params![now],
+            )
+            .await?;
         }
         // An expired row not yet pruned is reused; a live one makes this a replay.
-        let inserted = db.execute(
-            "INSERT INTO request_nonces (device, nonce, expires_at) VALUES (?1, ?2, ?3)
+        let inserted = db
+            .execute(
+                "INSERT INTO request_nonces (device, nonce, expires_at) VALUES (?1, ?2, ?3)
              ON CONFLICT (device, nonce) DO UPDATE SET expires_at = excluded.expires_at
              WHERE request_nonces.expires_at <= ?4",
-            params![device, nonce, now + NONCE_MEMORY, now],
-        )?;
+                params![device, nonce, now + NONCE_MEMORY, now],
+            )
+            .await?;
         Ok(inserted == 1)
     }
 }

@@ -2,6 +2,7 @@
 //! limit, number matching, fraud locks, and what a decision does to portal
 //! sessions and password resets. Handlers call these; they hold no rules.
 
+use crate::db::{DbResult, OptionalExtension, Sql, params};
 use countersign_otp::clock::UnixTime;
 use countersign_protocol::jose;
 use countersign_protocol::wire::{
@@ -9,13 +10,12 @@ use countersign_protocol::wire::{
     Resource, TYP_CHALLENGE,
 };
 use ring::rand::{SecureRandom, SystemRandom};
-use rusqlite::{OptionalExtension, params};
 
 use crate::api::portal::PORTAL_RESOURCE;
 use crate::problem::ApiError;
 use crate::sessions;
 use crate::state::AppState;
-use crate::store::{self, Db, Who};
+use crate::store::{self, Who};
 
 /// The default policy plus the per-resource overrides, resolved.
 #[derive(Debug, Clone, Copy)]
@@ -40,13 +40,13 @@ pub fn biometric_text(biometric: Biometric) -> &'static str {
     }
 }
 
-pub fn effective_policy(db: &Db, resource: Option<&str>) -> rusqlite::Result<Effective> {
+pub async fn effective_policy(db: &impl Sql, resource: Option<&str>) -> DbResult<Effective> {
     let (biometric, number_matching, max_pending, fraud_lock_seconds): (String, bool, i64, i64) = db
         .query_row(
             "SELECT biometric, number_matching, max_pending, fraud_lock_seconds FROM policy WHERE id = 1",
-            [],
+            params![],
             |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
-        )?;
+        ).await?;
     let mut effective = Effective {
         policy: Policy {
             biometric: biometric_from(&biometric),
@@ -59,9 +59,10 @@ pub fn effective_policy(db: &Db, resource: Option<&str>) -> rusqlite::Result<Eff
         let overrides: Option<(Option<String>, Option<bool>, Option<i64>)> = db
             .query_row(
                 "SELECT biometric, number_matching, max_pending FROM resources WHERE id = ?1",
-                [resource],
+                params![resource],
                 |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
             )
+            .await
             .optional()?;
         if let Some((biometric, number_matching, max_pending)) = overrides {
             if let Some(biometric) = biometric {
@@ -120,7 +121,7 @@ pub struct PushOrigin {
 
 /// Starts a push for (user, resource): checks enrollment, fraud lock and the
 /// pending limit, then signs and stores the challenge.
-pub fn create_push(
+pub async fn create_push(
     state: &AppState,
     user: &str,
     resource_id: &str,
@@ -129,21 +130,23 @@ pub fn create_push(
     origin: &PushOrigin,
 ) -> Result<PushCreated, ApiError> {
     let now = state.now();
-    let db = state.db()?;
+    let db = state.db().await?;
     let storage = |e| state.storage(e);
-    if !store::user_exists(&db, user).map_err(storage)? {
+    if !store::user_exists(&db, user).await.map_err(storage)? {
         return Err(state.problem(ProblemType::NotFound, "no such user"));
     }
     let resource_name: String = db
         .query_row(
             "SELECT name FROM resources WHERE id = ?1",
-            [resource_id],
+            params![resource_id],
             |row| row.get(0),
         )
+        .await
         .optional()
         .map_err(storage)?
         .ok_or_else(|| state.problem(ProblemType::NotFound, "no such resource"))?;
     let device = store::current_device(&db, user)
+        .await
         .map_err(storage)?
         .ok_or_else(|| {
             state.problem(ProblemType::NotEnrolled, "the user has no enrolled device")
@@ -158,12 +161,15 @@ pub fn create_push(
     let locked_until: Option<i64> = db
         .query_row(
             "SELECT fraud_locked_until FROM users WHERE name = ?1",
-            [user],
+            params![user],
             |row| row.get(0),
         )
+        .await
         .map_err(storage)?;
     if let Some(until) = locked_until.filter(|until| *until > now) {
-        refused(&db, now, origin, user, resource_id, "fraud_locked", None).map_err(storage)?;
+        refused(&db, now, origin, user, resource_id, "fraud_locked", None)
+            .await
+            .map_err(storage)?;
         return Err(state
             .problem(
                 ProblemType::FraudLocked,
@@ -171,8 +177,10 @@ pub fn create_push(
             )
             .with("locked_until", until));
     }
-    let effective = effective_policy(&db, Some(resource_id)).map_err(storage)?;
-    check_pending_limit(state, &db, user, resource_id, effective, now, origin)?;
+    let effective = effective_policy(&db, Some(resource_id))
+        .await
+        .map_err(storage)?;
+    check_pending_limit(state, &db, user, resource_id, effective, now, origin).await?;
     let claims = ChallengeClaims {
         id: random_id("ch_", 16),
         device: device.id.clone(),
@@ -189,7 +197,7 @@ pub fn create_push(
         iat: now,
         exp: now + CHALLENGE_LIFETIME,
     };
-    issue(state, &db, &device, claims, origin)
+    issue(state, &db, &device, claims, origin).await
 }
 
 /// After a new device enrolls: the `enrollment_confirm` push that finishes
@@ -197,15 +205,15 @@ pub fn create_push(
 /// approves it at once when it enrolled in the foreground; otherwise it
 /// arrives as a push like any other. Not issued twice while one is pending,
 /// and not subject to the pending limit (no relying party asked for it).
-pub fn issue_enrollment_confirmation(
+pub async fn issue_enrollment_confirmation(
     state: &AppState,
     device_id: &str,
     client: &str,
 ) -> Result<(), ApiError> {
     let now = state.now();
-    let db = state.db()?;
+    let db = state.db().await?;
     let storage = |e| state.storage(e);
-    let Some(device) = store::device(&db, device_id).map_err(storage)? else {
+    let Some(device) = store::device(&db, device_id).await.map_err(storage)? else {
         return Ok(());
     };
     if device.confirmed_at.is_some() || device.revoked_at.is_some() {
@@ -217,7 +225,7 @@ pub fn issue_enrollment_confirmation(
                             AND status = 'pending' AND exp > ?2)",
             params![device_id, now],
             |row| row.get(0),
-        )
+        ).await
         .map_err(storage)?;
     if pending {
         return Ok(());
@@ -225,9 +233,10 @@ pub fn issue_enrollment_confirmation(
     let resource_name: String = db
         .query_row(
             "SELECT name FROM resources WHERE id = ?1",
-            [PORTAL_RESOURCE],
+            params![PORTAL_RESOURCE],
             |row| row.get(0),
         )
+        .await
         .map_err(storage)?;
     let claims = ChallengeClaims {
         id: random_id("ch_", 16),
@@ -256,13 +265,15 @@ pub fn issue_enrollment_confirmation(
         who: Some(Who::new(format!("device:{device_id}"), client)),
         ..PushOrigin::default()
     };
-    issue(state, &db, &device, claims, &origin).map(|_| ())
+    issue(state, &db, &device, claims, &origin)
+        .await
+        .map(|_| ())
 }
 
 /// Signs the challenge, queues its delivery, stores it and audits it.
-fn issue(
+async fn issue(
     state: &AppState,
-    db: &Db,
+    db: &impl Sql,
     device: &store::Device,
     claims: ChallengeClaims,
     origin: &PushOrigin,
@@ -298,7 +309,7 @@ fn issue(
             delivery,
             delivery_detail
         ],
-    )
+    ).await
     .map_err(storage)?;
     if let Some(why) = delivery_detail {
         // The push stays fetchable; the admin learns why it was not sent.
@@ -311,6 +322,7 @@ fn issue(
             None,
             Some(&format!("{}: {why}", claims.id)),
         )
+        .await
         .map_err(storage)?;
     }
     store::audit_by(
@@ -323,6 +335,7 @@ fn issue(
         Some(kind.as_str()),
         Some(&claims.id),
     )
+    .await
     .map_err(storage)?;
     Ok(PushCreated {
         id: claims.id,
@@ -374,9 +387,9 @@ fn queue_delivery(
 
 /// At most `max_pending` unanswered pushes per (user, resource) in 60 s; decoys
 /// (below) count, so a second sign-in for an unknown user is limited alike.
-fn check_pending_limit(
+async fn check_pending_limit(
     state: &AppState,
-    db: &Db,
+    db: &impl Sql,
     user: &str,
     resource_id: &str,
     effective: Effective,
@@ -391,10 +404,13 @@ fn check_pending_limit(
             params![user, resource_id, now, now - CHALLENGE_LIFETIME],
             |row| Ok((row.get(0)?, row.get(1)?)),
         )
+        .await
         .map_err(storage)?;
     if pending >= effective.max_pending {
         let retry_after = oldest_exp.map_or(1, |exp| (exp - now).max(1));
-        refused(db, now, origin, user, resource_id, "rate_limited", None).map_err(storage)?;
+        refused(db, now, origin, user, resource_id, "rate_limited", None)
+            .await
+            .map_err(storage)?;
         return Err(state
             .problem(
                 ProblemType::RateLimited,
@@ -414,7 +430,7 @@ fn check_pending_limit(
 /// fraud-locked users with it, so its answers do not tell who exists. It is a
 /// challenge row addressed to no device, so it is pending, then expires, and
 /// counts towards the pending limit exactly like a real push.
-pub fn create_decoy(
+pub async fn create_decoy(
     state: &AppState,
     user: &str,
     resource_id: &str,
@@ -423,17 +439,20 @@ pub fn create_decoy(
     origin: &PushOrigin,
 ) -> Result<PushCreated, ApiError> {
     let now = state.now();
-    let db = state.db()?;
+    let db = state.db().await?;
     let storage = |e| state.storage(e);
     // Decoys are only needed while they could be read as pending: keep the
     // table from growing with every name a guesser tries.
     db.execute(
         "DELETE FROM challenges WHERE device = '' AND exp < ?1",
-        [now - PORTAL_HANDLE_SECONDS],
+        params![now - PORTAL_HANDLE_SECONDS],
     )
+    .await
     .map_err(storage)?;
-    let effective = effective_policy(&db, Some(resource_id)).map_err(storage)?;
-    check_pending_limit(state, &db, user, resource_id, effective, now, origin)?;
+    let effective = effective_policy(&db, Some(resource_id))
+        .await
+        .map_err(storage)?;
+    check_pending_limit(state, &db, user, resource_id, effective, now, origin).await?;
     let id = random_id("ch_", 16);
     let number = effective.policy.number_matching.then(random_number);
     db.execute(
@@ -449,7 +468,7 @@ pub fn create_decoy(
             now,
             now + CHALLENGE_LIFETIME
         ],
-    )
+    ).await
     .map_err(storage)?;
     refused(
         &db,
@@ -460,6 +479,7 @@ pub fn create_decoy(
         why,
         Some("answered with a decoy"),
     )
+    .await
     .map_err(storage)?;
     Ok(PushCreated {
         id,
@@ -475,35 +495,41 @@ pub fn create_decoy(
 pub const PORTAL_HANDLE_SECONDS: i64 = 600;
 
 /// A refused push, aggregated per source and minute when the caller is known.
-fn refused(
-    db: &Db,
+async fn refused(
+    db: &impl Sql,
     now: UnixTime,
     origin: &PushOrigin,
     user: &str,
     resource: &str,
     outcome: &str,
     detail: Option<&str>,
-) -> rusqlite::Result<()> {
+) -> DbResult<()> {
     match &origin.who {
-        Some(who) => store::audit_refusal(
-            db,
-            now,
-            "push_refused",
-            who,
-            Some(user),
-            Some(resource),
-            outcome,
-            detail,
-        ),
-        None => store::audit(
-            db,
-            now,
-            "push_refused",
-            Some(user),
-            Some(resource),
-            Some(outcome),
-            detail,
-        ),
+        Some(who) => {
+            store::audit_refusal(
+                db,
+                now,
+                "push_refused",
+                who,
+                Some(user),
+                Some(resource),
+                outcome,
+                detail,
+            )
+            .await
+        }
+        None => {
+            store::audit(
+                db,
+                now,
+                "push_refused",
+                Some(user),
+                Some(resource),
+                Some(outcome),
+                detail,
+            )
+            .await
+        }
     }
 }
 
@@ -517,22 +543,24 @@ pub struct Decided {
 }
 
 /// What happens once a challenge is decided, beyond its status.
-pub fn apply_decision(
-    db: &Db,
+pub async fn apply_decision(
+    db: &impl Sql,
     now: UnixTime,
     challenge_id: &str,
     decided: Decided,
-) -> rusqlite::Result<()> {
+) -> DbResult<()> {
     let Decided {
         approved,
         fraud,
         wrong_number,
     } = decided;
-    let (user, resource, kind): (String, String, String) = db.query_row(
-        "SELECT user, resource, kind FROM challenges WHERE id = ?1",
-        [challenge_id],
-        |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
-    )?;
+    let (user, resource, kind): (String, String, String) = db
+        .query_row(
+            "SELECT user, resource, kind FROM challenges WHERE id = ?1",
+            params![challenge_id],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+        )
+        .await?;
     let outcome = if approved {
         "approved"
     } else if wrong_number {
@@ -550,19 +578,22 @@ pub fn apply_decision(
         Some(&resource),
         Some(outcome),
         Some(challenge_id),
-    )?;
+    )
+    .await?;
     match (kind.as_str(), approved) {
         // Denying a step-up (also by a wrong number) means "that was not me":
         // end the user's portal sessions.
         ("step_up", false) => {
-            sessions::revoke_all(db, &user, now, "step_up_denied", Some(challenge_id))?;
+            sessions::revoke_all(db, &user, now, "step_up_denied", Some(challenge_id)).await?;
         }
         ("enrollment_confirm", true) => {
-            let confirmed = db.execute(
-                "UPDATE devices SET confirmed_at = ?2
+            let confirmed = db
+                .execute(
+                    "UPDATE devices SET confirmed_at = ?2
                  WHERE id = (SELECT device FROM challenges WHERE id = ?1) AND confirmed_at IS NULL",
-                params![challenge_id, now],
-            )?;
+                    params![challenge_id, now],
+                )
+                .await?;
             if confirmed == 1 {
                 store::audit(
                     db,
@@ -572,18 +603,21 @@ pub fn apply_decision(
                     None,
                     None,
                     Some(challenge_id),
-                )?;
+                )
+                .await?;
             }
         }
         // "I did not enroll this": the new device goes (its enrollment code was
         // used by someone else); the user enrolls again from the portal.
         ("enrollment_confirm", false) => {
-            let device: String = db.query_row(
-                "SELECT device FROM challenges WHERE id = ?1",
-                [challenge_id],
-                |row| row.get(0),
-            )?;
-            store::revoke_device(db, &device, "enrollment_denied", now)?;
+            let device: String = db
+                .query_row(
+                    "SELECT device FROM challenges WHERE id = ?1",
+                    params![challenge_id],
+                    |row| row.get(0),
+                )
+                .await?;
+            store::revoke_device(db, &device, "enrollment_denied", now).await?;
             store::audit(
                 db,
                 now,
@@ -592,13 +626,15 @@ pub fn apply_decision(
                 None,
                 Some("enrollment_denied"),
                 Some(&device),
-            )?;
+            )
+            .await?;
         }
         ("password_reset", true) => {
             db.execute(
                 "UPDATE challenges SET effect = 'password_reset_completed' WHERE id = ?1",
-                [challenge_id],
-            )?;
+                params![challenge_id],
+            )
+            .await?;
             store::audit(
                 db,
                 now,
@@ -607,22 +643,24 @@ pub fn apply_decision(
                 Some(&resource),
                 Some("completed"),
                 Some(challenge_id),
-            )?;
+            )
+            .await?;
         }
         _ => {}
     }
     if fraud {
-        let lock_seconds = effective_policy(db, None)?.fraud_lock_seconds;
+        let lock_seconds = effective_policy(db, None).await?.fraud_lock_seconds;
         db.execute(
             "UPDATE users SET fraud_locked_until = ?2 WHERE name = ?1",
             params![user, now + lock_seconds],
-        )?;
+        )
+        .await?;
         db.execute(
             "UPDATE challenges SET status = 'denied', decided_at = ?2 WHERE user = ?1 AND status = 'pending'",
             params![user, now],
-        )?;
+        ).await?;
         // Whoever is signing in as the user is not the user.
-        sessions::revoke_all(db, &user, now, "fraud_reported", Some(challenge_id))?;
+        sessions::revoke_all(db, &user, now, "fraud_reported", Some(challenge_id)).await?;
         store::audit(
             db,
             now,
@@ -631,7 +669,8 @@ pub fn apply_decision(
             Some(&resource),
             Some("locked"),
             Some(challenge_id),
-        )?;
+        )
+        .await?;
     }
     Ok(())
 }
@@ -665,12 +704,12 @@ pub struct PushStatus {
     pub server_time: UnixTime,
 }
 
-pub fn push_status(db: &Db, id: &str, now: UnixTime) -> rusqlite::Result<Option<PushStatus>> {
+pub async fn push_status(db: &impl Sql, id: &str, now: UnixTime) -> DbResult<Option<PushStatus>> {
     db.query_row(
         "SELECT kind, status, decided_at, fraud, uv, effect, exp, user, session, resource, handoff,
                 delivery
          FROM challenges WHERE id = ?1",
-        [id],
+        params![id],
         |row| {
             let status: String = row.get(1)?;
             let exp: i64 = row.get(6)?;
@@ -696,5 +735,6 @@ pub fn push_status(db: &Db, id: &str, now: UnixTime) -> rusqlite::Result<Option<
             })
         },
     )
+    .await
     .optional()
 }

@@ -6,11 +6,11 @@
 //! not collected yet, so neither a stale hand-off nor a re-created user of the
 //! same name can still turn one into a session.
 
+use crate::db::{DbResult, OptionalExtension, Sql, params};
 use countersign_otp::clock::UnixTime;
-use rusqlite::{OptionalExtension, params};
 
 use crate::rules::random_id;
-use crate::store::{self, Db};
+use crate::store;
 use crate::tokens::token_hash;
 
 /// A session not used for this long has ended (30 minutes).
@@ -19,32 +19,38 @@ pub const IDLE_SECONDS: i64 = 30 * 60;
 pub const ABSOLUTE_SECONDS: i64 = 12 * 3600;
 
 /// A new session for `user`: the token for the browser (stored as its hash).
-pub fn create(db: &Db, user: &str, now: UnixTime) -> rusqlite::Result<String> {
+pub async fn create(db: &impl Sql, user: &str, now: UnixTime) -> DbResult<String> {
     let token = random_id("ss_", 24);
     db.execute(
         "INSERT INTO sessions (token, user, created_at, last_seen_at) VALUES (?1, ?2, ?3, ?3)",
         params![token_hash(&token), user, now],
-    )?;
+    )
+    .await?;
     Ok(token)
 }
 
 /// Forgets a session made but not handed out.
-pub fn discard(db: &Db, token: &str) -> rusqlite::Result<()> {
-    db.execute("DELETE FROM sessions WHERE token = ?1", [token_hash(token)])?;
+pub async fn discard(db: &impl Sql, token: &str) -> DbResult<()> {
+    db.execute(
+        "DELETE FROM sessions WHERE token = ?1",
+        params![token_hash(token)],
+    )
+    .await?;
     Ok(())
 }
 
 /// Ends one session (signing out).
-pub fn end(db: &Db, token: &str, now: UnixTime) -> rusqlite::Result<()> {
+pub async fn end(db: &impl Sql, token: &str, now: UnixTime) -> DbResult<()> {
     db.execute(
         "UPDATE sessions SET revoked_at = ?2 WHERE token = ?1 AND revoked_at IS NULL",
         params![token_hash(token), now],
-    )?;
+    )
+    .await?;
     Ok(())
 }
 
 /// The user of a live session, which counts as use; `None` if it has ended.
-pub fn authenticate(db: &Db, token: &str, now: UnixTime) -> rusqlite::Result<Option<String>> {
+pub async fn authenticate(db: &impl Sql, token: &str, now: UnixTime) -> DbResult<Option<String>> {
     let token = token_hash(token);
     let user: Option<String> = db
         .query_row(
@@ -54,32 +60,34 @@ pub fn authenticate(db: &Db, token: &str, now: UnixTime) -> rusqlite::Result<Opt
             params![token, now - ABSOLUTE_SECONDS, now - IDLE_SECONDS],
             |row| row.get(0),
         )
+        .await
         .optional()?;
     if user.is_some() {
         db.execute(
             "UPDATE sessions SET last_seen_at = ?2 WHERE token = ?1",
             params![token, now],
-        )?;
+        )
+        .await?;
     }
     Ok(user)
 }
 
 /// Ends every live session of `user`, audited with why (when there were any).
-pub fn revoke_all(
-    db: &Db,
+pub async fn revoke_all(
+    db: &impl Sql,
     user: &str,
     now: UnixTime,
     reason: &str,
     detail: Option<&str>,
-) -> rusqlite::Result<usize> {
+) -> DbResult<usize> {
     let ended = db.execute(
         "UPDATE sessions SET revoked_at = ?2 WHERE user = ?1 AND revoked_at IS NULL",
         params![user, now],
-    )? + db.execute(
+    ).await? + db.execute(
         // '' marks the hand-off as used: `portal::push` mints only for NULL.
         "UPDATE challenges SET session = '' WHERE user = ?1 AND kind = 'login' AND session IS NULL",
-        [user],
-    )?;
+        params![user],
+    ).await?;
     if ended == 0 {
         return Ok(0);
     }
@@ -91,6 +99,7 @@ pub fn revoke_all(
         Some("portal"),
         Some(reason),
         detail,
-    )?;
-    Ok(ended)
+    )
+    .await?;
+    Ok(ended as usize)
 }

@@ -1,7 +1,7 @@
-//! What every handler shares: the database, the server key, the clock (injectable,
+//! What every handler shares: the database (SQLite or PostgreSQL), the server key, the clock (injectable,
 //! so tests can move time), the configured tokens, and the replay memory (kept in the database).
 
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::sync::{Arc, OnceLock};
 
 use countersign_otp::clock::{Clock, UnixTime};
 use countersign_protocol::wire::ProblemType;
@@ -9,14 +9,14 @@ use countersign_protocol::{Jwk, JwsSigner, SoftwareKey};
 use tokio::sync::Notify;
 
 use crate::client_addr::TrustedProxies;
+use crate::db::{Conn, Database, DbError};
 use crate::delivery::Dispatcher;
 use crate::mail::MailSender;
 use crate::problem::ApiError;
 use crate::replay::NonceMemory;
-use crate::store::Db;
 
 pub struct AppState {
-    db: Mutex<Db>,
+    db: Database,
     pub key: SoftwareKey,
     pub server_jwk: Jwk,
     /// The server key's thumbprint, pinned by devices as `sk`.
@@ -56,7 +56,7 @@ impl std::fmt::Debug for AppState {
 impl AppState {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        db: Db,
+        db: Database,
         key: SoftwareKey,
         clock: Arc<dyn Clock>,
         public_url: String,
@@ -69,7 +69,7 @@ impl AppState {
     ) -> Self {
         let server_jwk = key.public_jwk();
         Self {
-            db: Mutex::new(db),
+            db,
             sk: server_jwk.thumbprint(),
             server_jwk,
             key,
@@ -91,22 +91,21 @@ impl AppState {
         self.clock.now()
     }
 
-    pub fn db(&self) -> Result<MutexGuard<'_, Db>, ApiError> {
-        self.db.lock().map_err(|_| {
-            ApiError::new(
-                ProblemType::Unavailable,
-                "storage is unavailable",
-                self.now(),
-            )
-            .with("retry_after", 2)
-        })
+    /// A database connection for a few statements (SQLite: the one
+    /// connection, waited for; PostgreSQL: one from the pool).
+    pub async fn db(&self) -> Result<Conn, ApiError> {
+        self.db.conn().await.map_err(|error| self.storage(error))
+    }
+
+    pub fn database(&self) -> &Database {
+        &self.db
     }
 
     pub fn problem(&self, kind: ProblemType, detail: impl Into<String>) -> ApiError {
         ApiError::new(kind, detail, self.now())
     }
 
-    pub fn storage(&self, error: rusqlite::Error) -> ApiError {
+    pub fn storage(&self, error: DbError) -> ApiError {
         ApiError::storage(&error, self.now())
     }
 }

@@ -3,10 +3,10 @@
 //! one step of drift, under the user's brute-force throttle
 //! (`totp_throttle`), and every attempt is audited.
 
+use crate::db::{OptionalExtension, Sql, params};
 use countersign_otp::otp::OtpParams;
 use countersign_otp::secret::SecretBytes;
 use countersign_protocol::wire::ProblemType;
-use rusqlite::{OptionalExtension, params};
 
 use crate::problem::ApiError;
 use crate::state::AppState;
@@ -14,7 +14,7 @@ use crate::store::{self, Who};
 use crate::totp_throttle::{self, Throttle};
 
 /// Checks `code` for `user`; `Ok` only for a right code not used before.
-pub fn verify(state: &AppState, user: &str, code: &str, who: &Who) -> Result<(), ApiError> {
+pub async fn verify(state: &AppState, user: &str, code: &str, who: &Who) -> Result<(), ApiError> {
     if code.is_empty() || code.len() > 10 {
         return Err(state.problem(
             ProblemType::MalformedRequest,
@@ -22,18 +22,19 @@ pub fn verify(state: &AppState, user: &str, code: &str, who: &Who) -> Result<(),
         ));
     }
     let now = state.now();
-    let mut db = state.db()?;
+    let mut db = state.db().await?;
     let storage = |e| state.storage(e);
     // Read, verify and count in one transaction: concurrent guesses cannot
     // each see the counter before the other's failure is written.
-    let tx = db
-        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-        .map_err(storage)?;
+    let tx = db.transaction().await.map_err(storage)?;
     let row: Option<(Option<Vec<u8>>, Option<i64>, Throttle)> = tx
         .query_row(
-            "SELECT totp_secret, totp_last_step, totp_failures, totp_lockouts, totp_locked_until
-             FROM users WHERE name = ?1",
-            [&user],
+            &format!(
+                "SELECT totp_secret, totp_last_step, totp_failures, totp_lockouts, totp_locked_until
+                 FROM users WHERE name = ?1{}",
+                tx.for_update()
+            ),
+            params![&user],
             |row| {
                 Ok((
                     row.get(0)?,
@@ -46,6 +47,7 @@ pub fn verify(state: &AppState, user: &str, code: &str, who: &Who) -> Result<(),
                 ))
             },
         )
+        .await
         .optional()
         .map_err(storage)?;
     let Some((Some(secret), last_step, throttle)) = row else {
@@ -55,9 +57,9 @@ pub fn verify(state: &AppState, user: &str, code: &str, who: &Who) -> Result<(),
         ));
     };
     // Every attempt is audited, with its outcome.
-    let audit = |outcome: &str| {
+    let audit = async |tx: &crate::db::Tx<'_>, outcome: &str| {
         store::audit_by(
-            &tx,
+            tx,
             now,
             "totp_verified",
             Some(who),
@@ -66,11 +68,12 @@ pub fn verify(state: &AppState, user: &str, code: &str, who: &Who) -> Result<(),
             Some(outcome),
             None,
         )
+        .await
         .map_err(storage)
     };
     if let Some(retry_after) = throttle.locked_for(now) {
-        audit("locked")?;
-        tx.commit().map_err(storage)?;
+        audit(&tx, "locked").await?;
+        tx.commit().await.map_err(storage)?;
         return Err(locked_problem(state, retry_after));
     }
     let matched = OtpParams::default_totp()
@@ -84,17 +87,21 @@ pub fn verify(state: &AppState, user: &str, code: &str, who: &Who) -> Result<(),
                 "UPDATE users SET totp_last_step = ?2 WHERE name = ?1",
                 params![user, matched.step as i64],
             )
+            .await
             .map_err(storage)?;
-            totp_throttle::record_success(&tx, user).map_err(storage)?;
-            audit("ok")?;
-            tx.commit().map_err(storage)?;
+            totp_throttle::record_success(&tx, user)
+                .await
+                .map_err(storage)?;
+            audit(&tx, "ok").await?;
+            tx.commit().await.map_err(storage)?;
             Ok(())
         }
         None => {
-            audit("wrong_code")?;
-            let locked =
-                totp_throttle::record_failure(&tx, user, throttle, now).map_err(storage)?;
-            tx.commit().map_err(storage)?;
+            audit(&tx, "wrong_code").await?;
+            let locked = totp_throttle::record_failure(&tx, user, throttle, now)
+                .await
+                .map_err(storage)?;
+            tx.commit().await.map_err(storage)?;
             Err(match locked {
                 Some(seconds) => locked_problem(state, seconds),
                 None => state.problem(

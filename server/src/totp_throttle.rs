@@ -7,8 +7,8 @@
 //! counters are read and written in the verification's own transaction.
 //! (Keycloak's brute-force detection and Okta's lockout work the same way.)
 
+use crate::db::{DbResult, Sql, params};
 use countersign_otp::clock::UnixTime;
-use rusqlite::{Transaction, params};
 
 use crate::store;
 
@@ -42,18 +42,19 @@ pub fn lock_seconds(lockouts_before: i64) -> i64 {
 }
 
 /// Records a wrong code; returns the lock length if this failure locked.
-pub fn record_failure(
-    tx: &Transaction<'_>,
+pub async fn record_failure(
+    tx: &impl Sql,
     user: &str,
     throttle: Throttle,
     now: UnixTime,
-) -> rusqlite::Result<Option<i64>> {
+) -> DbResult<Option<i64>> {
     let failures = throttle.failures + 1;
     if failures < MAX_FAILURES {
         tx.execute(
             "UPDATE users SET totp_failures = ?2 WHERE name = ?1",
             params![user, failures],
-        )?;
+        )
+        .await?;
         return Ok(None);
     }
     let seconds = lock_seconds(throttle.lockouts);
@@ -61,7 +62,8 @@ pub fn record_failure(
         "UPDATE users SET totp_failures = 0, totp_lockouts = totp_lockouts + 1,
            totp_locked_until = ?2 WHERE name = ?1",
         params![user, now + seconds],
-    )?;
+    )
+    .await?;
     store::audit(
         tx,
         now,
@@ -72,21 +74,22 @@ pub fn record_failure(
         Some(&format!(
             "{MAX_FAILURES} wrong codes in a row; locked for {seconds} s"
         )),
-    )?;
+    )
+    .await?;
     Ok(Some(seconds))
 }
 
 /// A right code: the user starts afresh.
-pub fn record_success(tx: &Transaction<'_>, user: &str) -> rusqlite::Result<()> {
-    clear(tx, user)
+pub async fn record_success(tx: &impl Sql, user: &str) -> DbResult<()> {
+    clear(tx, user).await
 }
 
 /// Lifts the throttle (right code, admin unlock, reset, new TOTP secret).
-pub fn clear(db: &rusqlite::Connection, user: &str) -> rusqlite::Result<()> {
+pub async fn clear(db: &impl Sql, user: &str) -> DbResult<()> {
     db.execute(
         "UPDATE users SET totp_failures = 0, totp_lockouts = 0, totp_locked_until = NULL WHERE name = ?1",
-        [user],
-    )?;
+        params![user],
+    ).await?;
     Ok(())
 }
 

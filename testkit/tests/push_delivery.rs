@@ -115,14 +115,12 @@ async fn audit(server: &Server, event: &str) -> Vec<Value> {
 }
 
 /// The user's device's push token as the server holds it.
-fn push_token(server: &Server, user: &str) -> Option<String> {
-    let db = server.running.state.db().unwrap();
-    db.query_row(
-        "SELECT push_token FROM devices WHERE user = ?1 AND revoked_at IS NULL",
-        [user],
-        |row| row.get(0),
-    )
-    .unwrap()
+async fn push_token(server: &Server, user: &str) -> Option<String> {
+    let db = server.running.state.db().await.unwrap();
+    countersign_server::store::current_device(&db, user)
+        .await
+        .unwrap()
+        .and_then(|device| device.push_token)
 }
 
 /// The phone fetches its requests and denies `id`.
@@ -248,8 +246,8 @@ async fn unregistered_and_bad_tokens_are_cleared_and_the_next_push_is_poll_only(
     let (fcm_push, _) = server.push("frank", "portal", "login").await;
     assert_eq!(delivered(&server, &apns_push).await["delivery"], "failed");
     assert_eq!(delivered(&server, &fcm_push).await["delivery"], "failed");
-    assert_eq!(push_token(&server, "erin"), None);
-    assert_eq!(push_token(&server, "frank"), None);
+    assert_eq!(push_token(&server, "erin").await, None);
+    assert_eq!(push_token(&server, "frank").await, None);
     let cleared = audit(&server, "push_token_cleared").await;
     assert_eq!(cleared.len(), 2, "{cleared:?}");
 
@@ -271,7 +269,10 @@ async fn unregistered_and_bad_tokens_are_cleared_and_the_next_push_is_poll_only(
         .update_push_token(&iphone.vault, Some(APNS_TOKEN))
         .await
         .unwrap();
-    assert_eq!(push_token(&server, "erin").as_deref(), Some(APNS_TOKEN));
+    assert_eq!(
+        push_token(&server, "erin").await.as_deref(),
+        Some(APNS_TOKEN)
+    );
 }
 
 #[tokio::test]
@@ -283,12 +284,15 @@ async fn bad_device_token_clears_it_but_a_configuration_error_does_not() {
     let (first, _) = server.push("gina", "portal", "login").await;
     let status = delivered(&server, &first).await;
     assert_eq!(status["delivery"], "failed");
-    assert_eq!(push_token(&server, "gina").as_deref(), Some(APNS_TOKEN));
+    assert_eq!(
+        push_token(&server, "gina").await.as_deref(),
+        Some(APNS_TOKEN)
+    );
 
     services.script_apns([Scripted::apns(400, "BadDeviceToken")]);
     let (second, _) = server.push("gina", "vpn", "login").await;
     assert_eq!(delivered(&server, &second).await["delivery"], "failed");
-    assert_eq!(push_token(&server, "gina"), None);
+    assert_eq!(push_token(&server, "gina").await, None);
 }
 
 #[tokio::test]
@@ -389,7 +393,10 @@ async fn an_unreachable_provider_is_retried_until_expiry() {
         "{failure}"
     );
     // The device token is not blamed for the provider's outage.
-    assert_eq!(push_token(&server, "kate").as_deref(), Some(APNS_TOKEN));
+    assert_eq!(
+        push_token(&server, "kate").await.as_deref(),
+        Some(APNS_TOKEN)
+    );
 }
 
 #[tokio::test]

@@ -773,32 +773,26 @@ async fn a_new_push_token_reaches_the_server() {
     let device_id = phone.vault.lock().push_accounts().unwrap()[0]
         .device_id
         .clone();
-    let stored = |server: &Server| -> Option<String> {
-        server
-            .running
-            .state
-            .db()
+    let stored = async |server: &Server| -> Option<String> {
+        let db = server.running.state.db().await.unwrap();
+        countersign_server::store::device(&db, &device_id)
+            .await
             .unwrap()
-            .query_row(
-                "SELECT push_token FROM devices WHERE id = ?1",
-                [&device_id],
-                |row| row.get(0),
-            )
-            .unwrap()
+            .and_then(|device| device.push_token)
     };
-    assert_eq!(stored(&server).as_deref(), Some("00ff"));
+    assert_eq!(stored(&server).await.as_deref(), Some("00ff"));
     let failures = phone
         .device
         .update_push_token(&phone.vault, Some("0a0b0c"))
         .await
         .unwrap();
     assert!(failures.is_empty(), "{failures:?}");
-    assert_eq!(stored(&server).as_deref(), Some("0a0b0c"));
+    assert_eq!(stored(&server).await.as_deref(), Some("0a0b0c"));
     // Notifications turned off: the server forgets the token.
     phone
         .device
         .update_push_token(&phone.vault, None)
         .await
         .unwrap();
-    assert_eq!(stored(&server), None);
+    assert_eq!(stored(&server).await, None);
 }

@@ -54,7 +54,8 @@ pub fn run() -> Result<(), CliError> {
         .block_on(countersign_server::start(&config, Arc::new(SystemClock)))
         .map_err(|error| CliError::Usage(error.to_string()))?;
     let base = server.base_url();
-    let demo_user = countersign_server::demo::seed(&server.state)
+    let demo_user = runtime
+        .block_on(countersign_server::demo::seed(&server.state))
         .map_err(|error| CliError::Usage(error.0.detail.clone()))?
         .ok_or_else(|| CliError::Usage("the demo server already had users".into()))?;
     let (user, password) = (demo_user.name, demo_user.password);

@@ -1,11 +1,11 @@
 //! The admin API (docs/protocol.md section 8.3), behind the admin token: users,
 //! resources, policy, enrollment URIs, authenticator reset, fraud locks, audit.
 
+use crate::db::{DbResult, OptionalExtension, Sql, params};
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use countersign_protocol::wire::ProblemType;
-use rusqlite::{OptionalExtension, params};
 use serde::Deserialize;
 
 use crate::auth::Admin;
@@ -69,13 +69,14 @@ pub async fn create_user(
         None => None,
     };
     let now = state.now();
-    let db = state.db()?;
+    let db = state.db().await?;
     let inserted = db
         .execute(
             "INSERT OR IGNORE INTO users (name, created_at, incarnation, password_hash, email)
              VALUES (?1, ?2, ?3, ?4, ?5)",
             params![user.name, now, random_id("u_", 12), hash, user.email],
         )
+        .await
         .map_err(|e| state.storage(e))?;
     if inserted == 0 {
         if hash.is_some() {
@@ -99,6 +100,7 @@ pub async fn create_user(
         hash.as_ref().map(|_| "with_password"),
         None,
     )
+    .await
     .map_err(|e| state.storage(e))?;
     Ok((
         StatusCode::CREATED,
@@ -121,19 +123,22 @@ pub async fn set_password(
 ) -> Reply {
     let hash = hashed_password(&state, &request.password)?;
     let now = state.now();
-    let db = state.db()?;
+    let db = state.db().await?;
     let storage = |e| state.storage(e);
     let updated = db
         .execute(
             "UPDATE users SET password_hash = ?2 WHERE name = ?1",
             params![user, hash],
         )
+        .await
         .map_err(storage)?;
     if updated == 0 {
         return Err(state.problem(ProblemType::NotFound, "no such user"));
     }
-    login_throttle::clear(&db, &user).map_err(storage)?;
-    crate::sessions::revoke_all(&db, &user, now, "password_set", None).map_err(storage)?;
+    login_throttle::clear(&db, &user).await.map_err(storage)?;
+    crate::sessions::revoke_all(&db, &user, now, "password_set", None)
+        .await
+        .map_err(storage)?;
     store::audit_by(
         &db,
         now,
@@ -144,18 +149,18 @@ pub async fn set_password(
         Some("by_admin"),
         None,
     )
+    .await
     .map_err(storage)?;
     Ok(Json(serde_json::json!({ "server_time": now })))
 }
 
 pub async fn list_users(State(state): State<Shared>, _admin: Admin) -> Reply {
-    let db = state.db()?;
-    let mut statement = db
-        .prepare("SELECT name FROM users ORDER BY name")
-        .map_err(|e| state.storage(e))?;
-    let names: Vec<String> = statement
-        .query_map([], |row| row.get(0))
-        .and_then(Iterator::collect)
+    let db = state.db().await?;
+    let names: Vec<String> = db
+        .query_map("SELECT name FROM users ORDER BY name", params![], |row| {
+            row.get(0)
+        })
+        .await
         .map_err(|e| state.storage(e))?;
     Ok(Json(
         serde_json::json!({ "users": names, "server_time": state.now() }),
@@ -167,24 +172,27 @@ pub async fn get_user(
     _admin: Admin,
     Path(name): Path<String>,
 ) -> Reply {
-    let db = state.db()?;
+    let db = state.db().await?;
     let storage = |e| state.storage(e);
     let row: Option<(bool, Option<i64>, Option<i64>)> = db
         .query_row(
             "SELECT totp_secret IS NOT NULL, fraud_locked_until, totp_locked_until FROM users WHERE name = ?1",
-            [&name],
+            params![&name],
             |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
-        )
+        ).await
         .optional()
         .map_err(storage)?;
     let Some((totp, locked_until, totp_locked_until)) = row else {
         return Err(state.problem(ProblemType::NotFound, "no such user"));
     };
-    let device = store::current_device(&db, &name).map_err(storage)?;
+    let device = store::current_device(&db, &name).await.map_err(storage)?;
     let email: Option<String> = db
-        .query_row("SELECT email FROM users WHERE name = ?1", [&name], |row| {
-            row.get(0)
-        })
+        .query_row(
+            "SELECT email FROM users WHERE name = ?1",
+            params![&name],
+            |row| row.get(0),
+        )
+        .await
         .map_err(storage)?;
     let now = state.now();
     Ok(Json(serde_json::json!({
@@ -207,22 +215,25 @@ pub async fn delete_user(
     Path(name): Path<String>,
 ) -> Reply {
     let now = state.now();
-    let mut db = state.db()?;
+    let mut db = state.db().await?;
     let storage = |e| state.storage(e);
     // All or nothing: a failure midway must not leave a half-deleted user
     // whose sessions or QR codes still work.
-    let db = db
-        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-        .map_err(storage)?;
-    if !store::user_exists(&db, &name).map_err(storage)? {
+    let db = db.transaction().await.map_err(storage)?;
+    if !store::user_exists(&db, &name).await.map_err(storage)? {
         return Err(state.problem(ProblemType::NotFound, "no such user"));
     }
-    if let Some(device) = store::current_device(&db, &name).map_err(storage)? {
-        store::revoke_device(&db, &device.id, "device_revoked", now).map_err(storage)?;
+    if let Some(device) = store::current_device(&db, &name).await.map_err(storage)? {
+        store::revoke_device(&db, &device.id, "device_revoked", now)
+            .await
+            .map_err(storage)?;
     }
     // Nothing issued to this user may serve a user later created with the name.
-    revoke_credentials(&db, &name, now, "user_deleted").map_err(storage)?;
-    db.execute("DELETE FROM users WHERE name = ?1", [&name])
+    revoke_credentials(&db, &name, now, "user_deleted")
+        .await
+        .map_err(storage)?;
+    db.execute("DELETE FROM users WHERE name = ?1", params![&name])
+        .await
         .map_err(storage)?;
     store::audit_by(
         &db,
@@ -234,8 +245,9 @@ pub async fn delete_user(
         None,
         None,
     )
+    .await
     .map_err(storage)?;
-    db.commit().map_err(storage)?;
+    db.commit().await.map_err(storage)?;
     Ok(Json(
         serde_json::json!({ "deleted": name, "server_time": now }),
     ))
@@ -243,11 +255,13 @@ pub async fn delete_user(
 
 /// Ends what was issued to a user before a reset or deletion: unredeemed
 /// enrollment URIs (a QR code printed earlier) and portal sessions.
-fn revoke_credentials(db: &store::Db, user: &str, now: i64, reason: &str) -> rusqlite::Result<()> {
-    let tokens = db.execute(
-        "DELETE FROM enroll_tokens WHERE user = ?1 AND used_by_jkt IS NULL",
-        [user],
-    )?;
+async fn revoke_credentials(db: &impl Sql, user: &str, now: i64, reason: &str) -> DbResult<()> {
+    let tokens = db
+        .execute(
+            "DELETE FROM enroll_tokens WHERE user = ?1 AND used_by_jkt IS NULL",
+            params![user],
+        )
+        .await?;
     if tokens > 0 {
         store::audit(
             db,
@@ -257,9 +271,10 @@ fn revoke_credentials(db: &store::Db, user: &str, now: i64, reason: &str) -> rus
             None,
             Some(reason),
             Some(&format!("{tokens} unused enrollment token(s)")),
-        )?;
+        )
+        .await?;
     }
-    crate::sessions::revoke_all(db, user, now, reason, None)?;
+    crate::sessions::revoke_all(db, user, now, reason, None).await?;
     Ok(())
 }
 
@@ -308,8 +323,10 @@ pub async fn create_resource(
         return Err(state.problem(ProblemType::MalformedRequest, "invalid resource id or name"));
     }
     let now = state.now();
-    let db = state.db()?;
-    let before = resource_snapshot(&db, id).map_err(|e| state.storage(e))?;
+    let db = state.db().await?;
+    let before = resource_snapshot(&db, id)
+        .await
+        .map_err(|e| state.storage(e))?;
     db.execute(
         "INSERT INTO resources (id, name, biometric, number_matching, max_pending, step_up)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)
@@ -325,8 +342,11 @@ pub async fn create_resource(
             body.step_up.unwrap_or(false)
         ],
     )
+    .await
     .map_err(|e| state.storage(e))?;
-    let after = resource_snapshot(&db, id).map_err(|e| state.storage(e))?;
+    let after = resource_snapshot(&db, id)
+        .await
+        .map_err(|e| state.storage(e))?;
     store::audit_by(
         &db,
         now,
@@ -341,6 +361,7 @@ pub async fn create_resource(
         }),
         Some(&change_detail(&before, &after)),
     )
+    .await
     .map_err(|e| state.storage(e))?;
     Ok((
         StatusCode::CREATED,
@@ -349,22 +370,16 @@ pub async fn create_resource(
 }
 
 pub async fn list_resources(State(state): State<Shared>, _admin: Admin) -> Reply {
-    let db = state.db()?;
-    let mut statement = db
-        .prepare(
-            "SELECT id, name, biometric, number_matching, max_pending, step_up FROM resources ORDER BY id",
-        )
-        .map_err(|e| state.storage(e))?;
-    let resources: Vec<serde_json::Value> = statement
-        .query_map([], |row| {
+    let db = state.db().await?;
+    let resources: Vec<serde_json::Value> = db
+        .query_map("SELECT id, name, biometric, number_matching, max_pending, step_up FROM resources ORDER BY id", params![], |row| {
             Ok(serde_json::json!({
-                "id": row.get::<_, String>(0)?, "name": row.get::<_, String>(1)?,
-                "biometric": row.get::<_, Option<String>>(2)?, "number_matching": row.get::<_, Option<bool>>(3)?,
-                "max_pending": row.get::<_, Option<i64>>(4)?,
-                "step_up": row.get::<_, bool>(5)?,
+                "id": row.get::<String>(0)?, "name": row.get::<String>(1)?,
+                "biometric": row.get::<Option<String>>(2)?, "number_matching": row.get::<Option<bool>>(3)?,
+                "max_pending": row.get::<Option<i64>>(4)?,
+                "step_up": row.get::<bool>(5)?,
             }))
-        })
-        .and_then(Iterator::collect)
+        }).await
         .map_err(|e| state.storage(e))?;
     Ok(Json(
         serde_json::json!({ "resources": resources, "server_time": state.now() }),
@@ -386,8 +401,10 @@ pub async fn patch_resource(
         return Err(state.problem(ProblemType::MalformedRequest, "invalid resource name"));
     }
     let now = state.now();
-    let db = state.db()?;
-    let before = resource_snapshot(&db, &id).map_err(|e| state.storage(e))?;
+    let db = state.db().await?;
+    let before = resource_snapshot(&db, &id)
+        .await
+        .map_err(|e| state.storage(e))?;
     let changed = db
         .execute(
             "UPDATE resources SET name = COALESCE(?2, name), biometric = COALESCE(?3, biometric),
@@ -402,12 +419,14 @@ pub async fn patch_resource(
                 body.max_pending,
                 body.step_up
             ],
-        )
+        ).await
         .map_err(|e| state.storage(e))?;
     if changed == 0 {
         return Err(state.problem(ProblemType::NotFound, "no such resource"));
     }
-    let after = resource_snapshot(&db, &id).map_err(|e| state.storage(e))?;
+    let after = resource_snapshot(&db, &id)
+        .await
+        .map_err(|e| state.storage(e))?;
     store::audit_by(
         &db,
         now,
@@ -418,6 +437,7 @@ pub async fn patch_resource(
         Some("changed"),
         Some(&change_detail(&before, &after)),
     )
+    .await
     .map_err(|e| state.storage(e))?;
     Ok(Json(serde_json::json!({ "id": id, "server_time": now })))
 }
@@ -431,8 +451,8 @@ pub struct PolicyBody {
 }
 
 /// The default policy as the admin API shows it.
-fn policy_snapshot(db: &store::Db) -> rusqlite::Result<serde_json::Value> {
-    let effective = rules::effective_policy(db, None)?;
+async fn policy_snapshot(db: &impl Sql) -> DbResult<serde_json::Value> {
+    let effective = rules::effective_policy(db, None).await?;
     Ok(serde_json::json!({
         "biometric": biometric_text(effective.policy.biometric),
         "number_matching": effective.policy.number_matching,
@@ -442,20 +462,20 @@ fn policy_snapshot(db: &store::Db) -> rusqlite::Result<serde_json::Value> {
 }
 
 /// A resource and its overrides (its limits), or `None` if there is none.
-fn resource_snapshot(db: &store::Db, id: &str) -> rusqlite::Result<Option<serde_json::Value>> {
+async fn resource_snapshot(db: &impl Sql, id: &str) -> DbResult<Option<serde_json::Value>> {
     db.query_row(
         "SELECT name, biometric, number_matching, max_pending, step_up FROM resources WHERE id = ?1",
-        [id],
+        params![id],
         |row| {
             Ok(serde_json::json!({
-                "name": row.get::<_, String>(0)?,
-                "biometric": row.get::<_, Option<String>>(1)?,
-                "number_matching": row.get::<_, Option<bool>>(2)?,
-                "max_pending": row.get::<_, Option<i64>>(3)?,
-                "step_up": row.get::<_, bool>(4)?,
+                "name": row.get::<String>(0)?,
+                "biometric": row.get::<Option<String>>(1)?,
+                "number_matching": row.get::<Option<bool>>(2)?,
+                "max_pending": row.get::<Option<i64>>(3)?,
+                "step_up": row.get::<bool>(4)?,
             }))
         },
-    )
+    ).await
     .optional()
 }
 
@@ -464,15 +484,15 @@ fn change_detail(before: &Option<serde_json::Value>, after: &Option<serde_json::
     serde_json::json!({ "before": before, "after": after }).to_string()
 }
 
-fn policy_json(state: &AppState) -> Reply {
-    let db = state.db()?;
-    let mut policy = policy_snapshot(&db).map_err(|e| state.storage(e))?;
+async fn policy_json(state: &AppState) -> Reply {
+    let db = state.db().await?;
+    let mut policy = policy_snapshot(&db).await.map_err(|e| state.storage(e))?;
     policy["server_time"] = serde_json::Value::from(state.now());
     Ok(Json(policy))
 }
 
 pub async fn get_policy(State(state): State<Shared>, _admin: Admin) -> Reply {
-    policy_json(&state)
+    policy_json(&state).await
 }
 
 pub async fn put_policy(
@@ -499,16 +519,16 @@ pub async fn put_policy(
         ));
     }
     {
-        let db = state.db()?;
-        let before = policy_snapshot(&db).map_err(|e| state.storage(e))?;
+        let db = state.db().await?;
+        let before = policy_snapshot(&db).await.map_err(|e| state.storage(e))?;
         db.execute(
             "UPDATE policy SET biometric = COALESCE(?1, biometric), number_matching = COALESCE(?2, number_matching),
                max_pending = COALESCE(?3, max_pending), fraud_lock_seconds = COALESCE(?4, fraud_lock_seconds)
              WHERE id = 1",
             params![body.biometric, body.number_matching, body.max_pending, body.fraud_lock_seconds],
-        )
+        ).await
         .map_err(|e| state.storage(e))?;
-        let after = policy_snapshot(&db).map_err(|e| state.storage(e))?;
+        let after = policy_snapshot(&db).await.map_err(|e| state.storage(e))?;
         store::audit_by(
             &db,
             state.now(),
@@ -519,9 +539,10 @@ pub async fn put_policy(
             None,
             Some(&change_detail(&Some(before), &Some(after))),
         )
+        .await
         .map_err(|e| state.storage(e))?;
     }
-    policy_json(&state)
+    policy_json(&state).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -536,14 +557,14 @@ pub async fn create_enrollment(
     JsonBody(request): JsonBody<EnrollmentRequest>,
 ) -> Reply {
     let now = state.now();
-    let db = state.db()?;
+    let db = state.db().await?;
     let storage = |e| state.storage(e);
-    if !store::user_exists(&db, &user).map_err(storage)? {
+    if !store::user_exists(&db, &user).await.map_err(storage)? {
         return Err(state.problem(ProblemType::NotFound, "no such user"));
     }
     match request.kind.as_str() {
         "push" => {
-            let issued = enrollment::issue_push(&state, &db, &user, &who)?;
+            let issued = enrollment::issue_push(&state, &db, &user, &who).await?;
             Ok(Json(serde_json::json!({
                 "uri": issued.uri,
                 "expires_at": issued.expires_at,
@@ -556,9 +577,11 @@ pub async fn create_enrollment(
                 "UPDATE users SET totp_secret = ?2, totp_last_step = NULL, totp_pending_secret = NULL
                  WHERE name = ?1",
                 params![user, secret.expose_secret()],
-            )
+            ).await
             .map_err(storage)?;
-            crate::totp_throttle::clear(&db, &user).map_err(storage)?;
+            crate::totp_throttle::clear(&db, &user)
+                .await
+                .map_err(storage)?;
             store::audit_by(
                 &db,
                 now,
@@ -569,6 +592,7 @@ pub async fn create_enrollment(
                 Some("totp"),
                 None,
             )
+            .await
             .map_err(storage)?;
             Ok(Json(
                 serde_json::json!({ "uri": enrollment::totp_uri(&state, &user, &secret), "server_time": now }),
@@ -584,25 +608,30 @@ pub async fn reset_user(
     Path(user): Path<String>,
 ) -> Reply {
     let now = state.now();
-    let mut db = state.db()?;
+    let mut db = state.db().await?;
     let storage = |e| state.storage(e);
     // All or nothing, like a deletion.
-    let db = db
-        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-        .map_err(storage)?;
-    if !store::user_exists(&db, &user).map_err(storage)? {
+    let db = db.transaction().await.map_err(storage)?;
+    if !store::user_exists(&db, &user).await.map_err(storage)? {
         return Err(state.problem(ProblemType::NotFound, "no such user"));
     }
-    if let Some(device) = store::current_device(&db, &user).map_err(storage)? {
-        store::revoke_device(&db, &device.id, "device_revoked", now).map_err(storage)?;
+    if let Some(device) = store::current_device(&db, &user).await.map_err(storage)? {
+        store::revoke_device(&db, &device.id, "device_revoked", now)
+            .await
+            .map_err(storage)?;
     }
     db.execute(
         "UPDATE users SET totp_secret = NULL, totp_last_step = NULL WHERE name = ?1",
-        [&user],
+        params![&user],
     )
+    .await
     .map_err(storage)?;
-    crate::totp_throttle::clear(&db, &user).map_err(storage)?;
-    revoke_credentials(&db, &user, now, "authenticator_reset").map_err(storage)?;
+    crate::totp_throttle::clear(&db, &user)
+        .await
+        .map_err(storage)?;
+    revoke_credentials(&db, &user, now, "authenticator_reset")
+        .await
+        .map_err(storage)?;
     store::audit_by(
         &db,
         now,
@@ -613,8 +642,9 @@ pub async fn reset_user(
         None,
         None,
     )
+    .await
     .map_err(storage)?;
-    db.commit().map_err(storage)?;
+    db.commit().await.map_err(storage)?;
     Ok(Json(
         serde_json::json!({ "reset": user, "server_time": now }),
     ))
@@ -626,14 +656,17 @@ pub async fn unlock_user(
     Path(user): Path<String>,
 ) -> Reply {
     let now = state.now();
-    let db = state.db()?;
+    let db = state.db().await?;
     db.execute(
         "UPDATE users SET fraud_locked_until = NULL WHERE name = ?1",
-        [&user],
+        params![&user],
     )
+    .await
     .map_err(|e| state.storage(e))?;
     // Also lifts a TOTP lockout: the admin has vouched for the user.
-    crate::totp_throttle::clear(&db, &user).map_err(|e| state.storage(e))?;
+    crate::totp_throttle::clear(&db, &user)
+        .await
+        .map_err(|e| state.storage(e))?;
     store::audit_by(
         &db,
         now,
@@ -644,6 +677,7 @@ pub async fn unlock_user(
         None,
         None,
     )
+    .await
     .map_err(|e| state.storage(e))?;
     Ok(Json(
         serde_json::json!({ "unlocked": user, "server_time": now }),
@@ -661,12 +695,13 @@ pub async fn audit(
     _admin: Admin,
     Query(query): Query<AuditQuery>,
 ) -> Reply {
-    let db = state.db()?;
+    let db = state.db().await?;
     let events = store::audit_since(
         &db,
         query.since.unwrap_or(0),
         query.limit.unwrap_or(500).clamp(1, 5000),
     )
+    .await
     .map_err(|e| state.storage(e))?;
     Ok(Json(
         serde_json::json!({ "events": events, "server_time": state.now() }),

@@ -1,6 +1,7 @@
 //! The device API (docs/protocol.md sections 4-7): enroll, the device's record,
 //! its pending challenges, its push token, removing itself, and answers.
 
+use crate::db::{OptionalExtension, Sql, params};
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
@@ -9,7 +10,6 @@ use countersign_protocol::wire::{
     AnswerClaims, AnswerResponse, AnswerStatus, ChallengesResponse, Decision, DeviceRecord,
     EnrollClaims, EnrollResponse, ProblemType, TYP_ANSWER, TYP_DEVICE, TYP_ENROLL,
 };
-use rusqlite::{OptionalExtension, params};
 use subtle::ConstantTimeEq;
 
 use crate::auth::{
@@ -25,15 +25,16 @@ use crate::state::{AppState, Shared};
 use crate::store::{self, Who};
 use crate::tokens::token_hash;
 
-fn device_record(
+async fn device_record(
     state: &AppState,
     device_id: &str,
     device_jkt: &str,
     user: &str,
 ) -> Result<String, ApiError> {
     let policy = {
-        let db = state.db()?;
+        let db = state.db().await?;
         rules::effective_policy(&db, None)
+            .await
             .map_err(|e| state.storage(e))?
             .policy
     };
@@ -55,15 +56,17 @@ pub async fn enroll(
     client: ClientAddr,
     JoseBody(body): JoseBody,
 ) -> Result<(StatusCode, Json<EnrollResponse>), ApiError> {
-    enroll_device(&state, body, &client.0).inspect_err(|error| {
+    let enrolled = enroll_device(&state, body, &client.0).await;
+    if let Err(error) = &enrolled {
         // Unknown, used or expired tokens and bad proofs: who tried, from where.
         let outcome = error.kind().map_or("refused", ProblemType::name);
         let who = Who::new("enrolling device", client.0.clone());
-        audit_refusal(&state, "enroll_refused", &who, None, outcome);
-    })
+        audit_refusal(&state, "enroll_refused", &who, None, outcome).await;
+    }
+    enrolled
 }
 
-fn enroll_device(
+async fn enroll_device(
     state: &AppState,
     body: String,
     client: &str,
@@ -93,11 +96,9 @@ fn enroll_device(
     let now = state.now();
     let hash = token_hash(&claims.token);
     let (device_id, user) = {
-        let mut db = state.db()?;
+        let mut db = state.db().await?;
         let storage = |e| state.storage(e);
-        let transaction = db
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(storage)?;
+        let transaction = db.transaction().await.map_err(storage)?;
         // The token counts only while the user it was issued to exists: the
         // same incarnation, not a user re-created with the same name.
         let token: Option<(String, i64, Option<String>, Option<String>)> = transaction
@@ -105,9 +106,10 @@ fn enroll_device(
                 "SELECT t.user, t.expires_at, t.used_by_jkt, t.device_id
                  FROM enroll_tokens t JOIN users u ON u.name = t.user
                  WHERE t.hash = ?1 AND u.incarnation IS t.user_incarnation",
-                [&hash],
+                params![&hash],
                 |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
             )
+            .await
             .optional()
             .map_err(storage)?;
         let Some((user, expires_at, used_by, existing_device)) = token else {
@@ -135,8 +137,12 @@ fn enroll_device(
             }
             (None, _) => {
                 let device_id = random_id("dv_", 9);
-                if let Some(old) = store::current_device(&transaction, &user).map_err(storage)? {
+                if let Some(old) = store::current_device(&transaction, &user)
+                    .await
+                    .map_err(storage)?
+                {
                     store::revoke_device(&transaction, &old.id, "device_replaced", now)
+                        .await
                         .map_err(storage)?;
                     store::audit(
                         &transaction,
@@ -147,6 +153,7 @@ fn enroll_device(
                         None,
                         Some(&old.id),
                     )
+                    .await
                     .map_err(storage)?;
                 }
                 let jwk_json = serde_json::to_string(&claims.jwk).unwrap_or_default();
@@ -156,13 +163,14 @@ fn enroll_device(
                          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                         params![device_id, user, jwk_json, jkt, claims.platform, claims.push_token,
                                 claims.device_name, claims.app_version, now],
-                    )
+                    ).await
                     .map_err(storage)?;
                 transaction
                     .execute(
                         "UPDATE enroll_tokens SET used_by_jkt = ?2, device_id = ?3 WHERE hash = ?1",
                         params![hash, jkt, device_id],
                     )
+                    .await
                     .map_err(storage)?;
                 store::audit(
                     &transaction,
@@ -173,16 +181,17 @@ fn enroll_device(
                     Some(&claims.platform),
                     Some(&device_id),
                 )
+                .await
                 .map_err(storage)?;
-                transaction.commit().map_err(storage)?;
+                transaction.commit().await.map_err(storage)?;
                 (device_id, user)
             }
         }
     };
     // Also when the same key retries: a confirmation that expired unanswered
     // is issued again.
-    rules::issue_enrollment_confirmation(state, &device_id, client)?;
-    let record = device_record(state, &device_id, &jkt, &user)?;
+    rules::issue_enrollment_confirmation(state, &device_id, client).await?;
+    let record = device_record(state, &device_id, &jkt, &user).await?;
     Ok((
         StatusCode::CREATED,
         Json(EnrollResponse {
@@ -201,8 +210,8 @@ pub async fn get_device(
     headers: HeaderMap,
 ) -> Result<Json<EnrollResponse>, ApiError> {
     let (device, _) =
-        verify_device_request(&state, &headers, &method, uri.path(), &device_id, &client)?;
-    let record = device_record(&state, &device.id, &device.jkt, &device.user)?;
+        verify_device_request(&state, &headers, &method, uri.path(), &device_id, &client).await?;
+    let record = device_record(&state, &device.id, &device.jkt, &device.user).await?;
     Ok(Json(EnrollResponse {
         record,
         server_time: state.now(),
@@ -217,17 +226,11 @@ pub async fn challenges(
     uri: Uri,
     headers: HeaderMap,
 ) -> Result<Json<ChallengesResponse>, ApiError> {
-    verify_device_request(&state, &headers, &method, uri.path(), &device_id, &client)?;
+    verify_device_request(&state, &headers, &method, uri.path(), &device_id, &client).await?;
     let now = state.now();
-    let db = state.db()?;
-    let mut statement = db
-        .prepare_cached(
-            "SELECT jws FROM challenges WHERE device = ?1 AND status = 'pending' AND exp > ?2 ORDER BY iat, rowid",
-        )
-        .map_err(|e| state.storage(e))?;
-    let challenges = statement
-        .query_map(params![device_id, now], |row| row.get(0))
-        .and_then(Iterator::collect)
+    let db = state.db().await?;
+    let challenges = db
+        .query_map("SELECT jws FROM challenges WHERE device = ?1 AND status = 'pending' AND exp > ?2 ORDER BY iat, rowid", params![device_id, now], |row| row.get(0)).await
         .map_err(|e| state.storage(e))?;
     Ok(Json(ChallengesResponse {
         challenges,
@@ -244,13 +247,14 @@ pub async fn put_push_token(
     headers: HeaderMap,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let (_, claims) =
-        verify_device_request(&state, &headers, &method, uri.path(), &device_id, &client)?;
+        verify_device_request(&state, &headers, &method, uri.path(), &device_id, &client).await?;
     crate::ids::check_push_token(&state, claims.push_token.as_deref())?;
-    let db = state.db()?;
+    let db = state.db().await?;
     db.execute(
         "UPDATE devices SET push_token = ?2 WHERE id = ?1",
         params![device_id, claims.push_token],
     )
+    .await
     .map_err(|e| state.storage(e))?;
     Ok(Json(serde_json::json!({ "server_time": state.now() })))
 }
@@ -264,10 +268,12 @@ pub async fn delete_device(
     headers: HeaderMap,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let (device, _) =
-        verify_device_request(&state, &headers, &method, uri.path(), &device_id, &client)?;
+        verify_device_request(&state, &headers, &method, uri.path(), &device_id, &client).await?;
     let now = state.now();
-    let db = state.db()?;
-    store::revoke_device(&db, &device.id, "device_revoked", now).map_err(|e| state.storage(e))?;
+    let db = state.db().await?;
+    store::revoke_device(&db, &device.id, "device_revoked", now)
+        .await
+        .map_err(|e| state.storage(e))?;
     store::audit(
         &db,
         now,
@@ -277,6 +283,7 @@ pub async fn delete_device(
         None,
         Some(&device.id),
     )
+    .await
     .map_err(|e| state.storage(e))?;
     Ok(Json(
         serde_json::json!({ "status": "revoked", "server_time": now }),
@@ -305,11 +312,13 @@ pub async fn answer(
         // Unverified: logged only when it is at least shaped like an id.
         .filter(|device| crate::ids::is_identifier(device))
         .unwrap_or_else(|| "?".to_owned());
-    answer_challenge(&state, challenge_id, body)
-        .map_err(|error| audit_device_failure(&state, &client, &claimed_device, error))
+    match answer_challenge(&state, challenge_id, body).await {
+        Ok(answer) => Ok(answer),
+        Err(error) => Err(audit_device_failure(&state, &client, &claimed_device, error).await),
+    }
 }
 
-fn answer_challenge(
+async fn answer_challenge(
     state: &AppState,
     challenge_id: String,
     body: String,
@@ -327,8 +336,10 @@ fn answer_challenge(
         ));
     }
     let device = {
-        let db = state.db()?;
-        store::device(&db, &claims.device).map_err(|e| state.storage(e))?
+        let db = state.db().await?;
+        store::device(&db, &claims.device)
+            .await
+            .map_err(|e| state.storage(e))?
     }
     .ok_or_else(|| state.problem(ProblemType::NotFound, "no such device"))?;
     let key: Jwk = device_key(state, &device)?;
@@ -346,13 +357,11 @@ fn answer_challenge(
     }
     check_iat(state, claims.iat)?;
     let now = state.now();
-    let mut guard = state.db()?;
+    let mut guard = state.db().await?;
     let storage = |e| state.storage(e);
     // The decision and what it ends (sessions, a fraud lock) are one write: a
     // failure midway must not record a denied step-up with its sessions alive.
-    let db = guard
-        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-        .map_err(storage)?;
+    let db = guard.transaction().await.map_err(storage)?;
     let row = db
         .query_row(
             "SELECT status, decided_at, exp, number, biometric FROM challenges WHERE id = ?1 AND device = ?2",
@@ -366,7 +375,7 @@ fn answer_challenge(
                     biometric: row.get(4)?,
                 })
             },
-        )
+        ).await
         .optional()
         .map_err(storage)?;
     let Some(PendingAnswer {
@@ -399,8 +408,9 @@ fn answer_challenge(
             Some("expired"),
             Some(&challenge_id),
         )
+        .await
         .map_err(storage)?;
-        db.commit().map_err(storage)?;
+        db.commit().await.map_err(storage)?;
         return Err(state
             .problem(
                 ProblemType::Expired,
@@ -419,8 +429,9 @@ fn answer_challenge(
             Some("uv_missing"),
             Some(&challenge_id),
         )
+        .await
         .map_err(storage)?;
-        db.commit().map_err(storage)?;
+        db.commit().await.map_err(storage)?;
         return Err(state.problem(
             ProblemType::UserVerificationRequired,
             "this sign-in needs biometric confirmation on the device",
@@ -445,15 +456,17 @@ fn answer_challenge(
              WHERE id = ?1 AND status = 'pending'",
             params![challenge_id, final_status, now, claims.fraud, claims.uv],
         )
+        .await
         .map_err(storage)?;
     if changed == 0 {
         // Another answer won the race: report what it recorded.
         let (recorded, answered_at): (String, Option<i64>) = db
             .query_row(
                 "SELECT status, decided_at FROM challenges WHERE id = ?1",
-                [&challenge_id],
+                params![&challenge_id],
                 |row| Ok((row.get(0)?, row.get(1)?)),
             )
+            .await
             .map_err(storage)?;
         return Err(state
             .problem(
@@ -474,8 +487,9 @@ fn answer_challenge(
             wrong_number,
         },
     )
+    .await
     .map_err(storage)?;
-    db.commit().map_err(storage)?;
+    db.commit().await.map_err(storage)?;
     // Waiters read the outcome through the same connection: let it go first.
     drop(guard);
     if wrong_number {

@@ -10,11 +10,11 @@
 //! sign-in creates goes only to the browser that holds the sign-in's hand-off
 //! secret, once.
 
+use crate::db::{Sql, params};
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use countersign_protocol::wire::{ChallengeKind, Context, ProblemType};
-use rusqlite::params;
 use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
 
@@ -63,23 +63,29 @@ fn session_token(headers: &HeaderMap) -> Option<&str> {
 
 /// The user of a live session (using it), or `unauthorized`; a refused
 /// session token is audited with the caller's address.
-fn session_user(
+async fn session_user(
     state: &AppState,
     headers: &HeaderMap,
     client: &ClientAddr,
 ) -> Result<(String, String), ApiError> {
-    let refuse = |outcome: &str, detail: &str| {
+    let refuse = async |outcome: &str, detail: &str| {
         let who = Who::new("portal session", client.0.clone());
-        audit_refusal(state, "session_refused", &who, None, outcome);
+        audit_refusal(state, "session_refused", &who, None, outcome).await;
         state.problem(ProblemType::Unauthorized, detail)
     };
-    let token = session_token(headers).ok_or_else(|| refuse("no_session", "sign in first"))?;
-    let user = {
-        let db = state.db()?;
-        sessions::authenticate(&db, token, state.now()).map_err(|e| state.storage(e))?
+    let Some(token) = session_token(headers) else {
+        return Err(refuse("no_session", "sign in first").await);
     };
-    user.map(|user| (user, token.to_owned()))
-        .ok_or_else(|| refuse("ended_or_unknown", "this session has ended; sign in again"))
+    let user = {
+        let db = state.db().await?;
+        sessions::authenticate(&db, token, state.now())
+            .await
+            .map_err(|e| state.storage(e))?
+    };
+    match user {
+        Some(user) => Ok((user, token.to_owned())),
+        None => Err(refuse("ended_or_unknown", "this session has ended; sign in again").await),
+    }
 }
 
 fn needs_user(state: &AppState, request: &PortalRequest) -> Result<String, ApiError> {
@@ -108,14 +114,14 @@ pub(crate) fn portal_context(
 
 /// Starts a portal push; for a user who cannot receive one, a decoy with the
 /// same shape, so the answer does not say whether the user exists.
-fn portal_push(
+async fn portal_push(
     state: &AppState,
     user: &str,
     kind: ChallengeKind,
     context: Context,
     origin: &PushOrigin,
 ) -> Result<PushCreated, ApiError> {
-    match rules::create_push(state, user, PORTAL_RESOURCE, kind, context, origin) {
+    match rules::create_push(state, user, PORTAL_RESOURCE, kind, context, origin).await {
         Err(error)
             if matches!(
                 error.kind(),
@@ -123,7 +129,7 @@ fn portal_push(
             ) =>
         {
             let why = error.kind().map_or("refused", ProblemType::name);
-            rules::create_decoy(state, user, PORTAL_RESOURCE, kind, why, origin)
+            rules::create_decoy(state, user, PORTAL_RESOURCE, kind, why, origin).await
         }
         other => other,
     }
@@ -143,7 +149,7 @@ pub async fn login(
         who: Some(Who::new("portal", client.0.clone())),
         ..PushOrigin::default()
     };
-    let push = portal_push(&state, &user, ChallengeKind::Login, context, &origin)?;
+    let push = portal_push(&state, &user, ChallengeKind::Login, context, &origin).await?;
     Ok((
         StatusCode::CREATED,
         Json(PortalPush {
@@ -159,7 +165,7 @@ pub async fn step_up(
     headers: HeaderMap,
     JsonBody(request): JsonBody<PortalRequest>,
 ) -> Result<(StatusCode, Json<PushCreated>), ApiError> {
-    let (user, session) = session_user(&state, &headers, &client)?;
+    let (user, session) = session_user(&state, &headers, &client).await?;
     let context = portal_context(&state, &client, request.context)?;
     let origin = PushOrigin {
         session: Some(token_hash(&session)),
@@ -173,7 +179,8 @@ pub async fn step_up(
         ChallengeKind::StepUp,
         context,
         &origin,
-    )?;
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(created)))
 }
 
@@ -193,7 +200,8 @@ pub async fn password_reset(
             who: Some(Who::new("portal", client.0.clone())),
             ..PushOrigin::default()
         },
-    )?;
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(created)))
 }
 
@@ -236,15 +244,18 @@ pub async fn push(
         && holds_handoff
     {
         let now = state.now();
-        let db = state.db()?;
+        let db = state.db().await?;
         let storage = |e| state.storage(e);
-        let token = sessions::create(&db, &status.user, now).map_err(storage)?;
+        let token = sessions::create(&db, &status.user, now)
+            .await
+            .map_err(storage)?;
         // The claim and the session are one step: a second reader loses.
         let claimed = db
             .execute(
                 "UPDATE challenges SET session = ?2 WHERE id = ?1 AND session IS NULL",
                 params![id, token_hash(&token)],
             )
+            .await
             .map_err(storage)?;
         if claimed == 1 {
             store::audit_by(
@@ -257,10 +268,11 @@ pub async fn push(
                 None,
                 Some(&id),
             )
+            .await
             .map_err(storage)?;
             reply["session"] = serde_json::Value::from(token);
         } else {
-            sessions::discard(&db, &token).map_err(storage)?;
+            sessions::discard(&db, &token).await.map_err(storage)?;
         }
     }
     Ok(Json(reply))
@@ -271,7 +283,7 @@ pub async fn me(
     client: ClientAddr,
     headers: HeaderMap,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let (user, _) = session_user(&state, &headers, &client)?;
+    let (user, _) = session_user(&state, &headers, &client).await?;
     Ok(Json(
         serde_json::json!({ "user": user, "server_time": state.now() }),
     ))

@@ -53,7 +53,8 @@ pub async fn create_push(
             who: Some(who),
             ..rules::PushOrigin::default()
         },
-    )?;
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(created)))
 }
 
@@ -75,8 +76,10 @@ pub async fn wait_for_status(
         // Register interest before reading, so a decision in between is not missed.
         let decided = state.decided.notified();
         let status = {
-            let db = state.db()?;
-            rules::push_status(&db, id, state.now()).map_err(|e| state.storage(e))?
+            let db = state.db().await?;
+            rules::push_status(&db, id, state.now())
+                .await
+                .map_err(|e| state.storage(e))?
         }
         .ok_or_else(|| state.problem(ProblemType::NotFound, "no such push"))?;
         if status.status != "pending" || tokio::time::Instant::now() >= deadline {
@@ -119,7 +122,7 @@ pub async fn verify_totp(
     JsonBody(request): JsonBody<TotpVerify>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     crate::ids::check_user_name(&state, &request.user)?;
-    totp::verify(&state, &request.user, &request.code, &who)?;
+    totp::verify(&state, &request.user, &request.code, &who).await?;
     Ok(Json(
         serde_json::json!({ "ok": true, "server_time": state.now() }),
     ))

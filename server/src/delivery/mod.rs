@@ -16,9 +16,9 @@ pub mod retry;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
+use crate::db::{Sql, params};
 use countersign_otp::clock::UnixTime;
 use countersign_protocol::wire::ChallengeKind;
-use rusqlite::params;
 use tokio::sync::{Semaphore, mpsc};
 
 use crate::state::AppState;
@@ -209,13 +209,14 @@ async fn deliver(
         // A push just made is pending: the first look is only needed after
         // a hold (an enrollment confirmation the app may have approved).
         let checked = retries > 0 || !delivery.hold.is_zero();
-        if checked && !still_pending(state, &delivery.challenge_id) {
+        if checked && !still_pending(state, &delivery.challenge_id).await {
             record(
                 state,
                 &delivery,
                 status::SKIPPED,
                 "answered or ended before delivery",
-            );
+            )
+            .await;
             return;
         }
         if now >= delivery.expires_at {
@@ -224,21 +225,22 @@ async fn deliver(
                 &delivery,
                 status::FAILED,
                 "expired before it could be delivered",
-            );
+            )
+            .await;
             return;
         }
         match sender.send(&delivery).await {
             Attempt::Sent => {
-                record(state, &delivery, status::SENT, delivery.platform.service());
+                record(state, &delivery, status::SENT, delivery.platform.service()).await;
                 return;
             }
             Attempt::TokenGone { reason } => {
-                clear_token(state, &delivery, &reason);
-                record(state, &delivery, status::FAILED, &reason);
+                clear_token(state, &delivery, &reason).await;
+                record(state, &delivery, status::FAILED, &reason).await;
                 return;
             }
             Attempt::Failed { reason } => {
-                record(state, &delivery, status::FAILED, &reason);
+                record(state, &delivery, status::FAILED, &reason).await;
                 return;
             }
             Attempt::Retry { after, reason } => {
@@ -247,7 +249,7 @@ async fn deliver(
                 let left = u64::try_from(delivery.expires_at - now).unwrap_or(0);
                 if wait >= Duration::from_secs(left) {
                     let detail = format!("{reason}; gave up: the request expires before a retry");
-                    record(state, &delivery, status::FAILED, &detail);
+                    record(state, &delivery, status::FAILED, &detail).await;
                     return;
                 }
                 tokio::time::sleep(wait).await;
@@ -256,35 +258,38 @@ async fn deliver(
     }
 }
 
-fn still_pending(state: &Weak<AppState>, challenge: &str) -> bool {
+async fn still_pending(state: &Weak<AppState>, challenge: &str) -> bool {
     let Some(state) = state.upgrade() else {
         return false;
     };
-    let Ok(db) = state.db() else {
+    let Ok(db) = state.db().await else {
         // Storage trouble is no reason to hold back a push.
         return true;
     };
     db.query_row(
         "SELECT status = 'pending' FROM challenges WHERE id = ?1",
-        [challenge],
-        |row| row.get::<_, bool>(0),
+        params![challenge],
+        |row| row.get::<bool>(0),
     )
+    .await
     .unwrap_or(true)
 }
 
 /// Sets the push's `delivery` and writes the audit line.
-fn record(state: &Weak<AppState>, delivery: &Delivery, outcome: &str, detail: &str) {
+async fn record(state: &Weak<AppState>, delivery: &Delivery, outcome: &str, detail: &str) {
     let Some(state) = state.upgrade() else {
         return;
     };
-    let Ok(db) = state.db() else {
+    let Ok(db) = state.db().await else {
         return;
     };
     let now = state.now();
-    let _ = db.execute(
-        "UPDATE challenges SET delivery = ?2, delivery_detail = ?3 WHERE id = ?1",
-        params![delivery.challenge_id, outcome, detail],
-    );
+    let _ = db
+        .execute(
+            "UPDATE challenges SET delivery = ?2, delivery_detail = ?3 WHERE id = ?1",
+            params![delivery.challenge_id, outcome, detail],
+        )
+        .await;
     let event = match outcome {
         status::SENT => "push_delivered",
         status::FAILED => "push_delivery_failed",
@@ -299,16 +304,17 @@ fn record(state: &Weak<AppState>, delivery: &Delivery, outcome: &str, detail: &s
         Some(&delivery.resource),
         Some(delivery.platform.service()),
         Some(&format!("{}: {detail}", delivery.challenge_id)),
-    );
+    )
+    .await;
 }
 
 /// The provider says the token is dead: forget it (only if the device has not
 /// registered a new one meanwhile), so later pushes are poll-only.
-fn clear_token(state: &Weak<AppState>, delivery: &Delivery, reason: &str) {
+async fn clear_token(state: &Weak<AppState>, delivery: &Delivery, reason: &str) {
     let Some(state) = state.upgrade() else {
         return;
     };
-    let Ok(db) = state.db() else {
+    let Ok(db) = state.db().await else {
         return;
     };
     let cleared = db
@@ -316,6 +322,7 @@ fn clear_token(state: &Weak<AppState>, delivery: &Delivery, reason: &str) {
             "UPDATE devices SET push_token = NULL WHERE id = ?1 AND push_token = ?2",
             params![delivery.device_id, delivery.push_token],
         )
+        .await
         .unwrap_or(0);
     if cleared == 1 {
         let _ = store::audit(
@@ -326,7 +333,8 @@ fn clear_token(state: &Weak<AppState>, delivery: &Delivery, reason: &str) {
             None,
             Some(delivery.platform.service()),
             Some(&format!("{}: {reason}", delivery.device_id)),
-        );
+        )
+        .await;
     }
 }
 

@@ -4,12 +4,12 @@
 //! handler, so a page can do exactly what the JSON API does, with the same
 //! checks and audit lines, and an API refusal is shown on the page.
 
+use crate::db::{OptionalExtension, Sql, params};
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Json, Response};
 use minijinja::{Value, context};
-use rusqlite::{OptionalExtension, params};
 use serde::Deserialize;
 use subtle::ConstantTimeEq;
 
@@ -45,13 +45,13 @@ pub struct NoticeQuery {
 }
 
 /// The signed-in administrator of this browser, as the admin API's caller.
-fn admin_of(visit: &Visit) -> Result<Option<Admin>, ApiError> {
+async fn admin_of(visit: &Visit) -> Result<Option<Admin>, ApiError> {
     let Some(token) = cookies::get(&visit.headers, cookies::ADMIN) else {
         return Ok(None);
     };
     let state = &visit.state;
     let now = state.now();
-    let db = state.db()?;
+    let db = state.db().await?;
     let storage = |e| state.storage(e);
     let hash = token_hash(token);
     let live: Option<i64> = db
@@ -61,6 +61,7 @@ fn admin_of(visit: &Visit) -> Result<Option<Admin>, ApiError> {
             params![hash, now - ABSOLUTE_SECONDS, now - IDLE_SECONDS],
             |row| row.get(0),
         )
+        .await
         .optional()
         .map_err(storage)?;
     if live.is_none() {
@@ -70,6 +71,7 @@ fn admin_of(visit: &Visit) -> Result<Option<Admin>, ApiError> {
         "UPDATE admin_sessions SET last_seen_at = ?2 WHERE token = ?1",
         params![hash, now],
     )
+    .await
     .map_err(storage)?;
     Ok(Some(Admin(Who::new("admin-portal", visit.client.clone()))))
 }
@@ -79,9 +81,10 @@ fn to_sign_in() -> Response {
 }
 
 /// An admin page with the admin navigation.
-fn admin_page(visit: &Visit, template: &str, extra: Value, status: StatusCode) -> PageResult {
+async fn admin_page(visit: &Visit, template: &str, extra: Value, status: StatusCode) -> PageResult {
     Ok(visit
-        .page(template, context! { admin => true, ..extra })?
+        .page(template, context! { admin => true, ..extra })
+        .await?
         .status(status)
         .into_response())
 }
@@ -91,36 +94,43 @@ fn problem_text(error: &ApiError) -> String {
 }
 
 pub async fn login_page(visit: Visit) -> PageResult {
-    if admin_of(&visit)?.is_some() {
+    if admin_of(&visit).await?.is_some() {
         return Ok(see_other("/admin", Vec::new()));
     }
-    Ok(visit.page("admin_login.html", context! {})?.into_response())
+    Ok(visit
+        .page("admin_login.html", context! {})
+        .await?
+        .into_response())
 }
 
 pub async fn login(visit: Visit, Form(form): Form<TokenForm>) -> PageResult {
-    if !visit.csrf_ok(form.csrf.as_deref())? {
-        return Ok(visit.csrf_refused()?.into_response());
+    if !visit.csrf_ok(form.csrf.as_deref()).await? {
+        return Ok(visit.csrf_refused().await?.into_response());
     }
     let state = visit.state.clone();
     let now = state.now();
-    let db = state.db()?;
+    let db = state.db().await?;
     let storage = |e| state.storage(e);
     let who = Who::new("admin-portal", visit.client.clone());
-    if let Some(seconds) =
-        login_throttle::locked_for(&db, ADMIN_KEY, &visit.client, now).map_err(storage)?
+    if let Some(seconds) = login_throttle::locked_for(&db, ADMIN_KEY, &visit.client, now)
+        .await
+        .map_err(storage)?
     {
         drop(db);
         return Ok(visit
             .page(
                 "admin_login.html",
                 context! { error => format!("Too many attempts. Try again in {seconds} s.") },
-            )?
+            )
+            .await?
             .status(StatusCode::TOO_MANY_REQUESTS)
             .into_response());
     }
     let right = bool::from(form.token.as_bytes().ct_eq(state.admin_token.as_bytes()));
     if !right {
-        login_throttle::record_failure(&db, ADMIN_KEY, &visit.client, now).map_err(storage)?;
+        login_throttle::record_failure(&db, ADMIN_KEY, &visit.client, now)
+            .await
+            .map_err(storage)?;
         store::audit_refusal(
             &db,
             now,
@@ -131,22 +141,27 @@ pub async fn login(visit: Visit, Form(form): Form<TokenForm>) -> PageResult {
             "wrong_token",
             None,
         )
+        .await
         .map_err(storage)?;
         drop(db);
         return Ok(visit
             .page(
                 "admin_login.html",
                 context! { error => "That is not the admin token." },
-            )?
+            )
+            .await?
             .status(StatusCode::UNAUTHORIZED)
             .into_response());
     }
-    login_throttle::record_success(&db, ADMIN_KEY).map_err(storage)?;
+    login_throttle::record_success(&db, ADMIN_KEY)
+        .await
+        .map_err(storage)?;
     let token = random_id("as_", 24);
     db.execute(
         "INSERT INTO admin_sessions (token, created_at, last_seen_at) VALUES (?1, ?2, ?2)",
         params![token_hash(&token), now],
     )
+    .await
     .map_err(storage)?;
     store::audit_by(
         &db,
@@ -158,6 +173,7 @@ pub async fn login(visit: Visit, Form(form): Form<TokenForm>) -> PageResult {
         None,
         None,
     )
+    .await
     .map_err(storage)?;
     let secure = visit.secure_cookies();
     Ok(see_other(
@@ -175,15 +191,16 @@ pub async fn login(visit: Visit, Form(form): Form<TokenForm>) -> PageResult {
 }
 
 pub async fn logout(visit: Visit, Form(form): Form<CsrfForm>) -> PageResult {
-    if !visit.csrf_ok(form.csrf.as_deref())? {
-        return Ok(visit.csrf_refused()?.into_response());
+    if !visit.csrf_ok(form.csrf.as_deref()).await? {
+        return Ok(visit.csrf_refused().await?.into_response());
     }
     if let Some(token) = cookies::get(&visit.headers, cookies::ADMIN) {
-        let db = visit.state.db()?;
+        let db = visit.state.db().await?;
         db.execute(
             "UPDATE admin_sessions SET revoked_at = ?2 WHERE token = ?1",
             params![token_hash(token), visit.state.now()],
         )
+        .await
         .map_err(|e| visit.state.storage(e))?;
     }
     Ok(see_other(
@@ -234,10 +251,11 @@ async fn users_page(
         context! { users => users, notice => users_notice(notice), error => error },
         status,
     )
+    .await
 }
 
 pub async fn users(visit: Visit, Query(query): Query<NoticeQuery>) -> PageResult {
-    let Some(admin) = admin_of(&visit)? else {
+    let Some(admin) = admin_of(&visit).await? else {
         return Ok(to_sign_in());
     };
     users_page(&visit, admin, query.notice.as_deref(), None).await
@@ -261,10 +279,10 @@ fn non_empty(text: &str) -> Option<String> {
 }
 
 pub async fn add_user(visit: Visit, Form(form): Form<NewUserForm>) -> PageResult {
-    if !visit.csrf_ok(form.csrf.as_deref())? {
-        return Ok(visit.csrf_refused()?.into_response());
+    if !visit.csrf_ok(form.csrf.as_deref()).await? {
+        return Ok(visit.csrf_refused().await?.into_response());
     }
-    let Some(admin) = admin_of(&visit)? else {
+    let Some(admin) = admin_of(&visit).await? else {
         return Ok(to_sign_in());
     };
     let name = form.name.trim().to_owned();
@@ -295,7 +313,7 @@ pub async fn add_user(visit: Visit, Form(form): Form<NewUserForm>) -> PageResult
         }
         Ok(_) => {
             if let (None, Some(email)) = (&password, &email) {
-                send_link(&visit.state, &name, email, &admin.0, Purpose::Invite)?;
+                send_link(&visit.state, &name, email, &admin.0, Purpose::Invite).await?;
                 return Ok(see_other("/admin?notice=invited", Vec::new()));
             }
             Ok(see_other("/admin?notice=added", Vec::new()))
@@ -351,6 +369,7 @@ async fn user_page(
         },
         status,
     )
+    .await
 }
 
 pub async fn user(
@@ -358,7 +377,7 @@ pub async fn user(
     Path(name): Path<String>,
     Query(query): Query<NoticeQuery>,
 ) -> PageResult {
-    let Some(admin) = admin_of(&visit)? else {
+    let Some(admin) = admin_of(&visit).await? else {
         return Ok(to_sign_in());
     };
     user_page(
@@ -398,10 +417,10 @@ where
     F: FnOnce(Admin) -> Fut,
     Fut: std::future::Future<Output = Result<(), ApiError>>,
 {
-    if !visit.csrf_ok(csrf)? {
-        return Ok(visit.csrf_refused()?.into_response());
+    if !visit.csrf_ok(csrf).await? {
+        return Ok(visit.csrf_refused().await?.into_response());
     }
-    let Some(admin) = admin_of(&visit)? else {
+    let Some(admin) = admin_of(&visit).await? else {
         return Ok(to_sign_in());
     };
     match act(admin.clone()).await {
@@ -511,12 +530,13 @@ pub async fn invite(
         "invited",
         |admin| async move {
             let email: Option<String> = {
-                let db = state.db()?;
+                let db = state.db().await?;
                 db.query_row(
                     "SELECT email FROM users WHERE name = ?1",
-                    [&target],
+                    params![&target],
                     |row| row.get(0),
                 )
+                .await
                 .optional()
                 .map_err(|e| state.storage(e))?
                 .flatten()
@@ -527,7 +547,7 @@ pub async fn invite(
                     "this user has no mail address",
                 )
             })?;
-            send_link(&state, &target, &email, &admin.0, Purpose::Invite)
+            send_link(&state, &target, &email, &admin.0, Purpose::Invite).await
         },
     )
     .await
@@ -538,10 +558,10 @@ pub async fn delete(
     Path(name): Path<String>,
     Form(form): Form<CsrfForm>,
 ) -> PageResult {
-    if !visit.csrf_ok(form.csrf.as_deref())? {
-        return Ok(visit.csrf_refused()?.into_response());
+    if !visit.csrf_ok(form.csrf.as_deref()).await? {
+        return Ok(visit.csrf_refused().await?.into_response());
     }
-    let Some(admin) = admin_of(&visit)? else {
+    let Some(admin) = admin_of(&visit).await? else {
         return Ok(to_sign_in());
     };
     match api::delete_user(
@@ -580,10 +600,10 @@ pub async fn enroll(
     Path(name): Path<String>,
     Form(form): Form<EnrollForm>,
 ) -> PageResult {
-    if !visit.csrf_ok(form.csrf.as_deref())? {
-        return Ok(visit.csrf_refused()?.into_response());
+    if !visit.csrf_ok(form.csrf.as_deref()).await? {
+        return Ok(visit.csrf_refused().await?.into_response());
     }
-    let Some(admin) = admin_of(&visit)? else {
+    let Some(admin) = admin_of(&visit).await? else {
         return Ok(to_sign_in());
     };
     let issued = api::create_enrollment(
@@ -642,10 +662,11 @@ async fn resources_page(
         },
         status,
     )
+    .await
 }
 
 pub async fn resources(visit: Visit) -> PageResult {
-    let Some(admin) = admin_of(&visit)? else {
+    let Some(admin) = admin_of(&visit).await? else {
         return Ok(to_sign_in());
     };
     resources_page(&visit, admin, None, None).await
@@ -678,10 +699,10 @@ fn on_off(text: &str) -> Option<bool> {
 }
 
 pub async fn save_resource(visit: Visit, Form(form): Form<ResourceForm>) -> PageResult {
-    if !visit.csrf_ok(form.csrf.as_deref())? {
-        return Ok(visit.csrf_refused()?.into_response());
+    if !visit.csrf_ok(form.csrf.as_deref()).await? {
+        return Ok(visit.csrf_refused().await?.into_response());
     }
-    let Some(admin) = admin_of(&visit)? else {
+    let Some(admin) = admin_of(&visit).await? else {
         return Ok(to_sign_in());
     };
     let max_pending = match non_empty(&form.max_pending) {
@@ -740,10 +761,11 @@ async fn policy_page(
         },
         status,
     )
+    .await
 }
 
 pub async fn policy(visit: Visit) -> PageResult {
-    let Some(admin) = admin_of(&visit)? else {
+    let Some(admin) = admin_of(&visit).await? else {
         return Ok(to_sign_in());
     };
     policy_page(&visit, admin, None, None).await
@@ -764,10 +786,10 @@ pub struct PolicyForm {
 }
 
 pub async fn save_policy(visit: Visit, Form(form): Form<PolicyForm>) -> PageResult {
-    if !visit.csrf_ok(form.csrf.as_deref())? {
-        return Ok(visit.csrf_refused()?.into_response());
+    if !visit.csrf_ok(form.csrf.as_deref()).await? {
+        return Ok(visit.csrf_refused().await?.into_response());
     }
-    let Some(admin) = admin_of(&visit)? else {
+    let Some(admin) = admin_of(&visit).await? else {
         return Ok(to_sign_in());
     };
     let number = |text: &str| non_empty(text).map(|text| text.parse::<i64>());
@@ -809,7 +831,7 @@ pub struct AuditFilter {
 
 /// The newest events first, filtered by user and event name.
 pub async fn audit(visit: Visit, Query(filter): Query<AuditFilter>) -> PageResult {
-    let Some(admin) = admin_of(&visit)? else {
+    let Some(admin) = admin_of(&visit).await? else {
         return Ok(to_sign_in());
     };
     let listed = api::audit(
@@ -856,4 +878,5 @@ pub async fn audit(visit: Visit, Query(filter): Query<AuditFilter>) -> PageResul
         },
         StatusCode::OK,
     )
+    .await
 }

@@ -4,13 +4,13 @@
 //! lives in `rules::apply_decision`). Opening an app ends at a "signed in to"
 //! page here: handing the user on to the app itself (OIDC, SAML) is issue 23.
 
+use crate::db::{OptionalExtension, Sql, params};
 use axum::Form;
 use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Json, Response};
 use countersign_protocol::wire::{ChallengeKind, ProblemType};
 use minijinja::context;
-use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
 use super::cookies;
@@ -32,14 +32,14 @@ struct App {
     step_up: bool,
 }
 
-fn app(visit: &Visit, id: &str) -> Result<Option<App>, ApiError> {
+async fn app(visit: &Visit, id: &str) -> Result<Option<App>, ApiError> {
     if !crate::ids::is_identifier(id) || id == PORTAL_RESOURCE {
         return Ok(None);
     }
-    let db = visit.state.db()?;
+    let db = visit.state.db().await?;
     db.query_row(
         "SELECT id, name, step_up FROM resources WHERE id = ?1",
-        [id],
+        params![id],
         |row| {
             Ok(App {
                 id: row.get(0)?,
@@ -48,6 +48,7 @@ fn app(visit: &Visit, id: &str) -> Result<Option<App>, ApiError> {
             })
         },
     )
+    .await
     .optional()
     .map_err(|e| visit.state.storage(e))
 }
@@ -58,34 +59,35 @@ pub async fn list(visit: Visit) -> PageResult {
     }
     let apps: Vec<App> = {
         let state = &visit.state;
-        let db = state.db()?;
-        let mut statement = db
-            .prepare("SELECT id, name, step_up FROM resources WHERE id != ?1 ORDER BY name")
-            .map_err(|e| state.storage(e))?;
-        statement
-            .query_map([PORTAL_RESOURCE], |row| {
+        let db = state.db().await?;
+        db.query_map(
+            "SELECT id, name, step_up FROM resources WHERE id != ?1 ORDER BY name",
+            params![PORTAL_RESOURCE],
+            |row| {
                 Ok(App {
                     id: row.get(0)?,
                     name: row.get(1)?,
                     step_up: row.get(2)?,
                 })
-            })
-            .and_then(Iterator::collect)
-            .map_err(|e| state.storage(e))?
+            },
+        )
+        .await
+        .map_err(|e| state.storage(e))?
     };
     Ok(visit
-        .page("apps.html", context! { apps => apps })?
+        .page("apps.html", context! { apps => apps })
+        .await?
         .into_response())
 }
 
 pub async fn open(visit: Visit, Path(id): Path<String>, Form(form): Form<CsrfForm>) -> PageResult {
-    if !visit.csrf_ok(form.csrf.as_deref())? {
-        return Ok(visit.csrf_refused()?.into_response());
+    if !visit.csrf_ok(form.csrf.as_deref()).await? {
+        return Ok(visit.csrf_refused().await?.into_response());
     }
     let (Some(user), Some(session)) = (visit.user.clone(), visit.session.clone()) else {
         return Ok(signed_out());
     };
-    let Some(app) = app(&visit, &id)? else {
+    let Some(app) = app(&visit, &id).await? else {
         return Ok(see_other("/portal/apps", Vec::new()));
     };
     if !app.step_up {
@@ -101,7 +103,7 @@ pub async fn open(visit: Visit, Path(id): Path<String>, Form(form): Form<CsrfFor
         who: Some(Who::new(format!("portal:{user}"), visit.client.clone())),
         ..PushOrigin::default()
     };
-    match rules::create_push(&state, &user, &id, ChallengeKind::StepUp, context, &origin) {
+    match rules::create_push(&state, &user, &id, ChallengeKind::StepUp, context, &origin).await {
         Ok(push) => Ok(see_other(
             &format!("/portal/apps/{id}/step-up/{}", push.id),
             Vec::new(),
@@ -133,7 +135,8 @@ pub async fn open(visit: Visit, Path(id): Path<String>, Form(form): Form<CsrfFor
                         next_url => "/portal/apps",
                         next_label => "Back to Apps",
                     },
-                )?
+                )
+                .await?
                 .status(StatusCode::TOO_MANY_REQUESTS)
                 .into_response())
         }
@@ -142,7 +145,7 @@ pub async fn open(visit: Visit, Path(id): Path<String>, Form(form): Form<CsrfFor
 
 /// A step-up push for this app started from this browser's session (which
 /// may have ended since: a denial ends it): (status, number).
-fn own_step_up(
+async fn own_step_up(
     visit: &Visit,
     app: &str,
     push: &str,
@@ -154,7 +157,7 @@ fn own_step_up(
         return Ok(None);
     }
     let state = &visit.state;
-    let db = state.db()?;
+    let db = state.db().await?;
     let storage = |e| state.storage(e);
     let number: Option<Option<String>> = db
         .query_row(
@@ -163,12 +166,15 @@ fn own_step_up(
             params![push, app, token_hash(token)],
             |row| row.get(0),
         )
+        .await
         .optional()
         .map_err(storage)?;
     let Some(number) = number else {
         return Ok(None);
     };
-    let status = rules::push_status(&db, push, state.now()).map_err(storage)?;
+    let status = rules::push_status(&db, push, state.now())
+        .await
+        .map_err(storage)?;
     Ok(status.map(|status| (status, number)))
 }
 
@@ -199,10 +205,10 @@ fn view_of(app: &App, push: &str, status: &rules::PushStatus, now: i64) -> WaitS
 }
 
 pub async fn step_up(visit: Visit, Path((id, push)): Path<(String, String)>) -> PageResult {
-    let Some(app) = app(&visit, &id)? else {
+    let Some(app) = app(&visit, &id).await? else {
         return Ok(see_other("/portal/apps", Vec::new()));
     };
-    let Some((status, number)) = own_step_up(&visit, &id, &push)? else {
+    let Some((status, number)) = own_step_up(&visit, &id, &push).await? else {
         return Ok(signed_out());
     };
     let now = visit.state.now();
@@ -229,12 +235,18 @@ pub async fn step_up(visit: Visit, Path((id, push)): Path<(String, String)>) -> 
                 poll_url => pending.then(|| format!("/portal/apps/{id}/step-up/{push}/status")),
                 reload_without_js => pending.then_some(3),
             },
-        )?
+        ).await?
         .into_response())
 }
 
 pub async fn step_up_status(visit: Visit, Path((id, push)): Path<(String, String)>) -> Response {
-    let found = app(&visit, &id).and_then(|app| Ok(app.zip(own_step_up(&visit, &id, &push)?)));
+    let found = match app(&visit, &id).await {
+        Ok(Some(app)) => own_step_up(&visit, &id, &push)
+            .await
+            .map(|step_up| step_up.map(|step_up| (app, step_up))),
+        Ok(None) => Ok(None),
+        Err(error) => Err(error),
+    };
     match found {
         Ok(Some((app, (status, _)))) => {
             Json(view_of(&app, &push, &status, visit.state.now())).into_response()
@@ -258,18 +270,20 @@ pub async fn launched(
     if visit.user.is_none() {
         return Ok(signed_out());
     }
-    let Some(app) = app(&visit, &id)? else {
+    let Some(app) = app(&visit, &id).await? else {
         return Ok(see_other("/portal/apps", Vec::new()));
     };
     if app.step_up {
         // Only an approval of this app's step-up, from this session, lately.
         let granted = match &query.grant {
-            Some(push) => own_step_up(&visit, &id, push)?.is_some_and(|(status, _)| {
-                status.status == "approved"
-                    && status
-                        .decided_at
-                        .is_some_and(|at| visit.state.now() - at <= GRANT_SECONDS)
-            }),
+            Some(push) => own_step_up(&visit, &id, push)
+                .await?
+                .is_some_and(|(status, _)| {
+                    status.status == "approved"
+                        && status
+                            .decided_at
+                            .is_some_and(|at| visit.state.now() - at <= GRANT_SECONDS)
+                }),
             None => false,
         };
         if !granted {
@@ -288,6 +302,7 @@ pub async fn launched(
                 next_url => "/portal/apps",
                 next_label => "Back to Apps",
             },
-        )?
+        )
+        .await?
         .into_response())
 }

@@ -4,24 +4,24 @@
 //! nor a token it could compute; the token changes when the id does, which
 //! sign-in does.
 
+use crate::db::{DbResult, OptionalExtension, Sql, params};
 use ring::hmac;
 use ring::rand::{SecureRandom, SystemRandom};
-use rusqlite::{OptionalExtension, params};
 use subtle::ConstantTimeEq;
 
 use crate::rules::random_id;
-use crate::store::Db;
 
 const SECRET_NAME: &str = "csrf";
 
 /// The server's CSRF key, made on first use.
-pub fn key(db: &Db) -> rusqlite::Result<hmac::Key> {
+pub async fn key(db: &impl Sql) -> DbResult<hmac::Key> {
     let stored: Option<Vec<u8>> = db
         .query_row(
             "SELECT value FROM server_secrets WHERE name = ?1",
-            [SECRET_NAME],
+            params![SECRET_NAME],
             |row| row.get(0),
         )
+        .await
         .optional()?;
     let secret = match stored {
         Some(secret) => secret,
@@ -31,12 +31,14 @@ pub fn key(db: &Db) -> rusqlite::Result<hmac::Key> {
             db.execute(
                 "INSERT OR IGNORE INTO server_secrets (name, value) VALUES (?1, ?2)",
                 params![SECRET_NAME, secret],
-            )?;
+            )
+            .await?;
             db.query_row(
                 "SELECT value FROM server_secrets WHERE name = ?1",
-                [SECRET_NAME],
+                params![SECRET_NAME],
                 |row| row.get(0),
-            )?
+            )
+            .await?
         }
     };
     Ok(hmac::Key::new(hmac::HMAC_SHA256, &secret))

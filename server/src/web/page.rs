@@ -99,8 +99,9 @@ impl FromRequestParts<Shared> for Visit {
     ) -> Result<Self, Self::Rejection> {
         let browser = cookies::get(&parts.headers, cookies::BROWSER).map(str::to_owned);
         let session = cookies::get(&parts.headers, cookies::SESSION).map(str::to_owned);
-        let user = match (&session, state.db()) {
+        let user = match (&session, state.db().await) {
             (Some(token), Ok(db)) => sessions::authenticate(&db, token, state.now())
+                .await
                 .ok()
                 .flatten(),
             _ => None,
@@ -122,28 +123,28 @@ impl Visit {
         cookies::secure_for(&self.state.public_url)
     }
 
-    pub fn csrf_token(&self) -> Result<String, ApiError> {
-        let db = self.state.db()?;
-        let key = csrf::key(&db).map_err(|e| self.state.storage(e))?;
+    pub async fn csrf_token(&self) -> Result<String, ApiError> {
+        let db = self.state.db().await?;
+        let key = csrf::key(&db).await.map_err(|e| self.state.storage(e))?;
         Ok(csrf::token(&key, &self.browser))
     }
 
     /// Whether a posted form's token is this browser's.
-    pub fn csrf_ok(&self, presented: Option<&str>) -> Result<bool, ApiError> {
+    pub async fn csrf_ok(&self, presented: Option<&str>) -> Result<bool, ApiError> {
         if self.new_browser {
             return Ok(false);
         }
-        let db = self.state.db()?;
-        let key = csrf::key(&db).map_err(|e| self.state.storage(e))?;
+        let db = self.state.db().await?;
+        let key = csrf::key(&db).await.map_err(|e| self.state.storage(e))?;
         Ok(csrf::check(&key, Some(&self.browser), presented))
     }
 
     /// `template` with `extra` and what every page shows.
-    pub fn page(&self, template: &str, extra: Value) -> Result<Page, ApiError> {
+    pub async fn page(&self, template: &str, extra: Value) -> Result<Page, ApiError> {
         let context = context! {
             org => self.state.org.clone(),
             user => self.user.clone(),
-            csrf => self.csrf_token()?,
+            csrf => self.csrf_token().await?,
             ..extra
         };
         let mut page = Page::render(template, context);
@@ -159,7 +160,7 @@ impl Visit {
     }
 
     /// The page for a form posted without this browser's token.
-    pub fn csrf_refused(&self) -> Result<Page, ApiError> {
+    pub async fn csrf_refused(&self) -> Result<Page, ApiError> {
         Ok(self
             .page(
                 "message.html",
@@ -170,7 +171,8 @@ impl Visit {
                     next_url => "/portal/login",
                     next_label => "Start again",
                 },
-            )?
+            )
+            .await?
             .status(StatusCode::FORBIDDEN))
     }
 }

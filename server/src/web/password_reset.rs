@@ -6,13 +6,13 @@
 //! may be used again while it lives. A user with no phone enrolled changes
 //! the password with the link alone.
 
+use crate::db::{OptionalExtension, Sql, params};
 use axum::Form;
 use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Json, Response};
 use countersign_protocol::wire::ChallengeKind;
 use minijinja::context;
-use rusqlite::{OptionalExtension, params};
 use serde::Deserialize;
 
 use super::page::{PageResult, Visit, WaitStatus, see_other};
@@ -53,13 +53,14 @@ pub struct ChooseForm {
 
 pub async fn ask_page(visit: Visit) -> PageResult {
     Ok(visit
-        .page("password_reset.html", context! {})?
+        .page("password_reset.html", context! {})
+        .await?
         .into_response())
 }
 
 pub async fn ask(visit: Visit, Form(form): Form<AskForm>) -> PageResult {
-    if !visit.csrf_ok(form.csrf.as_deref())? {
-        return Ok(visit.csrf_refused()?.into_response());
+    if !visit.csrf_ok(form.csrf.as_deref()).await? {
+        return Ok(visit.csrf_refused().await?.into_response());
     }
     let who = form.who.trim().to_owned();
     if !crate::ids::is_user_name(&who) {
@@ -67,14 +68,15 @@ pub async fn ask(visit: Visit, Form(form): Form<AskForm>) -> PageResult {
             .page(
                 "password_reset.html",
                 context! { error => "Enter your username or mail address." },
-            )?
+            )
+            .await?
             .status(StatusCode::BAD_REQUEST)
             .into_response());
     }
     let state = &visit.state;
     let now = state.now();
     {
-        let db = state.db()?;
+        let db = state.db().await?;
         let allowed = login_throttle::count_request(
             &db,
             &format!("reset-from:{}", visit.client),
@@ -82,6 +84,7 @@ pub async fn ask(visit: Visit, Form(form): Form<AskForm>) -> PageResult {
             LINK_SECONDS,
             now,
         )
+        .await
         .map_err(|e| state.storage(e))?;
         if let Err(seconds) = allowed {
             drop(db);
@@ -94,19 +97,21 @@ pub async fn ask(visit: Visit, Form(form): Form<AskForm>) -> PageResult {
                             (seconds + 59) / 60
                         ),
                     },
-                )?
+                )
+                .await?
                 .status(StatusCode::TOO_MANY_REQUESTS)
                 .into_response());
         }
     }
     let found: Option<(String, String)> = {
-        let db = state.db()?;
+        let db = state.db().await?;
         db.query_row(
             "SELECT name, email FROM users WHERE (name = ?1 OR email = ?1) AND email IS NOT NULL
              ORDER BY name = ?1 DESC LIMIT 1",
-            [&who],
+            params![&who],
             |row| Ok((row.get(0)?, row.get(1)?)),
         )
+        .await
         .optional()
         .map_err(|e| state.storage(e))?
     };
@@ -114,7 +119,7 @@ pub async fn ask(visit: Visit, Form(form): Form<AskForm>) -> PageResult {
         // A few mails per user and window, whoever asks: the page says the
         // same either way, so a flood cannot bury a mailbox.
         let allowed = {
-            let db = state.db()?;
+            let db = state.db().await?;
             login_throttle::count_request(
                 &db,
                 &format!("reset-to:{user}"),
@@ -122,15 +127,17 @@ pub async fn ask(visit: Visit, Form(form): Form<AskForm>) -> PageResult {
                 LINK_SECONDS,
                 now,
             )
+            .await
             .map_err(|e| state.storage(e))?
         };
         if allowed.is_ok() {
             let who_asked = Who::new("portal", visit.client.clone());
-            send_link(state, &user, &email, &who_asked, Purpose::Reset)?;
+            send_link(state, &user, &email, &who_asked, Purpose::Reset).await?;
         }
     }
     Ok(visit
-        .page("password_reset.html", context! { sent => true, who => who })?
+        .page("password_reset.html", context! { sent => true, who => who })
+        .await?
         .into_response())
 }
 
@@ -145,7 +152,7 @@ pub enum Purpose {
 
 /// Mails `user` a single-use link to choose a password. A mail that cannot be
 /// sent is logged for the operator: the visitor may not be the user.
-pub fn send_link(
+pub async fn send_link(
     state: &crate::state::AppState,
     user: &str,
     email: &str,
@@ -159,14 +166,19 @@ pub fn send_link(
         Purpose::Invite => (INVITE_SECONDS, "invite_sent"),
     };
     {
-        let db = state.db()?;
+        let db = state.db().await?;
         let storage = |e| state.storage(e);
-        db.execute("DELETE FROM password_resets WHERE expires_at < ?1", [now])
-            .map_err(storage)?;
+        db.execute(
+            "DELETE FROM password_resets WHERE expires_at < ?1",
+            params![now],
+        )
+        .await
+        .map_err(storage)?;
         db.execute(
             "INSERT INTO password_resets (hash, user, expires_at) VALUES (?1, ?2, ?3)",
             params![token_hash(&secret), user, now + lifetime],
         )
+        .await
         .map_err(storage)?;
         store::audit_by(
             &db,
@@ -178,6 +190,7 @@ pub fn send_link(
             Some(outcome),
             None,
         )
+        .await
         .map_err(storage)?;
     }
     let link = format!("{}/portal/password-reset/{secret}", state.public_url);
@@ -211,24 +224,25 @@ pub fn send_link(
 /// A live link: (row hash, user, new password hash, push id).
 type Link = (String, String, Option<String>, Option<String>);
 
-fn live_link(visit: &Visit, secret: &str) -> Result<Option<Link>, ApiError> {
+async fn live_link(visit: &Visit, secret: &str) -> Result<Option<Link>, ApiError> {
     if !crate::ids::is_identifier(secret) {
         return Ok(None);
     }
     let hash = token_hash(secret);
     let state = &visit.state;
-    let db = state.db()?;
+    let db = state.db().await?;
     db.query_row(
         "SELECT user, new_hash, push_id FROM password_resets
          WHERE hash = ?1 AND expires_at > ?2 AND done_at IS NULL",
         params![hash, state.now()],
         |row| Ok((hash.clone(), row.get(0)?, row.get(1)?, row.get(2)?)),
     )
+    .await
     .optional()
     .map_err(|e| state.storage(e))
 }
 
-fn dead_link(visit: &Visit) -> PageResult {
+async fn dead_link(visit: &Visit) -> PageResult {
     Ok(visit
         .page(
             "message.html",
@@ -238,28 +252,36 @@ fn dead_link(visit: &Visit) -> PageResult {
                 next_url => "/portal/password-reset",
                 next_label => "Reset your password",
             },
-        )?
+        )
+        .await?
         .status(StatusCode::GONE)
         .into_response())
 }
 
 pub async fn choose_page(visit: Visit, Path(secret): Path<String>) -> PageResult {
-    if live_link(&visit, &secret)?.is_none() {
-        return dead_link(&visit);
+    if live_link(&visit, &secret).await?.is_none() {
+        return dead_link(&visit).await;
     }
     Ok(visit
         .page(
             "password_reset.html",
             context! { choose_url => format!("/portal/password-reset/{secret}") },
-        )?
+        )
+        .await?
         .into_response())
 }
 
 /// Sets the new password of a link (once) and spends the link.
-fn apply(visit: &Visit, hash: &str, user: &str, new_hash: &str, how: &str) -> Result<(), ApiError> {
+async fn apply(
+    visit: &Visit,
+    hash: &str,
+    user: &str,
+    new_hash: &str,
+    how: &str,
+) -> Result<(), ApiError> {
     let state = &visit.state;
     let now = state.now();
-    let db = state.db()?;
+    let db = state.db().await?;
     let storage = |e| state.storage(e);
     let spent = db
         .execute(
@@ -267,15 +289,19 @@ fn apply(visit: &Visit, hash: &str, user: &str, new_hash: &str, how: &str) -> Re
              WHERE hash = ?1 AND done_at IS NULL",
             params![hash, now],
         )
+        .await
         .map_err(storage)?;
     if spent == 1 {
         db.execute(
             "UPDATE users SET password_hash = ?2 WHERE name = ?1",
             params![user, new_hash],
         )
+        .await
         .map_err(storage)?;
-        login_throttle::clear(&db, user).map_err(storage)?;
-        sessions::revoke_all(&db, user, now, "password_reset", None).map_err(storage)?;
+        login_throttle::clear(&db, user).await.map_err(storage)?;
+        sessions::revoke_all(&db, user, now, "password_reset", None)
+            .await
+            .map_err(storage)?;
         store::audit_by(
             &db,
             now,
@@ -286,6 +312,7 @@ fn apply(visit: &Visit, hash: &str, user: &str, new_hash: &str, how: &str) -> Re
             Some("changed"),
             Some(how),
         )
+        .await
         .map_err(storage)?;
     }
     Ok(())
@@ -296,11 +323,11 @@ pub async fn choose(
     Path(secret): Path<String>,
     Form(form): Form<ChooseForm>,
 ) -> PageResult {
-    if !visit.csrf_ok(form.csrf.as_deref())? {
-        return Ok(visit.csrf_refused()?.into_response());
+    if !visit.csrf_ok(form.csrf.as_deref()).await? {
+        return Ok(visit.csrf_refused().await?.into_response());
     }
-    let Some((hash, user, _, _)) = live_link(&visit, &secret)? else {
-        return dead_link(&visit);
+    let Some((hash, user, _, _)) = live_link(&visit, &secret).await? else {
+        return dead_link(&visit).await;
     };
     if let Err(error) = passwords::check_new(&form.password, Some(&form.again)) {
         return Ok(visit
@@ -310,7 +337,8 @@ pub async fn choose(
                     choose_url => format!("/portal/password-reset/{secret}"),
                     error => error.to_string(),
                 },
-            )?
+            )
+            .await?
             .status(StatusCode::BAD_REQUEST)
             .into_response());
     }
@@ -322,13 +350,14 @@ pub async fn choose(
         )
     })?;
     let has_device = {
-        let db = state.db()?;
+        let db = state.db().await?;
         store::confirmed_device(&db, &user)
+            .await
             .map_err(|e| state.storage(e))?
             .is_some()
     };
     if !has_device {
-        apply(&visit, &hash, &user, &new_hash, "link_only")?;
+        apply(&visit, &hash, &user, &new_hash, "link_only").await?;
         return Ok(see_other(
             "/portal/login?notice=password_changed",
             Vec::new(),
@@ -345,7 +374,8 @@ pub async fn choose(
             who: Some(Who::new("portal", visit.client.clone())),
             ..PushOrigin::default()
         },
-    );
+    )
+    .await;
     let push = match push {
         Ok(push) => push,
         Err(error) => {
@@ -367,17 +397,19 @@ pub async fn choose(
                         choose_url => format!("/portal/password-reset/{secret}"),
                         error => message,
                     },
-                )?
+                )
+                .await?
                 .status(StatusCode::TOO_MANY_REQUESTS)
                 .into_response());
         }
     };
     {
-        let db = state.db()?;
+        let db = state.db().await?;
         db.execute(
             "UPDATE password_resets SET new_hash = ?2, push_id = ?3 WHERE hash = ?1",
             params![hash, new_hash, push.id],
         )
+        .await
         .map_err(|e| state.storage(e))?;
     }
     Ok(see_other(
@@ -387,22 +419,28 @@ pub async fn choose(
 }
 
 /// Where the link's push stands, applying the password on approval.
-fn progress(visit: &Visit, secret: &str) -> Result<Option<(WaitStatus, Option<String>)>, ApiError> {
-    let Some((hash, user, Some(new_hash), Some(push_id))) = live_link(visit, secret)? else {
+async fn progress(
+    visit: &Visit,
+    secret: &str,
+) -> Result<Option<(WaitStatus, Option<String>)>, ApiError> {
+    let Some((hash, user, Some(new_hash), Some(push_id))) = live_link(visit, secret).await? else {
         return Ok(None);
     };
     let state = &visit.state;
     let now = state.now();
     let (status, number) = {
-        let db = state.db()?;
+        let db = state.db().await?;
         let storage = |e| state.storage(e);
-        let status = rules::push_status(&db, &push_id, now).map_err(storage)?;
+        let status = rules::push_status(&db, &push_id, now)
+            .await
+            .map_err(storage)?;
         let number: Option<String> = db
             .query_row(
                 "SELECT number FROM challenges WHERE id = ?1",
-                [&push_id],
+                params![&push_id],
                 |row| row.get(0),
             )
+            .await
             .optional()
             .map_err(storage)?
             .flatten();
@@ -413,7 +451,7 @@ fn progress(visit: &Visit, secret: &str) -> Result<Option<(WaitStatus, Option<St
     };
     let view = match status.status.as_str() {
         "approved" => {
-            apply(visit, &hash, &user, &new_hash, &push_id)?;
+            apply(visit, &hash, &user, &new_hash, &push_id).await?;
             WaitStatus {
                 status_text: "Approved: your password is changed.".into(),
                 status_class: "good",
@@ -422,12 +460,13 @@ fn progress(visit: &Visit, secret: &str) -> Result<Option<(WaitStatus, Option<St
             }
         }
         "denied" => {
-            let db = state.db()?;
+            let db = state.db().await?;
             db.execute(
                 "UPDATE password_resets SET done_at = ?2, outcome = 'denied'
                  WHERE hash = ?1 AND done_at IS NULL",
                 params![hash, now],
             )
+            .await
             .map_err(|e| state.storage(e))?;
             WaitStatus {
                 status_text: "You denied the request on your phone: your password was not changed."
@@ -451,8 +490,8 @@ fn progress(visit: &Visit, secret: &str) -> Result<Option<(WaitStatus, Option<St
 }
 
 pub async fn wait(visit: Visit, Path(secret): Path<String>) -> PageResult {
-    let Some((view, number)) = progress(&visit, &secret)? else {
-        return dead_link(&visit);
+    let Some((view, number)) = progress(&visit, &secret).await? else {
+        return dead_link(&visit).await;
     };
     if let Some(next) = &view.next {
         return Ok(see_other(next, Vec::new()));
@@ -476,12 +515,13 @@ pub async fn wait(visit: Visit, Path(secret): Path<String>) -> PageResult {
                 poll_url => pending.then(|| format!("/portal/password-reset/{secret}/status")),
                 reload_without_js => pending.then_some(3),
             },
-        )?
+        )
+        .await?
         .into_response())
 }
 
 pub async fn status(visit: Visit, Path(secret): Path<String>) -> Response {
-    match progress(&visit, &secret) {
+    match progress(&visit, &secret).await {
         Ok(Some((view, _))) => Json(view).into_response(),
         Ok(None) => (
             StatusCode::GONE,

@@ -4,6 +4,7 @@
 //! Authenticator App (the current code first, then a new secret, confirmed
 //! the same way).
 
+use crate::db::{OptionalExtension, Sql, params};
 use axum::Form;
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
@@ -12,7 +13,6 @@ use countersign_otp::otp::OtpParams;
 use countersign_otp::secret::SecretBytes;
 use countersign_protocol::wire::ProblemType;
 use minijinja::context;
-use rusqlite::{OptionalExtension, params};
 use serde::Deserialize;
 
 use super::page::{CodeForm, CsrfForm, PageResult, Visit, see_other, signed_out};
@@ -57,21 +57,22 @@ pub async fn page(visit: Visit, Query(query): Query<SecurityQuery>) -> PageResul
     };
     let state = &visit.state;
     let (device, totp) = {
-        let db = state.db()?;
+        let db = state.db().await?;
         let storage = |e| state.storage(e);
-        let device = match store::current_device(&db, &user).map_err(storage)? {
+        let device = match store::current_device(&db, &user).await.map_err(storage)? {
             Some(device) => Some(
                 db.query_row(
                     "SELECT name, platform, created_at FROM devices WHERE id = ?1",
-                    [&device.id],
+                    params![&device.id],
                     |row| {
                         Ok((
-                            row.get::<_, String>(0)?,
-                            row.get::<_, String>(1)?,
-                            row.get::<_, i64>(2)?,
+                            row.get::<String>(0)?,
+                            row.get::<String>(1)?,
+                            row.get::<i64>(2)?,
                         ))
                     },
                 )
+                .await
                 .map_err(storage)?,
             ),
             None => None,
@@ -79,9 +80,10 @@ pub async fn page(visit: Visit, Query(query): Query<SecurityQuery>) -> PageResul
         let totp: bool = db
             .query_row(
                 "SELECT totp_secret IS NOT NULL FROM users WHERE name = ?1",
-                [&user],
+                params![&user],
                 |row| row.get(0),
             )
+            .await
             .map_err(storage)?;
         (
             device.map(|(name, platform, since)| {
@@ -102,22 +104,23 @@ pub async fn page(visit: Visit, Query(query): Query<SecurityQuery>) -> PageResul
                 totp => totp,
                 notice => notice_text(query.notice.as_deref()),
             },
-        )?
+        )
+        .await?
         .into_response())
 }
 
 pub async fn enroll_device(visit: Visit, Form(form): Form<CsrfForm>) -> PageResult {
-    if !visit.csrf_ok(form.csrf.as_deref())? {
-        return Ok(visit.csrf_refused()?.into_response());
+    if !visit.csrf_ok(form.csrf.as_deref()).await? {
+        return Ok(visit.csrf_refused().await?.into_response());
     }
     let Some(user) = visit.user.clone() else {
         return Ok(signed_out());
     };
     let state = &visit.state;
     let issued = {
-        let db = state.db()?;
+        let db = state.db().await?;
         let who = Who::new(format!("portal:{user}"), visit.client.clone());
-        enrollment::issue_push(state, &db, &user, &who)?
+        enrollment::issue_push(state, &db, &user, &who).await?
     };
     let qr_svg = qr::svg(&issued.uri)
         .ok_or_else(|| state.problem(ProblemType::Unavailable, "the QR code could not be drawn"))?;
@@ -135,7 +138,8 @@ pub async fn enroll_device(visit: Visit, Form(form): Form<CsrfForm>) -> PageResu
                 poll_url => format!("/portal/security/device/{id}/status"),
                 status_page => format!("/portal/security/device/{id}"),
             },
-        )?
+        )
+        .await?
         .into_response())
 }
 
@@ -151,9 +155,13 @@ enum Enrollment {
     Failed,
 }
 
-fn enrollment_of(visit: &Visit, user: &str, id: &str) -> Result<Option<Enrollment>, ApiError> {
+async fn enrollment_of(
+    visit: &Visit,
+    user: &str,
+    id: &str,
+) -> Result<Option<Enrollment>, ApiError> {
     let state = &visit.state;
-    let db = state.db()?;
+    let db = state.db().await?;
     type Row = (bool, Option<i64>, Option<i64>, bool);
     let row: Option<Row> = db
         .query_row(
@@ -164,7 +172,7 @@ fn enrollment_of(visit: &Visit, user: &str, id: &str) -> Result<Option<Enrollmen
              WHERE t.hash = ?1 AND t.user = ?2",
             params![id, user, state.now()],
             |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
-        )
+        ).await
         .optional()
         .map_err(|e| state.storage(e))?;
     Ok(row.map(|(used, confirmed, revoked, confirming)| {
@@ -196,7 +204,7 @@ pub async fn device_status(visit: Visit, Path(id): Path<String>) -> Response {
     if !is_token_hash(&id) {
         return StatusCode::NOT_FOUND.into_response();
     }
-    match enrollment_of(&visit, &user, &id) {
+    match enrollment_of(&visit, &user, &id).await {
         Ok(Some(Enrollment::Done)) => Json(serde_json::json!({
             "done": true,
             "status_text": "Your phone is enrolled.",
@@ -230,7 +238,7 @@ pub async fn device_check(visit: Visit, Path(id): Path<String>) -> PageResult {
         return Ok(signed_out());
     };
     let enrollment = if is_token_hash(&id) {
-        enrollment_of(&visit, &user, &id)?
+        enrollment_of(&visit, &user, &id).await?
     } else {
         None
     };
@@ -246,7 +254,7 @@ pub async fn device_check(visit: Visit, Path(id): Path<String>) -> PageResult {
     ))
 }
 
-fn totp_page(
+async fn totp_page(
     visit: &Visit,
     user: &str,
     secret: &SecretBytes,
@@ -265,59 +273,62 @@ fn totp_page(
                 secret => data_encoding::BASE32_NOPAD.encode(secret.expose_secret()),
                 error => error,
             },
-        )?
+        )
+        .await?
         .status(status)
         .into_response())
 }
 
 /// A new secret waiting for its first code; the active one (if any) stays
 /// until then.
-fn start_totp(visit: &Visit, user: &str) -> PageResult {
+async fn start_totp(visit: &Visit, user: &str) -> PageResult {
     let state = &visit.state;
     let secret = enrollment::new_totp_secret(state)?;
     {
-        let db = state.db()?;
+        let db = state.db().await?;
         db.execute(
             "UPDATE users SET totp_pending_secret = ?2 WHERE name = ?1",
             params![user, secret.expose_secret()],
         )
+        .await
         .map_err(|e| state.storage(e))?;
     }
-    totp_page(visit, user, &secret, None, StatusCode::OK)
+    totp_page(visit, user, &secret, None, StatusCode::OK).await
 }
 
 pub async fn setup_totp(visit: Visit, Form(form): Form<CsrfForm>) -> PageResult {
-    if !visit.csrf_ok(form.csrf.as_deref())? {
-        return Ok(visit.csrf_refused()?.into_response());
+    if !visit.csrf_ok(form.csrf.as_deref()).await? {
+        return Ok(visit.csrf_refused().await?.into_response());
     }
     let Some(user) = visit.user.clone() else {
         return Ok(signed_out());
     };
     let has_totp: bool = {
-        let db = visit.state.db()?;
+        let db = visit.state.db().await?;
         db.query_row(
             "SELECT totp_secret IS NOT NULL FROM users WHERE name = ?1",
-            [&user],
+            params![&user],
             |row| row.get(0),
         )
+        .await
         .map_err(|e| visit.state.storage(e))?
     };
     if has_totp {
         // Replacing a working authenticator takes its current code: Reset.
         return Ok(see_other("/portal/security", Vec::new()));
     }
-    start_totp(&visit, &user)
+    start_totp(&visit, &user).await
 }
 
 pub async fn reset_totp(visit: Visit, Form(form): Form<CodeForm>) -> PageResult {
-    if !visit.csrf_ok(form.csrf.as_deref())? {
-        return Ok(visit.csrf_refused()?.into_response());
+    if !visit.csrf_ok(form.csrf.as_deref()).await? {
+        return Ok(visit.csrf_refused().await?.into_response());
     }
     let Some(user) = visit.user.clone() else {
         return Ok(signed_out());
     };
     let who = Who::new(format!("portal:{user}"), visit.client.clone());
-    if let Err(error) = totp::verify(&visit.state, &user, form.code.trim(), &who) {
+    if let Err(error) = totp::verify(&visit.state, &user, form.code.trim(), &who).await {
         let message = match error.kind() {
             Some(ProblemType::RateLimited) => {
                 "Too many wrong codes. Wait a while, then try again.".to_owned()
@@ -328,18 +339,20 @@ pub async fn reset_totp(visit: Visit, Form(form): Form<CodeForm>) -> PageResult 
             _ => return Err(error.into()),
         };
         return Ok(visit
-            .page("security.html", context! { totp => true, error => message })?
+            .page("security.html", context! { totp => true, error => message })
+            .await?
             .status(StatusCode::UNAUTHORIZED)
             .into_response());
     }
     {
         let state = &visit.state;
-        let db = state.db()?;
+        let db = state.db().await?;
         let storage = |e| state.storage(e);
         db.execute(
             "UPDATE users SET totp_secret = NULL, totp_last_step = NULL WHERE name = ?1",
-            [&user],
+            params![&user],
         )
+        .await
         .map_err(storage)?;
         store::audit_by(
             &db,
@@ -351,14 +364,15 @@ pub async fn reset_totp(visit: Visit, Form(form): Form<CodeForm>) -> PageResult 
             Some("by_user"),
             None,
         )
+        .await
         .map_err(storage)?;
     }
-    start_totp(&visit, &user)
+    start_totp(&visit, &user).await
 }
 
 pub async fn confirm_totp(visit: Visit, Form(form): Form<CodeForm>) -> PageResult {
-    if !visit.csrf_ok(form.csrf.as_deref())? {
-        return Ok(visit.csrf_refused()?.into_response());
+    if !visit.csrf_ok(form.csrf.as_deref()).await? {
+        return Ok(visit.csrf_refused().await?.into_response());
     }
     let Some(user) = visit.user.clone() else {
         return Ok(signed_out());
@@ -366,12 +380,13 @@ pub async fn confirm_totp(visit: Visit, Form(form): Form<CodeForm>) -> PageResul
     let state = &visit.state;
     let now = state.now();
     let pending: Option<Vec<u8>> = {
-        let db = state.db()?;
+        let db = state.db().await?;
         db.query_row(
             "SELECT totp_pending_secret FROM users WHERE name = ?1",
-            [&user],
+            params![&user],
             |row| row.get(0),
         )
+        .await
         .optional()
         .map_err(|e| state.storage(e))?
         .flatten()
@@ -392,17 +407,18 @@ pub async fn confirm_totp(visit: Visit, Form(form): Form<CodeForm>) -> PageResul
                 "That code does not match. Check the app shows this account, then try the new code.",
             ),
             StatusCode::UNAUTHORIZED,
-        );
+        ).await;
     };
-    let db = state.db()?;
+    let db = state.db().await?;
     let storage = |e| state.storage(e);
     db.execute(
         "UPDATE users SET totp_secret = totp_pending_secret, totp_pending_secret = NULL,
             totp_last_step = ?2 WHERE name = ?1",
         params![user, matched.step as i64],
     )
+    .await
     .map_err(storage)?;
-    totp_throttle::clear(&db, &user).map_err(storage)?;
+    totp_throttle::clear(&db, &user).await.map_err(storage)?;
     store::audit_by(
         &db,
         now,
@@ -413,6 +429,7 @@ pub async fn confirm_totp(visit: Visit, Form(form): Form<CodeForm>) -> PageResul
         Some("confirmed"),
         None,
     )
+    .await
     .map_err(storage)?;
     Ok(see_other("/portal/security?notice=totp", Vec::new()))
 }

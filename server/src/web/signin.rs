@@ -6,6 +6,7 @@
 //! (`cs_signin`, stored as its hash), which is also the push's hand-off
 //! secret: only this browser can turn the approved push into a session.
 
+use crate::db::{DbResult, OptionalExtension, Sql, params};
 use axum::Form;
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
@@ -13,7 +14,6 @@ use axum::response::{IntoResponse, Json, Response};
 use countersign_otp::clock::UnixTime;
 use countersign_protocol::wire::{ChallengeKind, ProblemType};
 use minijinja::context;
-use rusqlite::{OptionalExtension, params};
 use serde::Deserialize;
 
 use super::cookies;
@@ -64,16 +64,18 @@ pub async fn page(visit: Visit, Query(query): Query<SignInQuery>) -> PageResult 
     }
     let notice = notice_text(query.notice.as_deref());
     Ok(visit
-        .page("signin.html", context! { notice => notice })?
+        .page("signin.html", context! { notice => notice })
+        .await?
         .into_response())
 }
 
-fn form_again(visit: &Visit, username: &str, error: &str, status: StatusCode) -> PageResult {
+async fn form_again(visit: &Visit, username: &str, error: &str, status: StatusCode) -> PageResult {
     Ok(visit
         .page(
             "signin.html",
             context! { error => error, username => username },
-        )?
+        )
+        .await?
         .status(status)
         .into_response())
 }
@@ -87,8 +89,8 @@ fn retry_text(seconds: i64) -> String {
 }
 
 pub async fn submit(visit: Visit, Form(form): Form<SignInForm>) -> PageResult {
-    if !visit.csrf_ok(form.csrf.as_deref())? {
-        return Ok(visit.csrf_refused()?.into_response());
+    if !visit.csrf_ok(form.csrf.as_deref()).await? {
+        return Ok(visit.csrf_refused().await?.into_response());
     }
     let state = visit.state.clone();
     let typed = form.username.trim().to_owned();
@@ -98,11 +100,12 @@ pub async fn submit(visit: Visit, Form(form): Form<SignInForm>) -> PageResult {
             &typed,
             "Enter your username and password.",
             StatusCode::BAD_REQUEST,
-        );
+        )
+        .await;
     }
     let now = state.now();
     let (username, stored) = {
-        let db = state.db()?;
+        let db = state.db().await?;
         let storage = |e| state.storage(e);
         // A user name, or a user's mail address; a name wins over another
         // user's identical address.
@@ -110,9 +113,10 @@ pub async fn submit(visit: Visit, Form(form): Form<SignInForm>) -> PageResult {
             .query_row(
                 "SELECT name, password_hash FROM users WHERE name = ?1 OR email = ?1
                  ORDER BY name = ?1 DESC LIMIT 1",
-                [&typed],
+                params![&typed],
                 |row| Ok((row.get(0)?, row.get(1)?)),
             )
+            .await
             .optional()
             .map_err(storage)?;
         // The throttle counts the account, however it was named.
@@ -120,8 +124,9 @@ pub async fn submit(visit: Visit, Form(form): Form<SignInForm>) -> PageResult {
             Some((name, hash)) => (name, hash),
             None => (typed.clone(), None),
         };
-        if let Some(seconds) =
-            login_throttle::locked_for(&db, &username, &visit.client, now).map_err(storage)?
+        if let Some(seconds) = login_throttle::locked_for(&db, &username, &visit.client, now)
+            .await
+            .map_err(storage)?
         {
             let who = Who::new("portal", visit.client.clone());
             store::audit_refusal(
@@ -134,6 +139,7 @@ pub async fn submit(visit: Visit, Form(form): Form<SignInForm>) -> PageResult {
                 "locked",
                 None,
             )
+            .await
             .map_err(storage)?;
             drop(db);
             return form_again(
@@ -144,18 +150,20 @@ pub async fn submit(visit: Visit, Form(form): Form<SignInForm>) -> PageResult {
                     retry_text(seconds)
                 ),
                 StatusCode::TOO_MANY_REQUESTS,
-            );
+            )
+            .await;
         }
         (username, stored)
     };
     // Outside the database lock: Argon2 takes tens of milliseconds.
     let right = passwords::verify(stored.as_deref(), &form.password);
-    let db = state.db()?;
+    let db = state.db().await?;
     let storage = |e| state.storage(e);
     let who = Who::new("portal", visit.client.clone());
     if !right {
-        let locked =
-            login_throttle::record_failure(&db, &username, &visit.client, now).map_err(storage)?;
+        let locked = login_throttle::record_failure(&db, &username, &visit.client, now)
+            .await
+            .map_err(storage)?;
         store::audit_refusal(
             &db,
             now,
@@ -166,29 +174,38 @@ pub async fn submit(visit: Visit, Form(form): Form<SignInForm>) -> PageResult {
             "wrong_password",
             None,
         )
+        .await
         .map_err(storage)?;
         drop(db);
         return match locked {
-            Some(seconds) => form_again(
-                &visit,
-                &typed,
-                &format!(
-                    "Too many sign-in attempts. Try again in {}.",
-                    retry_text(seconds)
-                ),
-                StatusCode::TOO_MANY_REQUESTS,
-            ),
-            None => form_again(&visit, &typed, WRONG, StatusCode::OK),
+            Some(seconds) => {
+                form_again(
+                    &visit,
+                    &typed,
+                    &format!(
+                        "Too many sign-in attempts. Try again in {}.",
+                        retry_text(seconds)
+                    ),
+                    StatusCode::TOO_MANY_REQUESTS,
+                )
+                .await
+            }
+            None => form_again(&visit, &typed, WRONG, StatusCode::OK).await,
         };
     }
-    login_throttle::record_success(&db, &username).map_err(storage)?;
+    login_throttle::record_success(&db, &username)
+        .await
+        .map_err(storage)?;
     let has_device = store::confirmed_device(&db, &username)
+        .await
         .map_err(storage)?
         .is_some();
-    let has_totp = has_totp(&db, &username).map_err(storage)?;
+    let has_totp = has_totp(&db, &username).await.map_err(storage)?;
     if !has_device && !has_totp {
         // Nothing to ask for yet: the first sign-in is how a user enrolls.
-        let token = sessions::create(&db, &username, now).map_err(storage)?;
+        let token = sessions::create(&db, &username, now)
+            .await
+            .map_err(storage)?;
         store::audit_by(
             &db,
             now,
@@ -199,18 +216,24 @@ pub async fn submit(visit: Visit, Form(form): Form<SignInForm>) -> PageResult {
             Some("password_only"),
             None,
         )
+        .await
         .map_err(storage)?;
         drop(db);
         return Ok(signed_in(&visit, &token, "/portal/security?notice=enroll"));
     }
     let secret = random_id("si_", 24);
     let ticket = token_hash(&secret);
-    db.execute("DELETE FROM portal_signins WHERE expires_at < ?1", [now])
-        .map_err(storage)?;
+    db.execute(
+        "DELETE FROM portal_signins WHERE expires_at < ?1",
+        params![now],
+    )
+    .await
+    .map_err(storage)?;
     db.execute(
         "INSERT INTO portal_signins (hash, user, expires_at) VALUES (?1, ?2, ?3)",
         params![ticket, username, now + PORTAL_HANDLE_SECONDS],
     )
+    .await
     .map_err(storage)?;
     drop(db);
     let ticket_cookie = cookies::set(
@@ -239,13 +262,16 @@ pub async fn submit(visit: Visit, Form(form): Form<SignInForm>) -> PageResult {
         ChallengeKind::Login,
         context,
         &origin,
-    ) {
+    )
+    .await
+    {
         Ok(push) => {
-            let db = state.db()?;
+            let db = state.db().await?;
             db.execute(
                 "UPDATE portal_signins SET push_id = ?2 WHERE hash = ?1",
                 params![ticket, push.id],
             )
+            .await
             .map_err(|e| state.storage(e))?;
             Ok(see_other(
                 &format!("/portal/login/push/{}", push.id),
@@ -271,7 +297,8 @@ pub async fn submit(visit: Visit, Form(form): Form<SignInForm>) -> PageResult {
                         notice => notice,
                         code_url => has_totp.then_some("/portal/login/code"),
                     },
-                )?
+                )
+                .await?
                 .status(StatusCode::TOO_MANY_REQUESTS)
                 .with_cookie(ticket_cookie);
             Ok(page.into_response())
@@ -310,29 +337,31 @@ fn browser_context(visit: &Visit) -> ContextInput {
     }
 }
 
-fn has_totp(db: &store::Db, user: &str) -> rusqlite::Result<bool> {
+async fn has_totp(db: &impl Sql, user: &str) -> DbResult<bool> {
     Ok(db
         .query_row(
             "SELECT totp_secret IS NOT NULL FROM users WHERE name = ?1",
-            [user],
+            params![user],
             |row| row.get(0),
         )
+        .await
         .optional()?
         .unwrap_or(false))
 }
 
 /// This browser's sign-in in progress: (ticket hash, user, push id).
-fn ticket(visit: &Visit) -> Result<Option<(String, String, Option<String>)>, ApiError> {
+async fn ticket(visit: &Visit) -> Result<Option<(String, String, Option<String>)>, ApiError> {
     let Some(secret) = cookies::get(&visit.headers, cookies::SIGNIN) else {
         return Ok(None);
     };
     let hash = token_hash(secret);
-    let db = visit.state.db()?;
+    let db = visit.state.db().await?;
     db.query_row(
         "SELECT user, push_id FROM portal_signins WHERE hash = ?1 AND expires_at > ?2",
         params![hash, visit.state.now()],
         |row| Ok((hash.clone(), row.get(0)?, row.get(1)?)),
     )
+    .await
     .optional()
     .map_err(|e| visit.state.storage(e))
 }
@@ -403,19 +432,21 @@ fn view_of(status: &rules::PushStatus, now: UnixTime) -> WaitStatus {
 }
 
 /// The push of this browser's sign-in, or `None` (go back to the form).
-fn own_push(
+async fn own_push(
     visit: &Visit,
     id: &str,
 ) -> Result<Option<(String, String, rules::PushStatus)>, ApiError> {
-    let Some((hash, user, Some(push_id))) = ticket(visit)? else {
+    let Some((hash, user, Some(push_id))) = ticket(visit).await? else {
         return Ok(None);
     };
     if push_id != id {
         return Ok(None);
     }
     let state = &visit.state;
-    let db = state.db()?;
-    let status = rules::push_status(&db, id, state.now()).map_err(|e| state.storage(e))?;
+    let db = state.db().await?;
+    let status = rules::push_status(&db, id, state.now())
+        .await
+        .map_err(|e| state.storage(e))?;
     Ok(status
         .filter(|status| status.handoff_hash.as_deref() == Some(hash.as_str()))
         .map(|status| (hash, user, status)))
@@ -425,27 +456,29 @@ pub async fn wait(visit: Visit, Path(id): Path<String>) -> PageResult {
     if !crate::ids::is_identifier(&id) {
         return Ok(see_other("/portal/login", Vec::new()));
     }
-    let Some((hash, user, status)) = own_push(&visit, &id)? else {
+    let Some((hash, user, status)) = own_push(&visit, &id).await? else {
         return Ok(see_other("/portal/login?notice=expired", Vec::new()));
     };
     let state = visit.state.clone();
     let now = state.now();
     if status.status == "approved" {
-        let db = state.db()?;
+        let db = state.db().await?;
         let storage = |e| state.storage(e);
-        let token = sessions::create(&db, &user, now).map_err(storage)?;
+        let token = sessions::create(&db, &user, now).await.map_err(storage)?;
         // The claim and the session are one step: a second reader loses.
         let claimed = db
             .execute(
                 "UPDATE challenges SET session = ?2 WHERE id = ?1 AND session IS NULL",
                 params![id, token_hash(&token)],
             )
+            .await
             .map_err(storage)?;
         if claimed != 1 {
-            sessions::discard(&db, &token).map_err(storage)?;
+            sessions::discard(&db, &token).await.map_err(storage)?;
             return Ok(see_other("/portal/login?notice=expired", Vec::new()));
         }
-        db.execute("DELETE FROM portal_signins WHERE hash = ?1", [&hash])
+        db.execute("DELETE FROM portal_signins WHERE hash = ?1", params![&hash])
+            .await
             .map_err(storage)?;
         store::audit_by(
             &db,
@@ -457,27 +490,30 @@ pub async fn wait(visit: Visit, Path(id): Path<String>) -> PageResult {
             Some("push"),
             Some(&id),
         )
+        .await
         .map_err(storage)?;
         return Ok(signed_in(&visit, &token, "/portal/security"));
     }
     let (number, app, code_allowed) = {
-        let db = state.db()?;
+        let db = state.db().await?;
         let storage = |e| state.storage(e);
         let number: Option<String> = db
             .query_row(
                 "SELECT number FROM challenges WHERE id = ?1",
-                [&id],
+                params![&id],
                 |row| row.get(0),
             )
+            .await
             .map_err(storage)?;
         let app: String = db
             .query_row(
                 "SELECT name FROM resources WHERE id = ?1",
-                [PORTAL_RESOURCE],
+                params![PORTAL_RESOURCE],
                 |row| row.get(0),
             )
+            .await
             .map_err(storage)?;
-        (number, app, has_totp(&db, &user).map_err(storage)?)
+        (number, app, has_totp(&db, &user).await.map_err(storage)?)
     };
     let view = view_of(&status, now);
     let pending = status.status == "pending";
@@ -499,13 +535,13 @@ pub async fn wait(visit: Visit, Path(id): Path<String>) -> PageResult {
                 reload_without_js => pending.then_some(3),
                 code_url => (code_allowed && pending).then_some("/portal/login/code"),
             },
-        )?
+        ).await?
         .into_response())
 }
 
 pub async fn wait_status(visit: Visit, Path(id): Path<String>) -> Response {
     let found = if crate::ids::is_identifier(&id) {
-        own_push(&visit, &id)
+        own_push(&visit, &id).await
     } else {
         Ok(None)
     };
@@ -526,7 +562,7 @@ pub async fn wait_status(visit: Visit, Path(id): Path<String>) -> Response {
 }
 
 pub async fn code_page(visit: Visit) -> PageResult {
-    if ticket(&visit)?.is_none() {
+    if ticket(&visit).await?.is_none() {
         return Ok(see_other("/portal/login?notice=expired", Vec::new()));
     }
     Ok(visit
@@ -536,27 +572,29 @@ pub async fn code_page(visit: Visit) -> PageResult {
                 heading => "Enter a code",
                 code_url => "/portal/login/code",
             },
-        )?
+        )
+        .await?
         .into_response())
 }
 
 pub async fn code_submit(visit: Visit, Form(form): Form<CodeForm>) -> PageResult {
-    if !visit.csrf_ok(form.csrf.as_deref())? {
-        return Ok(visit.csrf_refused()?.into_response());
+    if !visit.csrf_ok(form.csrf.as_deref()).await? {
+        return Ok(visit.csrf_refused().await?.into_response());
     }
-    let Some((hash, user, push_id)) = ticket(&visit)? else {
+    let Some((hash, user, push_id)) = ticket(&visit).await? else {
         return Ok(see_other("/portal/login?notice=expired", Vec::new()));
     };
     let state = visit.state.clone();
     let who = Who::new("portal", visit.client.clone());
     let code = form.code.trim();
-    match totp::verify(&state, &user, code, &who) {
+    match totp::verify(&state, &user, code, &who).await {
         Ok(()) => {
             let now = state.now();
-            let db = state.db()?;
+            let db = state.db().await?;
             let storage = |e| state.storage(e);
-            let token = sessions::create(&db, &user, now).map_err(storage)?;
-            db.execute("DELETE FROM portal_signins WHERE hash = ?1", [&hash])
+            let token = sessions::create(&db, &user, now).await.map_err(storage)?;
+            db.execute("DELETE FROM portal_signins WHERE hash = ?1", params![&hash])
+                .await
                 .map_err(storage)?;
             if let Some(push_id) = push_id {
                 // The push is no longer needed: end it, so the phone stops
@@ -565,6 +603,7 @@ pub async fn code_submit(visit: Visit, Form(form): Form<CodeForm>) -> PageResult
                     "UPDATE challenges SET exp = ?2 WHERE id = ?1 AND status = 'pending'",
                     params![push_id, now],
                 )
+                .await
                 .map_err(storage)?;
             }
             store::audit_by(
@@ -577,6 +616,7 @@ pub async fn code_submit(visit: Visit, Form(form): Form<CodeForm>) -> PageResult
                 Some("totp"),
                 None,
             )
+            .await
             .map_err(storage)?;
             Ok(signed_in(&visit, &token, "/portal/security"))
         }
@@ -603,7 +643,8 @@ pub async fn code_submit(visit: Visit, Form(form): Form<CodeForm>) -> PageResult
                         code_url => "/portal/login/code",
                         code_error => message,
                     },
-                )?
+                )
+                .await?
                 .status(StatusCode::UNAUTHORIZED)
                 .into_response())
         }
@@ -611,12 +652,14 @@ pub async fn code_submit(visit: Visit, Form(form): Form<CodeForm>) -> PageResult
 }
 
 pub async fn sign_out(visit: Visit, Form(form): Form<CsrfForm>) -> PageResult {
-    if !visit.csrf_ok(form.csrf.as_deref())? {
-        return Ok(visit.csrf_refused()?.into_response());
+    if !visit.csrf_ok(form.csrf.as_deref()).await? {
+        return Ok(visit.csrf_refused().await?.into_response());
     }
     if let Some(token) = &visit.session {
-        let db = visit.state.db()?;
-        sessions::end(&db, token, visit.state.now()).map_err(|e| visit.state.storage(e))?;
+        let db = visit.state.db().await?;
+        sessions::end(&db, token, visit.state.now())
+            .await
+            .map_err(|e| visit.state.storage(e))?;
     }
     let secure = visit.secure_cookies();
     Ok(see_other(
