@@ -8,6 +8,7 @@
 
 pub mod browser;
 pub mod form_browser;
+pub mod postgres;
 pub mod privacyidea;
 pub mod push_services;
 pub mod smtp;
@@ -121,7 +122,13 @@ impl Server {
                 TestClock::fixed(START)
             })
         });
+        let database = if postgres::selected() {
+            Some(postgres::fresh_database().await)
+        } else {
+            None
+        };
         let config = Config {
+            database,
             public_url: setup.public_url,
             portal: setup.portal,
             delivery: setup.delivery,
@@ -181,6 +188,25 @@ impl Server {
     /// Where the server keeps its database and key.
     pub fn data_dir(&self) -> std::path::PathBuf {
         self.config.data_dir.clone()
+    }
+
+    /// Whether this server keeps its data in SQLite files (the default) or
+    /// in PostgreSQL (`COUNTERSIGN_TEST_BACKEND=postgres`).
+    pub fn on_sqlite(&self) -> bool {
+        self.config.database.is_none()
+    }
+
+    /// Every byte of the server's stored data as someone holding a copy
+    /// would have it: the SQLite file and its write-ahead log, or a `pg_dump`.
+    pub fn database_dump(&self) -> Vec<u8> {
+        match &self.config.database {
+            Some(url) => postgres::dump(url),
+            None => ["server.sqlite", "server.sqlite-wal"]
+                .iter()
+                .filter_map(|name| std::fs::read(self.data_dir().join(name)).ok())
+                .flatten()
+                .collect(),
+        }
     }
 
     pub async fn stop(self) {

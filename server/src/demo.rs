@@ -55,7 +55,7 @@ pub async fn seed(state: &AppState) -> Result<Option<DemoUser>, ApiError> {
         ("salesforce", "Salesforce", true),
     ] {
         tx.execute(
-            "INSERT OR IGNORE INTO resources (id, name, step_up) VALUES (?1, ?2, ?3)",
+            "INSERT INTO resources (id, name, step_up) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
             params![id, name, step_up],
         )
         .await

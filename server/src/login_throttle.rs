@@ -65,7 +65,7 @@ pub async fn record_failure(
     ] {
         db.execute(
             "INSERT INTO login_failures (key, failures, lockouts) VALUES (?1, 1, 0)
-             ON CONFLICT (key) DO UPDATE SET failures = failures + 1",
+             ON CONFLICT (key) DO UPDATE SET failures = login_failures.failures + 1",
             params![&key],
         )
         .await?;
@@ -130,7 +130,7 @@ pub async fn count_request(
     db.execute(
         "INSERT INTO request_counts (key, window_start, count) VALUES (?1, ?2, 0)
          ON CONFLICT (key) DO UPDATE SET window_start = excluded.window_start, count = 0
-           WHERE window_start <= ?2 - ?3",
+           WHERE request_counts.window_start <= ?2 - ?3",
         params![key, now, window],
     )
     .await?;

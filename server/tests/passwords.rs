@@ -9,6 +9,7 @@
 mod common;
 
 use common::Harness;
+use countersign_server::db::Sql;
 use countersign_testkit::form_browser::FormBrowser;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
@@ -30,16 +31,18 @@ async fn user_with_password(h: &Harness, name: &str) {
 async fn passwords_are_stored_as_argon2id_hashes_only() {
     let h = Harness::start().await;
     user_with_password(&h, "jane").await;
-    let db = rusqlite::Connection::open(h.data_dir().join("server.sqlite")).unwrap();
-    let stored: String = db
+    let stored: String = h
+        .db()
+        .await
         .query_row(
             "SELECT password_hash FROM users WHERE name = 'jane'",
-            [],
+            &[],
             |row| row.get(0),
         )
+        .await
         .unwrap();
     assert!(stored.starts_with("$argon2id$v=19$"), "{stored}");
-    let everything: Vec<u8> = std::fs::read(h.data_dir().join("server.sqlite")).unwrap();
+    let everything = h.database_dump();
     assert!(
         !everything
             .windows(PASSWORD.len())

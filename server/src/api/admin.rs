@@ -72,8 +72,8 @@ pub async fn create_user(
     let db = state.db().await?;
     let inserted = db
         .execute(
-            "INSERT OR IGNORE INTO users (name, created_at, incarnation, password_hash, email)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
+            "INSERT INTO users (name, created_at, incarnation, password_hash, email)
+             VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
             params![user.name, now, random_id("u_", 12), hash, user.email],
         )
         .await

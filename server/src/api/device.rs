@@ -489,6 +489,8 @@ async fn answer_challenge(
     )
     .await
     .map_err(storage)?;
+    // Long polls on other instances wake when this commits.
+    crate::db::announce_decided(&db).await.map_err(storage)?;
     db.commit().await.map_err(storage)?;
     // Waiters read the outcome through the same connection: let it go first.
     drop(guard);

@@ -26,12 +26,14 @@ pub use value::{FromValue, Row, ToValue, Value};
 pub enum DbError {
     #[error("SQLite: {0}")]
     Sqlite(#[from] rusqlite::Error),
-    #[error("PostgreSQL: {0}")]
+    #[error("PostgreSQL: {}", postgres_detail(.0))]
     Postgres(#[from] tokio_postgres::Error),
     #[error("no PostgreSQL connection could be had: {0}")]
     Pool(String),
     #[error("the database URL is not usable: {0}")]
     Url(String),
+    #[error("PostgreSQL refused the statement `{statement}`: {reason}")]
+    Statement { statement: String, reason: String },
     #[error("the query returned no row")]
     NoRow,
     #[error("column {column}: expected {expected}, found {found}")]
@@ -60,6 +62,15 @@ impl DbError {
             }
             _ => false,
         }
+    }
+}
+
+/// tokio-postgres says only "db error" for an error the server reported; the
+/// server's own message (and SQLSTATE) is what an operator can act on.
+pub(crate) fn postgres_detail(error: &tokio_postgres::Error) -> String {
+    match error.as_db_error() {
+        Some(reported) => format!("{reported} (SQLSTATE {})", reported.code().code()),
+        None => error.to_string(),
     }
 }
 

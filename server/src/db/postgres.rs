@@ -13,7 +13,7 @@ use tokio_postgres::types::{FromSql, IsNull, ToSql, Type, to_sql_checked};
 use tokio_postgres::{AsyncMessage, NoTls};
 
 use super::schema;
-use super::{DbError, Row, Value};
+use super::{DbError, Row, Value, postgres_detail};
 
 /// The channel a decided challenge is announced on.
 pub const DECIDED_CHANNEL: &str = "countersign_decided";
@@ -132,9 +132,15 @@ pub enum PgHandle<'a, 't> {
 impl PgHandle<'_, '_> {
     async fn prepare(&self, sql: &str) -> Result<tokio_postgres::Statement, DbError> {
         let translated = translate(sql);
-        Ok(match self {
-            PgHandle::Client(client) => client.prepare_cached(&translated).await?,
-            PgHandle::Transaction(transaction) => transaction.prepare_cached(&translated).await?,
+        let prepared = match self {
+            PgHandle::Client(client) => client.prepare_cached(&translated).await,
+            PgHandle::Transaction(transaction) => transaction.prepare_cached(&translated).await,
+        };
+        // A statement PostgreSQL cannot prepare is a bug in this server, not
+        // the operator's: name it.
+        prepared.map_err(|error| DbError::Statement {
+            statement: translated,
+            reason: postgres_detail(&error),
         })
     }
 }
@@ -182,8 +188,8 @@ pub async fn query(
 }
 
 /// Rewrites a statement from the SQLite dialect the server writes in:
-/// `?N` parameters become `$N`, SQLite's null-safe `IS ?N` / `IS NOT ?N`
-/// become `IS [NOT] DISTINCT FROM`, the column `user` (a reserved word here)
+/// `?N` parameters become `$N`, SQLite's null-safe `IS x` / `IS NOT x` (x a
+/// parameter or a column) become `IS [NOT] DISTINCT FROM x`, the column `user` (a reserved word here)
 /// is quoted, and `rowid` (insertion order) is the `seq` column PostgreSQL's
 /// schema gives the one table whose statements order by it. String literals
 /// and quoted identifiers are copied as they are.
@@ -238,7 +244,9 @@ pub fn translate(sql: &str) -> String {
     out
 }
 
-/// After an `IS`: whether `[NOT] ?N` follows, and where the `?` is.
+/// After an `IS`: whether `[NOT] operand` follows with an operand that is a
+/// value (a parameter or a column, not `NULL`, `TRUE`, `FALSE` or
+/// `DISTINCT`), and where the operand starts.
 fn null_safe_comparison(chars: &[char], mut index: usize) -> (bool, Option<usize>) {
     let skip_space = |mut at: usize| {
         while at < chars.len() && chars[at].is_whitespace() {
@@ -256,7 +264,17 @@ fn null_safe_comparison(chars: &[char], mut index: usize) -> (bool, Option<usize
         negated = true;
         index = skip_space(index + 3);
     }
-    if chars.get(index) == Some(&'?') {
+    let operand: String = chars[index..]
+        .iter()
+        .take_while(|c| c.is_ascii_alphabetic())
+        .collect();
+    let keyword = ["NULL", "TRUE", "FALSE", "DISTINCT"]
+        .iter()
+        .any(|keyword| operand.eq_ignore_ascii_case(keyword));
+    let starts_value = chars
+        .get(index)
+        .is_some_and(|c| *c == '?' || c.is_ascii_alphabetic() || *c == '_');
+    if starts_value && !keyword {
         (negated, Some(index))
     } else {
         (false, None)

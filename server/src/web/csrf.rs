@@ -29,7 +29,7 @@ pub async fn key(db: &impl Sql) -> DbResult<hmac::Key> {
             let mut secret = vec![0u8; 32];
             let _ = SystemRandom::new().fill(&mut secret);
             db.execute(
-                "INSERT OR IGNORE INTO server_secrets (name, value) VALUES (?1, ?2)",
+                "INSERT INTO server_secrets (name, value) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
                 params![SECRET_NAME, secret],
             )
             .await?;

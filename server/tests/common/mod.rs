@@ -61,6 +61,19 @@ impl Harness {
         self.kit.data_dir()
     }
 
+    pub fn on_sqlite(&self) -> bool {
+        self.kit.on_sqlite()
+    }
+
+    pub fn database_dump(&self) -> Vec<u8> {
+        self.kit.database_dump()
+    }
+
+    /// The server's own database connection, for a test to read what it stored.
+    pub async fn db(&self) -> countersign_server::db::Conn {
+        self.kit.running.state.db().await.unwrap()
+    }
+
     pub fn now(&self) -> i64 {
         use countersign_core::Clock;
         self.clock.now()
