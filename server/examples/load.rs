@@ -202,6 +202,7 @@ async fn main() {
         listen: "127.0.0.1:0".parse().unwrap(),
         data_dir: dir.path().to_owned(),
         database: None,
+        sealing_key: None,
         key_file: None,
         public_url: None,
         org: "Load".into(),

@@ -15,6 +15,7 @@ use crate::db::{Database, PostgresOptions};
 use crate::delivery::DeliveryConfig;
 use crate::files;
 use crate::mail::{MailSender, Outbox, Smtp};
+use crate::sealing::{self, KeySource, SealingKey};
 use crate::state::AppState;
 
 #[derive(Debug, Clone)]
@@ -24,6 +25,9 @@ pub struct Config {
     /// `postgres://…`: keep everything in PostgreSQL (for more than one
     /// instance) instead of `<data_dir>/server.sqlite`.
     pub database: Option<String>,
+    /// The key secrets are sealed with; defaults to `<data_dir>/sealing.key`
+    /// (made on first run). Every instance on one database needs the same.
+    pub sealing_key: Option<KeySource>,
     /// Defaults to `<data_dir>/server-key.pk8`.
     pub key_file: Option<PathBuf>,
     /// The URL devices use; defaults to `http://<listen address>`.
@@ -66,6 +70,8 @@ pub enum ConfigError {
     Delivery(String),
     #[error("the database cannot be used: {0}")]
     Database(String),
+    #[error("{0}")]
+    Sealing(String),
 }
 
 impl Config {
@@ -77,6 +83,7 @@ impl Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             data_dir,
             database: None,
+            sealing_key: None,
             key_file: None,
             public_url: None,
             org: org.to_owned(),
@@ -107,6 +114,35 @@ impl Config {
             .unwrap_or_else(|| self.data_dir.join("server-key.pk8"))
     }
 
+    pub fn sealing_source(&self) -> KeySource {
+        self.sealing_key
+            .clone()
+            .unwrap_or_else(|| KeySource::File(self.data_dir.join("sealing.key")))
+    }
+
+    /// Opens (and migrates) the configured database: PostgreSQL, or the
+    /// SQLite file in the data directory.
+    pub(crate) async fn open_database(&self) -> Result<Database, ConfigError> {
+        let data_error = |reason: String| ConfigError::DataDir {
+            path: self.data_dir.clone(),
+            reason,
+        };
+        files::private_dir(&self.data_dir).map_err(|e| data_error(e.to_string()))?;
+        match &self.database {
+            Some(url) => Database::open_postgres(url, &PostgresOptions::default())
+                .await
+                .map_err(|error| ConfigError::Database(error.to_string())),
+            None => {
+                let database = self.data_dir.join("server.sqlite");
+                files::private_file(&database).map_err(|e| data_error(e.to_string()))?;
+                let db = Database::open_sqlite(&database).map_err(|e| data_error(e.to_string()))?;
+                files::private_sqlite_companions(&database)
+                    .map_err(|e| data_error(e.to_string()))?;
+                Ok(db)
+            }
+        }
+    }
+
     pub(crate) async fn open_state(
         &self,
         bound: SocketAddr,
@@ -122,19 +158,17 @@ impl Config {
         };
         files::private_dir(&self.data_dir).map_err(|e| data_error(e.to_string()))?;
         let key = load_or_create_key(&self.key_path())?;
-        let db = match &self.database {
-            Some(url) => Database::open_postgres(url, &PostgresOptions::default())
-                .await
-                .map_err(|error| ConfigError::Database(error.to_string()))?,
-            None => {
-                let database = self.data_dir.join("server.sqlite");
-                files::private_file(&database).map_err(|e| data_error(e.to_string()))?;
-                let db = Database::open_sqlite(&database).map_err(|e| data_error(e.to_string()))?;
-                files::private_sqlite_companions(&database)
-                    .map_err(|e| data_error(e.to_string()))?;
-                db
-            }
-        };
+        let sealing = SealingKey::load(&self.sealing_source())
+            .map_err(|error| ConfigError::Sealing(error.to_string()))?;
+        let db = self.open_database().await?;
+        let mut conn = db
+            .conn()
+            .await
+            .map_err(|error| ConfigError::Database(error.to_string()))?;
+        sealing::seal_database(&mut conn, &sealing)
+            .await
+            .map_err(|error| ConfigError::Sealing(error.to_string()))?;
+        drop(conn);
         let public_url = normalize_url(
             &self
                 .public_url
@@ -153,6 +187,7 @@ impl Config {
             trusted_proxies,
             self.mail_sender()?,
             self.portal.app_download_url.clone(),
+            sealing,
         ))
     }
 }
@@ -168,27 +203,10 @@ fn load_or_create_key(path: &std::path::Path) -> Result<SoftwareKey, ConfigError
         }
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
             let key = SoftwareKey::generate().map_err(|e| key_error(e.to_string()))?;
-            write_private(path, key.expose_pkcs8().expose_secret())
+            files::write_private(path, key.expose_pkcs8().expose_secret())
                 .map_err(|e| key_error(e.to_string()))?;
             Ok(key)
         }
         Err(error) => Err(key_error(error.to_string())),
     }
-}
-
-fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)?;
-    }
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(path)?;
-    file.write_all(bytes)?;
-    file.sync_all()
 }

@@ -21,6 +21,7 @@ pub mod passwords;
 pub mod problem;
 pub mod replay;
 pub mod rules;
+pub mod sealing;
 pub mod sessions;
 pub mod state;
 pub mod store;
@@ -135,6 +136,26 @@ impl RunningServer {
 
 /// Opens the store and key, binds the listener and serves in the background;
 /// no proxy is trusted to name the client.
+/// Re-seals every stored secret under the key in `new_key` (made if it does
+/// not exist yet); the number of secrets. Run with every instance stopped.
+pub async fn reseal(config: &Config, new_key: &std::path::Path) -> Result<usize, ConfigError> {
+    let sealing_error = |error: sealing::SealingError| ConfigError::Sealing(error.to_string());
+    let old = sealing::SealingKey::load(&config.sealing_source()).map_err(sealing_error)?;
+    let new = sealing::SealingKey::load_or_create(new_key).map_err(sealing_error)?;
+    let database = config.open_database().await?;
+    let mut conn = database
+        .conn()
+        .await
+        .map_err(|error| ConfigError::Database(error.to_string()))?;
+    // A database never sealed is sealed under the old key first.
+    sealing::seal_database(&mut conn, &old)
+        .await
+        .map_err(sealing_error)?;
+    sealing::reseal(&mut conn, &old, &new)
+        .await
+        .map_err(sealing_error)
+}
+
 pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<RunningServer, ConfigError> {
     start_with(config, TrustedProxies::default(), clock).await
 }

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use clap::Parser;
 use countersign_otp::SystemClock;
 use countersign_server::delivery::{ApnsConfig, DeliveryConfig, FcmConfig, apns, fcm};
+use countersign_server::sealing::KeySource;
 use countersign_server::{Cidr, Config, TrustedProxies};
 
 #[derive(Debug, Parser)]
@@ -28,6 +29,29 @@ struct Args {
     /// one instance (docs/server.md, "Running more than one instance").
     #[arg(long, env = "COUNTERSIGN_DATABASE")]
     database: Option<String>,
+    /// The key TOTP secrets and the server's own secrets are sealed with (64
+    /// hex characters; made on first run). Default: <data>/sealing.key. Every
+    /// instance on one database must be given the same key.
+    #[arg(
+        long,
+        env = "COUNTERSIGN_SEALING_KEY_FILE",
+        conflicts_with = "sealing_key"
+    )]
+    sealing_key_file: Option<PathBuf>,
+    /// The sealing key itself, from the environment only (a secret manager's
+    /// variable), instead of a file.
+    #[arg(
+        long,
+        env = "COUNTERSIGN_SEALING_KEY",
+        hide = true,
+        hide_env_values = true
+    )]
+    sealing_key: Option<String>,
+    /// Re-seal every stored secret under the key in this file (made if it does
+    /// not exist), then exit; start every instance with it afterwards
+    /// (docs/server.md, "Rotating the sealing key").
+    #[arg(long)]
+    reseal_to: Option<PathBuf>,
     /// The server's signing key (PKCS#8), created on first run. Not
     /// COUNTERSIGN_KEY_FILE: that is the CLI's vault key, often exported in the
     /// same shell.
@@ -151,6 +175,11 @@ async fn main() -> ExitCode {
         listen: args.listen,
         data_dir: args.data,
         database: args.database,
+        sealing_key: match (args.sealing_key, args.sealing_key_file) {
+            (Some(hex), _) => Some(KeySource::Hex(hex)),
+            (None, Some(file)) => Some(KeySource::File(file)),
+            (None, None) => None,
+        },
         key_file: args.key_file,
         public_url: args.public_url,
         org: args.org,
@@ -163,6 +192,21 @@ async fn main() -> ExitCode {
         },
         delivery,
     };
+    if let Some(new_key) = args.reseal_to {
+        return match countersign_server::reseal(&config, &new_key).await {
+            Ok(count) => {
+                println!(
+                    "Re-sealed {count} secrets under {}: start every instance with it now.",
+                    new_key.display()
+                );
+                ExitCode::SUCCESS
+            }
+            Err(error) => {
+                eprintln!("error: {error}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let server = match countersign_server::start_with(
         &config,
         TrustedProxies(args.trusted_proxies),

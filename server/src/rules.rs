@@ -2,7 +2,8 @@
 //! limit, number matching, fraud locks, and what a decision does to portal
 //! sessions and password resets. Handlers call these; they hold no rules.
 
-use crate::db::{DbResult, OptionalExtension, Sql, params};
+use crate::db::{Conn, DbResult, OptionalExtension, Sql, Tx, params};
+use crate::delivery::{Delivery, Platform, status};
 use countersign_otp::clock::UnixTime;
 use countersign_protocol::jose;
 use countersign_protocol::wire::{
@@ -129,8 +130,58 @@ pub async fn create_push(
     context: Context,
     origin: &PushOrigin,
 ) -> Result<PushCreated, ApiError> {
+    let mut conn = state.db().await?;
+    let tx = pending_limit_transaction(state, &mut conn, user, resource_id).await?;
+    let result = create_push_in(state, &tx, user, resource_id, kind, context, origin).await;
+    let (created, delivery) = finish(state, tx, result).await?;
+    hand_over(state, delivery);
+    Ok(created)
+}
+
+/// A transaction in which the pending limit of (user, resource) can be
+/// counted and then kept: creators for the same pair wait for each other,
+/// also on other instances (a row lock would lock nothing while no push is
+/// pending yet, so the count-then-insert would still race).
+async fn pending_limit_transaction<'c>(
+    state: &AppState,
+    conn: &'c mut Conn,
+    user: &str,
+    resource_id: &str,
+) -> Result<Tx<'c>, ApiError> {
+    let storage = |e| state.storage(e);
+    let tx = conn.transaction().await.map_err(storage)?;
+    tx.lock_key(&format!("pending\u{1f}{user}\u{1f}{resource_id}"))
+        .await
+        .map_err(storage)?;
+    Ok(tx)
+}
+
+/// Ends a push's transaction: a refusal commits too (its audit line is the
+/// write), storage trouble rolls everything back.
+async fn finish<T>(
+    state: &AppState,
+    tx: Tx<'_>,
+    result: Result<T, ApiError>,
+) -> Result<T, ApiError> {
+    match result {
+        Err(error) if error.kind() == Some(ProblemType::Unavailable) => Err(error),
+        other => {
+            tx.commit().await.map_err(|e| state.storage(e))?;
+            other
+        }
+    }
+}
+
+async fn create_push_in(
+    state: &AppState,
+    db: &Tx<'_>,
+    user: &str,
+    resource_id: &str,
+    kind: ChallengeKind,
+    context: Context,
+    origin: &PushOrigin,
+) -> Result<(PushCreated, Option<Delivery>), ApiError> {
     let now = state.now();
-    let db = state.db().await?;
     let storage = |e| state.storage(e);
     if !store::user_exists(&db, user).await.map_err(storage)? {
         return Err(state.problem(ProblemType::NotFound, "no such user"));
@@ -158,9 +209,15 @@ pub async fn create_push(
              they approve the confirmation on the phone",
         ));
     }
+    // Read with a share lock (PostgreSQL): a fraud report that locks the user
+    // on another instance waits for this push to be stored, then denies it
+    // with the rest; one that came first is seen here.
     let locked_until: Option<i64> = db
         .query_row(
-            "SELECT fraud_locked_until FROM users WHERE name = ?1",
+            &format!(
+                "SELECT fraud_locked_until FROM users WHERE name = ?1{}",
+                db.for_share()
+            ),
             params![user],
             |row| row.get(0),
         )
@@ -197,7 +254,7 @@ pub async fn create_push(
         iat: now,
         exp: now + CHALLENGE_LIFETIME,
     };
-    issue(state, &db, &device, claims, origin).await
+    issue(state, db, &device, claims, origin).await
 }
 
 /// After a new device enrolls: the `enrollment_confirm` push that finishes
@@ -211,8 +268,13 @@ pub async fn issue_enrollment_confirmation(
     client: &str,
 ) -> Result<(), ApiError> {
     let now = state.now();
-    let db = state.db().await?;
+    let mut conn = state.db().await?;
     let storage = |e| state.storage(e);
+    // One confirmation at a time per device, also across instances.
+    let db = conn.transaction().await.map_err(storage)?;
+    db.lock_key(&format!("confirm\u{1f}{device_id}"))
+        .await
+        .map_err(storage)?;
     let Some(device) = store::device(&db, device_id).await.map_err(storage)? else {
         return Ok(());
     };
@@ -265,19 +327,22 @@ pub async fn issue_enrollment_confirmation(
         who: Some(Who::new(format!("device:{device_id}"), client)),
         ..PushOrigin::default()
     };
-    issue(state, &db, &device, claims, &origin)
-        .await
-        .map(|_| ())
+    let (_, delivery) = issue(state, &db, &device, claims, &origin).await?;
+    db.commit().await.map_err(storage)?;
+    hand_over(state, delivery);
+    Ok(())
 }
 
-/// Signs the challenge, queues its delivery, stores it and audits it.
+/// Signs the challenge, stores it and audits it; its delivery is handed over
+/// (`hand_over`) once the caller has committed, so that the dispatcher (on
+/// its own connection) finds the row it is about to update.
 async fn issue(
     state: &AppState,
     db: &impl Sql,
     device: &store::Device,
     claims: ChallengeClaims,
     origin: &PushOrigin,
-) -> Result<PushCreated, ApiError> {
+) -> Result<(PushCreated, Option<Delivery>), ApiError> {
     let storage = |e| state.storage(e);
     let now = claims.iat;
     let kind = claims.kind;
@@ -286,9 +351,12 @@ async fn issue(
     let number = claims.number_matching.then(random_number);
     let jws = jose::sign(TYP_CHALLENGE, &claims, &state.key, false)
         .map_err(|_| state.problem(ProblemType::Unavailable, "could not sign the challenge"))?;
-    // Queued before the row is written, under the same lock: the dispatcher
-    // reads the row only after this function has released it.
-    let (delivery, delivery_detail) = queue_delivery(state, device, &claims, &jws);
+    let delivery = planned_delivery(state, device, &claims, &jws);
+    let delivery_status = if delivery.is_some() {
+        status::QUEUED
+    } else {
+        status::POLL_ONLY
+    };
     db.execute(
         "INSERT INTO challenges (id, device, user, resource, kind, number, biometric, jws, iat, exp, session, handoff,
                                  delivery, delivery_detail)
@@ -306,25 +374,11 @@ async fn issue(
             claims.exp,
             origin.session,
             origin.handoff_hash,
-            delivery,
-            delivery_detail
+            delivery_status,
+            None::<&str>
         ],
     ).await
     .map_err(storage)?;
-    if let Some(why) = delivery_detail {
-        // The push stays fetchable; the admin learns why it was not sent.
-        store::audit(
-            db,
-            now,
-            "push_delivery_failed",
-            Some(&user),
-            Some(&resource_id),
-            None,
-            Some(&format!("{}: {why}", claims.id)),
-        )
-        .await
-        .map_err(storage)?;
-    }
     store::audit_by(
         db,
         now,
@@ -337,31 +391,36 @@ async fn issue(
     )
     .await
     .map_err(storage)?;
-    Ok(PushCreated {
-        id: claims.id,
-        number,
-        expires_at: claims.exp,
-        server_time: now,
-    })
+    Ok((
+        PushCreated {
+            id: claims.id,
+            number,
+            expires_at: claims.exp,
+            server_time: now,
+        },
+        delivery,
+    ))
 }
 
-/// Hands the challenge to APNs/FCM delivery when the device has a push token
-/// and a sender serves its platform: the push's `delivery` and why.
-fn queue_delivery(
+/// What APNs/FCM delivery will send, when the device has a push token and a
+/// sender serves its platform; `None` means the phone polls for it.
+fn planned_delivery(
     state: &AppState,
     device: &store::Device,
     claims: &ChallengeClaims,
     jws: &str,
-) -> (&'static str, Option<&'static str>) {
-    use crate::delivery::{Delivery, Platform, status};
+) -> Option<Delivery> {
     let (Some(dispatcher), Some(platform), Some(token)) = (
         state.deliveries.get(),
         Platform::from_enrolled(&device.platform),
         device.push_token.as_ref(),
     ) else {
-        return (status::POLL_ONLY, None);
+        return None;
     };
-    let queued = dispatcher.enqueue(Delivery {
+    if !dispatcher.serves(platform) {
+        return None;
+    }
+    Some(Delivery {
         challenge_id: claims.id.clone(),
         user: claims.user.clone(),
         device_id: device.id.clone(),
@@ -377,12 +436,16 @@ fn queue_delivery(
         } else {
             std::time::Duration::ZERO
         },
-    });
-    match queued {
-        Ok(true) => (status::QUEUED, None),
-        Ok(false) => (status::POLL_ONLY, None),
-        Err(_) => (status::FAILED, Some("the delivery queue is full")),
-    }
+    })
+}
+
+/// Queues a committed push's delivery. A full queue leaves the push to be
+/// fetched by polling; the admin learns why it was not sent.
+fn hand_over(state: &AppState, delivery: Option<Delivery>) {
+    let (Some(delivery), Some(dispatcher)) = (delivery, state.deliveries.get()) else {
+        return;
+    };
+    dispatcher.enqueue_or_record(delivery);
 }
 
 /// At most `max_pending` unanswered pushes per (user, resource) in 60 s; decoys
@@ -438,8 +501,22 @@ pub async fn create_decoy(
     why: &str,
     origin: &PushOrigin,
 ) -> Result<PushCreated, ApiError> {
+    let mut conn = state.db().await?;
+    let tx = pending_limit_transaction(state, &mut conn, user, resource_id).await?;
+    let result = create_decoy_in(state, &tx, user, resource_id, kind, why, origin).await;
+    finish(state, tx, result).await
+}
+
+async fn create_decoy_in(
+    state: &AppState,
+    db: &Tx<'_>,
+    user: &str,
+    resource_id: &str,
+    kind: ChallengeKind,
+    why: &str,
+    origin: &PushOrigin,
+) -> Result<PushCreated, ApiError> {
     let now = state.now();
-    let db = state.db().await?;
     let storage = |e| state.storage(e);
     // Decoys are only needed while they could be read as pending: keep the
     // table from growing with every name a guesser tries.
@@ -659,6 +736,7 @@ pub async fn apply_decision(
             "UPDATE challenges SET status = 'denied', decided_at = ?2 WHERE user = ?1 AND status = 'pending'",
             params![user, now],
         ).await?;
+        crate::db::announce_decided(db).await?;
         // Whoever is signing in as the user is not the user.
         sessions::revoke_all(db, &user, now, "fraud_reported", Some(challenge_id)).await?;
         store::audit(

@@ -4,6 +4,7 @@
 use std::sync::{Arc, OnceLock};
 
 use countersign_otp::clock::{Clock, UnixTime};
+use countersign_otp::secret::SecretBytes;
 use countersign_protocol::wire::ProblemType;
 use countersign_protocol::{Jwk, JwsSigner, SoftwareKey};
 use tokio::sync::Notify;
@@ -14,6 +15,7 @@ use crate::delivery::Dispatcher;
 use crate::mail::MailSender;
 use crate::problem::ApiError;
 use crate::replay::NonceMemory;
+use crate::sealing::{self, SealingError, SealingKey};
 
 pub struct AppState {
     db: Database,
@@ -39,6 +41,8 @@ pub struct AppState {
     pub app_download_url: Option<String>,
     /// APNs/FCM delivery, when the operator configured a provider.
     pub deliveries: OnceLock<Dispatcher>,
+    /// Seals secrets at rest (`sealing`).
+    pub sealing: SealingKey,
 }
 
 pub type Shared = Arc<AppState>;
@@ -66,6 +70,7 @@ impl AppState {
         trusted_proxies: TrustedProxies,
         mail: Arc<dyn MailSender>,
         app_download_url: Option<String>,
+        sealing: SealingKey,
     ) -> Self {
         let server_jwk = key.public_jwk();
         Self {
@@ -84,6 +89,7 @@ impl AppState {
             mail,
             app_download_url,
             deliveries: OnceLock::new(),
+            sealing,
         }
     }
 
@@ -103,6 +109,32 @@ impl AppState {
 
     pub fn problem(&self, kind: ProblemType, detail: impl Into<String>) -> ApiError {
         ApiError::new(kind, detail, self.now())
+    }
+
+    /// The user's TOTP secret as stored: sealed, bound to the user.
+    pub fn seal_totp(&self, user: &str, secret: &SecretBytes) -> Result<Vec<u8>, ApiError> {
+        self.sealing
+            .seal(sealing::TOTP_SECRET, user, secret.expose_secret())
+            .map_err(|error| self.sealed_problem(error))
+    }
+
+    pub fn open_totp(&self, user: &str, sealed: &[u8]) -> Result<SecretBytes, ApiError> {
+        self.sealing
+            .open(sealing::TOTP_SECRET, user, sealed)
+            .map(SecretBytes::new)
+            .map_err(|error| self.sealed_problem(error))
+    }
+
+    /// A secret that does not open is logged for the operator; the caller
+    /// is told only that the service cannot answer.
+    pub fn sealed_problem(&self, error: SealingError) -> ApiError {
+        match error {
+            SealingError::Storage(error) => self.storage(error),
+            other => {
+                eprintln!("sealed secret: {other}");
+                self.problem(ProblemType::Unavailable, "a stored secret cannot be opened")
+            }
+        }
     }
 
     pub fn storage(&self, error: DbError) -> ApiError {

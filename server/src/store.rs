@@ -250,5 +250,6 @@ pub async fn revoke_device(db: &impl Sql, id: &str, reason: &str, now: UnixTime)
         "UPDATE challenges SET status = 'expired', decided_at = ?2 WHERE device = ?1 AND status = 'pending'",
         params![id, now],
     ).await?;
+    crate::db::announce_decided(db).await?;
     Ok(())
 }

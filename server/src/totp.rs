@@ -5,7 +5,6 @@
 
 use crate::db::{OptionalExtension, Sql, params};
 use countersign_otp::otp::OtpParams;
-use countersign_otp::secret::SecretBytes;
 use countersign_protocol::wire::ProblemType;
 
 use crate::problem::ApiError;
@@ -77,7 +76,7 @@ pub async fn verify(state: &AppState, user: &str, code: &str, who: &Who) -> Resu
         return Err(locked_problem(state, retry_after));
     }
     let matched = OtpParams::default_totp()
-        .verify(&SecretBytes::new(secret), code, now, 1)
+        .verify(&state.open_totp(user, &secret)?, code, now, 1)
         .ok()
         .flatten()
         .filter(|matched| last_step.is_none_or(|last| matched.step as i64 > last));

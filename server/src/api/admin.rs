@@ -576,7 +576,7 @@ pub async fn create_enrollment(
             db.execute(
                 "UPDATE users SET totp_secret = ?2, totp_last_step = NULL, totp_pending_secret = NULL
                  WHERE name = ?1",
-                params![user, secret.expose_secret()],
+                params![user, state.seal_totp(&user, &secret)?],
             ).await
             .map_err(storage)?;
             crate::totp_throttle::clear(&db, &user)

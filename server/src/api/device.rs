@@ -137,6 +137,27 @@ async fn enroll_device(
             }
             (None, _) => {
                 let device_id = random_id("dv_", 9);
+                // Enrollments of one user wait for each other (also on other
+                // instances), and the token is claimed by a conditional write:
+                // of two phones racing with one code, exactly one gets it.
+                transaction
+                    .lock_key(&format!("enroll\u{1f}{user}"))
+                    .await
+                    .map_err(storage)?;
+                let claimed = transaction
+                    .execute(
+                        "UPDATE enroll_tokens SET used_by_jkt = ?2, device_id = ?3
+                         WHERE hash = ?1 AND used_by_jkt IS NULL",
+                        params![hash, jkt, device_id],
+                    )
+                    .await
+                    .map_err(storage)?;
+                if claimed == 0 {
+                    return Err(state.problem(
+                        ProblemType::TokenUsed,
+                        "this enrollment token was already used",
+                    ));
+                }
                 if let Some(old) = store::current_device(&transaction, &user)
                     .await
                     .map_err(storage)?
@@ -164,13 +185,6 @@ async fn enroll_device(
                         params![device_id, user, jwk_json, jkt, claims.platform, claims.push_token,
                                 claims.device_name, claims.app_version, now],
                     ).await
-                    .map_err(storage)?;
-                transaction
-                    .execute(
-                        "UPDATE enroll_tokens SET used_by_jkt = ?2, device_id = ?3 WHERE hash = ?1",
-                        params![hash, jkt, device_id],
-                    )
-                    .await
                     .map_err(storage)?;
                 store::audit(
                     &transaction,

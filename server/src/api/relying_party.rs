@@ -11,6 +11,7 @@ use serde::Deserialize;
 
 use crate::auth::RelyingParty;
 use crate::context::ContextInput;
+use crate::db::Backend;
 use crate::extract::JsonBody;
 use crate::ids::IdPath;
 use crate::problem::ApiError;
@@ -85,11 +86,20 @@ pub async fn wait_for_status(
         if status.status != "pending" || tokio::time::Instant::now() >= deadline {
             return Ok(status);
         }
-        // Re-check at least once a second: expiry happens without a decision.
+        let recheck = match state.database().backend() {
+            // Decisions on any instance arrive as NOTIFY (and a listener that
+            // reconnects wakes everyone): re-read only when the push expires.
+            Backend::Postgres => {
+                Duration::from_secs(u64::try_from(status.exp - state.now()).unwrap_or(0).max(1))
+            }
+            // Re-check at least once a second: expiry, and the server's own
+            // decisions (revocation, a fraud report's denials), wake no one.
+            Backend::Sqlite => Duration::from_secs(1),
+        };
         let _ = tokio::time::timeout(
             deadline
                 .saturating_duration_since(tokio::time::Instant::now())
-                .min(Duration::from_secs(1)),
+                .min(recheck),
             decided,
         )
         .await;

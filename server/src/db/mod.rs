@@ -143,6 +143,15 @@ pub trait Sql: Send + Sync {
         }
     }
 
+    /// Like `for_update`, but other readers that share the lock are not held
+    /// up: only writers of the rows wait.
+    fn for_share(&self) -> &'static str {
+        match self.backend() {
+            Backend::Sqlite => "",
+            Backend::Postgres => " FOR SHARE",
+        }
+    }
+
     /// Serialises every transaction that takes the same key until it ends,
     /// across instances: PostgreSQL's transaction-scoped advisory lock. On
     /// SQLite the single connection already serialises writers, so this is
@@ -156,6 +165,23 @@ pub trait Sql: Send + Sync {
             .await?;
         }
         Ok(())
+    }
+}
+
+/// A borrowed handle runs statements as the handle does, so helpers taking
+/// `&impl Sql` accept `&conn`, `&tx` and a `&Tx` passed on.
+#[async_trait]
+impl<S: Sql + ?Sized> Sql for &S {
+    fn backend(&self) -> Backend {
+        (**self).backend()
+    }
+
+    async fn execute(&self, sql: &str, params: &[Value]) -> Result<u64, DbError> {
+        (**self).execute(sql, params).await
+    }
+
+    async fn query(&self, sql: &str, params: &[Value]) -> Result<Vec<Row>, DbError> {
+        (**self).query(sql, params).await
     }
 }
 
@@ -331,8 +357,11 @@ impl Sql for Tx<'_> {
 /// `NOTIFY` on PostgreSQL, sent when the surrounding transaction commits.
 pub async fn announce_decided(db: &impl Sql) -> Result<(), DbError> {
     if db.backend() == Backend::Postgres {
-        db.execute(&format!("NOTIFY {}", postgres::DECIDED_CHANNEL), params![])
-            .await?;
+        db.execute(
+            "SELECT pg_notify(?1, '')",
+            params![postgres::DECIDED_CHANNEL],
+        )
+        .await?;
     }
     Ok(())
 }

@@ -129,6 +129,7 @@ impl Senders {
 pub struct Dispatcher {
     queue: mpsc::Sender<Delivery>,
     senders: Senders,
+    state: Weak<AppState>,
     /// How long an enrollment confirmation waits before it is sent.
     pub confirmation_hold: Duration,
 }
@@ -143,7 +144,9 @@ impl Dispatcher {
     ) -> Self {
         let (queue, mut waiting) = mpsc::channel::<Delivery>(QUEUE_CAPACITY);
         let task_senders = senders.clone();
+        let task_state = state.clone();
         tokio::spawn(async move {
+            let state = task_state;
             let slots = Arc::new(Semaphore::new(CONCURRENT_DELIVERIES));
             while let Some(delivery) = waiting.recv().await {
                 let Ok(slot) = slots.clone().acquire_owned().await else {
@@ -162,18 +165,43 @@ impl Dispatcher {
         Self {
             queue,
             senders,
+            state,
             confirmation_hold,
         }
+    }
+
+    /// Whether a sender for this platform is configured.
+    pub fn serves(&self, platform: Platform) -> bool {
+        self.senders.for_platform(platform).is_some()
     }
 
     /// Queues a delivery. `Ok(false)`: no sender for this platform (poll only);
     /// `Err`: the queue is full.
     pub fn enqueue(&self, delivery: Delivery) -> Result<bool, QueueFull> {
-        if self.senders.for_platform(delivery.platform).is_none() {
+        if !self.serves(delivery.platform) {
             return Ok(false);
         }
         self.queue.try_send(delivery).map_err(|_| QueueFull)?;
         Ok(true)
+    }
+
+    /// Queues a delivery whose push is already stored as `queued`; when the
+    /// queue is full the push is marked `failed` (it can still be fetched by
+    /// polling) and audited, from a task of its own so the caller does not wait.
+    pub fn enqueue_or_record(&self, delivery: Delivery) {
+        if let Err(error) = self.queue.try_send(delivery) {
+            let delivery = error.into_inner();
+            let state = self.state.clone();
+            tokio::spawn(async move {
+                record(
+                    &state,
+                    &delivery,
+                    status::FAILED,
+                    "the delivery queue is full",
+                )
+                .await;
+            });
+        }
     }
 }
 

@@ -4,7 +4,8 @@
 //! nor a token it could compute; the token changes when the id does, which
 //! sign-in does.
 
-use crate::db::{DbResult, OptionalExtension, Sql, params};
+use crate::db::{OptionalExtension, Sql, params};
+use crate::sealing::{SERVER_SECRET, SealingError, SealingKey};
 use ring::hmac;
 use ring::rand::{SecureRandom, SystemRandom};
 use subtle::ConstantTimeEq;
@@ -13,8 +14,9 @@ use crate::rules::random_id;
 
 const SECRET_NAME: &str = "csrf";
 
-/// The server's CSRF key, made on first use.
-pub async fn key(db: &impl Sql) -> DbResult<hmac::Key> {
+/// The server's CSRF key, made on first use (by whichever instance is first),
+/// kept sealed.
+pub async fn key(db: &impl Sql, sealing: &SealingKey) -> Result<hmac::Key, SealingError> {
     let stored: Option<Vec<u8>> = db
         .query_row(
             "SELECT value FROM server_secrets WHERE name = ?1",
@@ -23,24 +25,26 @@ pub async fn key(db: &impl Sql) -> DbResult<hmac::Key> {
         )
         .await
         .optional()?;
-    let secret = match stored {
-        Some(secret) => secret,
-        None => {
-            let mut secret = vec![0u8; 32];
-            let _ = SystemRandom::new().fill(&mut secret);
-            db.execute(
+    let secret =
+        match stored {
+            Some(secret) => secret,
+            None => {
+                let mut secret = vec![0u8; 32];
+                let _ = SystemRandom::new().fill(&mut secret);
+                db.execute(
                 "INSERT INTO server_secrets (name, value) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
-                params![SECRET_NAME, secret],
+                params![SECRET_NAME, sealing.seal(SERVER_SECRET, SECRET_NAME, &secret)?],
             )
             .await?;
-            db.query_row(
-                "SELECT value FROM server_secrets WHERE name = ?1",
-                params![SECRET_NAME],
-                |row| row.get(0),
-            )
-            .await?
-        }
-    };
+                db.query_row(
+                    "SELECT value FROM server_secrets WHERE name = ?1",
+                    params![SECRET_NAME],
+                    |row| row.get(0),
+                )
+                .await?
+            }
+        };
+    let secret = sealing.open(SERVER_SECRET, SECRET_NAME, &secret)?;
     Ok(hmac::Key::new(hmac::HMAC_SHA256, &secret))
 }
 

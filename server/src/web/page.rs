@@ -125,7 +125,9 @@ impl Visit {
 
     pub async fn csrf_token(&self) -> Result<String, ApiError> {
         let db = self.state.db().await?;
-        let key = csrf::key(&db).await.map_err(|e| self.state.storage(e))?;
+        let key = csrf::key(&db, &self.state.sealing)
+            .await
+            .map_err(|e| self.state.sealed_problem(e))?;
         Ok(csrf::token(&key, &self.browser))
     }
 
@@ -135,7 +137,9 @@ impl Visit {
             return Ok(false);
         }
         let db = self.state.db().await?;
-        let key = csrf::key(&db).await.map_err(|e| self.state.storage(e))?;
+        let key = csrf::key(&db, &self.state.sealing)
+            .await
+            .map_err(|e| self.state.sealed_problem(e))?;
         Ok(csrf::check(&key, Some(&self.browser), presented))
     }
 

@@ -288,7 +288,7 @@ async fn start_totp(visit: &Visit, user: &str) -> PageResult {
         let db = state.db().await?;
         db.execute(
             "UPDATE users SET totp_pending_secret = ?2 WHERE name = ?1",
-            params![user, secret.expose_secret()],
+            params![user, state.seal_totp(user, &secret)?],
         )
         .await
         .map_err(|e| state.storage(e))?;
@@ -391,9 +391,10 @@ pub async fn confirm_totp(visit: Visit, Form(form): Form<CodeForm>) -> PageResul
         .map_err(|e| state.storage(e))?
         .flatten()
     };
-    let Some(pending) = pending.map(SecretBytes::new) else {
+    let Some(pending) = pending else {
         return Ok(see_other("/portal/security", Vec::new()));
     };
+    let pending = state.open_totp(&user, &pending)?;
     let matched = OtpParams::default_totp()
         .verify(&pending, form.code.trim(), now, 1)
         .ok()

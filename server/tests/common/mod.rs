@@ -20,7 +20,8 @@ pub use countersign_testkit::{ADMIN, RP};
 /// The test kit's server (fixed clock at `countersign_testkit::START`), with the requests these
 /// tests make by hand.
 pub struct Harness {
-    kit: Server,
+    /// The in-process server; `None` for a server process started by the test.
+    kit: Option<Server>,
     pub clock: Arc<TestClock>,
     pub http: Client,
     pub base: String,
@@ -47,31 +48,46 @@ impl Harness {
             clock: kit.clock.clone(),
             http: kit.http.clone(),
             base: kit.base.clone(),
-            kit,
+            kit: Some(kit),
         }
+    }
+
+    /// A server process the test started, reached at `base` (its clock is
+    /// the system's).
+    pub fn remote(base: &str) -> Self {
+        Self {
+            kit: None,
+            clock: Arc::new(TestClock::system()),
+            http: countersign_core::http::client_builder().build().unwrap(),
+            base: base.to_owned(),
+        }
+    }
+
+    fn kit(&self) -> &Server {
+        self.kit.as_ref().expect("an in-process server")
     }
 
     /// Stops the server and starts a new one on the same address, data
     /// directory and clock, as an operator's restart would.
     pub async fn restart(self) -> Self {
-        Self::over(self.kit.restart().await)
+        Self::over(self.kit.expect("an in-process server").restart().await)
     }
 
     pub fn data_dir(&self) -> std::path::PathBuf {
-        self.kit.data_dir()
+        self.kit().data_dir()
     }
 
     pub fn on_sqlite(&self) -> bool {
-        self.kit.on_sqlite()
+        self.kit().on_sqlite()
     }
 
     pub fn database_dump(&self) -> Vec<u8> {
-        self.kit.database_dump()
+        self.kit().database_dump()
     }
 
     /// The server's own database connection, for a test to read what it stored.
     pub async fn db(&self) -> countersign_server::db::Conn {
-        self.kit.running.state.db().await.unwrap()
+        self.kit().running.state.db().await.unwrap()
     }
 
     pub fn now(&self) -> i64 {
@@ -291,7 +307,10 @@ pub struct Phone {
     pub server_key: Option<Jwk>,
     pub pinned_sk: String,
     pub http: Client,
+    /// The server's public URL: what requests are signed for (`htu`).
     pub base: String,
+    /// Where requests go: `base`, or one instance of several behind it.
+    pub send_to: String,
     pub clock: Arc<TestClock>,
 }
 
@@ -304,6 +323,7 @@ impl Phone {
             pinned_sk: String::new(),
             http: harness.http.clone(),
             base: harness.base.clone(),
+            send_to: harness.base.clone(),
             clock: harness.clock.clone(),
         }
     }
@@ -365,7 +385,7 @@ impl Phone {
 
     pub async fn post_jose(&self, path: &str, jws: String) -> Response {
         self.http
-            .post(format!("{}{path}", self.base))
+            .post(format!("{}{path}", self.send_to))
             .header("content-type", "application/jose")
             .body(jws)
             .send()
@@ -391,7 +411,7 @@ impl Phone {
     pub async fn signed_get(&self, path: &str) -> Response {
         let jws = self.request_jws("GET", path, self.now(), &Self::fresh_nonce());
         self.http
-            .get(format!("{}{path}", self.base))
+            .get(format!("{}{path}", self.send_to))
             .header("authorization", format!("Countersign {jws}"))
             .send()
             .await
