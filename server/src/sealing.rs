@@ -172,7 +172,10 @@ pub async fn seal_database(conn: &mut Conn, key: &SealingKey) -> Result<(), Seal
     tx.lock_key("sealing").await?;
     match check_value(&tx).await? {
         Some(check) => {
-            if key.open(CHECK, "", &check)? != CHECK_PLAINTEXT {
+            let opened = key
+                .open(CHECK, "", &check)
+                .map_err(|_| SealingError::WrongKey)?;
+            if opened != CHECK_PLAINTEXT {
                 return Err(SealingError::WrongKey);
             }
             return Ok(());
