@@ -3,6 +3,7 @@
 //! a relying-party API and a minimal user portal. SQLite is the embedded store.
 
 pub mod api;
+pub mod attempt_throttle;
 pub mod auth;
 pub mod client_addr;
 pub mod config;
@@ -15,7 +16,6 @@ pub mod extract;
 pub mod files;
 pub mod ids;
 pub mod layers;
-pub mod login_throttle;
 pub mod mail;
 pub mod passwords;
 pub mod problem;

@@ -7,13 +7,22 @@ use crate::db::{OptionalExtension, Sql, params};
 use countersign_otp::otp::OtpParams;
 use countersign_protocol::wire::ProblemType;
 
+use crate::attempt_throttle::{self, Attempt};
 use crate::problem::ApiError;
 use crate::state::AppState;
 use crate::store::{self, Who};
 use crate::totp_throttle::{self, Throttle};
 
 /// Checks `code` for `user`; `Ok` only for a right code not used before.
-pub async fn verify(state: &AppState, user: &str, code: &str, who: &Who) -> Result<(), ApiError> {
+/// `guesser` is the address of the person who typed it, when known: wrong
+/// codes count against it too.
+pub async fn verify(
+    state: &AppState,
+    user: &str,
+    code: &str,
+    who: &Who,
+    guesser: Option<&str>,
+) -> Result<(), ApiError> {
     if code.is_empty() || code.len() > 10 {
         return Err(state.problem(
             ProblemType::MalformedRequest,
@@ -70,7 +79,13 @@ pub async fn verify(state: &AppState, user: &str, code: &str, who: &Who) -> Resu
         .await
         .map_err(storage)
     };
-    if let Some(retry_after) = throttle.locked_for(now) {
+    let address_locked = match guesser {
+        Some(address) => attempt_throttle::locked_for(&tx, Attempt::Totp, None, address, now)
+            .await
+            .map_err(storage)?,
+        None => None,
+    };
+    if let Some(retry_after) = throttle.locked_for(now).max(address_locked) {
         audit(&tx, "locked").await?;
         tx.commit().await.map_err(storage)?;
         return Err(locked_problem(state, retry_after));
@@ -97,9 +112,16 @@ pub async fn verify(state: &AppState, user: &str, code: &str, who: &Who) -> Resu
         }
         None => {
             audit(&tx, "wrong_code").await?;
-            let locked = totp_throttle::record_failure(&tx, user, throttle, now)
+            let mut locked = totp_throttle::record_failure(&tx, user, throttle, now)
                 .await
                 .map_err(storage)?;
+            if let Some(address) = guesser {
+                let address_locked =
+                    attempt_throttle::record_failure(&tx, Attempt::Totp, None, address, now)
+                        .await
+                        .map_err(storage)?;
+                locked = locked.max(address_locked);
+            }
             tx.commit().await.map_err(storage)?;
             Err(match locked {
                 Some(seconds) => locked_problem(state, seconds),

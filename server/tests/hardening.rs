@@ -1145,3 +1145,158 @@ async fn policy_and_resource_changes_record_before_and_after() {
     assert_eq!(patched["before"]["max_pending"], 2);
     assert_eq!(patched["after"]["max_pending"], 5);
 }
+
+/// An enrollment URI for `user` whose token the server never issued.
+fn forged_uri(real: &str) -> String {
+    let token_start = real.find("token=").unwrap() + "token=".len();
+    let token_end = real[token_start..]
+        .find('&')
+        .map_or(real.len(), |end| token_start + end);
+    format!(
+        "{}{}{}",
+        &real[..token_start],
+        "A".repeat(token_end - token_start),
+        &real[token_end..]
+    )
+}
+
+#[tokio::test]
+async fn enrollment_code_guessing_locks_the_address_for_a_while() {
+    let h = Harness::start().await;
+    h.user("gil").await;
+    let uri = h.enrollment_uri("gil").await;
+    let forged = forged_uri(&uri);
+    for attempt in 0..10 {
+        let refused = Phone::new(&h)
+            .enroll_unconfirmed(&forged)
+            .await
+            .unwrap_err();
+        let expected = if attempt < 9 {
+            ProblemType::UnknownToken
+        } else {
+            // The tenth refusal starts the lock.
+            ProblemType::RateLimited
+        };
+        problem(refused, expected).await;
+    }
+    // Locked: even the real code is not looked at from this address.
+    let locked = problem(
+        Phone::new(&h).enroll_unconfirmed(&uri).await.unwrap_err(),
+        ProblemType::RateLimited,
+    )
+    .await;
+    assert_eq!(locked["retry_after"], 60);
+    let events = h.audit().await;
+    assert!(
+        events
+            .iter()
+            .any(|event| event["event"] == "enroll_locked"
+                && event["outcome"] == "too_many_failures"),
+        "{events:?}"
+    );
+    h.clock.advance(61);
+    assert!(Phone::new(&h).enroll(&uri).await.is_ok());
+}
+
+#[tokio::test]
+async fn a_leaked_used_code_tried_from_many_addresses_locks_its_user_only() {
+    let h = Harness::start_with(countersign_server::TrustedProxies(vec![
+        "127.0.0.1".parse().unwrap(),
+    ]))
+    .await;
+    let _phone = h.enrolled("hal").await;
+    h.user("ida").await;
+    let used = {
+        // hal's code, used by hal's phone: issue another and use it.
+        let uri = h.enrollment_uri("hal").await;
+        assert!(Phone::new(&h).enroll(&uri).await.is_ok());
+        uri
+    };
+    for attempt in 0..10 {
+        let mut thief = Phone::new(&h);
+        thief.forwarded_for = Some(format!("198.51.100.{attempt}"));
+        let refused = thief.enroll_unconfirmed(&used).await.unwrap_err();
+        let expected = if attempt < 9 {
+            ProblemType::TokenUsed
+        } else {
+            ProblemType::RateLimited
+        };
+        problem(refused, expected).await;
+    }
+    // hal's enrollments are locked from anywhere for a while...
+    let mut thief = Phone::new(&h);
+    thief.forwarded_for = Some("203.0.113.50".into());
+    let fresh = h.enrollment_uri("hal").await;
+    problem(
+        thief.enroll_unconfirmed(&fresh).await.unwrap_err(),
+        ProblemType::RateLimited,
+    )
+    .await;
+    // ...other users' are not, and no address was locked.
+    let mut other = Phone::new(&h);
+    other.forwarded_for = Some("198.51.100.9".into());
+    let uri = h.enrollment_uri("ida").await;
+    assert!(other.enroll(&uri).await.is_ok());
+}
+
+#[tokio::test]
+async fn totp_codes_sprayed_over_many_users_from_one_address_lock_that_address() {
+    use countersign_core::uri::parse_otpauth;
+    let h = Harness::start().await;
+    let mut accounts = Vec::new();
+    for index in 0..21 {
+        let user = format!("sprayed{index}");
+        h.user(&user).await;
+        let body: Value = h
+            .admin(
+                Method::POST,
+                &format!("/v1/admin/users/{user}/enrollments"),
+                Some(json!({ "kind": "totp" })),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        accounts.push((
+            user,
+            parse_otpauth(body["uri"].as_str().unwrap())
+                .unwrap()
+                .account,
+        ));
+    }
+    let verify = |user: &str, code: &str, ip: &str| {
+        h.rp_post(
+            "/v1/totp/verify",
+            json!({ "user": user, "code": code, "ip": ip }),
+        )
+    };
+    let wrong = |code: &str| {
+        format!(
+            "{:06}",
+            (code.parse::<u32>().unwrap() + 500_000) % 1_000_000
+        )
+    };
+    // One wrong code for each of 20 users: no user reaches its own limit.
+    for (index, (user, account)) in accounts.iter().take(20).enumerate() {
+        let code = wrong(&account.code_at(h.now()).unwrap().value);
+        let expected = if index < 19 {
+            ProblemType::WrongCode
+        } else {
+            ProblemType::RateLimited
+        };
+        problem(verify(user, &code, "198.51.100.7").await, expected).await;
+    }
+    let (user, account) = &accounts[20];
+    let right = account.code_at(h.now()).unwrap().value;
+    // The address is locked: not even a right code is checked from it...
+    problem(
+        verify(user, &right, "198.51.100.7").await,
+        ProblemType::RateLimited,
+    )
+    .await;
+    // ...while the same user from elsewhere goes on.
+    assert_eq!(
+        verify(user, &right, "203.0.113.9").await.status(),
+        StatusCode::OK
+    );
+}

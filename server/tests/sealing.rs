@@ -69,7 +69,10 @@ async fn a_copy_of_the_database_holds_no_totp_secret() {
     assert!(!holds(&dump, secret), "the raw secret is in the dump");
     // pg_dump writes bytea as hex.
     let hex = data_encoding::HEXLOWER.encode(secret);
-    assert!(!holds(&dump, hex.as_bytes()), "the hex secret is in the dump");
+    assert!(
+        !holds(&dump, hex.as_bytes()),
+        "the hex secret is in the dump"
+    );
     assert!(
         !holds(&dump, account.secret.to_base32().as_bytes()),
         "the base32 secret is in the dump"

@@ -16,7 +16,7 @@ use crate::problem::ApiError;
 use crate::rules::{self, biometric_text, random_id};
 use crate::state::{AppState, Shared};
 use crate::store;
-use crate::{login_throttle, passwords};
+use crate::{attempt_throttle, passwords};
 
 type Reply = Result<Json<serde_json::Value>, ApiError>;
 
@@ -135,7 +135,7 @@ pub async fn set_password(
     if updated == 0 {
         return Err(state.problem(ProblemType::NotFound, "no such user"));
     }
-    login_throttle::clear(&db, &user).await.map_err(storage)?;
+    attempt_throttle::clear(&db, &user).await.map_err(storage)?;
     crate::sessions::revoke_all(&db, &user, now, "password_set", None)
         .await
         .map_err(storage)?;

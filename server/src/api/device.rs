@@ -1,7 +1,8 @@
 //! The device API (docs/protocol.md sections 4-7): enroll, the device's record,
 //! its pending challenges, its push token, removing itself, and answers.
 
-use crate::db::{OptionalExtension, Sql, params};
+use crate::attempt_throttle::{self, Attempt};
+use crate::db::{OptionalExtension, Sql, Tx, params};
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
@@ -56,14 +57,86 @@ pub async fn enroll(
     client: ClientAddr,
     JoseBody(body): JoseBody,
 ) -> Result<(StatusCode, Json<EnrollResponse>), ApiError> {
+    let storage = |e| state.storage(e);
+    {
+        // A locked address learns nothing more about codes.
+        let db = state.db().await?;
+        let locked =
+            attempt_throttle::locked_for(&db, Attempt::Enrollment, None, &client.0, state.now())
+                .await
+                .map_err(storage)?;
+        if let Some(seconds) = locked {
+            return Err(enrollment_locked(&state, seconds));
+        }
+    }
     let enrolled = enroll_device(&state, body, &client.0).await;
     if let Err(error) = &enrolled {
         // Unknown, used or expired tokens and bad proofs: who tried, from where.
         let outcome = error.kind().map_or("refused", ProblemType::name);
         let who = Who::new("enrolling device", client.0.clone());
         audit_refusal(&state, "enroll_refused", &who, None, outcome).await;
+        if is_guess(error) {
+            let db = state.db().await?;
+            let locked = attempt_throttle::record_failure(
+                &db,
+                Attempt::Enrollment,
+                None,
+                &client.0,
+                state.now(),
+            )
+            .await
+            .map_err(storage)?;
+            if let Some(seconds) = locked {
+                return Err(enrollment_locked(&state, seconds));
+            }
+        }
     }
     enrolled
+}
+
+/// Refusals that a guesser of enrollment codes collects (not a malformed
+/// request, not the server's own trouble).
+fn is_guess(error: &ApiError) -> bool {
+    matches!(
+        error.kind(),
+        Some(
+            ProblemType::UnknownToken
+                | ProblemType::TokenUsed
+                | ProblemType::TokenExpired
+                | ProblemType::BadSignature
+        )
+    )
+}
+
+/// A used or expired code counts against its user too (someone holding a
+/// leaked code); the count is written although the enrollment is refused.
+async fn refused_for_user(
+    state: &AppState,
+    transaction: Tx<'_>,
+    user: &str,
+    problem: ApiError,
+) -> ApiError {
+    let counted =
+        attempt_throttle::record_user_failure(&transaction, Attempt::Enrollment, user, state.now())
+            .await;
+    let committed = match counted {
+        Ok(locked) => transaction.commit().await.map(|()| locked),
+        Err(error) => Err(error),
+    };
+    match committed {
+        Ok(Some(seconds)) => enrollment_locked(state, seconds),
+        Ok(None) => problem,
+        Err(error) => state.storage(error),
+    }
+}
+
+fn enrollment_locked(state: &AppState, seconds: i64) -> ApiError {
+    state
+        .problem(
+            ProblemType::RateLimited,
+            "too many refused enrollment attempts; try again later, or ask for a new code",
+        )
+        .with("retry_after", seconds)
 }
 
 async fn enroll_device(
@@ -118,22 +191,32 @@ async fn enroll_device(
                 "this enrollment token is not known",
             ));
         };
+        // The user's own count: someone holding a leaked, used code.
+        let user_locked =
+            attempt_throttle::locked_for_user(&transaction, Attempt::Enrollment, &user, now)
+                .await
+                .map_err(storage)?;
+        if let Some(seconds) = user_locked {
+            return Err(enrollment_locked(state, seconds));
+        }
         match (used_by, existing_device) {
             // The same key retrying after a lost response gets its record again.
             (Some(used_by), Some(device_id)) if used_by == jkt => (device_id, user),
             (Some(_), _) => {
-                return Err(state.problem(
+                let problem = state.problem(
                     ProblemType::TokenUsed,
                     "this enrollment token was already used",
-                ));
+                );
+                return Err(refused_for_user(state, transaction, &user, problem).await);
             }
             (None, _) if expires_at <= now => {
-                return Err(state
+                let problem = state
                     .problem(
                         ProblemType::TokenExpired,
                         "this enrollment token has expired",
                     )
-                    .with("expired_seconds_ago", now - expires_at));
+                    .with("expired_seconds_ago", now - expires_at);
+                return Err(refused_for_user(state, transaction, &user, problem).await);
             }
             (None, _) => {
                 let device_id = random_id("dv_", 9);

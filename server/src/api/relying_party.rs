@@ -122,17 +122,34 @@ pub async fn get_push(
 pub struct TotpVerify {
     pub user: String,
     pub code: String,
+    /// The address of the person typing the code, as the relying party sees
+    /// it: wrong codes are then also counted per address (spraying codes
+    /// over many users). Without it only the per-user count applies: the
+    /// caller's own address is the relying party's, shared by all its users.
+    #[serde(default)]
+    pub ip: Option<String>,
 }
 
 /// ±1 step, a code (its step) is accepted once only, and wrong codes are
-/// throttled per user (see `totp_throttle`).
+/// throttled per user (see `totp_throttle`) and, with `ip`, per address.
 pub async fn verify_totp(
     State(state): State<Shared>,
     RelyingParty(who): RelyingParty,
     JsonBody(request): JsonBody<TotpVerify>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     crate::ids::check_user_name(&state, &request.user)?;
-    totp::verify(&state, &request.user, &request.code, &who).await?;
+    if request
+        .ip
+        .as_ref()
+        .is_some_and(|ip| ip.len() > 200 || ip.chars().any(char::is_control))
+    {
+        return Err(state.problem(
+            ProblemType::MalformedRequest,
+            "ip is at most 200 characters, without control characters",
+        ));
+    }
+    let guesser = request.ip.as_deref();
+    totp::verify(&state, &request.user, &request.code, &who, guesser).await?;
     Ok(Json(
         serde_json::json!({ "ok": true, "server_time": state.now() }),
     ))

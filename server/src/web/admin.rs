@@ -18,9 +18,9 @@ use super::page::{CsrfForm, PageResult, Visit, see_other};
 use super::password_reset::{Purpose, send_link};
 use super::qr;
 use crate::api::admin as api;
+use crate::attempt_throttle::{self, Attempt};
 use crate::auth::Admin;
 use crate::extract::JsonBody;
-use crate::login_throttle;
 use crate::problem::ApiError;
 use crate::rules::random_id;
 use crate::sessions::{ABSOLUTE_SECONDS, IDLE_SECONDS};
@@ -112,9 +112,10 @@ pub async fn login(visit: Visit, Form(form): Form<TokenForm>) -> PageResult {
     let db = state.db().await?;
     let storage = |e| state.storage(e);
     let who = Who::new("admin-portal", visit.client.clone());
-    if let Some(seconds) = login_throttle::locked_for(&db, ADMIN_KEY, &visit.client, now)
-        .await
-        .map_err(storage)?
+    if let Some(seconds) =
+        attempt_throttle::locked_for(&db, Attempt::SignIn, Some(ADMIN_KEY), &visit.client, now)
+            .await
+            .map_err(storage)?
     {
         drop(db);
         return Ok(visit
@@ -128,7 +129,7 @@ pub async fn login(visit: Visit, Form(form): Form<TokenForm>) -> PageResult {
     }
     let right = bool::from(form.token.as_bytes().ct_eq(state.admin_token.as_bytes()));
     if !right {
-        login_throttle::record_failure(&db, ADMIN_KEY, &visit.client, now)
+        attempt_throttle::record_failure(&db, Attempt::SignIn, Some(ADMIN_KEY), &visit.client, now)
             .await
             .map_err(storage)?;
         store::audit_refusal(
@@ -153,7 +154,7 @@ pub async fn login(visit: Visit, Form(form): Form<TokenForm>) -> PageResult {
             .status(StatusCode::UNAUTHORIZED)
             .into_response());
     }
-    login_throttle::record_success(&db, ADMIN_KEY)
+    attempt_throttle::record_success(&db, Attempt::SignIn, ADMIN_KEY)
         .await
         .map_err(storage)?;
     let token = random_id("as_", 24);

@@ -22,7 +22,7 @@ use crate::problem::ApiError;
 use crate::rules::{self, PushOrigin, random_id};
 use crate::store::{self, Who};
 use crate::tokens::token_hash;
-use crate::{login_throttle, passwords, sessions};
+use crate::{attempt_throttle, passwords, sessions};
 
 /// A reset link works this long.
 pub const LINK_SECONDS: i64 = 15 * 60;
@@ -77,7 +77,7 @@ pub async fn ask(visit: Visit, Form(form): Form<AskForm>) -> PageResult {
     let now = state.now();
     {
         let db = state.db().await?;
-        let allowed = login_throttle::count_request(
+        let allowed = attempt_throttle::count_request(
             &db,
             &format!("reset-from:{}", visit.client),
             ADDRESS_REQUESTS,
@@ -120,7 +120,7 @@ pub async fn ask(visit: Visit, Form(form): Form<AskForm>) -> PageResult {
         // same either way, so a flood cannot bury a mailbox.
         let allowed = {
             let db = state.db().await?;
-            login_throttle::count_request(
+            attempt_throttle::count_request(
                 &db,
                 &format!("reset-to:{user}"),
                 USER_MAILS,
@@ -298,7 +298,7 @@ async fn apply(
         )
         .await
         .map_err(storage)?;
-        login_throttle::clear(&db, user).await.map_err(storage)?;
+        attempt_throttle::clear(&db, user).await.map_err(storage)?;
         sessions::revoke_all(&db, user, now, "password_reset", None)
             .await
             .map_err(storage)?;

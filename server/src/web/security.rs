@@ -328,7 +328,15 @@ pub async fn reset_totp(visit: Visit, Form(form): Form<CodeForm>) -> PageResult 
         return Ok(signed_out());
     };
     let who = Who::new(format!("portal:{user}"), visit.client.clone());
-    if let Err(error) = totp::verify(&visit.state, &user, form.code.trim(), &who).await {
+    if let Err(error) = totp::verify(
+        &visit.state,
+        &user,
+        form.code.trim(),
+        &who,
+        Some(&visit.client),
+    )
+    .await
+    {
         let message = match error.kind() {
             Some(ProblemType::RateLimited) => {
                 "Too many wrong codes. Wait a while, then try again.".to_owned()

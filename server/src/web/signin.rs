@@ -20,13 +20,14 @@ use super::cookies;
 use super::csrf;
 use super::page::{CodeForm, CsrfForm, PageResult, Visit, WaitStatus, see_other};
 use crate::api::portal::{PORTAL_RESOURCE, portal_context};
+use crate::attempt_throttle::{self, Attempt};
 use crate::client_addr::ClientAddr;
 use crate::context::ContextInput;
 use crate::problem::ApiError;
 use crate::rules::{self, PORTAL_HANDLE_SECONDS, PushOrigin, random_id};
 use crate::store::{self, Who};
 use crate::tokens::token_hash;
-use crate::{login_throttle, passwords, sessions, totp};
+use crate::{passwords, sessions, totp};
 
 #[derive(Debug, Deserialize)]
 pub struct SignInForm {
@@ -124,9 +125,10 @@ pub async fn submit(visit: Visit, Form(form): Form<SignInForm>) -> PageResult {
             Some((name, hash)) => (name, hash),
             None => (typed.clone(), None),
         };
-        if let Some(seconds) = login_throttle::locked_for(&db, &username, &visit.client, now)
-            .await
-            .map_err(storage)?
+        if let Some(seconds) =
+            attempt_throttle::locked_for(&db, Attempt::SignIn, Some(&username), &visit.client, now)
+                .await
+                .map_err(storage)?
         {
             let who = Who::new("portal", visit.client.clone());
             store::audit_refusal(
@@ -161,9 +163,15 @@ pub async fn submit(visit: Visit, Form(form): Form<SignInForm>) -> PageResult {
     let storage = |e| state.storage(e);
     let who = Who::new("portal", visit.client.clone());
     if !right {
-        let locked = login_throttle::record_failure(&db, &username, &visit.client, now)
-            .await
-            .map_err(storage)?;
+        let locked = attempt_throttle::record_failure(
+            &db,
+            Attempt::SignIn,
+            Some(&username),
+            &visit.client,
+            now,
+        )
+        .await
+        .map_err(storage)?;
         store::audit_refusal(
             &db,
             now,
@@ -193,7 +201,7 @@ pub async fn submit(visit: Visit, Form(form): Form<SignInForm>) -> PageResult {
             None => form_again(&visit, &typed, WRONG, StatusCode::OK).await,
         };
     }
-    login_throttle::record_success(&db, &username)
+    attempt_throttle::record_success(&db, Attempt::SignIn, &username)
         .await
         .map_err(storage)?;
     let has_device = store::confirmed_device(&db, &username)
@@ -587,7 +595,7 @@ pub async fn code_submit(visit: Visit, Form(form): Form<CodeForm>) -> PageResult
     let state = visit.state.clone();
     let who = Who::new("portal", visit.client.clone());
     let code = form.code.trim();
-    match totp::verify(&state, &user, code, &who).await {
+    match totp::verify(&state, &user, code, &who, Some(&visit.client)).await {
         Ok(()) => {
             let now = state.now();
             let db = state.db().await?;

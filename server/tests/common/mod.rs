@@ -311,6 +311,9 @@ pub struct Phone {
     pub base: String,
     /// Where requests go: `base`, or one instance of several behind it.
     pub send_to: String,
+    /// Sent as `X-Forwarded-For` (a server that trusts 127.0.0.1 as a proxy
+    /// takes it as the phone's address).
+    pub forwarded_for: Option<String>,
     pub clock: Arc<TestClock>,
 }
 
@@ -324,6 +327,7 @@ impl Phone {
             http: harness.http.clone(),
             base: harness.base.clone(),
             send_to: harness.base.clone(),
+            forwarded_for: None,
             clock: harness.clock.clone(),
         }
     }
@@ -384,13 +388,14 @@ impl Phone {
     }
 
     pub async fn post_jose(&self, path: &str, jws: String) -> Response {
-        self.http
+        let mut request = self
+            .http
             .post(format!("{}{path}", self.send_to))
-            .header("content-type", "application/jose")
-            .body(jws)
-            .send()
-            .await
-            .unwrap()
+            .header("content-type", "application/jose");
+        if let Some(address) = &self.forwarded_for {
+            request = request.header("x-forwarded-for", address);
+        }
+        request.body(jws).send().await.unwrap()
     }
 
     pub fn request_jws(&self, method: &str, path: &str, iat: i64, nonce: &str) -> String {
