@@ -1,7 +1,13 @@
 //! Load on loopback: 1,000 enrolled devices; concurrent workers each start a
 //! push (relying party), fetch it as the device (signed request), and approve it
 //! (signed answer). Prints round trips per second and latency percentiles.
-//!   cargo run --release -p countersign-server --example load [-- SECONDS WORKERS]
+//!   cargo run --release -p countersign-server --example load \
+//!       [-- SECONDS WORKERS [postgres://… [INSTANCES]]]
+//! Without a database URL the server keeps its data in SQLite. With one, it
+//! uses that (empty) PostgreSQL database, and with INSTANCES > 1 it runs that
+//! many server instances on it, sharing keys and public URL, and sends the
+//! requests round-robin over them as a load balancer without stickiness would
+//! (each of a round trip's three requests may reach another instance).
 //! Bounded: stops after SECONDS (default 10) or 200,000 round trips.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -15,6 +21,7 @@ use countersign_core::push::jose::{self, Compact, JwsSigner, SoftwareKey};
 use countersign_core::push::wire::*;
 use countersign_core::{Clock, clock::UnixTime};
 use countersign_server::Config;
+use countersign_server::sealing::KeySource;
 use reqwest::Client;
 use serde_json::{Value, json};
 
@@ -39,7 +46,20 @@ fn now() -> UnixTime {
     SystemClock.now()
 }
 
-async fn enroll(http: &Client, base: &str, index: usize) -> Device {
+/// Where requests go: the public URL (what devices sign) and the instances.
+struct Target {
+    public: String,
+    instances: Vec<String>,
+}
+
+impl Target {
+    fn pick(&self, turn: usize) -> &str {
+        &self.instances[turn % self.instances.len()]
+    }
+}
+
+async fn enroll(http: &Client, target: &Target, index: usize) -> Device {
+    let base = target.pick(index);
     let user = format!("user{index:04}");
     http.post(format!("{base}/v1/admin/users"))
         .bearer_auth(ADMIN)
@@ -86,7 +106,7 @@ async fn enroll(http: &Client, base: &str, index: usize) -> Device {
         key,
     };
     // Approve the server's enrollment confirmation, as the app does at once.
-    let confirmation = challenges(http, base, &device)
+    let confirmation = challenges(http, target, base, &device)
         .await
         .into_iter()
         .map(|jws| {
@@ -105,11 +125,11 @@ async fn enroll(http: &Client, base: &str, index: usize) -> Device {
 }
 
 /// The device's pending challenges (signed request), as JWS.
-async fn challenges(http: &Client, base: &str, device: &Device) -> Vec<String> {
+async fn challenges(http: &Client, target: &Target, base: &str, device: &Device) -> Vec<String> {
     let path = format!("/v1/devices/{}/challenges", device.id);
     let request = RequestClaims {
         htm: "GET".into(),
-        htu: format!("{base}{path}"),
+        htu: format!("{}{path}", target.public),
         iat: now(),
         nonce: nonce(),
         push_token: None,
@@ -161,13 +181,14 @@ async fn answer(
 /// One full round trip; returns its duration.
 async fn round_trip(
     http: &Client,
-    base: &str,
+    target: &Target,
+    turn: usize,
     device: &Device,
     server_key: &countersign_core::push::Jwk,
 ) -> Duration {
     let started = Instant::now();
     let created: Value = http
-        .post(format!("{base}/v1/pushes"))
+        .post(format!("{}/v1/pushes", target.pick(turn)))
         .bearer_auth(RP)
         .json(&json!({ "user": device.user, "resource": "portal", "context": { "ip": "203.0.113.9", "time": 0 } }))
         .send()
@@ -179,14 +200,14 @@ async fn round_trip(
     let id = created["id"]
         .as_str()
         .unwrap_or_else(|| panic!("{created}"));
-    let list = challenges(http, base, device).await;
+    let list = challenges(http, target, target.pick(turn + 1), device).await;
     let challenge = Compact::parse(list.last().unwrap()).unwrap();
     challenge.verify(server_key, TYP_CHALLENGE).unwrap();
     let claims: ChallengeClaims = challenge.claims().unwrap();
     assert_eq!(claims.id, id);
     let number = created["number"].as_str().map(str::to_owned);
     assert_eq!(
-        answer(http, base, device, id, number).await,
+        answer(http, target.pick(turn + 2), device, id, number).await,
         AnswerStatus::Approved
     );
     started.elapsed()
@@ -197,30 +218,50 @@ async fn main() {
     let mut args = std::env::args().skip(1);
     let seconds: u64 = args.next().map_or(10, |s| s.parse().unwrap());
     let workers: usize = args.next().map_or(16, |s| s.parse().unwrap());
+    let database = args.next();
+    let count: usize = args.next().map_or(1, |s| s.parse().unwrap());
+    assert!(
+        count == 1 || database.is_some(),
+        "more than one instance needs a PostgreSQL database URL"
+    );
     let dir = tempfile::tempdir().unwrap();
-    let config = Config {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        data_dir: dir.path().to_owned(),
-        database: None,
-        sealing_key: None,
-        key_file: None,
-        public_url: None,
-        org: "Load".into(),
-        admin_token: ADMIN.into(),
-        rp_token: RP.into(),
-        portal: Default::default(),
-        delivery: Default::default(),
-    };
-    let server = countersign_server::start(&config, Arc::new(SystemClock))
-        .await
-        .unwrap();
-    let base = server.base_url();
-    let server_key = server.state.server_jwk.clone();
+    let mut servers = Vec::new();
+    let mut public = None;
+    for index in 0..count {
+        let config = Config {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            data_dir: dir.path().join(format!("instance{index}")),
+            database: database.clone(),
+            sealing_key: Some(KeySource::File(dir.path().join("sealing.key"))),
+            key_file: Some(dir.path().join("server-key.pk8")),
+            public_url: public.clone(),
+            org: "Load".into(),
+            admin_token: ADMIN.into(),
+            rp_token: RP.into(),
+            portal: Default::default(),
+            delivery: Default::default(),
+        };
+        let server = countersign_server::start(&config, Arc::new(SystemClock))
+            .await
+            .unwrap();
+        public.get_or_insert_with(|| server.base_url());
+        servers.push(server);
+    }
+    let target = Arc::new(Target {
+        public: public.unwrap(),
+        instances: servers.iter().map(|server| server.base_url()).collect(),
+    });
+    println!(
+        "{} instance(s) on {}",
+        count,
+        if database.is_some() { "PostgreSQL" } else { "SQLite" }
+    );
+    let server_key = servers[0].state.server_jwk.clone();
     let http = countersign_core::http::client_builder().build().unwrap();
     let enrolling = Instant::now();
     let mut devices = Vec::with_capacity(DEVICES);
     for index in 0..DEVICES {
-        devices.push(enroll(&http, &base, index).await);
+        devices.push(enroll(&http, &target, index).await);
     }
     println!(
         "enrolled {DEVICES} devices in {:.1} s",
@@ -231,9 +272,9 @@ async fn main() {
     let started = Instant::now();
     let mut tasks = Vec::new();
     for worker in 0..workers {
-        let (http, base, devices, server_key) = (
+        let (http, target, devices, server_key) = (
             http.clone(),
-            base.clone(),
+            target.clone(),
             devices.clone(),
             server_key.clone(),
         );
@@ -243,8 +284,16 @@ async fn main() {
             let mine: Vec<&Device> = devices.iter().skip(worker).step_by(workers).collect();
             let mut turn = 0;
             while Instant::now() < deadline && latencies.len() < 200_000 / workers {
-                latencies
-                    .push(round_trip(&http, &base, mine[turn % mine.len()], &server_key).await);
+                latencies.push(
+                    round_trip(
+                        &http,
+                        &target,
+                        worker + turn,
+                        mine[turn % mine.len()],
+                        &server_key,
+                    )
+                    .await,
+                );
                 turn += 1;
             }
             latencies
@@ -269,5 +318,7 @@ async fn main() {
         pick(0.99),
         pick(1.0)
     );
-    server.stop().await;
+    for server in servers {
+        server.stop().await;
+    }
 }
