@@ -254,7 +254,11 @@ async fn main() {
     println!(
         "{} instance(s) on {}",
         count,
-        if database.is_some() { "PostgreSQL" } else { "SQLite" }
+        if database.is_some() {
+            "PostgreSQL"
+        } else {
+            "SQLite"
+        }
     );
     let server_key = servers[0].state.server_jwk.clone();
     let http = countersign_core::http::client_builder().build().unwrap();
@@ -269,6 +273,10 @@ async fn main() {
     );
     let devices = Arc::new(devices);
     let deadline = Instant::now() + Duration::from_secs(seconds);
+    let cpu_before = (
+        cpu_ticks(|comm| comm == "self"),
+        cpu_ticks(|comm| comm == "postgres"),
+    );
     let started = Instant::now();
     let mut tasks = Vec::new();
     for worker in 0..workers {
@@ -304,6 +312,10 @@ async fn main() {
         latencies.extend(task.await.unwrap());
     }
     let elapsed = started.elapsed().as_secs_f64();
+    let cpu_after = (
+        cpu_ticks(|comm| comm == "self"),
+        cpu_ticks(|comm| comm == "postgres"),
+    );
     latencies.sort();
     let pick =
         |q: f64| latencies[((latencies.len() - 1) as f64 * q) as usize].as_secs_f64() * 1000.0;
@@ -318,7 +330,50 @@ async fn main() {
         pick(0.99),
         pick(1.0)
     );
+    // Linux counts CPU time in ticks of 10 ms (USER_HZ 100).
+    let per_trip =
+        |before: u64, after: u64| (after - before) as f64 * 10.0 / latencies.len().max(1) as f64;
+    println!(
+        "CPU per round trip: this process (servers and load client) {:.2} ms, PostgreSQL {:.2} ms",
+        per_trip(cpu_before.0, cpu_after.0),
+        per_trip(cpu_before.1, cpu_after.1)
+    );
     for server in servers {
         server.stop().await;
     }
+}
+
+/// User + system CPU ticks of this process (`"self"`) or of every process
+/// whose name `matches` (PostgreSQL's backends), from /proc; 0 elsewhere.
+fn cpu_ticks(matches: impl Fn(&str) -> bool) -> u64 {
+    let ticks = |stat: &str| -> u64 {
+        // Fields after the parenthesised name: utime is the 12th, stime the 13th.
+        let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+        let fields: Vec<&str> = after_name.split_whitespace().collect();
+        fields
+            .get(11)
+            .and_then(|f| f.parse::<u64>().ok())
+            .unwrap_or(0)
+            + fields
+                .get(12)
+                .and_then(|f| f.parse::<u64>().ok())
+                .unwrap_or(0)
+    };
+    if matches("self") {
+        return std::fs::read_to_string("/proc/self/stat").map_or(0, |stat| ticks(&stat));
+    }
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .filter(|entry| entry.file_name().to_string_lossy().parse::<u32>().is_ok())
+        .filter_map(|entry| {
+            let comm = std::fs::read_to_string(entry.path().join("comm")).ok()?;
+            matches(comm.trim())
+                .then(|| std::fs::read_to_string(entry.path().join("stat")).ok())
+                .flatten()
+        })
+        .map(|stat| ticks(&stat))
+        .sum()
 }

@@ -1241,28 +1241,13 @@ async fn a_leaked_used_code_tried_from_many_addresses_locks_its_user_only() {
 
 #[tokio::test]
 async fn totp_codes_sprayed_over_many_users_from_one_address_lock_that_address() {
-    use countersign_core::uri::parse_otpauth;
     let h = Harness::start().await;
     let mut accounts = Vec::new();
     for index in 0..21 {
         let user = format!("sprayed{index}");
         h.user(&user).await;
-        let body: Value = h
-            .admin(
-                Method::POST,
-                &format!("/v1/admin/users/{user}/enrollments"),
-                Some(json!({ "kind": "totp" })),
-            )
-            .await
-            .json()
-            .await
-            .unwrap();
-        accounts.push((
-            user,
-            parse_otpauth(body["uri"].as_str().unwrap())
-                .unwrap()
-                .account,
-        ));
+        let account = h.totp_account(&user).await;
+        accounts.push((user, account));
     }
     let verify = |user: &str, code: &str, ip: &str| {
         h.rp_post(

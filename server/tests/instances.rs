@@ -11,10 +11,7 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-
-use common::{ADMIN, Harness, Phone, RP, problem};
+use common::{Harness, Phone, RP, ServerProcess, problem};
 use countersign_core::push::wire::{ChallengeKind, Decision, ProblemType};
 use futures_util::future::join_all;
 use reqwest::{Method, StatusCode};
@@ -23,25 +20,12 @@ use serde_json::{Value, json};
 const NEEDS_POSTGRES: &str =
     "needs PostgreSQL: scripts/postgres/start.sh, then COUNTERSIGN_TEST_POSTGRES";
 
-/// A server process, stopped when dropped.
-struct Instance {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Instance {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// Two instances on a fresh database sharing the signing and sealing keys,
 /// the tokens and the public URL (the first one's address, standing for the
 /// load balancer's).
 struct Pair {
-    a: Instance,
-    b: Instance,
+    a: ServerProcess,
+    b: ServerProcess,
     _dir: tempfile::TempDir,
 }
 
@@ -88,35 +72,27 @@ fn spawn(
     database: &str,
     listen: &str,
     public_url: &str,
-) -> Instance {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_countersign-server"))
-        .args(["--listen", listen, "--public-url", public_url])
-        .arg("--data")
-        .arg(dir.path().join(name))
-        .arg("--key-file")
-        .arg(dir.path().join("server-key.pk8"))
-        .arg("--sealing-key-file")
-        .arg(dir.path().join("sealing.key"))
-        .args(["--database", database])
-        .env("COUNTERSIGN_ADMIN_TOKEN", ADMIN)
-        .env("COUNTERSIGN_RP_TOKEN", RP)
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    // "countersign-server listening on 127.0.0.1:PORT (…)"
-    let address = line
-        .split_whitespace()
-        .nth(3)
-        .unwrap_or_else(|| panic!("instance {name} did not start: {line:?}"))
-        .to_owned();
-    Instance {
-        child,
-        base: format!("http://{address}"),
-    }
+) -> ServerProcess {
+    let path = |file: &str| dir.path().join(file).to_str().unwrap().to_owned();
+    let (data, key, sealing) = (path(name), path("server-key.pk8"), path("sealing.key"));
+    ServerProcess::start(
+        &[
+            "--listen",
+            listen,
+            "--public-url",
+            public_url,
+            "--data",
+            &data,
+            "--key-file",
+            &key,
+            "--sealing-key-file",
+            &sealing,
+            "--database",
+            database,
+        ],
+        &[],
+    )
+    .unwrap_or_else(|said| panic!("instance {name} did not start: {said}"))
 }
 
 async fn rp_post(base: &str, path: &str, body: Value) -> reqwest::Response {
@@ -231,23 +207,10 @@ async fn one_enrollment_code_sent_to_both_instances_enrolls_one_device() {
 #[tokio::test]
 #[ignore = "needs PostgreSQL: scripts/postgres/start.sh, then COUNTERSIGN_TEST_POSTGRES"]
 async fn one_totp_code_sent_to_both_instances_is_accepted_once() {
-    use countersign_core::uri::parse_otpauth;
     let pair = Pair::start().await;
     let h = pair.harness();
     h.user("dan").await;
-    let body: Value = h
-        .admin(
-            Method::POST,
-            "/v1/admin/users/dan/enrollments",
-            Some(json!({ "kind": "totp" })),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let account = parse_otpauth(body["uri"].as_str().unwrap())
-        .unwrap()
-        .account;
+    let account = h.totp_account("dan").await;
     let code = account.code_at(h.now()).unwrap().value;
     let verifications = pair.bases().map(|base| {
         let code = code.clone();

@@ -524,22 +524,9 @@ async fn a_password_reset_completes_only_on_approval() {
 
 #[tokio::test]
 async fn totp_codes_verify_within_one_step_and_only_once() {
-    use countersign_core::uri::parse_otpauth;
     let h = Harness::start().await;
     h.user("olga").await;
-    let body: Value = h
-        .admin(
-            Method::POST,
-            "/v1/admin/users/olga/enrollments",
-            Some(json!({ "kind": "totp" })),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let account = parse_otpauth(body["uri"].as_str().unwrap())
-        .unwrap()
-        .account;
+    let account = h.totp_account("olga").await;
     assert_eq!(account.issuer.as_deref(), Some("Example Corp"));
     let verify =
         |code: String| h.rp_post("/v1/totp/verify", json!({ "user": "olga", "code": code }));

@@ -7,32 +7,18 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
-use common::{ADMIN, Harness, RP, problem};
-use countersign_core::uri::parse_otpauth;
+use common::{ADMIN, Harness, RP, ServerProcess, problem};
 use countersign_otp::OtpAccount;
 use countersign_protocol::wire::ProblemType;
 use countersign_server::db::{self, Sql};
-use reqwest::{Method, StatusCode};
-use serde_json::{Value, json};
+use reqwest::StatusCode;
+use serde_json::json;
 
 async fn totp_account(h: &Harness, user: &str) -> OtpAccount {
     h.user(user).await;
-    let body: Value = h
-        .admin(
-            Method::POST,
-            &format!("/v1/admin/users/{user}/enrollments"),
-            Some(json!({ "kind": "totp" })),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    parse_otpauth(body["uri"].as_str().unwrap())
-        .unwrap()
-        .account
+    h.totp_account(user).await
 }
 
 fn holds(haystack: &[u8], needle: &[u8]) -> bool {
@@ -141,31 +127,11 @@ async fn a_sealed_secret_moved_to_another_users_row_does_not_open() {
     problem(refused, ProblemType::Unavailable).await;
 }
 
-/// A server process on `data` with the given extra arguments; its first
-/// line, or its error output when it exits.
-fn run(data: &std::path::Path, extra: &[&str]) -> Result<(std::process::Child, String), String> {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_countersign-server"))
-        .args(["--listen", "127.0.0.1:0", "--data", data.to_str().unwrap()])
-        .args(extra)
-        .env("COUNTERSIGN_ADMIN_TOKEN", ADMIN)
-        .env("COUNTERSIGN_RP_TOKEN", RP)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    if line.contains("listening on") {
-        return Ok((child, line));
-    }
-    let output = child.wait_with_output().unwrap();
-    Err(format!("{line}{}", String::from_utf8_lossy(&output.stderr)))
-}
-
-fn base_of(line: &str) -> String {
-    format!("http://{}", line.split_whitespace().nth(3).unwrap())
+/// A server process on `data` with the given extra arguments.
+fn run(data: &std::path::Path, extra: &[&str]) -> Result<ServerProcess, String> {
+    let mut args = vec!["--listen", "127.0.0.1:0", "--data", data.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    ServerProcess::start(&args, &[])
 }
 
 #[tokio::test]
@@ -174,11 +140,10 @@ async fn a_wrong_sealing_key_stops_the_server_and_reseal_moves_to_a_new_one() {
     let data = dir.path().join("data");
     let new_key = dir.path().join("new.key");
     // First start: the key is made in the data directory.
-    let (mut first, line) = run(&data, &[]).unwrap();
-    let h = Harness::remote(&base_of(&line));
+    let first = run(&data, &[]).unwrap();
+    let h = Harness::remote(&first.base);
     let account = totp_account(&h, "xia").await;
-    first.kill().unwrap();
-    first.wait().unwrap();
+    drop(first);
     assert!(data.join("sealing.key").exists());
 
     let wrong = format!("{}\n", "5a".repeat(32));
@@ -213,24 +178,15 @@ async fn a_wrong_sealing_key_stops_the_server_and_reseal_moves_to_a_new_one() {
     let old = run(&data, &[]).expect_err("the old key no longer opens the database");
     assert!(old.contains("sealing key does not open"), "{old}");
     let new_hex = std::fs::read_to_string(&new_key).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_countersign-server"))
-        .args(["--listen", "127.0.0.1:0", "--data", data.to_str().unwrap()])
-        .env("COUNTERSIGN_ADMIN_TOKEN", ADMIN)
-        .env("COUNTERSIGN_RP_TOKEN", RP)
-        .env("COUNTERSIGN_SEALING_KEY", new_hex.trim())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let h = Harness::remote(&base_of(&line));
+    let resealed = ServerProcess::start(
+        &["--listen", "127.0.0.1:0", "--data", data.to_str().unwrap()],
+        &[("COUNTERSIGN_SEALING_KEY", new_hex.trim())],
+    )
+    .unwrap();
+    let h = Harness::remote(&resealed.base);
     let code = account.code_at(h.now()).unwrap().value;
     let verified = h
         .rp_post("/v1/totp/verify", json!({ "user": "xia", "code": code }))
         .await;
     assert_eq!(verified.status(), StatusCode::OK);
-    child.kill().unwrap();
-    child.wait().unwrap();
 }

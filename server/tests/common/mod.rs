@@ -490,3 +490,70 @@ fn rand_bytes() -> [u8; 16] {
     ring::rand::SystemRandom::new().fill(&mut bytes).unwrap();
     bytes
 }
+
+/// A `countersign-server` process, killed when dropped: a failing assertion
+/// must not leave it running.
+#[derive(Debug)]
+pub struct ServerProcess {
+    child: std::process::Child,
+    /// `http://127.0.0.1:PORT`, from the line it prints when listening.
+    pub base: String,
+}
+
+impl ServerProcess {
+    /// Starts the binary with `args` and the test kit's admin and relying-party
+    /// tokens (plus `env`); `Err` with what it said when it exits instead.
+    pub fn start(args: &[&str], env: &[(&str, &str)]) -> Result<Self, String> {
+        use std::io::{BufRead, BufReader};
+        use std::process::{Command, Stdio};
+        let mut child = Command::new(env!("CARGO_BIN_EXE_countersign-server"))
+            .args(args)
+            .env("COUNTERSIGN_ADMIN_TOKEN", ADMIN)
+            .env("COUNTERSIGN_RP_TOKEN", RP)
+            .envs(env.iter().copied())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        // "countersign-server listening on 127.0.0.1:PORT (…)"
+        if !line.contains("listening on") {
+            let output = child.wait_with_output().unwrap();
+            return Err(format!("{line}{}", String::from_utf8_lossy(&output.stderr)));
+        }
+        let address = line.split_whitespace().nth(3).unwrap();
+        Ok(Self {
+            base: format!("http://{address}"),
+            child,
+        })
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Harness {
+    /// A TOTP authenticator set up for `user` by the admin API.
+    pub async fn totp_account(&self, user: &str) -> countersign_otp::OtpAccount {
+        let body: Value = self
+            .admin(
+                reqwest::Method::POST,
+                &format!("/v1/admin/users/{user}/enrollments"),
+                Some(json!({ "kind": "totp" })),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        countersign_core::uri::parse_otpauth(body["uri"].as_str().unwrap())
+            .unwrap()
+            .account
+    }
+}
