@@ -186,7 +186,7 @@ pub(super) const SQLITE_MIGRATIONS: &[&str] = &[
 ];
 
 /// PostgreSQL's schema: the same tables, columns and indexes as SQLite's after
-/// the same number of steps (`postgres_and_sqlite_schemas_match` compares
+/// the same number of steps (`server/tests/schema.rs` compares
 /// them), in its types: BIGINT for INTEGER, BYTEA for BLOB, an identity for
 /// the audit log's id, and `seq` on challenges for SQLite's `rowid` order.
 pub(super) const POSTGRES_SCHEMA: &str = "
