@@ -245,6 +245,9 @@ pub async fn count_request(
     window: i64,
     now: UnixTime,
 ) -> DbResult<Result<(), i64>> {
+    // A window that ended starts afresh; then one statement counts this
+    // request only while under the limit, so concurrent requests (on any
+    // instance) cannot all slip in below it.
     db.execute(
         "INSERT INTO request_counts (key, window_start, count) VALUES (?1, ?2, 0)
          ON CONFLICT (key) DO UPDATE SET window_start = excluded.window_start, count = 0
@@ -252,20 +255,21 @@ pub async fn count_request(
         params![key, now, window],
     )
     .await?;
-    let (start, count): (i64, i64) = db
-        .query_row(
-            "SELECT window_start, count FROM request_counts WHERE key = ?1",
-            params![key],
-            |row| Ok((row.get(0)?, row.get(1)?)),
+    let counted = db
+        .execute(
+            "UPDATE request_counts SET count = count + 1 WHERE key = ?1 AND count < ?2",
+            params![key, limit],
         )
         .await?;
-    if count >= limit {
-        return Ok(Err((start + window - now).max(1)));
+    if counted == 1 {
+        return Ok(Ok(()));
     }
-    db.execute(
-        "UPDATE request_counts SET count = count + 1 WHERE key = ?1",
-        params![key],
-    )
-    .await?;
-    Ok(Ok(()))
+    let start: i64 = db
+        .query_row(
+            "SELECT window_start FROM request_counts WHERE key = ?1",
+            params![key],
+            |row| row.get(0),
+        )
+        .await?;
+    Ok(Err((start + window - now).max(1)))
 }

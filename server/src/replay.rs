@@ -1,6 +1,7 @@
 //! Request-nonce memory (docs/protocol.md section 5.1): a nonce is refused if
 //! its device used it within the last 120 s, also across a restart. Nonces live
-//! in SQLite keyed by (device, nonce) with an expiry; the insert is the check.
+//! in the database keyed by (device, nonce) with an expiry; the insert is the
+//! check, also between instances.
 //! Expired rows are pruned once per 10-second bucket through the expiry index,
 //! so no request walks the whole memory and it stays bounded by the window.
 

@@ -196,7 +196,7 @@ async fn create_push_in(
         .optional()
         .map_err(storage)?
         .ok_or_else(|| state.problem(ProblemType::NotFound, "no such resource"))?;
-    let device = store::current_device(&db, user)
+    let device = store::current_device_locked(&db, user)
         .await
         .map_err(storage)?
         .ok_or_else(|| {
@@ -222,7 +222,10 @@ async fn create_push_in(
             |row| row.get(0),
         )
         .await
-        .map_err(storage)?;
+        .optional()
+        .map_err(storage)?
+        // Deleted on another instance since it was looked up above.
+        .ok_or_else(|| state.problem(ProblemType::NotFound, "no such user"))?;
     if let Some(until) = locked_until.filter(|until| *until > now) {
         refused(&db, now, origin, user, resource_id, "fraud_locked", None)
             .await

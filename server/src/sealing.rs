@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use ring::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
 use ring::rand::{SecureRandom, SystemRandom};
 
-use crate::db::{Conn, DbError, OptionalExtension, Sql, params};
+use crate::db::{Backend, Conn, DbError, OptionalExtension, Sql, params};
 
 const VERSION: u8 = 1;
 const KEY_LEN: usize = 32;
@@ -186,6 +186,12 @@ pub async fn seal_database(conn: &mut Conn, key: &SealingKey) -> Result<(), Seal
         }
     }
     tx.commit().await?;
+    // The secrets were in the clear in older pages of SQLite's write-ahead
+    // log: fold it into the file (where secure_delete zeroed them) and empty it.
+    if conn.backend() == Backend::Sqlite {
+        conn.query("PRAGMA wal_checkpoint(TRUNCATE)", params![])
+            .await?;
+    }
     Ok(())
 }
 

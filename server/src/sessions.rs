@@ -80,14 +80,20 @@ pub async fn revoke_all(
     reason: &str,
     detail: Option<&str>,
 ) -> DbResult<usize> {
-    let ended = db.execute(
-        "UPDATE sessions SET revoked_at = ?2 WHERE user = ?1 AND revoked_at IS NULL",
-        params![user, now],
-    ).await? + db.execute(
+    // Hand-offs first, sessions second: a session minted meanwhile on another
+    // instance either claimed its hand-off before (and is revoked below) or
+    // finds it spent (and is never handed out).
+    let spent = db.execute(
         // '' marks the hand-off as used: `portal::push` mints only for NULL.
         "UPDATE challenges SET session = '' WHERE user = ?1 AND kind = 'login' AND session IS NULL",
         params![user],
     ).await?;
+    let ended = spent
+        + db.execute(
+            "UPDATE sessions SET revoked_at = ?2 WHERE user = ?1 AND revoked_at IS NULL",
+            params![user, now],
+        )
+        .await?;
     if ended == 0 {
         return Ok(0);
     }

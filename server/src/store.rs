@@ -1,6 +1,6 @@
-//! The server's SQLite database: users, resources, policy, enrollment tokens,
-//! devices (and their tombstones), challenges, portal sessions and the audit log.
-//! The statements run on either backend (`crate::db`).
+//! The server's stored data: users, resources, policy, enrollment tokens,
+//! devices (and their tombstones), challenges, portal sessions and the audit
+//! log. The statements run on either backend (`crate::db`).
 
 use crate::db::{DbResult, OptionalExtension, Sql, params};
 
@@ -210,9 +210,21 @@ pub async fn device(db: &impl Sql, id: &str) -> DbResult<Option<Device>> {
 }
 
 pub async fn current_device(db: &impl Sql, user: &str) -> DbResult<Option<Device>> {
+    current_device_with(db, user, "").await
+}
+
+/// The current device with its row share-locked until the transaction ends
+/// (PostgreSQL): a replacement's revocation on another instance waits for
+/// what this transaction stores for the device (a push), and then expires it
+/// with the rest.
+pub async fn current_device_locked(db: &impl Sql, user: &str) -> DbResult<Option<Device>> {
+    current_device_with(db, user, db.for_share()).await
+}
+
+async fn current_device_with(db: &impl Sql, user: &str, lock: &str) -> DbResult<Option<Device>> {
     let id: Option<String> = db
         .query_row(
-            "SELECT id FROM devices WHERE user = ?1 AND revoked_at IS NULL",
+            &format!("SELECT id FROM devices WHERE user = ?1 AND revoked_at IS NULL{lock}"),
             params![user],
             |row| row.get(0),
         )

@@ -312,3 +312,32 @@ async fn a_long_poll_on_one_instance_returns_the_answer_given_on_the_other() {
         .unwrap();
     assert_eq!(polled["status"], "approved");
 }
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL: scripts/postgres/start.sh, then COUNTERSIGN_TEST_POSTGRES"]
+async fn mail_requests_counted_on_many_connections_at_once_keep_their_limit() {
+    use countersign_server::attempt_throttle::count_request;
+    use countersign_server::db::{Database, PostgresOptions};
+    let url = countersign_testkit::postgres::fresh_database().await;
+    let database = Database::open_postgres(&url, &PostgresOptions { pool_size: 16 })
+        .await
+        .unwrap();
+    // 64 requests over 16 connections, as many instances' would arrive.
+    let requests = (0..64).map(|_| {
+        let database = database.clone();
+        async move {
+            let conn = database.conn().await.unwrap();
+            count_request(&conn, "reset-mail:jane", 10, 900, 1_000)
+                .await
+                .unwrap()
+        }
+    });
+    let outcomes = join_all(requests).await;
+    let allowed = outcomes.iter().filter(|outcome| outcome.is_ok()).count();
+    assert_eq!(allowed, 10, "{outcomes:?}");
+    assert!(
+        outcomes
+            .iter()
+            .all(|outcome| *outcome == Ok(()) || *outcome == Err(900))
+    );
+}

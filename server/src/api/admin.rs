@@ -223,6 +223,11 @@ pub async fn delete_user(
     if !store::user_exists(&db, &name).await.map_err(storage)? {
         return Err(state.problem(ProblemType::NotFound, "no such user"));
     }
+    // An enrollment of this user on another instance finishes first (or
+    // waits): its device is then seen here and revoked.
+    db.lock_key(&format!("enroll\u{1f}{name}"))
+        .await
+        .map_err(storage)?;
     if let Some(device) = store::current_device(&db, &name).await.map_err(storage)? {
         store::revoke_device(&db, &device.id, "device_revoked", now)
             .await
@@ -615,6 +620,11 @@ pub async fn reset_user(
     if !store::user_exists(&db, &user).await.map_err(storage)? {
         return Err(state.problem(ProblemType::NotFound, "no such user"));
     }
+    // An enrollment of this user on another instance finishes first (or
+    // waits): its device is then seen here and revoked.
+    db.lock_key(&format!("enroll\u{1f}{user}"))
+        .await
+        .map_err(storage)?;
     if let Some(device) = store::current_device(&db, &user).await.map_err(storage)? {
         store::revoke_device(&db, &device.id, "device_revoked", now)
             .await

@@ -243,7 +243,7 @@ impl Database {
     }
 
     /// Calls `changed` whenever any instance announces a decided challenge
-    /// (`Sql::announce_decided`); on SQLite only this process decides, so the
+    /// (`announce_decided`); on SQLite only this process decides, so the
     /// caller's own in-process wake-up is all there is and this does nothing.
     pub fn listen_for_decisions(&self, changed: Arc<dyn Fn() + Send + Sync>) {
         if let Inner::Postgres(database) = &self.inner {

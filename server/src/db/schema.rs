@@ -178,8 +178,8 @@ pub(super) const SQLITE_MIGRATIONS: &[&str] = &[
     UPDATE devices SET confirmed_at = created_at;
     ",
     // 5: more than one instance (issue 17): one current device per user is
-    // the database's rule, not the handler's; and secrets sealed under a key
-    // kept outside the database (a sealed value starts with the version byte).
+    // the database's rule, not the handler's. (Sealing secrets needs no step:
+    // it happens once at start-up, `sealing::seal_database`.)
     "
     CREATE UNIQUE INDEX one_device_per_user ON devices (user) WHERE revoked_at IS NULL;
     ",

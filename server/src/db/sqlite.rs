@@ -22,6 +22,9 @@ pub fn open(path: &std::path::Path) -> Result<SqliteConn, DbError> {
     connection.busy_timeout(std::time::Duration::from_secs(5))?;
     let _: String = connection.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
     connection.pragma_update(None, "synchronous", "NORMAL")?;
+    // Deleted and overwritten content is zeroed, not left in free pages: a
+    // secret sealed in place, an ended session, must not linger in the file.
+    connection.pragma_update(None, "secure_delete", "ON")?;
     schema::migrate_sqlite(&mut connection)?;
     Ok(SqliteConn {
         connection: Mutex::new(connection),

@@ -30,7 +30,9 @@ pub async fn key(db: &impl Sql, sealing: &SealingKey) -> Result<hmac::Key, Seali
             Some(secret) => secret,
             None => {
                 let mut secret = vec![0u8; 32];
-                let _ = SystemRandom::new().fill(&mut secret);
+                SystemRandom::new()
+                    .fill(&mut secret)
+                    .map_err(|_| SealingError::NoRandomness)?;
                 db.execute(
                 "INSERT INTO server_secrets (name, value) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
                 params![SECRET_NAME, sealing.seal(SERVER_SECRET, SECRET_NAME, &secret)?],

@@ -399,10 +399,10 @@ pub async fn confirm_totp(visit: Visit, Form(form): Form<CodeForm>) -> PageResul
         .map_err(|e| state.storage(e))?
         .flatten()
     };
-    let Some(pending) = pending else {
+    let Some(sealed) = pending else {
         return Ok(see_other("/portal/security", Vec::new()));
     };
-    let pending = state.open_totp(&user, &pending)?;
+    let pending = state.open_totp(&user, &sealed)?;
     let matched = OtpParams::default_totp()
         .verify(&pending, form.code.trim(), now, 1)
         .ok()
@@ -420,13 +420,19 @@ pub async fn confirm_totp(visit: Visit, Form(form): Form<CodeForm>) -> PageResul
     };
     let db = state.db().await?;
     let storage = |e| state.storage(e);
-    db.execute(
-        "UPDATE users SET totp_secret = totp_pending_secret, totp_pending_secret = NULL,
-            totp_last_step = ?2 WHERE name = ?1",
-        params![user, matched.step as i64],
-    )
-    .await
-    .map_err(storage)?;
+    // Only the secret the code was checked against becomes active: another tab
+    // (or instance) may have started a new one meanwhile.
+    let activated = db
+        .execute(
+            "UPDATE users SET totp_secret = totp_pending_secret, totp_pending_secret = NULL,
+                totp_last_step = ?2 WHERE name = ?1 AND totp_pending_secret = ?3",
+            params![user, matched.step as i64, sealed],
+        )
+        .await
+        .map_err(storage)?;
+    if activated == 0 {
+        return Ok(see_other("/portal/security", Vec::new()));
+    }
     totp_throttle::clear(&db, &user).await.map_err(storage)?;
     store::audit_by(
         &db,

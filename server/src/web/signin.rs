@@ -613,6 +613,7 @@ pub async fn code_submit(visit: Visit, Form(form): Form<CodeForm>) -> PageResult
                 )
                 .await
                 .map_err(storage)?;
+                crate::db::announce_decided(&db).await.map_err(storage)?;
             }
             store::audit_by(
                 &db,
