@@ -36,7 +36,7 @@ android {
     buildTypes {
         release {
             isMinifyEnabled = true
-            proguardFiles(getDefaultProguardFile("proguard-android-optimize.txt"))
+            proguardFiles(getDefaultProguardFile("proguard-android-optimize.txt"), "proguard-rules.pro")
         }
     }
 
@@ -54,8 +54,24 @@ kotlin {
     jvmToolchain(17)
 }
 
+/**
+ * The version of the verifier's Kotlin component must equal that of the
+ * `rustls-platform-verifier-android` crate in Cargo.lock: the native half
+ * calls it by name, so a mismatch fails at the first https request.
+ */
+fun rustlsVerifierComponentVersion(): String {
+    val lines = rootProject.file("../Cargo.lock").readLines()
+    val name = lines.indexOfFirst { it.trim() == "name = \"rustls-platform-verifier-android\"" }
+    check(name >= 0) { "rustls-platform-verifier-android is not in Cargo.lock" }
+    return lines.drop(name + 1).first { it.trim().startsWith("version = ") }
+        .substringAfter('"').substringBefore('"')
+}
+
 dependencies {
     implementation(project(":countersign"))
+    // The JVM half of rustls-platform-verifier (repository in settings.gradle.kts),
+    // at exactly the version the Rust library was built with.
+    implementation("rustls:rustls-platform-verifier:${rustlsVerifierComponentVersion()}")
     implementation(platform("com.google.firebase:firebase-bom:33.7.0"))
     implementation("com.google.firebase:firebase-messaging")
 

@@ -4,6 +4,7 @@
 
 uniffi::setup_scaffolding!();
 
+mod android_tls;
 mod authenticator;
 mod error;
 mod platform;

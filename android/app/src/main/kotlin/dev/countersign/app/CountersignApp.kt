@@ -29,6 +29,8 @@ class CountersignApp : Application() {
 
     override fun onCreate() {
         super.onCreate()
+        // Before anything can reach a push server over https.
+        PlatformTls.init(this)
         notifications.ensureChannel()
         scope.launch { pushTokenSync().retryIfUnsent() }
     }
