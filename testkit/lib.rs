@@ -12,6 +12,8 @@ pub mod postgres;
 pub mod privacyidea;
 pub mod push_services;
 pub mod smtp;
+pub mod test_ca;
+pub mod tls_front;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};

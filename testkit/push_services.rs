@@ -198,44 +198,13 @@ fn pem(label: &str, der: &[u8]) -> String {
     )
 }
 
-/// A CA and a certificate for 127.0.0.1 signed by it, as rustls wants them.
-fn test_ca() -> (String, rustls::ServerConfig) {
-    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, SanType};
-    let ca_key = KeyPair::generate().unwrap();
-    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca_params
-        .distinguished_name
-        .push(DnType::CommonName, "Countersign test push CA");
-    let ca_cert = ca_params.self_signed(&ca_key).unwrap();
-    let issuer = Issuer::new(ca_params, ca_key);
-    let leaf_key = KeyPair::generate().unwrap();
-    let mut leaf_params = CertificateParams::new(vec!["localhost".to_owned()]).unwrap();
-    leaf_params
-        .subject_alt_names
-        .push(SanType::IpAddress([127, 0, 0, 1].into()));
-    let leaf = leaf_params.signed_by(&leaf_key, &issuer).unwrap();
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(
-            vec![leaf.der().clone()],
-            rustls::pki_types::PrivateKeyDer::try_from(leaf_key.serialize_der()).unwrap(),
-        )
-        .unwrap();
-    // HTTP/2 only, as APNs: a client that cannot speak it fails the handshake.
-    config.alpn_protocols = vec![b"h2".to_vec()];
-    (ca_cert.pem(), config)
-}
-
 impl PushServices {
     /// Starts the peer; `clock` is the one the server under test uses, so
     /// token ages are judged on the same time line.
     pub async fn start(clock: Arc<dyn Clock>) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let (ca_pem, tls) = test_ca();
+        // HTTP/2 only, as APNs: a client that cannot speak it fails the handshake.
+        let (ca_pem, tls) = crate::test_ca::server_config("Countersign test push CA", &[b"h2"]);
         let ca_file = dir.path().join("push-ca.pem");
         std::fs::write(&ca_file, ca_pem).unwrap();
 

@@ -80,13 +80,36 @@ pub(crate) async fn read_body(mut response: reqwest::Response) -> Result<Vec<u8>
 
 /// Why a request got no answer, in words for the user.
 pub(crate) fn failure_reason(error: &reqwest::Error) -> &'static str {
-    if error.is_timeout() {
+    if is_untrusted_certificate(error) {
+        "the server's certificate is not trusted: the address may be wrong, or this network \
+         intercepts secure connections"
+    } else if error.is_timeout() {
         "the server did not answer in time"
     } else if error.is_connect() {
         "the server cannot be reached"
     } else {
         "the connection failed"
     }
+}
+
+/// Whether TLS refused the server's certificate. rustls's error sits inside
+/// `io::Error`s (two, today) in reqwest's chain, whose `source` skips what
+/// they wrap, hence `get_ref` down to the innermost.
+fn is_untrusted_certificate(error: &reqwest::Error) -> bool {
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(mut error) = current {
+        while let Some(inner) = error
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+        {
+            error = inner;
+        }
+        if let Some(rustls::Error::InvalidCertificate(_)) = error.downcast_ref::<rustls::Error>() {
+            return true;
+        }
+        current = error.source();
+    }
+    false
 }
 
 /// The push transports' client, one per `PushDevice`, shared by both dialects. `accept_invalid_certs` only for a server the
