@@ -232,6 +232,7 @@ async fn main() {
             listen: "127.0.0.1:0".parse().unwrap(),
             data_dir: dir.path().join(format!("instance{index}")),
             database: database.clone(),
+            database_pool_size: None,
             sealing_key: Some(KeySource::File(dir.path().join("sealing.key"))),
             key_file: Some(dir.path().join("server-key.pk8")),
             public_url: public.clone(),

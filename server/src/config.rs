@@ -25,6 +25,8 @@ pub struct Config {
     /// `postgres://…`: keep everything in PostgreSQL (for more than one
     /// instance) instead of `<data_dir>/server.sqlite`.
     pub database: Option<String>,
+    /// PostgreSQL connections this instance keeps at most (default 16).
+    pub database_pool_size: Option<usize>,
     /// The key secrets are sealed with; defaults to `<data_dir>/sealing.key`
     /// (made on first run). Every instance on one database needs the same.
     pub sealing_key: Option<KeySource>,
@@ -83,6 +85,7 @@ impl Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             data_dir,
             database: None,
+            database_pool_size: None,
             sealing_key: None,
             key_file: None,
             public_url: None,
@@ -129,9 +132,16 @@ impl Config {
         };
         files::private_dir(&self.data_dir).map_err(|e| data_error(e.to_string()))?;
         match &self.database {
-            Some(url) => Database::open_postgres(url, &PostgresOptions::default())
-                .await
-                .map_err(|error| ConfigError::Database(error.to_string())),
+            Some(url) => Database::open_postgres(
+                url,
+                &PostgresOptions {
+                    pool_size: self
+                        .database_pool_size
+                        .unwrap_or(PostgresOptions::default().pool_size),
+                },
+            )
+            .await
+            .map_err(|error| ConfigError::Database(error.to_string())),
             None => {
                 let database = self.data_dir.join("server.sqlite");
                 files::private_file(&database).map_err(|e| data_error(e.to_string()))?;

@@ -29,6 +29,10 @@ struct Args {
     /// one instance (docs/server.md, "Running more than one instance").
     #[arg(long, env = "COUNTERSIGN_DATABASE")]
     database: Option<String>,
+    /// PostgreSQL connections this instance keeps at most (default 16; the
+    /// database's max_connections must cover every instance's, plus one each).
+    #[arg(long, env = "COUNTERSIGN_DATABASE_POOL_SIZE", value_parser = clap::value_parser!(u16).range(1..=1000))]
+    database_pool_size: Option<u16>,
     /// The key TOTP secrets and the server's own secrets are sealed with (64
     /// hex characters; made on first run). Default: <data>/sealing.key. Every
     /// instance on one database must be given the same key.
@@ -175,6 +179,7 @@ async fn main() -> ExitCode {
         listen: args.listen,
         data_dir: args.data,
         database: args.database,
+        database_pool_size: args.database_pool_size.map(usize::from),
         sealing_key: match (args.sealing_key, args.sealing_key_file) {
             (Some(hex), _) => Some(KeySource::Hex(hex)),
             (None, Some(file)) => Some(KeySource::File(file)),

@@ -96,6 +96,38 @@ fn weak_tokens_are_refused_at_start() {
     );
 }
 
+#[test]
+fn an_unusable_database_setting_stops_the_server_with_what_is_wrong() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_countersign-server"))
+            .args([
+                "--listen",
+                "127.0.0.1:0",
+                "--data",
+                dir.path().to_str().unwrap(),
+            ])
+            .args(extra)
+            .env("COUNTERSIGN_ADMIN_TOKEN", "admin-token-0123456789")
+            .env("COUNTERSIGN_RP_TOKEN", "rp-token-0123456789abc")
+            .output()
+            .unwrap()
+    };
+    let pool = run(&["--database-pool-size", "0"]);
+    assert!(!pool.status.success());
+    assert!(String::from_utf8_lossy(&pool.stderr).contains("--database-pool-size"));
+    let url = run(&[
+        "--database",
+        "postgres://countersign@127.0.0.1:1/none?connect_timeout=2",
+    ]);
+    assert_eq!(url.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&url.stderr);
+    assert!(said.contains("the database cannot be used"), "{said}");
+    let malformed = run(&["--database", "postgres://[bad"]);
+    assert_eq!(malformed.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&malformed.stderr).contains("URL is not usable"));
+}
+
 #[tokio::test]
 async fn trusted_proxy_flags_decide_whose_x_forwarded_for_counts() {
     let http = countersign_core::http::client_builder().build().unwrap();

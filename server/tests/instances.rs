@@ -41,9 +41,18 @@ impl Pair {
             &database,
             &format!("127.0.0.1:{port}"),
             &public_url,
+            &[],
         );
-        // The first instance has made the schema and the shared keys.
-        let b = spawn(&dir, "b", &database, "127.0.0.1:0", &public_url);
+        // The first instance has made the schema and the shared keys; the
+        // second runs on a small pool.
+        let b = spawn(
+            &dir,
+            "b",
+            &database,
+            "127.0.0.1:0",
+            &public_url,
+            &["--database-pool-size", "4"],
+        );
         Self { a, b, _dir: dir }
     }
 
@@ -72,27 +81,27 @@ fn spawn(
     database: &str,
     listen: &str,
     public_url: &str,
+    extra: &[&str],
 ) -> ServerProcess {
     let path = |file: &str| dir.path().join(file).to_str().unwrap().to_owned();
     let (data, key, sealing) = (path(name), path("server-key.pk8"), path("sealing.key"));
-    ServerProcess::start(
-        &[
-            "--listen",
-            listen,
-            "--public-url",
-            public_url,
-            "--data",
-            &data,
-            "--key-file",
-            &key,
-            "--sealing-key-file",
-            &sealing,
-            "--database",
-            database,
-        ],
-        &[],
-    )
-    .unwrap_or_else(|said| panic!("instance {name} did not start: {said}"))
+    let mut args = vec![
+        "--listen",
+        listen,
+        "--public-url",
+        public_url,
+        "--data",
+        &data,
+        "--key-file",
+        &key,
+        "--sealing-key-file",
+        &sealing,
+        "--database",
+        database,
+    ];
+    args.extend_from_slice(extra);
+    ServerProcess::start(&args, &[])
+        .unwrap_or_else(|said| panic!("instance {name} did not start: {said}"))
 }
 
 async fn rp_post(base: &str, path: &str, body: Value) -> reqwest::Response {
