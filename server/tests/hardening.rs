@@ -352,19 +352,7 @@ async fn context_time_is_optional_and_defaults_to_the_servers_now() {
 
 async fn totp_account(h: &Harness, user: &str) -> countersign_core::account::OtpAccount {
     h.user(user).await;
-    let body: Value = h
-        .admin(
-            Method::POST,
-            &format!("/v1/admin/users/{user}/enrollments"),
-            Some(json!({ "kind": "totp" })),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    countersign_core::uri::parse_otpauth(body["uri"].as_str().unwrap())
-        .unwrap()
-        .account
+    h.totp_account(user).await
 }
 
 /// A code that is wrong for every step in the ±1 window.
@@ -1245,8 +1233,7 @@ async fn totp_codes_sprayed_over_many_users_from_one_address_lock_that_address()
     let mut accounts = Vec::new();
     for index in 0..21 {
         let user = format!("sprayed{index}");
-        h.user(&user).await;
-        let account = h.totp_account(&user).await;
+        let account = totp_account(&h, &user).await;
         accounts.push((user, account));
     }
     let verify = |user: &str, code: &str, ip: &str| {
