@@ -123,6 +123,7 @@ fn an_unusable_database_setting_stops_the_server_with_what_is_wrong() {
     assert_eq!(url.status.code(), Some(1));
     let said = String::from_utf8_lossy(&url.stderr);
     assert!(said.contains("the database cannot be used"), "{said}");
+    assert!(said.contains("refused"), "the cause is named: {said}");
     let malformed = run(&["--database", "postgres://[bad"]);
     assert_eq!(malformed.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&malformed.stderr).contains("URL is not usable"));

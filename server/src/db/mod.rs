@@ -68,9 +68,11 @@ impl DbError {
 /// tokio-postgres says only "db error" for an error the server reported; the
 /// server's own message (and SQLSTATE) is what an operator can act on.
 pub(crate) fn postgres_detail(error: &tokio_postgres::Error) -> String {
-    match error.as_db_error() {
-        Some(reported) => format!("{reported} (SQLSTATE {})", reported.code().code()),
-        None => error.to_string(),
+    match (error.as_db_error(), std::error::Error::source(error)) {
+        (Some(reported), _) => format!("{reported} (SQLSTATE {})", reported.code().code()),
+        // "error connecting to server" alone does not say why.
+        (None, Some(cause)) => format!("{error}: {cause}"),
+        (None, None) => error.to_string(),
     }
 }
 
