@@ -44,14 +44,6 @@ impl std::fmt::Debug for Browser {
     }
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// Chromium's legacy log endpoint: chromedriver keeps the console there.
 #[derive(Debug)]
 struct BrowserLog;
@@ -77,7 +69,7 @@ impl Browser {
     /// A headless Chromium; `name` prefixes its screenshots.
     pub async fn start(name: &str) -> Self {
         require();
-        let port = free_port();
+        let port = crate::free_port();
         let driver = Command::new(CHROMEDRIVER)
             .arg(format!("--port={port}"))
             .arg("--allowed-ips=127.0.0.1")

@@ -32,6 +32,16 @@ pub const ADMIN: &str = "e2e-admin-token-0123456789";
 pub const RP: &str = "e2e-rp-token-0123456789";
 pub const START: i64 = 1_767_268_800;
 
+/// A port on 127.0.0.1 free a moment ago, for a process that must be told its
+/// address before it starts.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
 /// The server's clock: fixed at [`START`], or the system's for phones that
 /// read the real clock (the FFI's `Authenticator`, the CLI binary); moved by
 /// the test either way.

@@ -33,7 +33,7 @@ impl Pair {
     async fn start() -> Self {
         let database = countersign_testkit::postgres::fresh_database().await;
         let dir = tempfile::tempdir().unwrap();
-        let port = free_port();
+        let port = countersign_testkit::free_port();
         let public_url = format!("http://127.0.0.1:{port}");
         let a = spawn(
             &dir,
@@ -65,14 +65,6 @@ impl Pair {
     fn bases(&self) -> [&str; 2] {
         [&self.a.base, &self.b.base]
     }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 fn spawn(
