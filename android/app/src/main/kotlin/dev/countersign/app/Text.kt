@@ -49,6 +49,7 @@ object Text {
     const val REQUEST_GONE = "This request has already been answered or has expired."
 
     const val GATE_TITLE = "Confirm it is you"
+    const val USE_SCREEN_LOCK = "Use screen lock"
     const val CAMERA_NEEDED = "Countersign needs the camera to scan QR codes."
     const val ADDED = "Account added"
     const val ENROLLED = "This phone now approves sign-ins for"

@@ -30,6 +30,15 @@ object GateOutcomes {
             else -> BiometricOutcome.FAILED
         }
 
+    /**
+     * Errors that mean this phone has no usable biometric at all (as opposed to
+     * one that did not match): on Android 9 the screen lock takes over.
+     */
+    fun noBiometricOnThisPhone(code: Int): Boolean =
+        code == BiometricPrompt.BIOMETRIC_ERROR_NO_BIOMETRICS ||
+            code == BiometricPrompt.BIOMETRIC_ERROR_HW_NOT_PRESENT ||
+            code == BiometricPrompt.BIOMETRIC_ERROR_HW_UNAVAILABLE
+
     /** KeyguardManager's confirm-device-credential screen (Android 8.x). */
     fun fromKeyguardResult(resultCode: Int): BiometricOutcome =
         if (resultCode == Activity.RESULT_OK) BiometricOutcome.PASSED else BiometricOutcome.CANCELLED

@@ -7,6 +7,7 @@ import android.app.PendingIntent
 import android.content.Context
 import android.content.Intent
 import android.graphics.drawable.Icon
+import android.os.Build
 import dev.countersign.app.Text
 import dev.countersign.ffi.PushRequestItem
 import java.text.DateFormat
@@ -97,7 +98,12 @@ class PushNotifications(private val context: Context) {
                 context,
                 if (approve) android.R.drawable.ic_menu_send else android.R.drawable.ic_menu_close_clear_cancel,
             )
-        return Notification.Action.Builder(icon, if (approve) Text.APPROVE else Text.DENY, pending).build()
+        val builder = Notification.Action.Builder(icon, if (approve) Text.APPROVE else Text.DENY, pending)
+        // Approving from a locked phone must first unlock it (Android 12+; older
+        // versions run the action without asking, which is why Approve is inline
+        // only for requests the policy lets anyone holding the phone answer).
+        if (approve && Build.VERSION.SDK_INT >= 31) builder.setAuthenticationRequired(true)
+        return builder.build()
     }
 
     private fun openApp(requestId: String): PendingIntent =

@@ -4,6 +4,7 @@ import android.app.Notification
 import android.app.NotificationManager
 import android.app.PendingIntent
 import android.content.Context
+import android.os.Build
 import dev.countersign.app.Text
 import dev.countersign.app.request
 import dev.countersign.protocol.ChallengeKind
@@ -18,6 +19,7 @@ import org.junit.runner.RunWith
 import org.robolectric.RobolectricTestRunner
 import org.robolectric.RuntimeEnvironment
 import org.robolectric.Shadows.shadowOf
+import org.robolectric.annotation.Config
 
 @RunWith(RobolectricTestRunner::class)
 class PushNotificationsTest {
@@ -34,6 +36,18 @@ class PushNotificationsTest {
         assertEquals(NotificationManager.IMPORTANCE_HIGH, channel.importance)
         assertEquals(Text.CHANNEL_NAME, channel.name)
         assertEquals(Notification.VISIBILITY_PRIVATE, channel.lockscreenVisibility)
+    }
+
+    @Test
+    @Config(sdk = [26, 30, 33, 35])
+    fun `the inline Approve unlocks the phone first where Android can ask for it`() {
+        val (approve, deny) = notifications.build(request()).actions.toList()
+        assertEquals(Text.APPROVE, approve.title.toString())
+        if (Build.VERSION.SDK_INT >= 31) {
+            assertTrue(approve.isAuthenticationRequired)
+            assertFalse(deny.isAuthenticationRequired)
+        }
+        assertEquals(PushNotifications.CHANNEL, manager.getNotificationChannel(PushNotifications.CHANNEL).id)
     }
 
     @Test
