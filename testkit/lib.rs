@@ -6,6 +6,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod attestation;
 pub mod browser;
 pub mod form_browser;
 pub mod postgres;

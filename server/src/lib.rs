@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod attempt_throttle;
+pub mod attestation;
 pub mod auth;
 pub mod client_addr;
 pub mod config;
