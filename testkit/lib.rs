@@ -98,6 +98,8 @@ pub struct Setup {
     pub clock: Option<Arc<TestClock>>,
     /// APNs/FCM (see [`push_services::PushServices::delivery_config`]).
     pub delivery: countersign_server::delivery::DeliveryConfig,
+    /// Android attestation roots and app identity (see [`attestation`]).
+    pub attestation: countersign_server::config::AttestationConfig,
 }
 
 impl Setup {
@@ -145,6 +147,7 @@ impl Server {
             public_url: setup.public_url,
             portal: setup.portal,
             delivery: setup.delivery,
+            attestation: setup.attestation,
             ..Config::loopback(
                 dir.path().join("server"),
                 "Example Corp",

@@ -29,6 +29,37 @@ pub struct EnrollClaims {
     pub device_name: String,
     pub app_version: String,
     pub iat: UnixTime,
+    /// The key that signs only for a verified user (section 4.1), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_key: Option<UserKey>,
+}
+
+/// A second device key that the platform uses only after the user verified
+/// themselves for that one signature; with an attestation, the server can
+/// check that claim (section 4.1, ADR 0014).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserKey {
+    pub jwk: Jwk,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attestation: Option<KeyAttestation>,
+}
+
+/// `format` is `android-key`: `chain` is the Keystore attestation chain, leaf
+/// first, each certificate base64 (standard alphabet, padded) DER.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyAttestation {
+    pub format: String,
+    pub chain: Vec<String>,
+}
+
+pub const ATTESTATION_FORMAT_ANDROID_KEY: &str = "android-key";
+
+/// Whether the server could verify the device's user key (section 4.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UserVerification {
+    Attested,
+    Claimed,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,6 +83,8 @@ pub struct DeviceRecord {
     pub org: String,
     pub policy: Policy,
     pub server_jwk: Jwk,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_verification: Option<UserVerification>,
     pub iat: UnixTime,
 }
 
@@ -252,6 +285,7 @@ pub enum ProblemType {
     DeviceReplaced,
     DeviceRevoked,
     UserVerificationRequired,
+    AttestationRequired,
     FraudLocked,
     NotFound,
     TokenUsed,
@@ -268,7 +302,7 @@ pub enum ProblemType {
 
 pub const PROBLEM_TYPE_PREFIX: &str = "https://countersign.dev/problems/";
 
-const PROBLEMS: [(ProblemType, &str, u16, &str); 22] = [
+const PROBLEMS: [(ProblemType, &str, u16, &str); 23] = [
     (
         ProblemType::MalformedRequest,
         "malformed_request",
@@ -328,6 +362,12 @@ const PROBLEMS: [(ProblemType, &str, u16, &str); 22] = [
         "user_verification_required",
         403,
         "User verification is required",
+    ),
+    (
+        ProblemType::AttestationRequired,
+        "attestation_required",
+        403,
+        "An attested user key is required",
     ),
     (
         ProblemType::FraudLocked,

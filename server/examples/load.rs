@@ -87,6 +87,7 @@ async fn enroll(http: &Client, target: &Target, index: usize) -> Device {
         device_name: "load".into(),
         app_version: "0".into(),
         iat: now(),
+        user_key: None,
     };
     let jws = jose::sign(TYP_ENROLL, &claims, &key, false).unwrap();
     let response: EnrollResponse = http
@@ -241,6 +242,7 @@ async fn main() {
             rp_token: RP.into(),
             portal: Default::default(),
             delivery: Default::default(),
+            attestation: Default::default(),
         };
         let server = countersign_server::start(&config, Arc::new(SystemClock))
             .await

@@ -185,6 +185,18 @@ pub fn device_key(state: &AppState, device: &Device) -> Result<Jwk, ApiError> {
         .map_err(|_| state.problem(ProblemType::Unavailable, "stored key unreadable"))
 }
 
+/// The device's user key (ADR 0014), if it registered one.
+pub fn user_key(state: &AppState, device: &Device) -> Result<Option<Jwk>, ApiError> {
+    device
+        .user_jwk
+        .as_deref()
+        .map(|jwk| {
+            serde_json::from_str(jwk)
+                .map_err(|_| state.problem(ProblemType::Unavailable, "stored key unreadable"))
+        })
+        .transpose()
+}
+
 /// Verifies `Authorization: Countersign <JWS>` for a request to `path` about
 /// `device_id`, and remembers its nonce; a refusal is audited with `client`.
 pub async fn verify_device_request(

@@ -10,6 +10,7 @@ use countersign_otp::secret::SecretBytes;
 use countersign_protocol::SoftwareKey;
 use countersign_protocol::enroll_uri::normalize_url;
 
+use crate::attestation::AttestationRoots;
 use crate::client_addr::TrustedProxies;
 use crate::db::{Database, PostgresOptions};
 use crate::delivery::DeliveryConfig;
@@ -17,6 +18,7 @@ use crate::files;
 use crate::mail::{MailSender, Outbox, Smtp};
 use crate::sealing::{self, KeySource, SealingKey};
 use crate::state::AppState;
+use crate::user_keys::AndroidAttestation;
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -40,6 +42,20 @@ pub struct Config {
     pub portal: PortalConfig,
     /// APNs and FCM; none configured means devices poll.
     pub delivery: DeliveryConfig,
+    /// How Android user keys' attestations are checked (ADR 0014).
+    pub attestation: AttestationConfig,
+}
+
+/// Android key attestation settings; the defaults trust Google's roots shipped
+/// with the server and the Countersign app's package name.
+#[derive(Debug, Clone, Default)]
+pub struct AttestationConfig {
+    /// A PEM bundle of attestation roots replacing Google's.
+    pub roots_file: Option<PathBuf>,
+    /// The Android package name (default `dev.countersign.app`).
+    pub android_package: Option<String>,
+    /// SHA-256 digests of the app's signing certificates; empty accepts any.
+    pub android_signing_digests: Vec<[u8; 32]>,
 }
 
 /// What the portal's pages need beyond the server's own settings.
@@ -74,6 +90,8 @@ pub enum ConfigError {
     Database(String),
     #[error("{0}")]
     Sealing(String),
+    #[error("the attestation roots cannot be used: {0}")]
+    Attestation(String),
 }
 
 impl Config {
@@ -94,6 +112,7 @@ impl Config {
             rp_token,
             portal: PortalConfig::default(),
             delivery: DeliveryConfig::default(),
+            attestation: AttestationConfig::default(),
         }
     }
 
@@ -153,6 +172,22 @@ impl Config {
         }
     }
 
+    fn android_attestation(&self) -> Result<AndroidAttestation, ConfigError> {
+        let problem = |reason: String| ConfigError::Attestation(reason);
+        let mut settings = AndroidAttestation::bundled().map_err(|e| problem(e.to_string()))?;
+        if let Some(path) = &self.attestation.roots_file {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| problem(format!("{}: {e}", path.display())))?;
+            settings.roots = AttestationRoots::from_pem(&text)
+                .map_err(|e| problem(format!("{}: {e}", path.display())))?;
+        }
+        if let Some(package) = &self.attestation.android_package {
+            settings.expected.package = package.clone();
+        }
+        settings.expected.signing_digests = self.attestation.android_signing_digests.clone();
+        Ok(settings)
+    }
+
     pub(crate) async fn open_state(
         &self,
         bound: SocketAddr,
@@ -168,6 +203,7 @@ impl Config {
         };
         files::private_dir(&self.data_dir).map_err(|e| data_error(e.to_string()))?;
         let key = load_or_create_key(&self.key_path())?;
+        let android_attestation = self.android_attestation()?;
         let sealing = SealingKey::load(&self.sealing_source())
             .map_err(|error| ConfigError::Sealing(error.to_string()))?;
         let db = self.open_database().await?;
@@ -198,6 +234,7 @@ impl Config {
             self.mail_sender()?,
             self.portal.app_download_url.clone(),
             sealing,
+            android_attestation,
         ))
     }
 }

@@ -29,6 +29,7 @@ pub mod store;
 pub mod tokens;
 pub mod totp;
 pub mod totp_throttle;
+pub mod user_keys;
 pub mod web;
 
 use std::net::SocketAddr;

@@ -56,6 +56,19 @@ struct Args {
     /// (docs/server.md, "Rotating the sealing key").
     #[arg(long)]
     reseal_to: Option<PathBuf>,
+    /// A PEM bundle of Android key attestation roots to trust instead of
+    /// Google's two current roots (shipped with the server).
+    #[arg(long, env = "COUNTERSIGN_ATTESTATION_ROOTS")]
+    attestation_roots: Option<PathBuf>,
+    /// The Android app's package name attestations must name (for a rebuilt
+    /// app; default dev.countersign.app).
+    #[arg(long, env = "COUNTERSIGN_ANDROID_PACKAGE")]
+    android_package: Option<String>,
+    /// SHA-256 of the Android app's signing certificate (64 hex characters;
+    /// with Play App Signing, Play's app-signing certificate); repeat for
+    /// several. Without it any signing certificate is accepted.
+    #[arg(long, env = "COUNTERSIGN_ANDROID_SIGNING_DIGEST", value_delimiter = ',', value_parser = signing_digest)]
+    android_signing_digest: Vec<[u8; 32]>,
     /// The server's signing key (PKCS#8), created on first run. Not
     /// COUNTERSIGN_KEY_FILE: that is the CLI's vault key, often exported in the
     /// same shell.
@@ -196,6 +209,11 @@ async fn main() -> ExitCode {
             app_download_url: args.app_download_url,
         },
         delivery,
+        attestation: countersign_server::config::AttestationConfig {
+            roots_file: args.attestation_roots,
+            android_package: args.android_package,
+            android_signing_digests: args.android_signing_digest,
+        },
     };
     if let Some(new_key) = args.reseal_to {
         return match countersign_server::reseal(&config, &new_key).await {
@@ -257,4 +275,15 @@ async fn main() -> ExitCode {
     let _ = tokio::signal::ctrl_c().await;
     server.stop().await;
     ExitCode::SUCCESS
+}
+
+/// A signing-certificate digest as `--android-signing-digest` takes it: 64 hex
+/// characters, colons (as keytool prints them) allowed.
+fn signing_digest(text: &str) -> Result<[u8; 32], String> {
+    let hex: String = text.chars().filter(|c| *c != ':').collect();
+    data_encoding::HEXLOWER_PERMISSIVE
+        .decode(hex.as_bytes())
+        .ok()
+        .and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
+        .ok_or_else(|| "expected the SHA-256 digest as 64 hex characters".to_owned())
 }

@@ -24,6 +24,8 @@ pub struct Effective {
     pub policy: Policy,
     pub max_pending: i64,
     pub fraud_lock_seconds: i64,
+    /// Enrollments must bring an attested user key (ADR 0014); organisation-wide.
+    pub require_attested_uv: bool,
 }
 
 pub fn biometric_from(text: &str) -> Biometric {
@@ -42,11 +44,18 @@ pub fn biometric_text(biometric: Biometric) -> &'static str {
 }
 
 pub async fn effective_policy(db: &impl Sql, resource: Option<&str>) -> DbResult<Effective> {
-    let (biometric, number_matching, max_pending, fraud_lock_seconds): (String, bool, i64, i64) = db
+    let (biometric, number_matching, max_pending, fraud_lock_seconds, require_attested_uv): (
+        String,
+        bool,
+        i64,
+        i64,
+        bool,
+    ) = db
         .query_row(
-            "SELECT biometric, number_matching, max_pending, fraud_lock_seconds FROM policy WHERE id = 1",
+            "SELECT biometric, number_matching, max_pending, fraud_lock_seconds, require_attested_uv
+             FROM policy WHERE id = 1",
             params![],
-            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?)),
         ).await?;
     let mut effective = Effective {
         policy: Policy {
@@ -55,6 +64,7 @@ pub async fn effective_policy(db: &impl Sql, resource: Option<&str>) -> DbResult
         },
         max_pending,
         fraud_lock_seconds,
+        require_attested_uv,
     };
     if let Some(resource) = resource {
         let overrides: Option<(Option<String>, Option<bool>, Option<i64>)> = db

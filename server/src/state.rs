@@ -16,6 +16,7 @@ use crate::mail::MailSender;
 use crate::problem::ApiError;
 use crate::replay::NonceMemory;
 use crate::sealing::{self, SealingError, SealingKey};
+use crate::user_keys::AndroidAttestation;
 
 pub struct AppState {
     db: Database,
@@ -43,6 +44,8 @@ pub struct AppState {
     pub deliveries: OnceLock<Dispatcher>,
     /// Seals secrets at rest (`sealing`).
     pub sealing: SealingKey,
+    /// What Android user-key attestations are checked against (ADR 0014).
+    pub android_attestation: AndroidAttestation,
 }
 
 pub type Shared = Arc<AppState>;
@@ -71,6 +74,7 @@ impl AppState {
         mail: Arc<dyn MailSender>,
         app_download_url: Option<String>,
         sealing: SealingKey,
+        android_attestation: AndroidAttestation,
     ) -> Self {
         let server_jwk = key.public_jwk();
         Self {
@@ -90,6 +94,7 @@ impl AppState {
             app_download_url,
             deliveries: OnceLock::new(),
             sealing,
+            android_attestation,
         }
     }
 

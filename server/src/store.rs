@@ -184,11 +184,24 @@ pub struct Device {
     pub push_token: Option<String>,
     /// When the phone approved its enrollment; `None` while it has not.
     pub confirmed_at: Option<UnixTime>,
+    /// The key that signs only for a verified user (JWK JSON) and its thumbprint.
+    pub user_jwk: Option<String>,
+    pub user_jkt: Option<String>,
+    /// `attested` or `claimed` when there is a user key (ADR 0014).
+    pub user_verification: Option<String>,
+}
+
+impl Device {
+    /// True when this device proves user verification by its user key's signature.
+    pub fn user_key_attested(&self) -> bool {
+        self.user_jkt.is_some() && self.user_verification.as_deref() == Some("attested")
+    }
 }
 
 pub async fn device(db: &impl Sql, id: &str) -> DbResult<Option<Device>> {
     db.query_row(
-        "SELECT id, user, jwk, jkt, revoked_at, revoked_reason, platform, push_token, confirmed_at
+        "SELECT id, user, jwk, jkt, revoked_at, revoked_reason, platform, push_token, confirmed_at,
+                user_jwk, user_jkt, user_verification
          FROM devices WHERE id = ?1",
         params![id],
         |row| {
@@ -202,6 +215,9 @@ pub async fn device(db: &impl Sql, id: &str) -> DbResult<Option<Device>> {
                 platform: row.get(6)?,
                 push_token: row.get(7)?,
                 confirmed_at: row.get(8)?,
+                user_jwk: row.get(9)?,
+                user_jkt: row.get(10)?,
+                user_verification: row.get(11)?,
             })
         },
     )

@@ -453,6 +453,7 @@ pub struct PolicyBody {
     pub number_matching: Option<bool>,
     pub max_pending: Option<i64>,
     pub fraud_lock_seconds: Option<i64>,
+    pub require_attested_uv: Option<bool>,
 }
 
 /// The default policy as the admin API shows it.
@@ -463,6 +464,7 @@ async fn policy_snapshot(db: &impl Sql) -> DbResult<serde_json::Value> {
         "number_matching": effective.policy.number_matching,
         "max_pending": effective.max_pending,
         "fraud_lock_seconds": effective.fraud_lock_seconds,
+        "require_attested_uv": effective.require_attested_uv,
     }))
 }
 
@@ -528,9 +530,11 @@ pub async fn put_policy(
         let before = policy_snapshot(&db).await.map_err(|e| state.storage(e))?;
         db.execute(
             "UPDATE policy SET biometric = COALESCE(?1, biometric), number_matching = COALESCE(?2, number_matching),
-               max_pending = COALESCE(?3, max_pending), fraud_lock_seconds = COALESCE(?4, fraud_lock_seconds)
+               max_pending = COALESCE(?3, max_pending), fraud_lock_seconds = COALESCE(?4, fraud_lock_seconds),
+               require_attested_uv = COALESCE(?5, require_attested_uv)
              WHERE id = 1",
-            params![body.biometric, body.number_matching, body.max_pending, body.fraud_lock_seconds],
+            params![body.biometric, body.number_matching, body.max_pending, body.fraud_lock_seconds,
+                    body.require_attested_uv],
         ).await
         .map_err(|e| state.storage(e))?;
         let after = policy_snapshot(&db).await.map_err(|e| state.storage(e))?;

@@ -10,6 +10,7 @@ use countersign_protocol::jose::{self, Compact, Jwk};
 use countersign_protocol::wire::{
     AnswerClaims, AnswerResponse, AnswerStatus, ChallengesResponse, Decision, DeviceRecord,
     EnrollClaims, EnrollResponse, ProblemType, TYP_ANSWER, TYP_DEVICE, TYP_ENROLL,
+    UserVerification,
 };
 use subtle::ConstantTimeEq;
 
@@ -25,12 +26,14 @@ use crate::rules::{self, random_id};
 use crate::state::{AppState, Shared};
 use crate::store::{self, Who};
 use crate::tokens::token_hash;
+use crate::user_keys;
 
 async fn device_record(
     state: &AppState,
     device_id: &str,
     device_jkt: &str,
     user: &str,
+    user_verification: Option<UserVerification>,
 ) -> Result<String, ApiError> {
     let policy = {
         let db = state.db().await?;
@@ -46,6 +49,7 @@ async fn device_record(
         org: state.org.clone(),
         policy,
         server_jwk: state.server_jwk.clone(),
+        user_verification,
         iat: state.now(),
     };
     jose::sign(TYP_DEVICE, &record, &state.key, true)
@@ -130,6 +134,31 @@ async fn refused_for_user(
     }
 }
 
+/// The policy's answer to this enrollment's user key: `Some(why)` when it
+/// requires an attested one and this enrollment has none (ADR 0014).
+async fn attestation_refusal(
+    state: &AppState,
+    db: &impl Sql,
+    user_key: Option<&user_keys::Assessed>,
+) -> Result<Option<String>, ApiError> {
+    let required = rules::effective_policy(db, None)
+        .await
+        .map_err(|e| state.storage(e))?
+        .require_attested_uv;
+    if !required {
+        return Ok(None);
+    }
+    let detail = match user_key {
+        Some(key) if key.verification == UserVerification::Attested => return Ok(None),
+        Some(key) => format!(
+            "your organization requires an attested user key, and this one's attestation was not accepted: {}",
+            key.detail
+        ),
+        None => "your organization requires an attested user key (Android 11 or later with a secure screen lock); this device sent none".to_owned(),
+    };
+    Ok(Some(detail))
+}
+
 fn enrollment_locked(state: &AppState, seconds: i64) -> ApiError {
     state
         .problem(
@@ -167,6 +196,20 @@ async fn enroll_device(
     check_iat(state, claims.iat)?;
     let jkt = claims.jwk.thumbprint();
     let now = state.now();
+    let user_key = claims
+        .user_key
+        .as_ref()
+        .map(|key| {
+            user_keys::assess(
+                &state.android_attestation,
+                key,
+                &claims.jwk,
+                &claims.token,
+                now,
+            )
+        })
+        .transpose()
+        .map_err(|e| state.problem(ProblemType::MalformedRequest, e.to_string()))?;
     let hash = token_hash(&claims.token);
     let (device_id, user) = {
         let mut db = state.db().await?;
@@ -219,6 +262,25 @@ async fn enroll_device(
                 return Err(refused_for_user(state, transaction, &user, problem).await);
             }
             (None, _) => {
+                if let Some(detail) =
+                    attestation_refusal(state, &transaction, user_key.as_ref()).await?
+                {
+                    // Not a guess at a code: the token stays usable for a
+                    // phone that can bring an attested key.
+                    store::audit(
+                        &transaction,
+                        now,
+                        "enrollment_refused",
+                        Some(&user),
+                        None,
+                        Some(&detail),
+                        None,
+                    )
+                    .await
+                    .map_err(storage)?;
+                    transaction.commit().await.map_err(storage)?;
+                    return Err(state.problem(ProblemType::AttestationRequired, detail));
+                }
                 let device_id = random_id("dv_", 9);
                 // Enrollments of one user wait for each other (also on other
                 // instances), and the token is claimed by a conditional write:
@@ -261,14 +323,42 @@ async fn enroll_device(
                     .map_err(storage)?;
                 }
                 let jwk_json = serde_json::to_string(&claims.jwk).unwrap_or_default();
+                let (user_jwk, user_jkt, verification, attestation_detail) = match &user_key {
+                    Some(key) => (
+                        Some(key.jwk_json.clone()),
+                        Some(key.jkt.clone()),
+                        Some(user_keys::verification_text(key.verification)),
+                        Some(key.detail.clone()),
+                    ),
+                    None => (None, None, None, None),
+                };
                 transaction
                     .execute(
-                        "INSERT INTO devices (id, user, jwk, jkt, platform, push_token, name, app_version, created_at)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                        "INSERT INTO devices (id, user, jwk, jkt, platform, push_token, name, app_version, created_at,
+                                              user_jwk, user_jkt, user_verification, attestation_detail)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
                         params![device_id, user, jwk_json, jkt, claims.platform, claims.push_token,
-                                claims.device_name, claims.app_version, now],
+                                claims.device_name, claims.app_version, now,
+                                user_jwk, user_jkt, verification, attestation_detail],
                     ).await
                     .map_err(storage)?;
+                if let Some(key) = &user_key {
+                    // Why a chain proved nothing is for the admin, not the phone.
+                    store::audit(
+                        &transaction,
+                        now,
+                        match key.verification {
+                            UserVerification::Attested => "user_key_attested",
+                            UserVerification::Claimed => "user_key_claimed",
+                        },
+                        Some(&user),
+                        None,
+                        Some(&key.detail),
+                        Some(&device_id),
+                    )
+                    .await
+                    .map_err(storage)?;
+                }
                 store::audit(
                     &transaction,
                     now,
@@ -288,7 +378,14 @@ async fn enroll_device(
     // Also when the same key retries: a confirmation that expired unanswered
     // is issued again.
     rules::issue_enrollment_confirmation(state, &device_id, client).await?;
-    let record = device_record(state, &device_id, &jkt, &user).await?;
+    let verification = {
+        let db = state.db().await?;
+        store::device(&db, &device_id)
+            .await
+            .map_err(|e| state.storage(e))?
+            .and_then(|device| user_keys::verification_from(device.user_verification.as_deref()))
+    };
+    let record = device_record(state, &device_id, &jkt, &user, verification).await?;
     Ok((
         StatusCode::CREATED,
         Json(EnrollResponse {
@@ -308,7 +405,14 @@ pub async fn get_device(
 ) -> Result<Json<EnrollResponse>, ApiError> {
     let (device, _) =
         verify_device_request(&state, &headers, &method, uri.path(), &device_id, &client).await?;
-    let record = device_record(&state, &device.id, &device.jkt, &device.user).await?;
+    let record = device_record(
+        &state,
+        &device.id,
+        &device.jkt,
+        &device.user,
+        user_keys::verification_from(device.user_verification.as_deref()),
+    )
+    .await?;
     Ok(Json(EnrollResponse {
         record,
         server_time: state.now(),
@@ -439,10 +543,25 @@ async fn answer_challenge(
             .map_err(|e| state.storage(e))?
     }
     .ok_or_else(|| state.problem(ProblemType::NotFound, "no such device"))?;
-    let key: Jwk = device_key(state, &device)?;
+    // The device key, or for an approval with user verification the user key
+    // (ADR 0014): `kid` says which one signed.
+    let user_key = crate::auth::user_key(state, &device)?;
+    let by_user_key = user_key
+        .as_ref()
+        .is_some_and(|key| compact.header.kid == key.thumbprint());
+    let key: Jwk = match user_key {
+        Some(key) if by_user_key => key,
+        _ => device_key(state, &device)?,
+    };
     compact
         .verify(&key, TYP_ANSWER)
         .map_err(|e| jose_problem(state, &e))?;
+    if by_user_key && !(claims.decision == Decision::Approve && claims.uv) {
+        return Err(state.problem(
+            ProblemType::MalformedRequest,
+            "the user key signs only approvals with uv: true",
+        ));
+    }
     if let Some(problem) = revoked_problem(state, &device) {
         return Err(problem);
     }
@@ -516,14 +635,21 @@ async fn answer_challenge(
             .with("expired_seconds_ago", now - exp));
     }
     let approve = claims.decision == Decision::Approve;
-    if approve && biometric == "required" && !claims.uv {
+    // A device whose user key is attested proves verification by signing with
+    // it; its word alone (`uv: true` under the device key) no longer counts.
+    let verified = claims.uv && (by_user_key || !device.user_key_attested());
+    if approve && biometric == "required" && !verified {
         store::audit(
             &db,
             now,
             "answer_refused",
             Some(&device.user),
             None,
-            Some("uv_missing"),
+            Some(if claims.uv {
+                "uv_not_proven"
+            } else {
+                "uv_missing"
+            }),
             Some(&challenge_id),
         )
         .await

@@ -61,7 +61,12 @@ pub(super) fn verify<'a>(
         if cert.issuer().as_raw() != issuer.subject().as_raw() {
             return Err(AttestationError::IssuerMismatch { index });
         }
-        if !is_ca(issuer) {
+        // The certificate of the device's attestation key (just above the
+        // leaf) says CA:FALSE on some factory-provisioned phones (a Sony
+        // Xperia 10 III among them); everything above it must be a CA. A
+        // chain extended below a device's leaf is still refused: only the leaf
+        // may carry the key description.
+        if index > 0 && !is_ca(issuer) {
             return Err(AttestationError::NotACa { index: index + 1 });
         }
         verify_signature(cert, index, issuer.public_key())?;

@@ -15,7 +15,8 @@ CREATE TABLE IF NOT EXISTS policy (
     max_pending        INTEGER NOT NULL,
     fraud_lock_seconds INTEGER NOT NULL
 );
-INSERT OR IGNORE INTO policy VALUES (1, 'optional', 1, 1, 3600);
+INSERT OR IGNORE INTO policy (id, biometric, number_matching, max_pending, fraud_lock_seconds)
+    VALUES (1, 'optional', 1, 1, 3600);
 CREATE TABLE IF NOT EXISTS users (
     name              TEXT PRIMARY KEY NOT NULL,
     created_at        INTEGER NOT NULL,
@@ -183,6 +184,17 @@ pub(super) const SQLITE_MIGRATIONS: &[&str] = &[
     "
     CREATE UNIQUE INDEX one_device_per_user ON devices (user) WHERE revoked_at IS NULL;
     ",
+    // 6: user keys (issue 18, ADR 0014): the key that signs only for a
+    // verified user, whether its attestation verified ('attested' or
+    // 'claimed'), what the chain said (security level) or why it was refused;
+    // and the policy that requires an attested one.
+    "
+    ALTER TABLE devices ADD COLUMN user_jwk TEXT;
+    ALTER TABLE devices ADD COLUMN user_jkt TEXT;
+    ALTER TABLE devices ADD COLUMN user_verification TEXT;
+    ALTER TABLE devices ADD COLUMN attestation_detail TEXT;
+    ALTER TABLE policy ADD COLUMN require_attested_uv INTEGER NOT NULL DEFAULT 0;
+    ",
 ];
 
 /// PostgreSQL's schema: the same tables, columns and indexes as SQLite's after
@@ -197,7 +209,8 @@ CREATE TABLE policy (
     max_pending        BIGINT NOT NULL,
     fraud_lock_seconds BIGINT NOT NULL
 );
-INSERT INTO policy VALUES (1, 'optional', 1, 1, 3600);
+INSERT INTO policy (id, biometric, number_matching, max_pending, fraud_lock_seconds)
+    VALUES (1, 'optional', 1, 1, 3600);
 CREATE TABLE users (
     name              TEXT PRIMARY KEY NOT NULL,
     created_at        BIGINT NOT NULL,
@@ -348,6 +361,13 @@ pub(super) const POSTGRES_MIGRATIONS: &[&str] = &[
     ",
     "
     CREATE UNIQUE INDEX one_device_per_user ON devices (\"user\") WHERE revoked_at IS NULL;
+    ",
+    "
+    ALTER TABLE devices ADD COLUMN user_jwk TEXT;
+    ALTER TABLE devices ADD COLUMN user_jkt TEXT;
+    ALTER TABLE devices ADD COLUMN user_verification TEXT;
+    ALTER TABLE devices ADD COLUMN attestation_detail TEXT;
+    ALTER TABLE policy ADD COLUMN require_attested_uv BIGINT NOT NULL DEFAULT 0;
     ",
 ];
 

@@ -784,6 +784,8 @@ pub struct PolicyForm {
     max_pending: String,
     #[serde(default)]
     fraud_lock_seconds: String,
+    #[serde(default)]
+    require_attested_uv: String,
 }
 
 pub async fn save_policy(visit: Visit, Form(form): Form<PolicyForm>) -> PageResult {
@@ -813,6 +815,7 @@ pub async fn save_policy(visit: Visit, Form(form): Form<PolicyForm>) -> PageResu
             number_matching: on_off(&form.number_matching),
             max_pending: Some(max_pending),
             fraud_lock_seconds: Some(fraud_lock_seconds),
+            require_attested_uv: on_off(&form.require_attested_uv),
         }),
     )
     .await;

@@ -43,6 +43,11 @@ impl Harness {
         )
     }
 
+    /// A server started with the test kit's `setup`.
+    pub async fn start_setup(setup: Setup) -> Self {
+        Self::over(Server::start_with(setup).await)
+    }
+
     fn over(kit: Server) -> Self {
         Self {
             clock: kit.clock.clone(),
@@ -315,6 +320,8 @@ pub struct Phone {
     /// takes it as the phone's address).
     pub forwarded_for: Option<String>,
     pub clock: Arc<TestClock>,
+    /// Sent as the enrollment's `user_key` (ADR 0014), with its private half.
+    pub user_key: Option<(SoftwareKey, UserKey)>,
 }
 
 impl Phone {
@@ -329,6 +336,7 @@ impl Phone {
             send_to: harness.base.clone(),
             forwarded_for: None,
             clock: harness.clock.clone(),
+            user_key: None,
         }
     }
 
@@ -366,6 +374,7 @@ impl Phone {
             device_name: "Test phone".into(),
             app_version: "0.1.0".into(),
             iat: self.now(),
+            user_key: self.user_key.as_ref().map(|(_, claim)| claim.clone()),
         };
         let jws = jose::sign(TYP_ENROLL, &claims, &self.key, false).unwrap();
         let response = self.post_jose("/v1/enroll", jws).await;
@@ -468,6 +477,29 @@ impl Phone {
             iat: self.now(),
         };
         jose::sign(TYP_ANSWER, &claims, &self.key, false).unwrap()
+    }
+
+    /// An answer signed by the user key instead of the device key.
+    pub async fn answer_by_user_key(
+        &self,
+        challenge: &str,
+        decision: Decision,
+        number: Option<&str>,
+        uv: bool,
+    ) -> Response {
+        let claims = AnswerClaims {
+            challenge: challenge.into(),
+            device: self.device_id.clone(),
+            decision,
+            fraud: false,
+            number: number.map(str::to_owned),
+            uv,
+            iat: self.now(),
+        };
+        let (key, _) = self.user_key.as_ref().expect("a user key");
+        let jws = jose::sign(TYP_ANSWER, &claims, key, false).unwrap();
+        self.post_jose(&format!("/v1/challenges/{challenge}/answer"), jws)
+            .await
     }
 
     pub async fn answer(

@@ -234,6 +234,7 @@ impl PushDevice {
                 device_name: info.device_name.clone(),
                 app_version: info.app_version.clone(),
                 iat: self.local_now() + offset,
+                user_key: None,
             };
             let jws = jose::sign(TYP_ENROLL, &claims, signer.as_ref(), false)
                 .map_err(PushError::BadServerMessage)?;
