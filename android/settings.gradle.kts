@@ -8,6 +8,12 @@ pluginManagement {
     }
 }
 
+// jvmToolchain(17) downloads a JDK 17 when the machine has none (a fresh
+// Android Studio ships only its own runtime).
+plugins {
+    id("org.gradle.toolchains.foojay-resolver-convention") version "1.0.0"
+}
+
 dependencyResolutionManagement {
     repositoriesMode.set(RepositoriesMode.FAIL_ON_PROJECT_REPOS)
     repositories {

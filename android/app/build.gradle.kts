@@ -13,12 +13,12 @@ if (file("google-services.json").exists()) {
 
 android {
     namespace = "dev.countersign.app"
-    compileSdk = 35
+    compileSdk = 36
 
     defaultConfig {
         applicationId = "dev.countersign.app"
         minSdk = 26
-        targetSdk = 35
+        targetSdk = 36
         versionCode = 1
         versionName = "0.1.0"
     }
