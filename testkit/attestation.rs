@@ -244,60 +244,116 @@ pub fn chain_with(
     key_point: &[u8],
     options: &ChainOptions,
 ) -> AttestationChain {
-    let key_description = spec.der();
-    let extension =
-        || CustomExtension::from_oid_content(&KEY_DESCRIPTION_OID, key_description.clone());
-
-    let root_key = KeyPair::generate_for(&PKCS_ECDSA_P384_SHA384).unwrap();
-    let mut root_params = ca_params("Test Key Attestation Root");
-    root_params.not_before = date_time_ymd(2025, 1, 1);
-    root_params.not_after = date_time_ymd(2045, 1, 1);
-    let root = root_params.self_signed(&root_key).unwrap();
-    let root_issuer = Issuer::new(root_params, root_key);
-
-    let ca_key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).unwrap();
-    let mut ca = ca_params("Test Droid CA");
-    if options.expired_intermediate {
-        ca.not_before = date_time_ymd(2020, 1, 1);
-        ca.not_after = date_time_ymd(2025, 6, 1);
-    } else {
-        ca.not_before = date_time_ymd(2025, 6, 1);
-        ca.not_after = date_time_ymd(2035, 6, 1);
-    }
-    if options.attestation_on_intermediate {
-        ca.custom_extensions.push(extension());
-    }
-    let intermediate = ca.signed_by(&ca_key, &root_issuer).unwrap();
-    let ca_issuer = Issuer::new(ca, ca_key);
-
-    let mut leaf_params = CertificateParams::default();
-    leaf_params.distinguished_name = DistinguishedName::new();
-    leaf_params
-        .distinguished_name
-        .push(DnType::CommonName, "Android Keystore Key");
-    // Like phones: from the epoch to a far year, never checked.
-    leaf_params.not_before = date_time_ymd(1970, 1, 1);
-    leaf_params.not_after = date_time_ymd(2048, 1, 1);
-    leaf_params.serial_number = Some(1u64.into());
-    leaf_params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
-    leaf_params.custom_extensions.push(extension());
-    let point = DevicePoint(key_point);
-    let mut leaf = leaf_params
-        .signed_by(&point, &ca_issuer)
-        .unwrap()
-        .der()
-        .to_vec();
-    if let Some(outer) = &options.leaf_signature_algorithm {
-        let inner = options
-            .leaf_inner_signature_algorithm
-            .as_deref()
-            .unwrap_or(outer);
-        leaf = resign(&leaf, outer, inner, ca_issuer.key());
-    }
-
+    let authority = AttestationAuthority::with_options(options);
     AttestationChain {
-        root_pem: root.pem(),
-        chain: vec![leaf, intermediate.der().to_vec(), root.der().to_vec()],
+        root_pem: authority.root_pem(),
+        chain: authority.issue_with(spec, key_point, options),
+    }
+}
+
+/// A root and CA that attest any number of keys: what a server under test
+/// trusts before the phone exists (a phone's chain is made at enrollment, for
+/// that enrollment's challenge).
+pub struct AttestationAuthority {
+    root: rcgen::Certificate,
+    intermediate: Vec<u8>,
+    ca_issuer: Issuer<'static, KeyPair>,
+}
+
+impl AttestationAuthority {
+    pub fn new() -> Self {
+        Self::with_options(&ChainOptions::default())
+    }
+
+    fn with_options(options: &ChainOptions) -> Self {
+        let root_key = KeyPair::generate_for(&PKCS_ECDSA_P384_SHA384).unwrap();
+        let mut root_params = ca_params("Test Key Attestation Root");
+        root_params.not_before = date_time_ymd(2025, 1, 1);
+        root_params.not_after = date_time_ymd(2045, 1, 1);
+        let root = root_params.self_signed(&root_key).unwrap();
+        let root_issuer = Issuer::new(root_params, root_key);
+
+        let ca_key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).unwrap();
+        let mut ca = ca_params("Test Droid CA");
+        if options.expired_intermediate {
+            ca.not_before = date_time_ymd(2020, 1, 1);
+            ca.not_after = date_time_ymd(2025, 6, 1);
+        } else {
+            ca.not_before = date_time_ymd(2025, 6, 1);
+            ca.not_after = date_time_ymd(2035, 6, 1);
+        }
+        if options.attestation_on_intermediate {
+            ca.custom_extensions.push(CustomExtension::from_oid_content(
+                &KEY_DESCRIPTION_OID,
+                KeyDescriptionSpec::default().der(),
+            ));
+        }
+        let intermediate = ca.signed_by(&ca_key, &root_issuer).unwrap();
+        Self {
+            root,
+            intermediate: intermediate.der().to_vec(),
+            ca_issuer: Issuer::new(ca, ca_key),
+        }
+    }
+
+    /// The root certificate, to configure as the server's trust anchor.
+    pub fn root_pem(&self) -> String {
+        self.root.pem()
+    }
+
+    /// The chain (leaf, CA, root; DER) attesting `key_point` as `spec` says.
+    pub fn issue(&self, spec: &KeyDescriptionSpec, key_point: &[u8]) -> Vec<Vec<u8>> {
+        self.issue_with(spec, key_point, &ChainOptions::default())
+    }
+
+    fn issue_with(
+        &self,
+        spec: &KeyDescriptionSpec,
+        key_point: &[u8],
+        options: &ChainOptions,
+    ) -> Vec<Vec<u8>> {
+        let mut leaf_params = CertificateParams::default();
+        leaf_params.distinguished_name = DistinguishedName::new();
+        leaf_params
+            .distinguished_name
+            .push(DnType::CommonName, "Android Keystore Key");
+        // Like phones: from the epoch to a far year, never checked.
+        leaf_params.not_before = date_time_ymd(1970, 1, 1);
+        leaf_params.not_after = date_time_ymd(2048, 1, 1);
+        leaf_params.serial_number = Some(1u64.into());
+        leaf_params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+        leaf_params
+            .custom_extensions
+            .push(CustomExtension::from_oid_content(
+                &KEY_DESCRIPTION_OID,
+                spec.der(),
+            ));
+        let point = DevicePoint(key_point);
+        let mut leaf = leaf_params
+            .signed_by(&point, &self.ca_issuer)
+            .unwrap()
+            .der()
+            .to_vec();
+        if let Some(outer) = &options.leaf_signature_algorithm {
+            let inner = options
+                .leaf_inner_signature_algorithm
+                .as_deref()
+                .unwrap_or(outer);
+            leaf = resign(&leaf, outer, inner, self.ca_issuer.key());
+        }
+        vec![leaf, self.intermediate.clone(), self.root.der().to_vec()]
+    }
+}
+
+impl std::fmt::Debug for AttestationAuthority {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AttestationAuthority")
+    }
+}
+
+impl Default for AttestationAuthority {
+    fn default() -> Self {
+        Self::new()
     }
 }
 

@@ -269,6 +269,7 @@ impl From<PushError> for FfiError {
             },
             PushError::WrongNumber => FfiError::WrongNumber { reason: message },
             PushError::NumberRequired => FfiError::NumberRequired { reason: message },
+            PushError::Gate(GateError::KeyInvalidated) => FfiError::HardwareKey { reason: message },
             PushError::Gate(gate) => FfiError::BiometricFailed {
                 cancelled: gate == GateError::Cancelled,
                 reason: message,

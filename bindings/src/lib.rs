@@ -13,6 +13,9 @@ mod scanner;
 
 pub use authenticator::Authenticator;
 pub use error::{FfiError, StorageProblem};
-pub use platform::{BiometricOutcome, BiometricPrompt, HardwareKeyStore, KeyStore, PublicKeyPoint};
+pub use platform::{
+    AttestedPublicKey, BiometricOutcome, BiometricPrompt, HardwareKeyStore, KeyStore,
+    PublicKeyPoint, UserSignature,
+};
 pub use records::*;
 pub use scanner::{ScanCancellation, Scanner, scan_image, scan_image_cancellable, scan_luma_frame};

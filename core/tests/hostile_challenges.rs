@@ -50,6 +50,7 @@ fn phone() -> Phone {
                 number_matching: false,
             },
             key: DeviceKeyRef::Software(device_key.expose_pkcs8().clone()),
+            user_key: None,
             clock_offset: 0,
             status: PushAccountStatus::Active,
             created_at: NOW,

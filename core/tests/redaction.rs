@@ -163,6 +163,7 @@ fn stored_push_accounts_and_keys_are_redacted() {
             number_matching: true,
         },
         key: DeviceKeyRef::Software(pkcs8.clone()),
+        user_key: None,
         clock_offset: 0,
         status: PushAccountStatus::Active,
         created_at: 0,

@@ -65,6 +65,7 @@ fn push_account() -> PushAccount {
             number_matching: true,
         },
         key: DeviceKeyRef::Software(device.expose_pkcs8().clone()),
+        user_key: None,
         clock_offset: 0,
         status: PushAccountStatus::Active,
         created_at: 1_767_268_800,

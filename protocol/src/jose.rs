@@ -238,18 +238,38 @@ pub fn sign<T: Serialize>(
     signer: &dyn JwsSigner,
     embed_key: bool,
 ) -> Result<String, JoseError> {
-    let jwk = signer.public_jwk();
+    let signing_input = signing_input(typ, claims, &signer.public_jwk(), embed_key)?;
+    let signature = signer.sign_es256(signing_input.as_bytes())?;
+    Ok(with_signature(&signing_input, &signature))
+}
+
+/// What an ES256 key signs for a JWS of `claims` by the key `jwk`: for keys
+/// that sign later, asynchronously (a key the user must unlock for each
+/// signature). [`with_signature`] completes it.
+pub fn signing_input<T: Serialize>(
+    typ: &str,
+    claims: &T,
+    jwk: &Jwk,
+    embed_key: bool,
+) -> Result<String, JoseError> {
     let header = Header {
         alg: "ES256".into(),
         typ: typ.into(),
         kid: jwk.thumbprint(),
-        jwk: embed_key.then_some(jwk),
+        jwk: embed_key.then(|| jwk.clone()),
     };
     let header_json = serde_json::to_vec(&header).map_err(|e| malformed(e.to_string()))?;
     let claims_json = serde_json::to_vec(claims).map_err(|e| malformed(e.to_string()))?;
-    let signing_input = format!("{}.{}", base64url(&header_json), base64url(&claims_json));
-    let signature = signer.sign_es256(signing_input.as_bytes())?;
-    Ok(format!("{signing_input}.{}", base64url(&signature)))
+    Ok(format!(
+        "{}.{}",
+        base64url(&header_json),
+        base64url(&claims_json)
+    ))
+}
+
+/// The compact JWS of `signing_input` and its r || s signature.
+pub fn with_signature(signing_input: &str, signature: &[u8]) -> String {
+    format!("{signing_input}.{}", base64url(signature))
 }
 
 /// A parsed, not yet verified, compact JWS.

@@ -62,6 +62,9 @@ pub struct PushAccount {
     pub org: String,
     pub policy: Policy,
     pub key: DeviceKeyRef,
+    /// The hardware alias of this enrollment's user key (ADR 0014), if the
+    /// phone could make one: approvals that need the user are signed by it.
+    pub user_key: Option<String>,
     /// Server time minus device time, learned from the server's responses.
     pub clock_offset: i64,
     pub status: PushAccountStatus,
@@ -136,13 +139,13 @@ pub trait PushStore {
 
 fn select_account() -> String {
     format!(
-        "SELECT id, device_key, clock_offset, status, created_at, {} FROM {TABLE}",
+        "SELECT id, device_key, clock_offset, status, created_at, user_key, {} FROM {TABLE}",
         PUSH_ACCOUNTS_PINNED.select_list()
     )
 }
 
 /// Index of the first pinned column in [`select_account`].
-const PINNED_FROM: usize = 5;
+const PINNED_FROM: usize = 6;
 
 impl PushStore for Vault {
     fn add_push_account(&mut self, account: &PushAccount) -> Result<String, VaultError> {
@@ -174,8 +177,8 @@ impl PushStore for Vault {
             )?;
             transaction.execute(
                 "INSERT INTO push_accounts (id, dialect, server_url, server_jwk, device_id, user, org,
-                    policy, device_key, hardware_key, clock_offset, status, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                    policy, device_key, hardware_key, clock_offset, status, created_at, user_key)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
                 params![
                     id,
                     DIALECT,
@@ -190,6 +193,7 @@ impl PushStore for Vault {
                     account.clock_offset,
                     account.status.as_str(),
                     account.created_at,
+                    account.user_key,
                 ],
             )?;
             tables.pin(&PUSH_ACCOUNTS_PINNED, &id)?;
@@ -371,6 +375,11 @@ fn read_account(tables: &TableReader<'_>, row: &Row<'_>) -> Result<PushAccount, 
         server_jwk,
         policy,
         key,
+        // Not under the row MAC (its column list is frozen): an edited alias
+        // only makes approvals that need the user fail, or, removed, fall
+        // back to the device key, which a server that saw the attested key
+        // refuses (ADR 0014).
+        user_key: row.get(5)?,
         status: PushAccountStatus::parse(&status),
         clock_offset: row.get(2)?,
         created_at: row.get(4)?,
@@ -412,6 +421,7 @@ mod tests {
                 number_matching: true,
             },
             key,
+            user_key: None,
             clock_offset: 4,
             status: PushAccountStatus::Active,
             created_at: 100,

@@ -89,6 +89,8 @@ const MIGRATIONS: &[&str] = &[
     "ALTER TABLE accounts ADD COLUMN mac BLOB;
     ALTER TABLE push_accounts ADD COLUMN mac BLOB;
     ALTER TABLE privacyidea_tokens ADD COLUMN mac BLOB;",
+    // 6: the alias of a push account's user key (ADR 0014).
+    "ALTER TABLE push_accounts ADD COLUMN user_key TEXT;",
 ];
 
 /// The columns push accounts' row MACs cover (schema 5). Frozen like the

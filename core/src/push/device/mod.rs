@@ -28,11 +28,12 @@ use transport::{Reply, Transport};
 use crate::clock::{Clock, UnixTime};
 use crate::http::PlainHttp;
 use crate::push::enroll_uri::EnrollmentUri;
-use crate::push::jose::{self, Compact, JwsSigner, SoftwareKey};
+use crate::push::jose::{self, Compact, Jwk, JwsSigner, SoftwareKey};
 use crate::push::wire::{
-    AnswerClaims, AnswerResponse, AnswerStatus, Biometric, ChallengeClaims, ChallengeKind,
-    ChallengesResponse, Decision, DeviceRecord, EnrollClaims, EnrollResponse, Problem, ProblemType,
-    RequestClaims, TYP_ANSWER, TYP_CHALLENGE, TYP_DEVICE, TYP_ENROLL, TYP_REQUEST,
+    ATTESTATION_FORMAT_ANDROID_KEY, AnswerClaims, AnswerResponse, AnswerStatus, Biometric,
+    ChallengeClaims, ChallengeKind, ChallengesResponse, Decision, DeviceRecord, EnrollClaims,
+    EnrollResponse, KeyAttestation, Problem, ProblemType, RequestClaims, TYP_ANSWER, TYP_CHALLENGE,
+    TYP_DEVICE, TYP_ENROLL, TYP_REQUEST, UserKey,
 };
 use crate::push::{DeviceKeyRef, PushAccount, PushAccountStatus, PushStore};
 use crate::vault::{SharedVault, Vault, VaultError};
@@ -50,6 +51,40 @@ const POLL_TIMEOUT: Duration = Duration::from_secs(20);
 pub trait DeviceSigner: Send + Sync {
     fn create(&self, alias: &str) -> Result<Box<dyn JwsSigner>, String>;
     fn open(&self, alias: &str) -> Result<Box<dyn JwsSigner>, String>;
+
+    /// A user key for a new enrollment (protocol §4.1, ADR 0014): a key the
+    /// hardware uses only after the user passed a biometric or the screen
+    /// lock for that one signature, attested with `challenge`. `Ok(None)`
+    /// where the platform cannot make one (before Android 11, no screen lock).
+    fn create_user_key(
+        &self,
+        _alias: &str,
+        _challenge: &[u8],
+    ) -> Result<Option<CreatedUserKey>, String> {
+        Ok(None)
+    }
+
+    /// The user key `alias`, to sign approvals with.
+    fn user_key(&self, _alias: &str) -> Result<Box<dyn UserKeySigner>, String> {
+        Err("this device keeps no user keys".into())
+    }
+}
+
+/// A new user key: its public half and its attestation chain (leaf first,
+/// DER; empty when the platform attests nothing).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreatedUserKey {
+    pub jwk: Jwk,
+    pub attestation_chain: Vec<Vec<u8>>,
+}
+
+/// A key that signs once the user has passed the platform's prompt (showing
+/// `reason`) for this very signature; a refused prompt signs nothing.
+#[async_trait::async_trait]
+pub trait UserKeySigner: Send + Sync {
+    fn public_jwk(&self) -> Jwk;
+    /// ES256 as r || s.
+    async fn sign_for_user(&self, message: &[u8], reason: &str) -> Result<Vec<u8>, GateError>;
 }
 
 /// What the device tells the server about itself at enrollment.
@@ -195,6 +230,55 @@ impl PushDevice {
         }
     }
 
+    /// The enrollment's user key, where the hardware can make one: what the
+    /// server is sent and the alias kept in the vault.
+    fn create_user_key(
+        &self,
+        key_ref: &DeviceKeyRef,
+        token: &str,
+    ) -> Result<(Option<UserKey>, Option<String>), PushError> {
+        let (Some(hardware), DeviceKeyRef::Hardware { alias }) = (&self.hardware, key_ref) else {
+            return Ok((None, None));
+        };
+        let user_alias = format!("{alias}-user");
+        let challenge = ring::digest::digest(&ring::digest::SHA256, token.as_bytes());
+        let created = hardware
+            .create_user_key(&user_alias, challenge.as_ref())
+            .map_err(|reason| PushError::HardwareKey { reason })?;
+        Ok(match created {
+            None => (None, None),
+            Some(created) => {
+                let attestation = (!created.attestation_chain.is_empty()).then(|| KeyAttestation {
+                    format: ATTESTATION_FORMAT_ANDROID_KEY.to_owned(),
+                    chain: created
+                        .attestation_chain
+                        .iter()
+                        .map(|der| data_encoding::BASE64.encode(der))
+                        .collect(),
+                });
+                (
+                    Some(UserKey {
+                        jwk: created.jwk,
+                        attestation,
+                    }),
+                    Some(user_alias),
+                )
+            }
+        })
+    }
+
+    fn user_signer(&self, alias: &str) -> Result<Box<dyn UserKeySigner>, PushError> {
+        self.hardware
+            .as_ref()
+            .ok_or_else(|| PushError::HardwareKey {
+                reason: "this account's key is in secure hardware, but the app gave no hardware \
+                         key store"
+                    .into(),
+            })?
+            .user_key(alias)
+            .map_err(|reason| PushError::HardwareKey { reason })
+    }
+
     /// Enrolls this device with the server named by a countersign://enroll
     /// code and stores the push account. Nothing is stored unless every check
     /// passes.
@@ -222,6 +306,7 @@ impl PushDevice {
             }
         };
         let device_jwk = signer.public_jwk();
+        let (user_key, user_key_alias) = self.create_user_key(&key_ref, &uri.token)?;
         let url = format!("{}/v1/enroll", uri.url);
         let mut offset = 0;
         let mut retried = false;
@@ -234,7 +319,7 @@ impl PushDevice {
                 device_name: info.device_name.clone(),
                 app_version: info.app_version.clone(),
                 iat: self.local_now() + offset,
-                user_key: None,
+                user_key: user_key.clone(),
             };
             let jws = jose::sign(TYP_ENROLL, &claims, signer.as_ref(), false)
                 .map_err(PushError::BadServerMessage)?;
@@ -266,6 +351,7 @@ impl PushDevice {
             org: record.org,
             policy: record.policy,
             key: key_ref,
+            user_key: user_key_alias,
             clock_offset: server_time - self.local_now(),
             status: PushAccountStatus::Active,
             created_at: self.local_now(),
@@ -516,12 +602,19 @@ impl PushDevice {
         if claims.number_matching && number.is_none_or(|n| n.trim().is_empty()) {
             return Err(PushError::NumberRequired);
         }
-        let uv = if claims.biometric == Biometric::Required {
-            let reason = format!("Approve sign-in to {}", claims.resource.name);
-            gate.confirm(&reason).await.map_err(PushError::Gate)?;
-            true
-        } else {
-            false
+        let reason = format!("Approve sign-in to {}", claims.resource.name);
+        let verification = match (claims.biometric, &account.user_key) {
+            // The user key's own prompt is the verification, and its
+            // signature the proof (ADR 0014).
+            (Biometric::Required, Some(alias)) => Verification::UserKey {
+                signer: self.user_signer(alias)?,
+                reason,
+            },
+            (Biometric::Required, None) => {
+                gate.confirm(&reason).await.map_err(PushError::Gate)?;
+                Verification::Claimed
+            }
+            (Biometric::Optional, _) => Verification::None,
         };
         let number = number.map(|n| n.trim().to_owned());
         self.send_answer(
@@ -531,7 +624,7 @@ impl PushDevice {
             Decision::Approve,
             false,
             number,
-            uv,
+            verification,
         )
         .await
     }
@@ -561,7 +654,7 @@ impl PushDevice {
             Decision::Deny,
             report_fraud,
             None,
-            false,
+            Verification::None,
         )
         .await
     }
@@ -646,10 +739,11 @@ impl PushDevice {
         decision: Decision,
         fraud: bool,
         number: Option<String>,
-        uv: bool,
+        verification: Verification,
     ) -> Result<AnswerOutcome, PushError> {
         self.check_transport(&account.server_url)?;
         let signer = self.signer(account)?;
+        let uv = !matches!(verification, Verification::None);
         let url = format!("{}/v1/challenges/{}/answer", account.server_url, claims.id);
         let mut offset = account.clock_offset;
         let mut retried = false;
@@ -667,8 +761,22 @@ impl PushDevice {
                 uv,
                 iat: self.local_now() + offset,
             };
-            let jws = jose::sign(TYP_ANSWER, &answer, signer.as_ref(), false)
-                .map_err(PushError::BadServerMessage)?;
+            let jws = match &verification {
+                Verification::UserKey {
+                    signer: user,
+                    reason,
+                } => {
+                    let input = jose::signing_input(TYP_ANSWER, &answer, &user.public_jwk(), false)
+                        .map_err(PushError::BadServerMessage)?;
+                    let signature = user
+                        .sign_for_user(input.as_bytes(), reason)
+                        .await
+                        .map_err(PushError::Gate)?;
+                    jose::with_signature(&input, &signature)
+                }
+                _ => jose::sign(TYP_ANSWER, &answer, signer.as_ref(), false)
+                    .map_err(PushError::BadServerMessage)?,
+            };
             let reply = self.transport.post_jose(&url, jws).await?;
             self.learn_offset(&mut vault.lock(), account, &reply)?;
             match reply {
@@ -890,6 +998,19 @@ fn verify_record(
         return Err(PushError::RecordMismatch);
     }
     Ok(record)
+}
+
+/// How an answer shows the user was verified.
+enum Verification {
+    /// Not asked for (a denial, or `biometric: optional`).
+    None,
+    /// The gate passed; `uv: true` is the device's word.
+    Claimed,
+    /// The user key signs, after its own prompt: `uv: true`, proven.
+    UserKey {
+        signer: Box<dyn UserKeySigner>,
+        reason: String,
+    },
 }
 
 fn enroll_problem(problem: &Problem) -> PushError {

@@ -102,6 +102,13 @@ pub enum GateError {
     Cancelled,
     #[error("biometric confirmation is not available: {0}")]
     Unavailable(String),
+    /// The key that signs for the user no longer works: the screen lock was
+    /// removed or changed (Android invalidates it then). Codes are untouched.
+    #[error(
+        "this phone's screen lock changed, so its key for approving sign-ins no longer works; \
+         remove this sign-in account and enroll the phone again"
+    )]
+    KeyInvalidated,
 }
 
 /// The shell's biometric prompt (BiometricPrompt, LocalAuthentication). Async:
