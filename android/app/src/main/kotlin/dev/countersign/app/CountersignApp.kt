@@ -2,6 +2,8 @@ package dev.countersign.app
 
 import android.app.Application
 import dev.countersign.Countersign
+import dev.countersign.app.gate.CryptoPromptLauncher
+import dev.countersign.app.keys.AndroidKeystoreHardwareKeys
 import dev.countersign.app.keys.AndroidKeystoreSecretStore
 import dev.countersign.app.push.PushNotifications
 import dev.countersign.app.push.PushPayloadHandler
@@ -21,14 +23,22 @@ class CountersignApp : Application() {
     /** Work that outlives a screen: notification actions, push handling. */
     val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
 
+    /** The screen in front: where a user-key prompt appears. */
+    val foreground = ForegroundActivity()
+
     private val opened = lazy {
-        Countersign.open(File(filesDir, VAULT_FILE).path, AndroidKeystoreSecretStore.create(this))
+        Countersign.open(
+            File(filesDir, VAULT_FILE).path,
+            AndroidKeystoreSecretStore.create(this),
+            hardwareKeys = AndroidKeystoreHardwareKeys(this, CryptoPromptLauncher.userKeyPrompt(foreground::current)),
+        )
     }
 
     val notifications by lazy { PushNotifications(this) }
 
     override fun onCreate() {
         super.onCreate()
+        registerActivityLifecycleCallbacks(foreground)
         // Before anything can reach a push server over https.
         PlatformTls.init(this)
         notifications.ensureChannel()

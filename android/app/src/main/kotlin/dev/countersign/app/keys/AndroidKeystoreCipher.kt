@@ -15,7 +15,11 @@ import javax.crypto.spec.GCMParameterSpec
  * while the phone is locked must still open the vault (after first unlock).
  * Output: version byte, the Keystore's random 12-byte IV, ciphertext + tag.
  */
-class AndroidKeystoreCipher(private val alias: String = "countersign.vault-key-wrap") : BlobCipher {
+class AndroidKeystoreCipher(
+    private val alias: String = "countersign.vault-key-wrap",
+    /** Where the wrapping key comes from: the Keystore on a phone; a JVM key in tests. */
+    private val keySource: (alias: String) -> SecretKey = ::keystoreKey,
+) : BlobCipher {
     override fun seal(plain: ByteArray, associated: ByteArray): ByteArray {
         val cipher = Cipher.getInstance(TRANSFORMATION)
         cipher.init(Cipher.ENCRYPT_MODE, key()) // the Keystore picks the IV
@@ -36,21 +40,25 @@ class AndroidKeystoreCipher(private val alias: String = "countersign.vault-key-w
     }
 
     @Synchronized
-    private fun key(): SecretKey {
-        val store = KeyStore.getInstance(PROVIDER).apply { load(null) }
-        (store.getKey(alias, null) as? SecretKey)?.let { return it }
-        val spec =
+    private fun key(): SecretKey = keySource(alias)
+
+    companion object {
+        /** The wrapping key's Keystore settings: AES-256-GCM, no user authentication. */
+        fun keySpec(alias: String): KeyGenParameterSpec =
             KeyGenParameterSpec.Builder(alias, KeyProperties.PURPOSE_ENCRYPT or KeyProperties.PURPOSE_DECRYPT)
                 .setBlockModes(KeyProperties.BLOCK_MODE_GCM)
                 .setEncryptionPaddings(KeyProperties.ENCRYPTION_PADDING_NONE)
                 .setKeySize(256)
                 .build()
-        return KeyGenerator.getInstance(KeyProperties.KEY_ALGORITHM_AES, PROVIDER)
-            .apply { init(spec) }
-            .generateKey()
-    }
 
-    private companion object {
+        private fun keystoreKey(alias: String): SecretKey {
+            val store = KeyStore.getInstance(PROVIDER).apply { load(null) }
+            (store.getKey(alias, null) as? SecretKey)?.let { return it }
+            return KeyGenerator.getInstance(KeyProperties.KEY_ALGORITHM_AES, PROVIDER)
+                .apply { init(keySpec(alias)) }
+                .generateKey()
+        }
+
         const val PROVIDER = "AndroidKeyStore"
         const val TRANSFORMATION = "AES/GCM/NoPadding"
         const val VERSION: Byte = 1

@@ -3,8 +3,6 @@ package dev.countersign.app.keys
 import android.content.Context
 import dev.countersign.ffi.FfiException
 import java.security.SecureRandom
-import javax.crypto.Cipher
-import javax.crypto.spec.GCMParameterSpec
 import javax.crypto.spec.SecretKeySpec
 import org.junit.Assert.assertArrayEquals
 import org.junit.Assert.assertFalse
@@ -15,26 +13,13 @@ import org.junit.runner.RunWith
 import org.robolectric.RobolectricTestRunner
 import org.robolectric.RuntimeEnvironment
 
-/** The store's logic with a software AES-GCM key standing in for the Keystore (Robolectric has none). */
+/** The store's logic over the production cipher, a JVM AES key standing in for the Keystore (Robolectric has none). */
 @RunWith(RobolectricTestRunner::class)
 class AndroidKeystoreSecretStoreTest {
-    private class SoftwareCipher : BlobCipher {
-        private val key = SecretKeySpec(ByteArray(32).also(SecureRandom()::nextBytes), "AES")
-
-        override fun seal(plain: ByteArray, associated: ByteArray): ByteArray {
-            val iv = ByteArray(12).also(SecureRandom()::nextBytes)
-            val cipher = Cipher.getInstance("AES/GCM/NoPadding")
-            cipher.init(Cipher.ENCRYPT_MODE, key, GCMParameterSpec(128, iv))
-            cipher.updateAAD(associated)
-            return iv + cipher.doFinal(plain)
-        }
-
-        override fun open(sealed: ByteArray, associated: ByteArray): ByteArray {
-            val cipher = Cipher.getInstance("AES/GCM/NoPadding")
-            cipher.init(Cipher.DECRYPT_MODE, key, GCMParameterSpec(128, sealed, 0, 12))
-            cipher.updateAAD(associated)
-            return cipher.doFinal(sealed, 12, sealed.size - 12)
-        }
+    /** The production cipher over a JVM AES key (Robolectric has no Keystore). */
+    private fun SoftwareCipher(): BlobCipher {
+        val key = SecretKeySpec(ByteArray(32).also(SecureRandom()::nextBytes), "AES")
+        return AndroidKeystoreCipher(keySource = { key })
     }
 
     private val prefs = RuntimeEnvironment.getApplication().getSharedPreferences("keys-test", Context.MODE_PRIVATE)
