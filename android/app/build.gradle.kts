@@ -72,6 +72,13 @@ dependencies {
     // The JVM half of rustls-platform-verifier (repository in settings.gradle.kts),
     // at exactly the version the Rust library was built with.
     implementation("rustls:rustls-platform-verifier:${rustlsVerifierComponentVersion()}")
+    // androidx where it replaces hand-written code (ADR 0015); the Maven build
+    // compiles against the same versions (android/androidx/pom.xml).
+    implementation("androidx.core:core-ktx:1.18.0")
+    implementation("androidx.activity:activity-ktx:1.13.0")
+    implementation("androidx.lifecycle:lifecycle-viewmodel-ktx:2.11.0")
+    implementation("androidx.lifecycle:lifecycle-runtime-ktx:2.11.0")
+    implementation("androidx.recyclerview:recyclerview:1.4.0")
     implementation(platform("com.google.firebase:firebase-bom:33.7.0"))
     implementation("com.google.firebase:firebase-messaging")
 

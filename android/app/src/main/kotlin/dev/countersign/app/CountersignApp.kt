@@ -26,13 +26,17 @@ class CountersignApp : Application() {
     /** The screen in front: where a user-key prompt appears. */
     val foreground = ForegroundActivity()
 
-    private val opened = lazy {
+    /** How the core is opened: the vault in app storage; screen tests put a scripted core here first. */
+    @Volatile
+    var openCore: () -> Countersign = {
         Countersign.open(
             File(filesDir, VAULT_FILE).path,
             AndroidKeystoreSecretStore.create(this),
             hardwareKeys = AndroidKeystoreHardwareKeys(this, CryptoPromptLauncher.userKeyPrompt(foreground::current)),
         )
     }
+
+    private val opened = lazy { openCore() }
 
     val notifications by lazy { PushNotifications(this) }
 

@@ -47,6 +47,9 @@ object Text {
     const val APPROVED = "Approved"
     const val DENIED = "Denied"
     const val REQUEST_GONE = "This request has already been answered or has expired."
+    const val LOADING = "Loading…"
+    const val EXPIRED = "Expired: sign in again if it was you"
+    const val TYPE_NUMBER = "Type the number shown on the sign-in screen"
 
     const val GATE_TITLE = "Confirm it is you"
     const val USE_SCREEN_LOCK = "Use screen lock"

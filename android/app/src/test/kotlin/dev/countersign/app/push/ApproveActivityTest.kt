@@ -1,0 +1,152 @@
+package dev.countersign.app.push
+
+import android.os.Looper
+import android.view.View
+import android.view.ViewGroup
+import android.view.WindowManager
+import android.widget.Button
+import android.widget.EditText
+import android.widget.TextView
+import dev.countersign.Countersign
+import dev.countersign.app.CountersignApp
+import dev.countersign.app.FakeCore
+import dev.countersign.app.Text
+import dev.countersign.app.request
+import dev.countersign.ffi.AnswerResult
+import kotlinx.coroutines.Dispatchers
+import org.junit.Assert.assertEquals
+import org.junit.Assert.assertTrue
+import org.junit.Before
+import org.junit.Test
+import org.junit.runner.RunWith
+import org.robolectric.Robolectric
+import org.robolectric.RobolectricTestRunner
+import org.robolectric.RuntimeEnvironment
+import org.robolectric.Shadows.shadowOf
+import org.robolectric.android.controller.ActivityController
+import org.robolectric.annotation.Config
+import java.time.Duration
+
+/** The approve screen against a scripted core: what it shows, sends, and keeps. */
+@RunWith(RobolectricTestRunner::class)
+@Config(application = CountersignApp::class)
+class ApproveActivityTest {
+    private val core = FakeCore()
+    private val app get() = RuntimeEnvironment.getApplication() as CountersignApp
+    private val answered = mutableListOf<Pair<String, String?>>()
+
+    @Before
+    fun scriptedCore() {
+        app.openCore = { Countersign.over(core, Dispatchers.Unconfined) }
+        core.approveResult = { id, number, _ ->
+            answered += id to number
+            AnswerResult.Approved
+        }
+    }
+
+    private fun open(id: String): ActivityController<ApproveActivity> {
+        val controller = Robolectric.buildActivity(ApproveActivity::class.java, ApproveActivity.intent(app, id)).setup()
+        idleUntil { Text.LOADING !in texts(root(controller)) || controller.get().isFinishing }
+        return controller
+    }
+
+    private fun idle() = shadowOf(Looper.getMainLooper()).idle()
+
+    /** The core is opened on an IO thread: runs the main looper until [done], at most 5 s. */
+    private fun idleUntil(done: () -> Boolean) {
+        val deadline = System.nanoTime() + 5_000_000_000
+        while (true) {
+            idle()
+            if (done() || System.nanoTime() > deadline) return
+            Thread.sleep(5)
+        }
+    }
+
+    private fun texts(view: View): List<String> =
+        when (view) {
+            is ViewGroup -> (0 until view.childCount).flatMap { texts(view.getChildAt(it)) }
+            is TextView -> listOf(view.text.toString())
+            else -> emptyList()
+        }
+
+    private fun <T : View> find(view: View, type: Class<T>, test: (T) -> Boolean = { true }): T? =
+        when {
+            type.isInstance(view) && test(type.cast(view)) -> type.cast(view)
+            view is ViewGroup -> (0 until view.childCount).firstNotNullOfOrNull { find(view.getChildAt(it), type, test) }
+            else -> null
+        }
+
+    private fun root(controller: ActivityController<ApproveActivity>): View = controller.get().window.decorView
+
+    private fun tap(controller: ActivityController<ApproveActivity>, label: String, answers: Boolean = true) {
+        val before = answered.size
+        find(root(controller), Button::class.java) { it.text.toString() == label }!!.performClick()
+        if (answers) idleUntil { answered.size > before } else idle()
+    }
+
+    @Test
+    fun `it shows the request, counts down, and keeps itself out of screenshots`() {
+        core.pending = { listOf(request(id = "r1")) }
+        val controller = open("r1")
+        val shown = texts(root(controller))
+        assertTrue(shown.toString(), "Sign in to Salesforce?" in shown)
+        assertTrue(shown.toString(), Text.expiresIn(42) in shown)
+        shadowOf(Looper.getMainLooper()).idleFor(Duration.ofSeconds(3))
+        // The countdown uses the wall clock; at least it never shows a later time.
+        assertTrue(texts(root(controller)).any { it.startsWith("Expires in") })
+        assertTrue(controller.get().window.attributes.flags and WindowManager.LayoutParams.FLAG_SECURE != 0)
+    }
+
+    @Test
+    fun `a number to type is sent as typed, and nothing is sent without one`() {
+        core.pending = { listOf(request(id = "r2", numberMatching = true)) }
+        val controller = open("r2")
+        tap(controller, Text.APPROVE, answers = false)
+        assertEquals(emptyList<Pair<String, String?>>(), answered)
+        assertTrue(Text.TYPE_NUMBER in texts(root(controller)))
+        find(root(controller), EditText::class.java)!!.setText(" 42 ")
+        tap(controller, Text.APPROVE)
+        assertEquals(listOf("r2" to "42"), answered)
+        idleUntil { controller.get().isFinishing }
+        assertTrue(controller.get().isFinishing)
+    }
+
+    @Test
+    fun `numbers to pick from are buttons`() {
+        core.pending = { listOf(request(id = "r3", numberMatching = true, numberChoices = listOf("17", "42", "93"))) }
+        val controller = open("r3")
+        tap(controller, "42")
+        assertEquals(listOf("r3" to "42"), answered)
+    }
+
+    @Test
+    fun `a second request's notification shows and answers the second request`() {
+        core.pending = { listOf(request(id = "r4"), request(id = "r5", kind = dev.countersign.protocol.ChallengeKind.STEP_UP)) }
+        val controller = open("r4")
+        controller.newIntent(ApproveActivity.intent(app, "r5"))
+        idleUntil { "Confirm an action in Salesforce?" in texts(root(controller)) }
+        assertTrue(texts(root(controller)).toString(), "Confirm an action in Salesforce?" in texts(root(controller)))
+        tap(controller, Text.APPROVE)
+        assertEquals(listOf("r5" to null), answered)
+    }
+
+    @Test
+    fun `rotation keeps the request and the typed number`() {
+        core.pending = { listOf(request(id = "r6", numberMatching = true)) }
+        val controller = open("r6")
+        find(root(controller), EditText::class.java)!!.setText("7")
+        val fetches = core.calls.count { it == "pendingRequests" }
+        controller.recreate()
+        idle()
+        assertEquals("7", find(root(controller), EditText::class.java)!!.text.toString())
+        // Not fetched again: the ViewModel kept it.
+        assertEquals(fetches, core.calls.count { it == "pendingRequests" })
+    }
+
+    @Test
+    fun `a request that is gone closes the screen and says so`() {
+        core.pending = { emptyList() }
+        val controller = open("r7")
+        assertTrue(controller.get().isFinishing)
+    }
+}
