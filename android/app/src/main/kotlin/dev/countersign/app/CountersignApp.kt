@@ -19,7 +19,7 @@ import kotlinx.coroutines.withContext
  * Holds the one core object. The vault opens on first use, off the main thread;
  * if it fails (Keystore trouble) the next call tries again.
  */
-class CountersignApp : Application() {
+open class CountersignApp : Application() {
     /** Work that outlives a screen: notification actions, push handling. */
     val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
 
@@ -44,10 +44,13 @@ class CountersignApp : Application() {
         super.onCreate()
         registerActivityLifecycleCallbacks(foreground)
         // Before anything can reach a push server over https.
-        PlatformTls.init(this)
+        initTls()
         notifications.ensureChannel()
         scope.launch { pushTokenSync().retryIfUnsent() }
     }
+
+    /** Loads the native library for its JNI entry and hands the verifier the context. */
+    protected open fun initTls() = PlatformTls.init(this)
 
     fun pushTokenSync(): PushTokenSync = PushTokenSync(this) { countersign().updatePushToken(it) }
 

@@ -54,6 +54,8 @@ object Text {
     const val GATE_TITLE = "Confirm it is you"
     const val USE_SCREEN_LOCK = "Use screen lock"
     const val CAMERA_NEEDED = "Countersign needs the camera to scan QR codes."
+    const val ALLOW_CAMERA = "Allow the camera"
+    const val OPEN_SETTINGS = "Open settings to allow the camera"
     const val ADDED = "Account added"
     const val ENROLLED = "This phone now approves sign-ins for"
     const val NOT_ENROLLED = "Not enrolled: scan the code again when your administrator has fixed the server's certificate."

@@ -7,6 +7,15 @@ import dev.countersign.ffi.PushRequestItem
 import dev.countersign.protocol.ChallengeKind
 import java.lang.reflect.Proxy
 
+/**
+ * The app for screen tests at several SDK levels: each level runs in its own
+ * class loader, and the JVM loads a native library into one class loader
+ * only, so the TLS set-up (tested on its own in PlatformTlsTest) is skipped.
+ */
+class ScreenTestApp : CountersignApp() {
+    override fun initTls() = Unit
+}
+
 /** A sign-in request as the core would hand it over. */
 fun request(
     id: String = "req-1",

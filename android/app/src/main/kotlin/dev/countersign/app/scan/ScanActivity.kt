@@ -1,7 +1,7 @@
 package dev.countersign.app.scan
 
 import android.Manifest
-import android.app.Activity
+import android.content.Intent
 import android.content.pm.PackageManager
 import android.graphics.ImageFormat
 import android.graphics.SurfaceTexture
@@ -11,14 +11,20 @@ import android.hardware.camera2.CameraDevice
 import android.hardware.camera2.CameraManager
 import android.hardware.camera2.CaptureRequest
 import android.media.ImageReader
+import android.net.Uri
 import android.os.Bundle
+import android.provider.Settings
 import android.os.Handler
 import android.os.HandlerThread
 import android.util.Size
 import android.view.Surface
 import android.view.TextureView
+import android.view.View
 import android.widget.LinearLayout
+import androidx.activity.ComponentActivity
+import androidx.activity.result.contract.ActivityResultContracts
 import dev.countersign.app.Text
+import dev.countersign.app.ui.button
 import dev.countersign.app.ui.column
 import dev.countersign.app.ui.label
 import dev.countersign.ffi.ScanItem
@@ -28,9 +34,10 @@ import dev.countersign.ffi.ScanItem
  * YUV_420_888 ImageReader feeding [QrFrameAnalyzer] on a background thread.
  * The first code found goes to [ScanResultHandler].
  */
-class ScanActivity : Activity(), TextureView.SurfaceTextureListener {
+class ScanActivity : ComponentActivity(), TextureView.SurfaceTextureListener {
     private lateinit var preview: TextureView
     private lateinit var status: android.widget.TextView
+    private lateinit var action: android.widget.Button
     private lateinit var results: ScanResultHandler
     private var thread: HandlerThread? = null
     private var camera: CameraDevice? = null
@@ -38,22 +45,50 @@ class ScanActivity : Activity(), TextureView.SurfaceTextureListener {
 
     @Volatile private var analyzer: QrFrameAnalyzer? = null
 
+    /** Asked once per visit, not on every resume: a "don't ask again" would loop. */
+    private val askForCamera =
+        registerForActivityResult(ActivityResultContracts.RequestPermission()) { granted ->
+            if (granted) {
+                showScanning()
+                if (preview.isAvailable) open()
+            } else {
+                showRefused()
+            }
+        }
+
     override fun onCreate(savedInstanceState: Bundle?) {
         super.onCreate(savedInstanceState)
         results = ScanResultHandler(this) { message -> status.text = message; analyzer = QrFrameAnalyzer.live() }
         status = label(Text.SCAN)
+        action = button("") {}.apply { visibility = View.GONE }
         preview = TextureView(this).apply { surfaceTextureListener = this@ScanActivity }
-        setContentView(column(status, preview).apply {
+        setContentView(column(status, action, preview).apply {
             preview.layoutParams = LinearLayout.LayoutParams(LinearLayout.LayoutParams.MATCH_PARENT, 0, 1f)
         })
+        when {
+            hasCamera() -> Unit
+            // A rotation does not ask again; what the user answered is shown.
+            savedInstanceState?.getBoolean(ASKED) == true -> showRefused()
+            else -> {
+                asked = true
+                askForCamera.launch(Manifest.permission.CAMERA)
+            }
+        }
+    }
+
+    private var asked = false
+
+    override fun onSaveInstanceState(outState: Bundle) {
+        super.onSaveInstanceState(outState)
+        outState.putBoolean(ASKED, asked || !hasCamera())
     }
 
     override fun onResume() {
         super.onResume()
-        if (checkSelfPermission(Manifest.permission.CAMERA) != PackageManager.PERMISSION_GRANTED) {
-            requestPermissions(arrayOf(Manifest.permission.CAMERA), CAMERA_REQUEST)
-        } else if (preview.isAvailable) {
-            open()
+        // Back from Settings with the camera allowed.
+        if (hasCamera()) {
+            showScanning()
+            if (preview.isAvailable) open()
         }
     }
 
@@ -62,17 +97,35 @@ class ScanActivity : Activity(), TextureView.SurfaceTextureListener {
         super.onPause()
     }
 
-    override fun onRequestPermissionsResult(requestCode: Int, permissions: Array<out String>, grants: IntArray) {
-        if (requestCode != CAMERA_REQUEST) return
-        if (grants.firstOrNull() == PackageManager.PERMISSION_GRANTED) {
-            if (preview.isAvailable) open()
+    private fun hasCamera(): Boolean = checkSelfPermission(Manifest.permission.CAMERA) == PackageManager.PERMISSION_GRANTED
+
+    private fun showScanning() {
+        status.text = Text.SCAN
+        action.visibility = View.GONE
+    }
+
+    /**
+     * Refused once: ask again on a tap. Refused for good ("don't ask again", or
+     * a policy): Android shows no dialog any more, so the way is Settings.
+     */
+    private fun showRefused() {
+        status.text = Text.CAMERA_NEEDED
+        action.visibility = View.VISIBLE
+        if (shouldShowRequestPermissionRationale(Manifest.permission.CAMERA)) {
+            action.text = Text.ALLOW_CAMERA
+            action.setOnClickListener { askForCamera.launch(Manifest.permission.CAMERA) }
         } else {
-            status.text = Text.CAMERA_NEEDED
+            action.text = Text.OPEN_SETTINGS
+            action.setOnClickListener {
+                startActivity(
+                    Intent(Settings.ACTION_APPLICATION_DETAILS_SETTINGS, Uri.fromParts("package", packageName, null)),
+                )
+            }
         }
     }
 
     override fun onSurfaceTextureAvailable(surface: SurfaceTexture, width: Int, height: Int) {
-        if (checkSelfPermission(Manifest.permission.CAMERA) == PackageManager.PERMISSION_GRANTED) open()
+        if (hasCamera()) open()
     }
 
     override fun onSurfaceTextureSizeChanged(surface: SurfaceTexture, width: Int, height: Int) = Unit
@@ -172,6 +225,6 @@ class ScanActivity : Activity(), TextureView.SurfaceTextureListener {
     }
 
     private companion object {
-        const val CAMERA_REQUEST = 1
+        const val ASKED = "asked-for-camera"
     }
 }
