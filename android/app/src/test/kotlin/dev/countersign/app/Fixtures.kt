@@ -2,7 +2,10 @@ package dev.countersign.app
 
 import dev.countersign.ffi.AnswerResult
 import dev.countersign.ffi.AuthenticatorInterface
+import dev.countersign.ffi.AccountItem
 import dev.countersign.ffi.BiometricPrompt
+import dev.countersign.ffi.CodeItem
+import dev.countersign.ffi.CodesView
 import dev.countersign.ffi.PushRequestItem
 import dev.countersign.protocol.ChallengeKind
 import java.lang.reflect.Proxy
@@ -15,6 +18,19 @@ import java.lang.reflect.Proxy
 class ScreenTestApp : CountersignApp() {
     override fun initTls() = Unit
 }
+
+/** One row of the codes view. */
+fun code(id: String, issuer: String?, name: String, code: String = "123456", secondsLeft: UInt = 20u) =
+    CodeItem(
+        id = id,
+        issuer = issuer,
+        name = name,
+        code = code,
+        secondsLeft = secondsLeft,
+        period = 30u,
+        hotpCounter = null,
+        unavailable = null,
+    )
 
 /** A sign-in request as the core would hand it over. */
 fun request(
@@ -58,6 +74,29 @@ open class FakeCore : AuthenticatorInterface by notScripted() {
     var approveResult: suspend (String, String?, BiometricPrompt) -> AnswerResult = { _, _, _ -> AnswerResult.Approved }
     var denyResult: (String) -> AnswerResult = { AnswerResult.Denied }
     var lastPayload: ByteArray? = null
+    var codeRows: () -> List<CodeItem> = { emptyList() }
+    val added = mutableListOf<String>()
+    var addResult: (String) -> String = { "acct-new" }
+    val moved = mutableListOf<Pair<String, UInt>>()
+    var accountRows: () -> List<AccountItem> = { emptyList() }
+    val renamed = mutableListOf<Triple<String, String?, String>>()
+
+    override suspend fun accounts(search: String?): List<AccountItem> = accountRows()
+
+    override suspend fun rename(id: String, issuer: String?, name: String) {
+        renamed += Triple(id, issuer, name)
+    }
+
+    override suspend fun codes(): CodesView = CodesView(1_700_000_000, codeRows())
+
+    override suspend fun addAccount(uri: String): String {
+        added += uri
+        return addResult(uri)
+    }
+
+    override suspend fun moveAccount(id: String, position: UInt) {
+        moved += id to position
+    }
 
     override suspend fun handlePushPayload(payload: ByteArray): PushRequestItem? {
         calls += "handlePushPayload"

@@ -1,15 +1,29 @@
 package dev.countersign.app.codes
 
 import android.Manifest
-import android.app.Activity
 import android.content.Intent
 import android.content.pm.PackageManager
 import android.os.Build
 import android.os.Bundle
+import android.text.Editable
+import android.text.TextWatcher
 import android.view.View
+import android.view.WindowManager
+import android.widget.Button
+import android.widget.EditText
 import android.widget.LinearLayout
-import android.widget.ListView
+import android.widget.TextView
 import android.widget.Toast
+import androidx.activity.ComponentActivity
+import androidx.activity.result.contract.ActivityResultContracts
+import androidx.activity.viewModels
+import androidx.lifecycle.Lifecycle
+import androidx.lifecycle.lifecycleScope
+import androidx.lifecycle.repeatOnLifecycle
+import androidx.lifecycle.viewmodel.initializer
+import androidx.lifecycle.viewmodel.viewModelFactory
+import androidx.recyclerview.widget.LinearLayoutManager
+import androidx.recyclerview.widget.RecyclerView
 import dev.countersign.app.CountersignApp
 import dev.countersign.app.Text
 import dev.countersign.app.more.MoreActivity
@@ -22,77 +36,91 @@ import dev.countersign.app.ui.label
 import dev.countersign.app.ui.row
 import dev.countersign.app.userMessage
 import dev.countersign.ffi.CodeItem
-import kotlinx.coroutines.Job
-import kotlinx.coroutines.MainScope
-import kotlinx.coroutines.cancel
 import kotlinx.coroutines.launch
 
 /**
- * The home screen: every account's live code (one core call a second while
- * visible), tap to copy, long-press for details; a banner for sign-in requests
- * waiting when the app opens.
+ * The home screen: every account's live code with its countdown ring, search,
+ * tap to copy, Edit for the account (rename, reorder, delete); add by camera
+ * or by hand; a banner for sign-in requests waiting when the app opens. Codes
+ * stay out of screenshots and the Recents thumbnail.
  */
-class AccountsActivity : Activity() {
-    private val scope = MainScope()
-    private val adapter = CodeRowsAdapter()
-    private var ticker: Job? = null
-    private lateinit var banner: android.widget.Button
-    private lateinit var empty: android.widget.TextView
+class AccountsActivity : ComponentActivity() {
+    // Given this screen's application explicitly: the default factory keeps the
+    // first Application it saw in a static, which is only right with one.
+    private val model: AccountsModel by viewModels {
+        viewModelFactory { initializer { AccountsModel(application as CountersignApp) } }
+    }
+    private val adapter = CodesAdapter(onCopy = ::copy, onOpen = { startActivity(AccountDetailsActivity.intent(this, it.id)) })
+    private lateinit var banner: Button
+    private lateinit var empty: TextView
+    private lateinit var search: EditText
+    internal lateinit var list: RecyclerView
 
     private val app get() = application as CountersignApp
 
+    private val askForNotifications = registerForActivityResult(ActivityResultContracts.RequestPermission()) {}
+
     override fun onCreate(savedInstanceState: Bundle?) {
         super.onCreate(savedInstanceState)
+        window.addFlags(WindowManager.LayoutParams.FLAG_SECURE)
         banner = button("") {}.apply { visibility = View.GONE }
         empty = label(Text.NO_ACCOUNTS).apply { visibility = View.GONE }
-        val list =
-            ListView(this).apply {
+        search =
+            EditText(this).apply {
+                hint = Text.SEARCH
+                contentDescription = Text.SEARCH
+                setSingleLine()
+                setText(model.search.value)
+                addTextChangedListener(object : TextWatcher {
+                    override fun afterTextChanged(text: Editable?) {
+                        model.search.value = text?.toString().orEmpty()
+                    }
+
+                    override fun beforeTextChanged(s: CharSequence?, start: Int, count: Int, after: Int) = Unit
+
+                    override fun onTextChanged(s: CharSequence?, start: Int, before: Int, count: Int) = Unit
+                })
+            }
+        list =
+            RecyclerView(this).apply {
+                layoutManager = LinearLayoutManager(this@AccountsActivity)
                 adapter = this@AccountsActivity.adapter
-                setOnItemClickListener { _, _, position, _ -> copy(this@AccountsActivity.adapter.getItem(position)) }
-                setOnItemLongClickListener { _, _, position, _ ->
-                    startActivity(AccountDetailsActivity.intent(this@AccountsActivity, this@AccountsActivity.adapter.getItem(position).id))
-                    true
-                }
                 layoutParams = LinearLayout.LayoutParams(LinearLayout.LayoutParams.MATCH_PARENT, 0, 1f)
             }
         val actions =
             row(
                 button(Text.SCAN) { startActivity(Intent(this, ScanActivity::class.java)) },
+                button(Text.ADD_MANUALLY) { startActivity(Intent(this, ManualEntryActivity::class.java)) },
                 button(Text.MORE) { startActivity(Intent(this, MoreActivity::class.java)) },
             )
-        setContentView(column(actions, banner, empty, list))
-        if (Build.VERSION.SDK_INT >= 33 &&
+        setContentView(column(actions, banner, search, empty, list))
+        // Asked once, when the app first opens; Android remembers the answer.
+        if (savedInstanceState == null && Build.VERSION.SDK_INT >= 33 &&
             checkSelfPermission(Manifest.permission.POST_NOTIFICATIONS) != PackageManager.PERMISSION_GRANTED
         ) {
-            requestPermissions(arrayOf(Manifest.permission.POST_NOTIFICATIONS), 1)
+            askForNotifications.launch(Manifest.permission.POST_NOTIFICATIONS)
+        }
+        lifecycleScope.launch {
+            repeatOnLifecycle(Lifecycle.State.STARTED) { model.codes.collect(::render) }
+        }
+        lifecycleScope.launch {
+            repeatOnLifecycle(Lifecycle.State.STARTED) { showPending() }
         }
     }
 
-    override fun onStart() {
-        super.onStart()
-        ticker =
-            scope.launch {
-                try {
-                    app.countersign().codes().collect { view ->
-                        adapter.submit(view.items)
-                        empty.visibility = if (view.items.isEmpty()) View.VISIBLE else View.GONE
-                    }
-                } catch (error: Exception) {
-                    empty.text = "${Text.VAULT_UNAVAILABLE}: ${error.userMessage()}"
-                    empty.visibility = View.VISIBLE
-                }
+    private fun render(state: CodesState) {
+        when (state) {
+            CodesState.Loading -> Unit
+            is CodesState.Shown -> {
+                adapter.submit(state.items)
+                empty.text = if (state.searching) Text.NO_MATCH else Text.NO_ACCOUNTS
+                empty.visibility = if (state.items.isEmpty()) View.VISIBLE else View.GONE
             }
-        scope.launch { showPending() }
-    }
-
-    override fun onStop() {
-        ticker?.cancel()
-        super.onStop()
-    }
-
-    override fun onDestroy() {
-        scope.cancel()
-        super.onDestroy()
+            is CodesState.Failed -> {
+                empty.text = "${Text.VAULT_UNAVAILABLE}: ${state.message}"
+                empty.visibility = View.VISIBLE
+            }
+        }
     }
 
     private suspend fun showPending() {
@@ -114,7 +142,7 @@ class AccountsActivity : Activity() {
             SensitiveClipboard.copy(this, Text.APP_NAME, code)
             Toast.makeText(this, Text.COPIED, Toast.LENGTH_SHORT).show()
         } else if (item.hotpCounter != null) {
-            scope.launch {
+            lifecycleScope.launch {
                 try {
                     SensitiveClipboard.copy(this@AccountsActivity, Text.APP_NAME, app.countersign().nextHotpCode(item.id))
                     Toast.makeText(this@AccountsActivity, Text.COPIED, Toast.LENGTH_SHORT).show()

@@ -9,6 +9,7 @@ import android.widget.EditText
 import android.widget.TextView
 import dev.countersign.Countersign
 import dev.countersign.app.CountersignApp
+import dev.countersign.app.ScreenTestApp
 import dev.countersign.app.FakeCore
 import dev.countersign.app.Text
 import dev.countersign.app.request
@@ -29,7 +30,7 @@ import java.time.Duration
 
 /** The approve screen against a scripted core: what it shows, sends, and keeps. */
 @RunWith(RobolectricTestRunner::class)
-@Config(application = CountersignApp::class)
+@Config(application = ScreenTestApp::class)
 class ApproveActivityTest {
     private val core = FakeCore()
     private val app get() = RuntimeEnvironment.getApplication() as CountersignApp
