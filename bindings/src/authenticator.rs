@@ -11,6 +11,7 @@ use countersign_core::push::device::{
     AnswerOutcome, DeviceInfo, EnrollmentCode, PushDevice, WatchDecision, push_accounts,
 };
 use countersign_core::scan::account_from_code;
+use countersign_core::transfer;
 use countersign_core::{Clock, SharedVault, SystemClock, Vault};
 
 use crate::error::FfiError;
@@ -107,6 +108,35 @@ impl Authenticator {
     pub async fn add_account(&self, uri: String) -> Result<String, FfiError> {
         let parsed = account_from_code(&uri)?;
         Ok(self.vault.lock().add(&parsed.account, SystemClock.now())?)
+    }
+
+    /// What importing `file` (an export of another authenticator, or our own
+    /// backup) would add; `WrongPassword { password_missing: true }` asks for
+    /// the password of an encrypted file. Nothing is written. The file's key
+    /// derivation runs on the calling thread (bounded: `core::transfer`'s
+    /// limits), with the vault free meanwhile.
+    pub async fn preview_import(
+        &self,
+        file: Vec<u8>,
+        password: Option<String>,
+    ) -> Result<ImportPlan, FfiError> {
+        let contents = transfer::read_export(&file, None, password.as_deref())?;
+        let vault = self.vault.lock();
+        Ok(transfer::preview(&vault, contents)?.into())
+    }
+
+    /// Imports what [`Self::preview_import`] showed: every new account in one
+    /// transaction, or none; returns how many were added.
+    pub async fn import_file(
+        &self,
+        file: Vec<u8>,
+        password: Option<String>,
+    ) -> Result<u32, FfiError> {
+        let contents = transfer::read_export(&file, None, password.as_deref())?;
+        let mut vault = self.vault.lock();
+        let plan = transfer::preview(&vault, contents)?;
+        let ids = vault.add_all(&plan.to_add, SystemClock.now())?;
+        Ok(u32::try_from(ids.len()).unwrap_or(u32::MAX))
     }
 
     pub async fn accounts(&self, search: Option<String>) -> Result<Vec<AccountItem>, FfiError> {

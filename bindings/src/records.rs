@@ -305,3 +305,53 @@ pub struct ScanItem {
     pub detail: Option<String>,
     pub points: Vec<ScanPoint>,
 }
+
+/// What an import file would add, shown before anything is written.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ImportPlan {
+    /// The file's format as the CLI names it (`--format`), e.g. "aegis".
+    pub format: String,
+    /// The new accounts: all of them are added, or none.
+    pub to_add: Vec<ImportedAccount>,
+    /// Accounts already in the vault (or twice in the file), left as they are.
+    pub duplicates: u32,
+    /// Entries the file has that cannot be imported, each with why.
+    pub skipped: Vec<SkippedEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ImportedAccount {
+    pub issuer: Option<String>,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct SkippedEntry {
+    pub name: String,
+    pub reason: String,
+}
+
+impl From<countersign_core::transfer::ImportPreview> for ImportPlan {
+    fn from(preview: countersign_core::transfer::ImportPreview) -> Self {
+        Self {
+            format: preview.format.name().to_owned(),
+            to_add: preview
+                .to_add
+                .iter()
+                .map(|account| ImportedAccount {
+                    issuer: account.issuer.clone(),
+                    name: account.name.clone(),
+                })
+                .collect(),
+            duplicates: u32::try_from(preview.duplicates.len()).unwrap_or(u32::MAX),
+            skipped: preview
+                .skipped
+                .into_iter()
+                .map(|skipped| SkippedEntry {
+                    name: skipped.name,
+                    reason: skipped.reason,
+                })
+                .collect(),
+        }
+    }
+}

@@ -377,3 +377,85 @@ async fn a_privacyidea_code_without_certificate_checks_needs_the_users_consent()
     }
     assert!(authenticator.push_accounts().await.unwrap().is_empty());
 }
+
+/// Import as the app drives it: an encrypted Aegis export (shared/testdata)
+/// asks for its password, a wrong one is told apart, the preview names what
+/// will be added, and the import adds all of it once (a second import finds
+/// only duplicates).
+#[tokio::test]
+async fn an_export_is_previewed_then_imported_with_its_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let authenticator = open(&dir);
+    let file = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../shared/testdata/import/aegis/aegis_encrypted.json"),
+    )
+    .unwrap();
+    let missing = authenticator
+        .preview_import(file.clone(), None)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            missing,
+            FfiError::WrongPassword {
+                password_missing: true,
+                ..
+            }
+        ),
+        "{missing:?}"
+    );
+    let wrong = authenticator
+        .preview_import(file.clone(), Some("nope".into()))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            wrong,
+            FfiError::WrongPassword {
+                password_missing: false,
+                ..
+            }
+        ),
+        "{wrong:?}"
+    );
+    let plan = authenticator
+        .preview_import(file.clone(), Some("test".into()))
+        .await
+        .unwrap();
+    assert_eq!(plan.format, "aegis");
+    assert!(plan.to_add.len() >= 3, "{plan:?}");
+    assert!(
+        plan.to_add
+            .iter()
+            .any(|a| a.issuer.as_deref() == Some("Deno") && a.name == "Mason")
+    );
+    assert!(
+        authenticator.accounts(None).await.unwrap().is_empty(),
+        "a preview writes nothing"
+    );
+    let added = authenticator
+        .import_file(file.clone(), Some("test".into()))
+        .await
+        .unwrap();
+    assert_eq!(added as usize, plan.to_add.len());
+    assert_eq!(
+        authenticator.accounts(None).await.unwrap().len(),
+        plan.to_add.len()
+    );
+    let again = authenticator
+        .preview_import(file, Some("test".into()))
+        .await
+        .unwrap();
+    assert!(again.to_add.is_empty());
+    assert_eq!(again.duplicates as usize, plan.to_add.len());
+    // Not an export at all: said so, nothing added.
+    let refused = authenticator
+        .preview_import(b"hello".to_vec(), None)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(refused, FfiError::InvalidInput { .. }),
+        "{refused:?}"
+    );
+}

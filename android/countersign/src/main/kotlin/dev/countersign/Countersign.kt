@@ -9,6 +9,7 @@ import dev.countersign.ffi.BiometricPrompt
 import dev.countersign.ffi.CodesView
 import dev.countersign.ffi.FfiException
 import dev.countersign.ffi.HardwareKeyStore
+import dev.countersign.ffi.ImportPlan
 import dev.countersign.ffi.InternalException
 import dev.countersign.ffi.KeyStore
 import dev.countersign.ffi.PendingView
@@ -131,6 +132,18 @@ class Countersign private constructor(
     suspend fun add(uri: String): String = call { addAccount(uri) }
 
     suspend fun accounts(search: String? = null): List<AccountItem> = call { accounts(search) }
+
+    /**
+     * What importing [file] (another authenticator's export, or a Countersign
+     * backup) would add; nothing is written. An encrypted file without
+     * [password] throws [CountersignException.WrongPassword] with
+     * `passwordMissing`.
+     */
+    suspend fun previewImport(file: ByteArray, password: String? = null): ImportPlan =
+        call { previewImport(file, password) }
+
+    /** Adds every new account of [file] in one transaction, or none; returns how many. */
+    suspend fun importFile(file: ByteArray, password: String? = null): UInt = call { importFile(file, password) }
 
     /** The next HOTP code; the counter is saved before it is returned. */
     suspend fun nextHotpCode(id: String): String = call { nextHotpCode(id) }

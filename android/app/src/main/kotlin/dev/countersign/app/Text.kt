@@ -19,6 +19,16 @@ object Text {
     const val SEARCH = "Search accounts"
     const val EDIT = "Edit"
     const val ADD_MANUALLY = "Enter a key"
+    const val IMPORT = "Import"
+    const val IMPORT_FROM_APP = "Import accounts from another app"
+    const val READING = "Reading the file…"
+    const val FILE_UNREADABLE = "The file could not be read"
+    const val FILE_TOO_LARGE = "The file is too large to be an authenticator export"
+    const val FILE_PASSWORD = "The file's password"
+    const val FILE_ENCRYPTED = "This export is encrypted. Enter the password you gave when you exported it."
+    const val PASSWORD_AGAIN = "That password did not open the file. Try again."
+    const val CONTINUE = "Continue"
+    const val SKIPPED = "Not imported:"
     const val ISSUER = "Issuer (e.g. GitHub)"
     const val ACCOUNT = "Account (e.g. jane@example.com)"
     const val KEY = "Key"
@@ -97,6 +107,14 @@ object Text {
             PushAccountStatus.REPLACED -> "moved to another device"
             PushAccountStatus.REVOKED -> "removed by your administrator"
         }
+
+    fun importSummary(format: String, adding: Int, duplicates: Int): String =
+        "$format export: $adding new " + (if (adding == 1) "account" else "accounts") +
+            if (duplicates > 0) ", $duplicates already here" else ""
+
+    fun importAction(adding: Int): String = if (adding == 1) "Import 1 account" else "Import $adding accounts"
+
+    fun imported(count: Int): String = if (count == 1) "1 account imported" else "$count accounts imported"
 
     fun burst(count: UInt): String =
         "$count requests in the last minute. If you are not signing in, deny."

@@ -6,6 +6,7 @@ import dev.countersign.ffi.AccountItem
 import dev.countersign.ffi.BiometricPrompt
 import dev.countersign.ffi.CodeItem
 import dev.countersign.ffi.CodesView
+import dev.countersign.ffi.ImportPlan
 import dev.countersign.ffi.PushRequestItem
 import dev.countersign.protocol.ChallengeKind
 import java.lang.reflect.Proxy
@@ -82,6 +83,17 @@ open class FakeCore : AuthenticatorInterface by notScripted() {
     val renamed = mutableListOf<Triple<String, String?, String>>()
 
     override suspend fun accounts(search: String?): List<AccountItem> = accountRows()
+
+    var importPlan: (ByteArray, String?) -> ImportPlan = { _, _ -> throw UnsupportedOperationException() }
+    val imported = mutableListOf<Pair<String, String?>>()
+
+    override suspend fun previewImport(file: ByteArray, password: String?): ImportPlan = importPlan(file, password)
+
+    override suspend fun importFile(file: ByteArray, password: String?): UInt {
+        val plan = importPlan(file, password)
+        imported += String(file) to password
+        return plan.toAdd.size.toUInt()
+    }
 
     override suspend fun rename(id: String, issuer: String?, name: String) {
         renamed += Triple(id, issuer, name)

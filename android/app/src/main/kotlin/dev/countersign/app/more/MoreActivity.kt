@@ -8,6 +8,7 @@ import android.widget.Switch
 import android.widget.Toast
 import dev.countersign.app.CountersignApp
 import dev.countersign.app.Text
+import dev.countersign.app.transfer.ImportActivity
 import dev.countersign.app.ui.SensitiveClipboard
 import dev.countersign.app.ui.button
 import dev.countersign.app.ui.column
@@ -36,6 +37,7 @@ class MoreActivity : Activity() {
             column(
                 label(Text.SETTINGS, 20f),
                 diagnostics,
+                button(Text.IMPORT_FROM_APP) { startActivity(ImportActivity.intent(this)) },
                 label(Text.PUSH_ACCOUNTS, 20f),
                 pushAccounts,
                 label(Text.PROTECT_ID, 20f),
