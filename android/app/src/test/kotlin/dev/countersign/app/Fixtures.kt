@@ -7,6 +7,7 @@ import dev.countersign.ffi.BiometricPrompt
 import dev.countersign.ffi.CodeItem
 import dev.countersign.ffi.CodesView
 import dev.countersign.ffi.ImportPlan
+import dev.countersign.ffi.PushAccountItem
 import dev.countersign.ffi.PushRequestItem
 import dev.countersign.protocol.ChallengeKind
 import java.lang.reflect.Proxy
@@ -83,6 +84,17 @@ open class FakeCore : AuthenticatorInterface by notScripted() {
     val renamed = mutableListOf<Triple<String, String?, String>>()
 
     override suspend fun accounts(search: String?): List<AccountItem> = accountRows()
+
+    var enrolled: (String) -> PushAccountItem = { throw UnsupportedOperationException() }
+
+    override suspend fun enrollPush(
+        uri: String,
+        scannedAt: Long,
+        deviceName: String,
+        platform: String,
+        pushToken: String?,
+        acceptUncheckedCertificates: Boolean,
+    ): PushAccountItem = enrolled(uri)
 
     var importPlan: (ByteArray, String?) -> ImportPlan = { _, _ -> throw UnsupportedOperationException() }
     val imported = mutableListOf<Pair<String, String?>>()

@@ -45,7 +45,7 @@ class ScanResultHandler(private val activity: Activity, private val retry: (Stri
                 val token = PushTokenStore(activity).token
                 val account = (activity.application as CountersignApp).countersign()
                     .enrollPush(uri, Build.MODEL, "android", token, acceptUncheckedCertificates, scannedAtSeconds)
-                Toast.makeText(activity, "${Text.ENROLLED} ${account.org}", Toast.LENGTH_SHORT).show()
+                activity.startActivity(EnrolledActivity.intent(activity, account.org, account.user))
                 activity.finish()
             } catch (warning: CountersignException.CertificateChecksOff) {
                 AlertDialog.Builder(activity)
