@@ -61,6 +61,13 @@ object Text {
     const val PUSH_ACCOUNTS = "Sign-in approvals"
     const val HELP_URL = "https://countersign.dev/help"
     const val PRIVACY_URL = "https://countersign.dev/privacy"
+    const val TERMS_URL = "https://countersign.dev/terms"
+    const val TERMS = "Terms"
+    const val PRIVACY = "Privacy"
+    const val REMOVE = "Remove"
+    const val REMOVE_TITLE = "Stop approving sign-ins here?"
+    const val REMOVE_BODY =
+        "This phone will no longer get sign-in requests for this account. Enroll again from your organization's portal to undo it."
 
     const val CHANNEL_NAME = "Sign-in requests"
     const val CHANNEL_DESCRIPTION = "Requests to approve a sign-in, shown as they arrive"

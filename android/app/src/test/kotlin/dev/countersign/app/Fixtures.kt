@@ -86,6 +86,17 @@ open class FakeCore : AuthenticatorInterface by notScripted() {
     override suspend fun accounts(search: String?): List<AccountItem> = accountRows()
 
     var enrolled: (String) -> PushAccountItem = { throw UnsupportedOperationException() }
+    val pushAccountRows = mutableListOf<PushAccountItem>()
+
+    override suspend fun pushAccounts(): List<PushAccountItem> = pushAccountRows.toList()
+
+    override suspend fun deletePushAccount(id: String) {
+        pushAccountRows.removeAll { it.id == id }
+    }
+
+    override suspend fun protectId(): String = "pid-123"
+
+    override suspend fun diagnosticsEnabled(): Boolean = true
 
     override suspend fun enrollPush(
         uri: String,

@@ -1,11 +1,15 @@
 package dev.countersign.app.more
 
-import android.app.Activity
+import android.app.AlertDialog
 import android.content.Intent
 import android.net.Uri
 import android.os.Bundle
+import android.widget.CompoundButton
+import android.widget.LinearLayout
 import android.widget.Switch
 import android.widget.Toast
+import androidx.activity.ComponentActivity
+import androidx.lifecycle.lifecycleScope
 import dev.countersign.app.CountersignApp
 import dev.countersign.app.Text
 import dev.countersign.app.transfer.ImportActivity
@@ -13,25 +17,26 @@ import dev.countersign.app.ui.SensitiveClipboard
 import dev.countersign.app.ui.button
 import dev.countersign.app.ui.column
 import dev.countersign.app.ui.label
+import dev.countersign.app.ui.row
 import dev.countersign.app.userMessage
-import kotlinx.coroutines.MainScope
-import kotlinx.coroutines.cancel
+import dev.countersign.ffi.PushAccountItem
 import kotlinx.coroutines.launch
 
 /**
- * Settings (the core's one setting today: diagnostics), push enrollments, the
- * app version, the Protect ID with a Copy button, and help links.
+ * Settings (diagnostics), import, the push accounts with Remove, the app
+ * version, the Protect ID with Copy, and help, terms and privacy links. Every
+ * core call runs off the main thread (the facade's IO dispatcher).
  */
-class MoreActivity : Activity() {
-    private val scope = MainScope()
+class MoreActivity : ComponentActivity() {
     private val app get() = application as CountersignApp
+    internal lateinit var pushAccounts: LinearLayout
 
     override fun onCreate(savedInstanceState: Bundle?) {
         super.onCreate(savedInstanceState)
         title = Text.MORE
         val diagnostics = Switch(this).apply { text = Text.DIAGNOSTICS; isEnabled = false }
         val protectId = label()
-        val pushAccounts = label()
+        pushAccounts = column().apply { setPadding(0, 0, 0, 0) }
         val version = label("${Text.VERSION} ${packageManager.getPackageInfo(packageName, 0).versionName}")
         setContentView(
             column(
@@ -47,29 +52,65 @@ class MoreActivity : Activity() {
                 },
                 version,
                 button(Text.HELP) { open(Text.HELP_URL) },
-                button("Privacy") { open(Text.PRIVACY_URL) },
+                button(Text.TERMS) { open(Text.TERMS_URL) },
+                button(Text.PRIVACY) { open(Text.PRIVACY_URL) },
             ),
         )
-        scope.launch {
+        lifecycleScope.launch {
             try {
                 val core = app.countersign()
                 diagnostics.isChecked = core.diagnosticsEnabled()
                 diagnostics.isEnabled = true
                 diagnostics.setOnCheckedChangeListener { view, enabled -> save(view, enabled) }
                 protectId.text = core.protectId()
-                pushAccounts.text =
-                    app.countersign().pushAccounts().joinToString("\n") {
-                        val checks = if (it.certificateChecks) "" else " · ${Text.CERTIFICATE_CHECKS_OFF}"
-                        "${it.org} · ${it.user} (${Text.status(it.status)})$checks"
-                    }.ifEmpty { "—" }
             } catch (error: Exception) {
                 protectId.text = error.userMessage()
             }
         }
+        showPushAccounts()
     }
 
-    private fun save(view: android.widget.CompoundButton, enabled: Boolean) {
-        scope.launch {
+    private fun showPushAccounts() {
+        lifecycleScope.launch {
+            pushAccounts.removeAllViews()
+            try {
+                val accounts = app.countersign().pushAccounts()
+                if (accounts.isEmpty()) pushAccounts.addView(label("—"))
+                accounts.forEach { account ->
+                    val checks = if (account.certificateChecks) "" else " · ${Text.CERTIFICATE_CHECKS_OFF}"
+                    pushAccounts.addView(
+                        row(
+                            label("${account.org} · ${account.user} (${Text.status(account.status)})$checks"),
+                            button(Text.REMOVE) { confirmRemove(account) },
+                        ),
+                    )
+                }
+            } catch (error: Exception) {
+                pushAccounts.addView(label(error.userMessage()))
+            }
+        }
+    }
+
+    /** Removing tells the server (best effort) and forgets the account here. */
+    private fun confirmRemove(account: PushAccountItem) {
+        AlertDialog.Builder(this)
+            .setTitle(Text.REMOVE_TITLE)
+            .setMessage("${account.org} · ${account.user}\n\n${Text.REMOVE_BODY}")
+            .setNegativeButton(Text.CANCEL, null)
+            .setPositiveButton(Text.REMOVE) { _, _ ->
+                lifecycleScope.launch {
+                    try {
+                        app.countersign().deletePushAccount(account.id)
+                        showPushAccounts()
+                    } catch (error: Exception) {
+                        Toast.makeText(this@MoreActivity, error.userMessage(), Toast.LENGTH_LONG).show()
+                    }
+                }
+            }.show()
+    }
+
+    private fun save(view: CompoundButton, enabled: Boolean) {
+        lifecycleScope.launch {
             try {
                 app.countersign().setDiagnosticsEnabled(enabled)
             } catch (error: Exception) {
@@ -81,10 +122,5 @@ class MoreActivity : Activity() {
 
     private fun open(url: String) {
         runCatching { startActivity(Intent(Intent.ACTION_VIEW, Uri.parse(url))) }
-    }
-
-    override fun onDestroy() {
-        scope.cancel()
-        super.onDestroy()
     }
 }
