@@ -9,6 +9,8 @@ use rcgen::{
     SignatureAlgorithm, SigningKey, date_time_ymd,
 };
 
+use crate::der::{field, int, octets, seq, set_of, tlv};
+
 /// 1.3.6.1.4.1.11129.2.1.17, the KeyDescription extension.
 pub const KEY_DESCRIPTION_OID: [u64; 10] = [1, 3, 6, 1, 4, 1, 11129, 2, 1, 17];
 /// The challenge the spec carries unless told otherwise.
@@ -397,66 +399,7 @@ fn resign(cert: &[u8], outer: &[u8], inner: &[u8], key: &KeyPair) -> Vec<u8> {
     )
 }
 
-// A DER writer and a reader just good enough for the certificates above.
-
-fn tlv(identifier: &[u8], content: &[u8]) -> Vec<u8> {
-    let mut out = identifier.to_vec();
-    let length = content.len();
-    if length < 0x80 {
-        out.push(length as u8);
-    } else {
-        let digits: Vec<u8> = length
-            .to_be_bytes()
-            .into_iter()
-            .skip_while(|digit| *digit == 0)
-            .collect();
-        out.push(0x80 | digits.len() as u8);
-        out.extend(digits);
-    }
-    out.extend_from_slice(content);
-    out
-}
-
-fn int(value: i64) -> Vec<u8> {
-    let bytes = value.to_be_bytes();
-    let mut start = 0;
-    while start < 7
-        && ((bytes[start] == 0 && bytes[start + 1] & 0x80 == 0)
-            || (bytes[start] == 0xff && bytes[start + 1] & 0x80 != 0))
-    {
-        start += 1;
-    }
-    tlv(&[0x02], &bytes[start..])
-}
-
-fn octets(content: &[u8]) -> Vec<u8> {
-    tlv(&[0x04], content)
-}
-
-fn seq(items: &[Vec<u8>]) -> Vec<u8> {
-    tlv(&[0x30], &items.concat())
-}
-
-fn set_of(items: &[Vec<u8>]) -> Vec<u8> {
-    tlv(&[0x31], &items.concat())
-}
-
-/// `[tag] EXPLICIT inner`: one identifier octet below 31, else 0xBF and the
-/// tag number in base 128.
-fn field(tag: u32, inner: &[u8]) -> Vec<u8> {
-    if tag < 31 {
-        return tlv(&[0xa0 | tag as u8], inner);
-    }
-    let mut digits = vec![(tag & 0x7f) as u8];
-    let mut rest = tag >> 7;
-    while rest > 0 {
-        digits.push(0x80 | (rest & 0x7f) as u8);
-        rest >>= 7;
-    }
-    digits.push(0xbf);
-    digits.reverse();
-    tlv(&digits, inner)
-}
+// A reader just good enough for the certificates above (the writer: `crate::der`).
 
 /// The header length and total length of the element `bytes` starts with
 /// (one identifier octet, definite length).

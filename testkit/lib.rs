@@ -8,6 +8,7 @@
 
 pub mod attestation;
 pub mod browser;
+pub mod der;
 pub mod form_browser;
 pub mod postgres;
 pub mod privacyidea;

@@ -511,69 +511,9 @@ fn boolean(tlv: Tlv<'_>, what: &str) -> Result<bool, AttestationError> {
 mod tests {
     use super::*;
 
-    // A DER writer for the tests' KeyDescriptions.
-
-    fn tlv(identifier: &[u8], content: &[u8]) -> Vec<u8> {
-        let mut out = identifier.to_vec();
-        let length = content.len();
-        if length < 0x80 {
-            out.push(length as u8);
-        } else {
-            let digits: Vec<u8> = length
-                .to_be_bytes()
-                .into_iter()
-                .skip_while(|digit| *digit == 0)
-                .collect();
-            out.push(0x80 | digits.len() as u8);
-            out.extend(digits);
-        }
-        out.extend_from_slice(content);
-        out
-    }
-
-    fn int(value: i64) -> Vec<u8> {
-        let bytes = value.to_be_bytes();
-        let mut start = 0;
-        while start < 7
-            && ((bytes[start] == 0 && bytes[start + 1] & 0x80 == 0)
-                || (bytes[start] == 0xff && bytes[start + 1] & 0x80 != 0))
-        {
-            start += 1;
-        }
-        tlv(&[0x02], &bytes[start..])
-    }
-
-    fn enumerated_value(value: u8) -> Vec<u8> {
-        tlv(&[0x0a], &[value])
-    }
-
-    fn octets(content: &[u8]) -> Vec<u8> {
-        tlv(&[0x04], content)
-    }
-
-    fn seq(items: &[Vec<u8>]) -> Vec<u8> {
-        tlv(&[0x30], &items.concat())
-    }
-
-    fn set_of(items: &[Vec<u8>]) -> Vec<u8> {
-        tlv(&[0x31], &items.concat())
-    }
-
-    /// `[tag] EXPLICIT inner`, in the high-tag form from 31 on.
-    fn field(tag: u32, inner: Vec<u8>) -> Vec<u8> {
-        if tag < 31 {
-            return tlv(&[0xa0 | tag as u8], &inner);
-        }
-        let mut digits = vec![(tag & 0x7f) as u8];
-        let mut rest = tag >> 7;
-        while rest > 0 {
-            digits.push(0x80 | (rest & 0x7f) as u8);
-            rest >>= 7;
-        }
-        digits.push(0xbf);
-        digits.reverse();
-        tlv(&digits, &inner)
-    }
+    use countersign_testkit::der::{
+        enumerated as enumerated_value, field, int, octets, seq, set_of, tlv,
+    };
 
     const CHALLENGE: &[u8] = b"enrollment challenge";
     const DIGEST: [u8; 32] = [7; 32];

@@ -10,6 +10,7 @@ import dev.countersign.Countersign
 import dev.countersign.app.FakeCore
 import dev.countersign.app.ScreenTestApp
 import dev.countersign.app.Text
+import dev.countersign.app.idleUntil
 import dev.countersign.ffi.AccountItem
 import kotlinx.coroutines.Dispatchers
 import org.junit.Assert.assertEquals
@@ -36,15 +37,6 @@ class AccountDetailsActivityTest {
     fun scriptedCore() {
         app.openCore = { Countersign.over(core, Dispatchers.Unconfined) }
         core.accountRows = { listOf(account("a", 0u, "jane"), account("b", 1u, "work")) }
-    }
-
-    private fun idleUntil(done: () -> Boolean) {
-        val deadline = System.nanoTime() + 5_000_000_000
-        while (true) {
-            shadowOf(Looper.getMainLooper()).idle()
-            if (done() || System.nanoTime() > deadline) return
-            Thread.sleep(5)
-        }
     }
 
     private fun button(root: View, label: String): Button? =

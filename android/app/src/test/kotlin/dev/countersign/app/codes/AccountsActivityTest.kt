@@ -12,6 +12,8 @@ import dev.countersign.Countersign
 import dev.countersign.app.FakeCore
 import dev.countersign.app.ScreenTestApp
 import dev.countersign.app.code
+import dev.countersign.app.idleUntil
+import dev.countersign.app.texts
 import kotlinx.coroutines.Dispatchers
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertTrue
@@ -43,22 +45,6 @@ class AccountsActivityTest {
             )
         }
     }
-
-    private fun idleUntil(done: () -> Boolean) {
-        val deadline = System.nanoTime() + 5_000_000_000
-        while (true) {
-            shadowOf(Looper.getMainLooper()).idle()
-            if (done() || System.nanoTime() > deadline) return
-            Thread.sleep(5)
-        }
-    }
-
-    private fun texts(view: View): List<String> =
-        when (view) {
-            is ViewGroup -> (0 until view.childCount).flatMap { texts(view.getChildAt(it)) }
-            is TextView -> listOf(view.text.toString())
-            else -> emptyList()
-        }
 
     private fun start(): ActivityController<AccountsActivity> {
         val controller = Robolectric.buildActivity(AccountsActivity::class.java).setup()

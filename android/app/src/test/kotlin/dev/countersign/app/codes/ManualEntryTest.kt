@@ -6,6 +6,8 @@ import dev.countersign.CountersignException
 import dev.countersign.app.FakeCore
 import dev.countersign.app.ScreenTestApp
 import dev.countersign.app.Text
+import dev.countersign.app.find
+import dev.countersign.app.idleUntil
 import dev.countersign.ffi.FfiException
 import kotlinx.coroutines.Dispatchers
 import org.junit.Assert.assertEquals
@@ -28,15 +30,6 @@ class ManualEntryTest {
     @Before
     fun scriptedCore() {
         app.openCore = { Countersign.over(core, Dispatchers.Unconfined) }
-    }
-
-    private fun idleUntil(done: () -> Boolean) {
-        val deadline = System.nanoTime() + 5_000_000_000
-        while (true) {
-            shadowOf(Looper.getMainLooper()).idle()
-            if (done() || System.nanoTime() > deadline) return
-            Thread.sleep(5)
-        }
     }
 
     @Test

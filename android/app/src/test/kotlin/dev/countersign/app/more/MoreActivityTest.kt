@@ -10,6 +10,8 @@ import dev.countersign.Countersign
 import dev.countersign.app.FakeCore
 import dev.countersign.app.ScreenTestApp
 import dev.countersign.app.Text
+import dev.countersign.app.idleUntil
+import dev.countersign.app.texts
 import dev.countersign.core.PushAccountStatus
 import dev.countersign.ffi.PushAccountItem
 import dev.countersign.ffi.PushDialect
@@ -29,22 +31,6 @@ import org.robolectric.shadows.ShadowDialog
 @Config(application = ScreenTestApp::class)
 class MoreActivityTest {
     private val app get() = RuntimeEnvironment.getApplication() as ScreenTestApp
-
-    private fun texts(view: View): List<String> =
-        when (view) {
-            is ViewGroup -> (0 until view.childCount).flatMap { texts(view.getChildAt(it)) }
-            is TextView -> listOf(view.text.toString())
-            else -> emptyList()
-        }
-
-    private fun idleUntil(done: () -> Boolean) {
-        val deadline = System.nanoTime() + 5_000_000_000
-        while (true) {
-            shadowOf(Looper.getMainLooper()).idle()
-            if (done() || System.nanoTime() > deadline) return
-            Thread.sleep(5)
-        }
-    }
 
     @Test
     fun `a push account is removed after a confirmation, and the Protect ID shows`() {

@@ -9,11 +9,15 @@ import android.widget.EditText
 import android.widget.TextView
 import dev.countersign.Countersign
 import dev.countersign.app.CountersignApp
-import dev.countersign.app.ScreenTestApp
 import dev.countersign.app.FakeCore
+import dev.countersign.app.ScreenTestApp
 import dev.countersign.app.Text
+import dev.countersign.app.find
+import dev.countersign.app.idleUntil
 import dev.countersign.app.request
+import dev.countersign.app.texts
 import dev.countersign.ffi.AnswerResult
+import java.time.Duration
 import kotlinx.coroutines.Dispatchers
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertTrue
@@ -26,7 +30,6 @@ import org.robolectric.RuntimeEnvironment
 import org.robolectric.Shadows.shadowOf
 import org.robolectric.android.controller.ActivityController
 import org.robolectric.annotation.Config
-import java.time.Duration
 
 /** The approve screen against a scripted core: what it shows, sends, and keeps. */
 @RunWith(RobolectricTestRunner::class)
@@ -52,30 +55,6 @@ class ApproveActivityTest {
     }
 
     private fun idle() = shadowOf(Looper.getMainLooper()).idle()
-
-    /** The core is opened on an IO thread: runs the main looper until [done], at most 5 s. */
-    private fun idleUntil(done: () -> Boolean) {
-        val deadline = System.nanoTime() + 5_000_000_000
-        while (true) {
-            idle()
-            if (done() || System.nanoTime() > deadline) return
-            Thread.sleep(5)
-        }
-    }
-
-    private fun texts(view: View): List<String> =
-        when (view) {
-            is ViewGroup -> (0 until view.childCount).flatMap { texts(view.getChildAt(it)) }
-            is TextView -> listOf(view.text.toString())
-            else -> emptyList()
-        }
-
-    private fun <T : View> find(view: View, type: Class<T>, test: (T) -> Boolean = { true }): T? =
-        when {
-            type.isInstance(view) && test(type.cast(view)) -> type.cast(view)
-            view is ViewGroup -> (0 until view.childCount).firstNotNullOfOrNull { find(view.getChildAt(it), type, test) }
-            else -> null
-        }
 
     private fun root(controller: ActivityController<ApproveActivity>): View = controller.get().window.decorView
 

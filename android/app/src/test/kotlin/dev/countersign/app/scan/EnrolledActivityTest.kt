@@ -10,8 +10,9 @@ import dev.countersign.Countersign
 import dev.countersign.app.FakeCore
 import dev.countersign.app.ScreenTestApp
 import dev.countersign.app.Text
-import dev.countersign.ffi.PushAccountItem
+import dev.countersign.app.texts
 import dev.countersign.core.PushAccountStatus
+import dev.countersign.ffi.PushAccountItem
 import dev.countersign.ffi.PushDialect
 import dev.countersign.ffi.ScanItem
 import dev.countersign.ffi.ScanKind
@@ -31,13 +32,6 @@ import org.robolectric.annotation.Config
 @Config(application = ScreenTestApp::class)
 class EnrolledActivityTest {
     private val app get() = RuntimeEnvironment.getApplication() as ScreenTestApp
-
-    private fun texts(view: View): List<String> =
-        when (view) {
-            is ViewGroup -> (0 until view.childCount).flatMap { texts(view.getChildAt(it)) }
-            is TextView -> listOf(view.text.toString())
-            else -> emptyList()
-        }
 
     @Test
     fun `a scanned enrollment code enrolls and opens the green check`() {

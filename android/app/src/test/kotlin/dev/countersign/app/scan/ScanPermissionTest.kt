@@ -11,6 +11,7 @@ import android.widget.Button
 import android.widget.TextView
 import dev.countersign.app.ScreenTestApp
 import dev.countersign.app.Text
+import dev.countersign.app.texts
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertNotSame
 import org.junit.Assert.assertNull
@@ -57,13 +58,6 @@ class ScanPermissionTest {
 
     private fun visibleButton(controller: ActivityController<ScanActivity>): Button? =
         buttons(controller.get().window.decorView).firstOrNull { it.visibility == View.VISIBLE }
-
-    private fun texts(view: View): List<String> =
-        when (view) {
-            is ViewGroup -> (0 until view.childCount).flatMap { texts(view.getChildAt(it)) }
-            is TextView -> listOf(view.text.toString())
-            else -> emptyList()
-        }
 
     @Test
     fun `it asks once, and not again on resume or rotation`() {

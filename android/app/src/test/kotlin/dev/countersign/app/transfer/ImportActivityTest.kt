@@ -11,6 +11,9 @@ import dev.countersign.Countersign
 import dev.countersign.app.FakeCore
 import dev.countersign.app.ScreenTestApp
 import dev.countersign.app.Text
+import dev.countersign.app.find
+import dev.countersign.app.idleUntil
+import dev.countersign.app.texts
 import dev.countersign.ffi.FfiException
 import dev.countersign.ffi.ImportPlan
 import dev.countersign.ffi.ImportedAccount
@@ -50,29 +53,6 @@ class ImportActivityTest {
         app.openCore = { Countersign.over(core, Dispatchers.Unconfined) }
         shadowOf(app.contentResolver).registerInputStream(file, ByteArrayInputStream("aegis-bytes".toByteArray()))
     }
-
-    private fun idleUntil(done: () -> Boolean) {
-        val deadline = System.nanoTime() + 5_000_000_000
-        while (true) {
-            shadowOf(Looper.getMainLooper()).idle()
-            if (done() || System.nanoTime() > deadline) return
-            Thread.sleep(5)
-        }
-    }
-
-    private fun texts(view: View): List<String> =
-        when (view) {
-            is ViewGroup -> (0 until view.childCount).flatMap { texts(view.getChildAt(it)) }
-            is TextView -> listOf(view.text.toString())
-            else -> emptyList()
-        }
-
-    private fun <T : View> find(view: View, type: Class<T>, test: (T) -> Boolean = { true }): T? =
-        when {
-            type.isInstance(view) && test(type.cast(view)) -> type.cast(view)
-            view is ViewGroup -> (0 until view.childCount).firstNotNullOfOrNull { find(view.getChildAt(it), type, test) }
-            else -> null
-        }
 
     private fun open(): ActivityController<ImportActivity> =
         Robolectric.buildActivity(ImportActivity::class.java, ImportActivity.intent(app, file)).setup()
