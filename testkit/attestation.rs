@@ -429,3 +429,22 @@ fn elements(mut bytes: &[u8]) -> Vec<&[u8]> {
     }
     out
 }
+
+/// A server's attestation settings trusting `root_pem` (written to the
+/// returned file, which must outlive the server's start; rewrite it and
+/// restart to trust another) for [`PACKAGE`], any signer.
+pub fn trusting(
+    root_pem: &str,
+) -> (
+    countersign_server::config::AttestationConfig,
+    tempfile::NamedTempFile,
+) {
+    let roots = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(roots.path(), root_pem).unwrap();
+    let config = countersign_server::config::AttestationConfig {
+        roots_file: Some(roots.path().to_owned()),
+        android_package: Some(PACKAGE.to_owned()),
+        android_signing_digests: Vec::new(),
+    };
+    (config, roots)
+}

@@ -8,8 +8,6 @@
 
 mod common;
 
-use std::io::Write;
-
 use common::{Harness, Phone, problem};
 use countersign_core::push::EnrollmentUri;
 use countersign_core::push::jose::{JwsSigner, SoftwareKey};
@@ -20,7 +18,7 @@ use countersign_server::config::AttestationConfig;
 use countersign_server::db::{self, Sql};
 use countersign_server::user_keys::attestation_challenge;
 use countersign_testkit::Setup;
-use countersign_testkit::attestation::{KeyDescriptionSpec, PACKAGE, chain_for};
+use countersign_testkit::attestation::{KeyDescriptionSpec, chain_for, trusting};
 use data_encoding::BASE64;
 use reqwest::StatusCode;
 use serde_json::json;
@@ -34,14 +32,9 @@ struct Attested {
 }
 
 async fn server_trusting(root_pem: &str) -> Attested {
-    let mut roots = NamedTempFile::new().unwrap();
-    roots.write_all(root_pem.as_bytes()).unwrap();
+    let (attestation, roots) = trusting(root_pem);
     let h = Harness::start_setup(Setup {
-        attestation: AttestationConfig {
-            roots_file: Some(roots.path().to_owned()),
-            android_package: Some(PACKAGE.to_owned()),
-            android_signing_digests: Vec::new(),
-        },
+        attestation,
         ..Setup::default()
     })
     .await;

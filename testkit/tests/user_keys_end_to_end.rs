@@ -8,7 +8,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::HashMap;
-use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use countersign_core::push::PushStore;
@@ -17,8 +16,7 @@ use countersign_core::push::device::{
     UserKeySigner,
 };
 use countersign_core::push::jose::{Jwk, JwsSigner, SoftwareKey};
-use countersign_server::config::AttestationConfig;
-use countersign_testkit::attestation::{AttestationAuthority, KeyDescriptionSpec, PACKAGE};
+use countersign_testkit::attestation::{AttestationAuthority, KeyDescriptionSpec, trusting};
 use countersign_testkit::{Phone, Server, Setup};
 use reqwest::Method;
 use serde_json::json;
@@ -154,14 +152,9 @@ impl BiometricGate for NoGateExpected {
 
 /// A server trusting `authority`'s root, with `biometric: required`.
 async fn server_trusting(authority: &AttestationAuthority) -> (Server, NamedTempFile) {
-    let mut roots = NamedTempFile::new().unwrap();
-    roots.write_all(authority.root_pem().as_bytes()).unwrap();
+    let (attestation, roots) = trusting(&authority.root_pem());
     let server = Server::start_with(Setup {
-        attestation: AttestationConfig {
-            roots_file: Some(roots.path().to_owned()),
-            android_package: Some(PACKAGE.to_owned()),
-            android_signing_digests: Vec::new(),
-        },
+        attestation,
         ..Setup::default()
     })
     .await;
