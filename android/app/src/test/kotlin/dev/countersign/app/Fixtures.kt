@@ -82,6 +82,11 @@ open class FakeCore : AuthenticatorInterface by notScripted() {
     val moved = mutableListOf<Pair<String, UInt>>()
     var accountRows: () -> List<AccountItem> = { emptyList() }
     val renamed = mutableListOf<Triple<String, String?, String>>()
+    val deleted = mutableListOf<String>()
+
+    override suspend fun deleteAccount(id: String) {
+        deleted += id
+    }
 
     override suspend fun accounts(search: String?): List<AccountItem> = accountRows()
 

@@ -4,16 +4,17 @@ import android.app.AlertDialog
 import android.os.Looper
 import android.view.View
 import android.view.ViewGroup
-import android.widget.Button
 import android.widget.EditText
 import dev.countersign.Countersign
 import dev.countersign.app.FakeCore
 import dev.countersign.app.ScreenTestApp
 import dev.countersign.app.Text
+import dev.countersign.app.button
 import dev.countersign.app.idleUntil
 import dev.countersign.ffi.AccountItem
 import kotlinx.coroutines.Dispatchers
 import org.junit.Assert.assertEquals
+import org.junit.Assert.assertTrue
 import org.junit.Before
 import org.junit.Test
 import org.junit.runner.RunWith
@@ -39,13 +40,6 @@ class AccountDetailsActivityTest {
         core.accountRows = { listOf(account("a", 0u, "jane"), account("b", 1u, "work")) }
     }
 
-    private fun button(root: View, label: String): Button? =
-        when (root) {
-            is Button -> root.takeIf { it.text.toString() == label }
-            is ViewGroup -> (0 until root.childCount).firstNotNullOfOrNull { button(root.getChildAt(it), label) }
-            else -> null
-        }
-
     private fun open(id: String) =
         Robolectric.buildActivity(AccountDetailsActivity::class.java, AccountDetailsActivity.intent(app, id)).setup().also { controller ->
             idleUntil { button(controller.get().window.decorView, Text.RENAME) != null }
@@ -68,6 +62,24 @@ class AccountDetailsActivityTest {
         dialog.getButton(AlertDialog.BUTTON_POSITIVE).performClick()
         idleUntil { core.renamed.isNotEmpty() }
         assertEquals(listOf(Triple("a", null, "jane (personal)")), core.renamed)
+    }
+
+    @Test
+    fun `delete asks first, and Cancel keeps the account`() {
+        val screen = open("a").get()
+        button(screen.window.decorView, Text.DELETE)!!.performClick()
+        var dialog = ShadowDialog.getLatestDialog() as AlertDialog
+        assertTrue(shadowOf(dialog).message.toString().contains(Text.DELETE_BODY))
+        dialog.getButton(AlertDialog.BUTTON_NEGATIVE).performClick()
+        repeat(20) { shadowOf(Looper.getMainLooper()).idle(); Thread.sleep(5) }
+        assertEquals(emptyList<String>(), core.deleted)
+        assertTrue(!screen.isFinishing)
+        button(screen.window.decorView, Text.DELETE)!!.performClick()
+        dialog = ShadowDialog.getLatestDialog() as AlertDialog
+        dialog.getButton(AlertDialog.BUTTON_POSITIVE).performClick()
+        idleUntil { core.deleted.isNotEmpty() && screen.isFinishing }
+        assertEquals(listOf("a"), core.deleted)
+        assertTrue(screen.isFinishing)
     }
 
     @Test
