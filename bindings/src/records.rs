@@ -227,10 +227,13 @@ pub struct PushRequestItem {
     pub number_choices: Option<Vec<String>>,
     /// Requests for the same resource in the last minute (more than 1: a burst).
     pub burst: u32,
+    /// The notification may offer Approve itself: no number, no biometric.
+    pub answer_inline: bool,
 }
 
 impl From<PushRequest> for PushRequestItem {
     fn from(request: PushRequest) -> Self {
+        let answer_inline = request.answerable_inline();
         PushRequestItem {
             id: request.id,
             account_id: request.account_id,
@@ -251,6 +254,7 @@ impl From<PushRequest> for PushRequestItem {
             number_matching: request.number_matching,
             number_choices: request.number_choices,
             burst: request.burst,
+            answer_inline,
         }
     }
 }

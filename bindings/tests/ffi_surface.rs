@@ -222,6 +222,8 @@ async fn a_push_is_enrolled_received_and_approved_through_the_surface() {
         (1, ChallengeKind::Login, Some("Berlin, DE"))
     );
     assert!(requests[0].biometric_required);
+    // Biometric policy: the notification offers Deny only, Approve opens the app.
+    assert!(!requests[0].answer_inline);
     let id = requests[0].id.clone();
     let refused = app
         .approve(

@@ -33,6 +33,17 @@ pub struct PushRequest {
     pub burst: u32,
 }
 
+impl PushRequest {
+    /// Whether a notification may offer Approve itself (Android's action, iOS's
+    /// long press): only when answering needs nothing but the tap — no number
+    /// to match or pick and no biometric. Both shells take this one rule.
+    pub fn answerable_inline(&self) -> bool {
+        !self.biometric_required
+            && !self.number_matching
+            && self.number_choices.as_ref().is_none_or(Vec::is_empty)
+    }
+}
+
 /// What a Watch face shows; the Watch holds no keys and answers through the phone.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
@@ -229,4 +240,41 @@ pub enum PushError {
     PollingNotAllowed,
     #[error("{0}")]
     Vault(#[from] VaultError),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(biometric: bool, number: bool, choices: Option<Vec<String>>) -> PushRequest {
+        PushRequest {
+            id: "ch_1".into(),
+            account_id: "acct".into(),
+            org: "Acme".into(),
+            user: "jane".into(),
+            kind: ChallengeKind::Login,
+            resource: Resource {
+                id: "salesforce".into(),
+                name: "Salesforce".into(),
+            },
+            context: Context::default(),
+            message: None,
+            issued_at: 0,
+            expires_at: 60,
+            seconds_left: 60,
+            biometric_required: biometric,
+            number_matching: number,
+            number_choices: choices,
+            burst: 1,
+        }
+    }
+
+    #[test]
+    fn only_a_request_that_needs_nothing_but_a_tap_is_answerable_inline() {
+        assert!(request(false, false, None).answerable_inline());
+        assert!(request(false, false, Some(vec![])).answerable_inline());
+        assert!(!request(true, false, None).answerable_inline());
+        assert!(!request(false, true, None).answerable_inline());
+        assert!(!request(false, false, Some(vec!["17".into(), "42".into()])).answerable_inline());
+    }
 }

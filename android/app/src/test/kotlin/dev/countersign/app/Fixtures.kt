@@ -62,6 +62,8 @@ fun request(
     numberMatching = numberMatching,
     numberChoices = numberChoices,
     burst = burst,
+    // The core computes it (PushRequest::answerable_inline); a scripted request mirrors it.
+    answerInline = !biometricRequired && !numberMatching && numberChoices.isNullOrEmpty(),
 )
 
 /**

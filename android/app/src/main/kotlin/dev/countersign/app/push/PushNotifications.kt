@@ -119,8 +119,8 @@ class PushNotifications(private val context: Context) {
         fun choosesNumber(request: PushRequestItem): Boolean =
             request.numberMatching || !request.numberChoices.isNullOrEmpty()
 
-        /** True when the answer needs a screen: a number to pick or the user to confirm. */
-        fun needsApp(request: PushRequestItem): Boolean = choosesNumber(request) || request.biometricRequired
+        /** True when the answer needs a screen (the core's rule, shared with iOS). */
+        fun needsApp(request: PushRequestItem): Boolean = !request.answerInline
 
         fun summary(request: PushRequestItem): String = "${request.user} · ${request.org}"
 
