@@ -23,7 +23,10 @@ let package = Package(
         .target(
             name: "CountersignFFI",
             dependencies: ["CountersignRustFFI"],
-            swiftSettings: [.unsafeFlags(["-application-extension"])]
+            swiftSettings: [.unsafeFlags(["-application-extension"])],
+            // What the Rust library calls on Apple platforms: the system's
+            // certificate checks (rustls-platform-verifier, security-framework).
+            linkerSettings: [.linkedFramework("Security"), .linkedFramework("CoreFoundation")]
         ),
         .target(
             name: "Countersign",
@@ -35,7 +38,10 @@ let package = Package(
             dependencies: ["Countersign"],
             swiftSettings: [.unsafeFlags(["-application-extension"])]
         ),
-        .testTarget(name: "CountersignTests", dependencies: ["Countersign"]),
-        .testTarget(name: "CountersignAppModelTests", dependencies: ["CountersignAppModel"]),
+        .testTarget(name: "CountersignTests", dependencies: ["Countersign", "CountersignFFI"]),
+        .testTarget(
+            name: "CountersignAppModelTests",
+            dependencies: ["CountersignAppModel", "Countersign", "CountersignFFI"]
+        ),
     ]
 )

@@ -45,6 +45,11 @@ class Declarations:
     # callable name -> the parameter lists it accepts (a function, a method,
     # an enum case with values, or a type's initialisers under the type's name)
     signatures: dict[str, set[tuple[Parameter, ...]]] = field(default_factory=dict)
+    protocols: set[str] = field(default_factory=set)
+    # Methods of our types that implement a bindings protocol (a test fake of
+    # `AuthenticatorProtocol`, the Keychain `KeyStore`): held to the protocol's
+    # labels, and never taken as declarations a call may match instead.
+    conformances: list[tuple[str, tuple[Parameter, ...], int]] = field(default_factory=list)
 
     def add_signature(self, name: str, accepted: tuple[Parameter, ...]) -> None:
         self.signatures.setdefault(name, set()).add(accepted)
@@ -138,18 +143,37 @@ def declared_name(node) -> str | None:
     return None
 
 
-def collect(tree, into: Declarations, public_only: bool) -> None:
+def inherited(node) -> set[str]:
+    return {
+        identifier(text(t))
+        for spec in node.children
+        if spec.type == "inheritance_specifier"
+        for t in spec.children
+        if t.type == "user_type"
+    }
+
+
+def collect(tree, into: Declarations, public_only: bool, foreign_protocols: frozenset[str] = frozenset()) -> None:
     """Declarations of one file; the bindings count only what they publish."""
 
-    def visit(node, owner: str | None) -> None:
+    def visit(node, owner: str | None, conforming: bool = False) -> None:
         kind = node.type
         if kind in ("class_declaration", "protocol_declaration"):
             name = declared_name(node)
             is_extension = any(c.type == "extension" for c in node.children)
             if name and not is_extension and (not public_only or is_public(node)):
                 into.types.add(name)
+                if kind == "protocol_declaration":
+                    into.protocols.add(name)
+            conforms = bool(inherited(node) & foreign_protocols)
             for child in node.children:
-                visit(child, name)
+                visit(child, name, conforms)
+            return
+        if kind == "function_declaration" and conforming:
+            name = declared_name(node)
+            if name:
+                into.members.add(name)
+                into.conformances.append((name, parameters(node), node.start_point[0] + 1))
             return
         if kind == "typealias_declaration":
             name = declared_name(node)
@@ -169,6 +193,10 @@ def collect(tree, into: Declarations, public_only: bool) -> None:
                     for name in pattern.children:
                         if name.type == "simple_identifier":
                             into.members.add(identifier(text(name)))
+        elif kind == "type_parameter" and not public_only:
+            name = declared_name(node)
+            if name:
+                into.types.add(name)
         elif kind == "enum_entry":
             names = [c for c in node.children if c.type == "simple_identifier"]
             if names:
@@ -178,7 +206,7 @@ def collect(tree, into: Declarations, public_only: bool) -> None:
                 if labels is not None:
                     into.add_signature(name, tuple(Parameter(label) for label in labels))
         for child in node.children:
-            visit(child, owner)
+            visit(child, owner, conforming)
 
     visit(tree.root_node, None)
 
@@ -191,6 +219,14 @@ def call_labels(call) -> tuple[str, ...]:
                 label = next((c for c in argument.children if c.type == "value_argument_label"), None)
                 labels.append(identifier(text(label)) if label is not None else "_")
     return tuple(labels)
+
+
+def is_subscript(call) -> bool:
+    """`items[0]` parses as a call whose arguments are in brackets."""
+    for suffix in (c for c in call.children if c.type == "call_suffix"):
+        for arguments in (c for c in suffix.children if c.type == "value_arguments"):
+            return bool(arguments.children) and arguments.children[0].type == "["
+    return False
 
 
 def callee_name(call) -> str | None:
@@ -228,10 +264,18 @@ def check(root: Path) -> tuple[list[Finding], set[str]]:
         sys.exit(f"no generated bindings under {root / GENERATED}")
     for path in generated:
         collect(parse(path), bindings, public_only=True)
-    sources = sorted(p for p in root.rglob("*.swift") if GENERATED not in p.relative_to(root).parents)
+    # Package.swift speaks PackageDescription, not the app's frameworks.
+    sources = sorted(
+        p
+        for p in root.rglob("*.swift")
+        if GENERATED not in p.relative_to(root).parents and p.name != "Package.swift"
+    )
     trees = {path: parse(path) for path in sources}
-    for tree in trees.values():
-        collect(tree, ours, public_only=False)
+    conformances_by_path: dict[Path, list[tuple[str, tuple[Parameter, ...], int]]] = {}
+    for path, tree in trees.items():
+        before = len(ours.conformances)
+        collect(tree, ours, public_only=False, foreign_protocols=frozenset(bindings.protocols))
+        conformances_by_path[path] = ours.conformances[before:]
     sdk = {
         line.strip()
         for line in (HERE / "sdk-names.txt").read_text().splitlines()
@@ -255,6 +299,14 @@ def check(root: Path) -> tuple[list[Finding], set[str]]:
 
     for path, tree in trees.items():
         relative = path.relative_to(root.parent) if root.parent in path.parents else path
+        for name, declared, line in conformances_by_path[path]:
+            required = bindings.signatures.get(name)
+            labels = tuple(p.label for p in declared)
+            if required and all(labels != tuple(p.label for p in r) for r in required):
+                wanted = " or ".join("(" + ", ".join(p.label for p in r) + ")" for r in required)
+                findings.append(
+                    Finding(relative, line, f"`{name}({', '.join(labels)})` implements a bindings protocol, which declares {wanted}")
+                )
 
         def report(node, message: str, name: str) -> None:
             unknown.add(name)
@@ -269,7 +321,8 @@ def check(root: Path) -> tuple[list[Finding], set[str]]:
             elif kind == "navigation_suffix" or (kind == "prefix_expression" and text(node).startswith(".")):
                 names = [c for c in node.children if c.type == "simple_identifier"]
                 if names:
-                    name = identifier(text(names[-1]))
+                    # `$step`: the projected value of our `step`.
+                    name = identifier(text(names[-1])).lstrip("$")
                     if not known_member(name):
                         report(node, f"member `{name}` is not in the bindings, our Swift or sdk-names.txt", name)
             elif kind == "call_expression":
@@ -279,7 +332,7 @@ def check(root: Path) -> tuple[list[Finding], set[str]]:
                 accepted = set()
                 if name and name not in sdk:
                     accepted = bindings.signatures.get(name, set()) | ours.signatures.get(name, set())
-                if accepted:
+                if accepted and not is_subscript(node):
                     labels = call_labels(node)
                     trailing = any(
                         c.type == "lambda_literal"

@@ -1,0 +1,53 @@
+import CountersignFFI
+import Foundation
+
+/// One tick of the codes screen.
+public enum CodesTick: Equatable {
+    case view(CodesView)
+    case failure(CountersignError)
+}
+
+extension CountersignService {
+    /// A CodesView at every whole second (the first at once) until the
+    /// consuming task is cancelled; a failed read is a `.failure` tick, and the
+    /// stream goes on (the next second may succeed).
+    public func codesStream() -> AsyncStream<CodesTick> {
+        // Only the newest tick matters to a screen that fell behind.
+        AsyncStream(CodesTick.self, bufferingPolicy: .bufferingNewest(1)) { continuation in
+            let producer = Task {
+                while !Task.isCancelled {
+                    let tick: CodesTick
+                    do {
+                        let view = try await self.codes()
+                        tick = .view(view)
+                    } catch {
+                        tick = .failure(CountersignError(any: error))
+                    }
+                    // A read that was under way when the consumer left is not news.
+                    if Task.isCancelled {
+                        break
+                    }
+                    continuation.yield(tick)
+                    do {
+                        try await Task.sleep(nanoseconds: nanosecondsToNextWholeSecond())
+                    } catch {
+                        break
+                    }
+                }
+                continuation.finish()
+            }
+            // A cancelled consumer (or a dropped iterator) terminates the stream;
+            // the producer must not outlive it.
+            continuation.onTermination = { _ in producer.cancel() }
+        }
+    }
+}
+
+// Codes and countdowns change on the wall clock's whole seconds, so each read
+// is aimed just there rather than a fixed second after the previous one (which
+// would drift and show a stale countdown for most of a second).
+private func nanosecondsToNextWholeSecond() -> UInt64 {
+    let now = Date().timeIntervalSince1970
+    let wait = now.rounded(.down) + 1 - now
+    return UInt64(wait * 1_000_000_000)
+}

@@ -1,0 +1,54 @@
+// How a sign-in request reads, shared by the request list and the approval
+// screen so both say the same thing.
+import CountersignFFI
+import Foundation
+
+public enum RequestText {
+    public static func title(kind: ChallengeKind, resource: String) -> String {
+        switch kind {
+        case .login: return "Sign in to \(resource)?"
+        case .stepUp: return "Confirm an action in \(resource)?"
+        case .passwordReset: return "Reset your password for \(resource)?"
+        // The server asks this phone to confirm its own new enrollment.
+        case .enrollmentConfirm: return "Finish enrolling this phone with \(resource)?"
+        }
+    }
+
+    public static func title(_ request: PushRequestItem) -> String {
+        title(kind: request.kind, resource: request.resourceName)
+    }
+
+    /// "jane · Example Corp": whose sign-in it is.
+    public static func summary(_ request: PushRequestItem) -> String {
+        "\(request.user) · \(request.org)"
+    }
+
+    /// Where and how the sign-in was attempted, one fact a line; missing facts are left out.
+    public static func details(_ request: PushRequestItem, timeZone: TimeZone = .current) -> [String] {
+        var lines: [String] = []
+        if let message = request.message, !message.isEmpty { lines.append(message) }
+        let place = [request.location, request.ip].compactMap { $0 }.filter { !$0.isEmpty }
+        if !place.isEmpty { lines.append(place.joined(separator: " · ")) }
+        let client = [request.browser, request.os].compactMap { $0 }.filter { !$0.isEmpty }
+        if !client.isEmpty { lines.append(client.joined(separator: " on ")) }
+        lines.append(time(request.time, timeZone: timeZone))
+        if request.burst > 1 { lines.append(burst(request.burst)) }
+        return lines
+    }
+
+    public static func burst(_ count: UInt32) -> String {
+        "\(count) requests in the last minute. If you are not signing in, deny."
+    }
+
+    public static func expiresIn(_ seconds: Int64) -> String {
+        seconds > 0 ? "Expires in \(seconds)s" : "Expired"
+    }
+
+    static func time(_ unixSeconds: Int64, timeZone: TimeZone) -> String {
+        let formatter = DateFormatter()
+        formatter.dateStyle = .none
+        formatter.timeStyle = .short
+        formatter.timeZone = timeZone
+        return formatter.string(from: Date(timeIntervalSince1970: TimeInterval(unixSeconds)))
+    }
+}
