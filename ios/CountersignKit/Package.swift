@@ -14,6 +14,8 @@ let package = Package(
         // The facade and the app's view models: what the app and the
         // extension link (both application-extension safe: no UIApplication).
         .library(name: "Countersign", targets: ["Countersign"]),
+        // The generated records and enums the screens show as they are.
+        .library(name: "CountersignFFI", targets: ["CountersignFFI"]),
         .library(name: "CountersignAppModel", targets: ["CountersignAppModel"]),
     ],
     targets: [

@@ -9,6 +9,12 @@ struct RequestView: View {
     @State private var now = Date()
     private let ticker = Timer.publish(every: 1, on: .main, in: .common).autoconnect()
 
+    // Spelled out: private @State makes the synthesized initialiser private.
+    init(card: WatchRequestCard, session: WatchSession) {
+        self.card = card
+        self.session = session
+    }
+
     var body: some View {
         ScrollView {
             VStack(alignment: .leading, spacing: 8) {

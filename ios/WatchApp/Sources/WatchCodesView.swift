@@ -7,6 +7,11 @@ struct WatchCodesView: View {
     @State private var now = Date()
     private let ticker = Timer.publish(every: 1, on: .main, in: .common).autoconnect()
 
+    // Spelled out: private @State makes the synthesized initialiser private.
+    init(session: WatchSession) {
+        self.session = session
+    }
+
     var body: some View {
         List {
             if session.codes.isEmpty {

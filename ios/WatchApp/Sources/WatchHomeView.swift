@@ -6,6 +6,11 @@ struct WatchHomeView: View {
     @State private var now = Date()
     private let ticker = Timer.publish(every: 1, on: .main, in: .common).autoconnect()
 
+    // Spelled out: private @State makes the synthesized initialiser private.
+    init(session: WatchSession) {
+        self.session = session
+    }
+
     var body: some View {
         List {
             Section(header: Text("Sign-in requests")) {

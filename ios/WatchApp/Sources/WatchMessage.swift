@@ -245,7 +245,7 @@ enum WatchMessage {
         }
         let sentAt = date(message[Key.sentAt])
         let list = message[Key.codes] as? [[String: Any]] ?? []
-        return list.compactMap { fields in
+        return list.compactMap { fields -> WatchCode? in
             guard let id = fields[Key.id] as? String,
                   let name = fields[Key.name] as? String,
                   let code = fields[Key.code] as? String,
