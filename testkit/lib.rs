@@ -266,12 +266,24 @@ impl Server {
 
     /// Starts a push as the relying party; returns (id, number).
     pub async fn push(&self, user: &str, resource: &str, kind: &str) -> (String, Option<String>) {
+        let context = json!({ "ip": "203.0.113.24", "location": "Berlin, DE",
+                              "browser": "Firefox 133", "os": "Windows 11", "time": 0 });
+        self.push_with_context(user, resource, kind, context).await
+    }
+
+    /// [`Server::push`] with the relying party's own `context`.
+    pub async fn push_with_context(
+        &self,
+        user: &str,
+        resource: &str,
+        kind: &str,
+        context: Value,
+    ) -> (String, Option<String>) {
         let response = self
             .http
             .post(format!("{}/v1/pushes", self.base))
             .bearer_auth(RP)
-            .json(&json!({ "user": user, "resource": resource, "kind": kind,
-                           "context": { "ip": "203.0.113.24", "location": "Berlin, DE", "browser": "Firefox 133", "os": "Windows 11", "time": 0 } }))
+            .json(&json!({ "user": user, "resource": resource, "kind": kind, "context": context }))
             .send()
             .await
             .unwrap();

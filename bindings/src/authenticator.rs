@@ -5,6 +5,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use countersign_core::diagnostics;
 use countersign_core::http::PlainHttp;
 use countersign_core::push::PushStore;
 use countersign_core::push::device::{
@@ -24,8 +25,9 @@ use crate::records::*;
 pub struct Authenticator {
     /// Taken for one synchronous step at a time, never across a prompt or a
     /// request (see `SharedVault`): the codes screen stays live during both.
-    vault: SharedVault,
+    pub(crate) vault: SharedVault,
     device: PushDevice,
+    pub(crate) plain_http: PlainHttp,
 }
 
 impl std::fmt::Debug for Authenticator {
@@ -64,7 +66,8 @@ impl Authenticator {
         hardware_keys: Option<Arc<dyn HardwareKeyStore>>,
         plain_http: PlainHttp,
     ) -> Result<Arc<Self>, FfiError> {
-        let vault = Vault::open(Path::new(&path), Arc::new(KeyStoreAdapter(key_store)))?;
+        let mut vault = Vault::open(Path::new(&path), Arc::new(KeyStoreAdapter(key_store)))?;
+        diagnostics::note_vault_opened(&mut vault, SystemClock.now());
         let mut device = PushDevice::new(Arc::new(SystemClock))?;
         if plain_http == PlainHttp::Loopback {
             device = device.allowing_loopback_http();
@@ -75,6 +78,7 @@ impl Authenticator {
         Ok(Arc::new(Self {
             vault: SharedVault::new(vault),
             device,
+            plain_http,
         }))
     }
 }
@@ -132,11 +136,25 @@ impl Authenticator {
         file: Vec<u8>,
         password: Option<String>,
     ) -> Result<u32, FfiError> {
-        let contents = transfer::read_export(&file, None, password.as_deref())?;
+        let format = transfer::detect(&file);
+        let read = transfer::read_export(&file, None, password.as_deref());
         let mut vault = self.vault.lock();
+        let contents = match read {
+            Ok(contents) => contents,
+            Err(error) => {
+                diagnostics::note_import(
+                    &mut vault,
+                    format,
+                    &Err(error.clone()),
+                    SystemClock.now(),
+                );
+                return Err(error.into());
+            }
+        };
         let plan = transfer::preview(&vault, contents)?;
-        let ids = vault.add_all(&plan.to_add, SystemClock.now())?;
-        Ok(u32::try_from(ids.len()).unwrap_or(u32::MAX))
+        let added = vault.add_all(&plan.to_add, SystemClock.now())?.len();
+        diagnostics::note_import(&mut vault, format, &Ok(added), SystemClock.now());
+        Ok(u32::try_from(added).unwrap_or(u32::MAX))
     }
 
     pub async fn accounts(&self, search: Option<String>) -> Result<Vec<AccountItem>, FfiError> {

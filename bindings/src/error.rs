@@ -1,6 +1,7 @@
 //! The one error the apps see, with a variant a screen can act on and the
 //! core's human message. Every core error is mapped here and nowhere else.
 
+use countersign_core::diagnostics::DiagnosticsError;
 use countersign_core::push::device::{GateError, PushError};
 use countersign_core::scan::{NotAnAccount, ScanError};
 use countersign_core::transfer::ImportError;
@@ -113,6 +114,23 @@ impl From<uniffi::UnexpectedUniFFICallbackError> for FfiError {
     fn from(error: uniffi::UnexpectedUniFFICallbackError) -> Self {
         // Kotlin sends a whole stack trace: the first line is the message.
         FfiError::platform(error.reason.lines().next().unwrap_or_default())
+    }
+}
+
+impl From<DiagnosticsError> for FfiError {
+    fn from(error: DiagnosticsError) -> Self {
+        let reason = error.to_string();
+        match error {
+            DiagnosticsError::Vault(error) => error.into(),
+            DiagnosticsError::Encoding | DiagnosticsError::Random => FfiError::Storage {
+                problem: StorageProblem::Other,
+                account_id: None,
+                reason,
+            },
+            DiagnosticsError::InsecureCollector => FfiError::InvalidInput { reason },
+            DiagnosticsError::Network => FfiError::Network { reason },
+            DiagnosticsError::CollectorBusy { .. } => FfiError::ServerRefused { reason },
+        }
     }
 }
 

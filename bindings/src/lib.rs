@@ -6,12 +6,17 @@ uniffi::setup_scaffolding!();
 
 mod android_tls;
 mod authenticator;
+mod diagnostics;
 mod error;
 mod platform;
 mod records;
 mod scanner;
 
 pub use authenticator::Authenticator;
+pub use diagnostics::{
+    AppPlatform, DeviceKind, DiagnosticsEnvironment, DiagnosticsSent, NetworkKind, ScanEnd,
+    SharedFieldItem, never_shared, what_is_shared,
+};
 pub use error::{FfiError, StorageProblem};
 pub use platform::{
     AttestedPublicKey, BiometricOutcome, BiometricPrompt, HardwareKeyStore, KeyStore,

@@ -38,10 +38,15 @@ impl VaultOptions {
             std::fs::create_dir_all(parent)?;
         }
         let store = self.secret_store()?;
-        Vault::open(&path, store).map_err(|error| match error {
+        let mut vault = Vault::open(&path, store).map_err(|error| match error {
             VaultError::KeyStore(store_error) => CliError::KeyStore(store_error),
             other => CliError::Vault(other),
-        })
+        })?;
+        countersign_core::diagnostics::note_vault_opened(
+            &mut vault,
+            countersign_core::Clock::now(&countersign_core::SystemClock),
+        );
+        Ok(vault)
     }
 
     fn secret_store(&self) -> Result<std::sync::Arc<dyn SecretStore>, CliError> {

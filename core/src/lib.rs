@@ -8,6 +8,7 @@
 #[cfg(feature = "uniffi")]
 uniffi::setup_scaffolding!("countersign_core");
 
+pub mod diagnostics;
 pub mod http;
 pub mod keys;
 pub mod push;

@@ -9,6 +9,7 @@
 #[cfg(feature = "uniffi")]
 uniffi::setup_scaffolding!("countersign_protocol");
 
+pub mod diagnostics;
 pub mod enroll_uri;
 pub mod jose;
 pub mod wire;

@@ -46,6 +46,12 @@ class Declarations:
     # an enum case with values, or a type's initialisers under the type's name)
     signatures: dict[str, set[tuple[Parameter, ...]]] = field(default_factory=dict)
     protocols: set[str] = field(default_factory=set)
+    # protocol -> the methods it requires, as (name, labels)
+    requirements: dict[str, set[tuple[str, tuple[str, ...]]]] = field(default_factory=dict)
+    # type -> its protocols from the bindings, and every method its
+    # declaration and extensions declare, as (name, labels)
+    adopted: dict[str, set[str]] = field(default_factory=dict)
+    methods: dict[str, set[tuple[str, tuple[str, ...]]]] = field(default_factory=dict)
     # Methods of our types that implement a bindings protocol (a test fake of
     # `AuthenticatorProtocol`, the Keychain `KeyStore`): held to the protocol's
     # labels, and never taken as declarations a call may match instead.
@@ -165,10 +171,21 @@ def collect(tree, into: Declarations, public_only: bool, foreign_protocols: froz
                 into.types.add(name)
                 if kind == "protocol_declaration":
                     into.protocols.add(name)
-            conforms = bool(inherited(node) & foreign_protocols)
+            adopted = inherited(node) & foreign_protocols
+            if name and adopted:
+                into.adopted.setdefault(name, set()).update(adopted)
+            conforms = bool(adopted) or (name in into.adopted if name else False)
             for child in node.children:
                 visit(child, name, conforms)
             return
+        if kind in ("function_declaration", "protocol_function_declaration") and owner:
+            name = declared_name(node)
+            if name:
+                labels = tuple(p.label for p in parameters(node))
+                if kind == "protocol_function_declaration":
+                    into.requirements.setdefault(owner, set()).add((name, labels))
+                else:
+                    into.methods.setdefault(owner, set()).add((name, labels))
         if kind == "function_declaration" and conforming:
             name = declared_name(node)
             if name:
@@ -296,6 +313,21 @@ def check(root: Path) -> tuple[list[Finding], set[str]]:
             or name in bindings.types
             or name in sdk
         )
+
+    # A type that adopts a bindings protocol must implement all of it: a
+    # method the Rust side adds is a compile error on the Mac otherwise.
+    for type_name, protocols in sorted(ours.adopted.items()):
+        have = ours.methods.get(type_name, set())
+        for protocol in sorted(protocols):
+            for name, labels in sorted(bindings.requirements.get(protocol, set())):
+                if (name, labels) not in have:
+                    findings.append(
+                        Finding(
+                            Path(type_name),
+                            0,
+                            f"`{type_name}` adopts `{protocol}` but does not implement `{name}({', '.join(labels)})`",
+                        )
+                    )
 
     for path, tree in trees.items():
         relative = path.relative_to(root.parent) if root.parent in path.parents else path

@@ -12,6 +12,7 @@ pub mod context;
 pub mod db;
 pub mod delivery;
 pub mod demo;
+pub mod diagnostics;
 pub mod enrollment;
 pub mod extract;
 pub mod files;
@@ -48,7 +49,7 @@ pub use config::{Config, ConfigError, PortalConfig};
 use state::Shared;
 
 pub fn router(state: Shared) -> Router {
-    use api::{admin, device, portal, relying_party as rp};
+    use api::{admin, device, diagnostics, portal, relying_party as rp};
     let fallback_state = state.clone();
     Router::new()
         .route("/v1/enroll", post(device::enroll))
@@ -62,6 +63,7 @@ pub fn router(state: Shared) -> Router {
         .route("/v1/pushes", post(rp::create_push))
         .route("/v1/pushes/{id}", get(rp::get_push))
         .route("/v1/totp/verify", post(rp::verify_totp))
+        .route("/v1/diagnostics", post(diagnostics::collect))
         .route(
             "/v1/admin/users",
             get(admin::list_users).post(admin::create_user),
@@ -93,6 +95,7 @@ pub fn router(state: Shared) -> Router {
             get(admin::get_policy).put(admin::put_policy),
         )
         .route("/v1/admin/audit", get(admin::audit))
+        .route("/v1/admin/diagnostics", get(admin::diagnostics))
         .route("/portal/login", post(portal::login))
         .route("/portal/step-up", post(portal::step_up))
         .route("/portal/password-reset", post(portal::password_reset))

@@ -12,6 +12,7 @@ use tokio::sync::Notify;
 use crate::client_addr::TrustedProxies;
 use crate::db::{Conn, Database, DbError};
 use crate::delivery::Dispatcher;
+use crate::diagnostics::BatchLimiter;
 use crate::mail::MailSender;
 use crate::problem::ApiError;
 use crate::replay::NonceMemory;
@@ -32,6 +33,9 @@ pub struct AppState {
     pub rp_token: String,
     /// Device request nonces seen in the last 120 s (persisted).
     pub nonces: NonceMemory,
+    /// Diagnostics batches per client address (in memory only: the
+    /// collector keeps no address).
+    pub diagnostics_limit: BatchLimiter,
     /// Peers whose `X-Forwarded-For` names the client.
     pub trusted_proxies: TrustedProxies,
     /// Woken whenever a challenge is decided, for long polls.
@@ -88,6 +92,7 @@ impl AppState {
             admin_token,
             rp_token,
             nonces: NonceMemory::default(),
+            diagnostics_limit: BatchLimiter::default(),
             trusted_proxies,
             decided: Notify::new(),
             mail,

@@ -4,7 +4,8 @@
 
 use std::path::PathBuf;
 
-use countersign_core::transfer::{ImportFormat, preview, read_export};
+use countersign_core::diagnostics;
+use countersign_core::transfer::{ImportFormat, detect, preview, read_export};
 use countersign_core::{Clock, SystemClock};
 
 use crate::error::CliError;
@@ -51,7 +52,22 @@ pub fn run(options: &VaultOptions, args: &ImportArgs) -> Result<(), CliError> {
         ),
         None => None,
     };
-    let contents = read_export(&bytes, format, password.as_deref())?;
+    let detected = format.or_else(|| detect(&bytes));
+    let contents = match read_export(&bytes, format, password.as_deref()) {
+        Ok(contents) => contents,
+        Err(error) => {
+            // Only what the error is (wrong password, unreadable…), never the file.
+            if let Ok(mut vault) = options.open() {
+                diagnostics::note_import(
+                    &mut vault,
+                    detected,
+                    &Err(error.clone()),
+                    SystemClock.now(),
+                );
+            }
+            return Err(error.into());
+        }
+    };
     let mut vault = options.open()?;
     let plan = preview(&vault, contents)?;
     println!("{} export:", plan.format.name());
@@ -79,6 +95,12 @@ pub fn run(options: &VaultOptions, args: &ImportArgs) -> Result<(), CliError> {
         return Ok(());
     }
     let added = vault.add_all(&plan.to_add, SystemClock.now())?;
+    diagnostics::note_import(
+        &mut vault,
+        Some(plan.format),
+        &Ok(added.len()),
+        SystemClock.now(),
+    );
     println!("Added {} accounts.", added.len());
     Ok(())
 }

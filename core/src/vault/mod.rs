@@ -50,6 +50,16 @@ pub struct Vault {
     /// Where the key lives; also keeps the vault's generation (rollback check).
     store: Arc<dyn SecretStore>,
     vault_id: String,
+    opened: OpenReport,
+}
+
+/// How opening went, for diagnostics: how long it took and what it migrated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OpenReport {
+    pub took: Duration,
+    /// The schema version the file had when this open migrated it.
+    pub migrated_from: Option<i64>,
+    pub version: i64,
 }
 
 impl std::fmt::Debug for Vault {
@@ -138,7 +148,8 @@ impl Vault {
         }
         // FULL: a committed transaction survives power loss too, not only a crash.
         connection.pragma_update(None, "synchronous", "FULL")?;
-        schema::migrate(&mut connection)?;
+        let started = std::time::Instant::now();
+        let migrated_from = schema::migrate(&mut connection)?;
 
         let random = SystemRandom::new();
         let vault_id = ensure_meta_text(&mut connection, "vault_id", || random_hex(&random, 16))?;
@@ -152,7 +163,17 @@ impl Vault {
             protect_id,
             store: store.clone(),
             vault_id,
+            opened: OpenReport {
+                took: started.elapsed(),
+                migrated_from,
+                version: schema::CURRENT_VERSION,
+            },
         })
+    }
+
+    /// How this open went (its time covers migrations, the key and the checks).
+    pub fn open_report(&self) -> OpenReport {
+        self.opened
     }
 
     /// The device identity a user can copy from the More screen.
@@ -492,12 +513,26 @@ impl Vault {
         Ok(value.as_deref() != Some("off"))
     }
 
+    /// Off also deletes, in the same transaction, every queued event and the
+    /// install's diagnostics settings (its random id among them), so turning
+    /// sharing off and on again starts as a new, unrelated install.
     pub fn set_diagnostics_enabled(&mut self, enabled: bool) -> Result<(), VaultError> {
-        self.connection.execute(
+        let transaction = self
+            .connection
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        transaction.execute(
             "INSERT INTO settings (name, value) VALUES (?1, ?2)
              ON CONFLICT (name) DO UPDATE SET value = excluded.value",
             params![SETTING_DIAGNOSTICS, if enabled { "on" } else { "off" }],
         )?;
+        if !enabled {
+            transaction.execute("DELETE FROM diagnostic_events", [])?;
+            transaction.execute(
+                "DELETE FROM settings WHERE name LIKE 'diagnostics\\_%' ESCAPE '\\'",
+                [],
+            )?;
+        }
+        transaction.commit()?;
         Ok(())
     }
 

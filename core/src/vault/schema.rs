@@ -91,6 +91,12 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE privacyidea_tokens ADD COLUMN mac BLOB;",
     // 6: the alias of a push account's user key (ADR 0014).
     "ALTER TABLE push_accounts ADD COLUMN user_key TEXT;",
+    // 7: the diagnostics queue (diagnostics/ owns it): each row one typed event
+    // as it will be sent, nothing else; emptied when sharing is turned off.
+    "CREATE TABLE diagnostic_events (
+        seq  INTEGER PRIMARY KEY,
+        body TEXT NOT NULL
+    ) STRICT;",
 ];
 
 /// The columns push accounts' row MACs cover (schema 5). Frozen like the
@@ -126,7 +132,9 @@ pub const PRIVACYIDEA_TOKENS_PINNED: PinnedColumns = PinnedColumns {
 
 pub(super) const CURRENT_VERSION: i64 = MIGRATIONS.len() as i64;
 
-pub(super) fn migrate(connection: &mut Connection) -> Result<(), VaultError> {
+/// Brings the file to [`CURRENT_VERSION`]; returns the version it had when a
+/// migration ran (`None` when it was current, or another process migrated it).
+pub(super) fn migrate(connection: &mut Connection) -> Result<Option<i64>, VaultError> {
     let application_id: i64 =
         connection.query_row("PRAGMA application_id", [], |row| row.get(0))?;
     let has_tables: bool = connection.query_row(
@@ -144,6 +152,7 @@ pub(super) fn migrate(connection: &mut Connection) -> Result<(), VaultError> {
             supported: CURRENT_VERSION,
         });
     }
+    let mut migrated_from = None;
     for (index, sql) in MIGRATIONS.iter().enumerate().skip(version.max(0) as usize) {
         let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
         // Another process may have migrated while we waited for the write lock.
@@ -155,6 +164,7 @@ pub(super) fn migrate(connection: &mut Connection) -> Result<(), VaultError> {
         transaction.pragma_update(None, "user_version", index as i64 + 1)?;
         transaction.pragma_update(None, "application_id", APPLICATION_ID)?;
         transaction.commit()?;
+        migrated_from.get_or_insert(version);
     }
-    Ok(())
+    Ok(migrated_from)
 }

@@ -22,6 +22,7 @@ final class AppDelegate: UIResponder, UIApplicationDelegate {
         center.delegate = responder
         environment.pushRegistration.start(application)
         environment.watchRelay.startSession()
+        environment.sendDiagnostics()
         return true
     }
 

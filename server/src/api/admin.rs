@@ -1,5 +1,6 @@
 //! The admin API (docs/protocol.md section 8.3), behind the admin token: users,
-//! resources, policy, enrollment URIs, authenticator reset, fraud locks, audit.
+//! resources, policy, enrollment URIs, authenticator reset, fraud locks, audit,
+//! and what phones sharing diagnostic data reported.
 
 use crate::db::{DbResult, OptionalExtension, Sql, params};
 use axum::Json;
@@ -720,4 +721,32 @@ pub async fn audit(
     Ok(Json(
         serde_json::json!({ "events": events, "server_time": state.now() }),
     ))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DiagnosticsQuery {
+    /// Unix time: events from hours at or after it; all that are kept (90
+    /// days) without it.
+    pub since: Option<i64>,
+}
+
+/// What phones sharing diagnostic data reported (`diagnostics::report`).
+pub async fn diagnostics(
+    State(state): State<Shared>,
+    _admin: Admin,
+    Query(query): Query<DiagnosticsQuery>,
+) -> Reply {
+    let since = query.since.unwrap_or(0);
+    let db = state.db().await?;
+    let report = crate::diagnostics::report(&db, since)
+        .await
+        .map_err(|e| state.storage(e))?;
+    Ok(Json(serde_json::json!({
+        "since": since,
+        "events": report.events,
+        "installs": report.installs,
+        "errors": report.errors,
+        "timings": report.timings,
+        "server_time": state.now(),
+    })))
 }

@@ -3,5 +3,6 @@
 
 pub mod admin;
 pub mod device;
+pub mod diagnostics;
 pub mod portal;
 pub mod relying_party;

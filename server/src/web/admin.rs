@@ -884,3 +884,44 @@ pub async fn audit(visit: Visit, Query(filter): Query<AuditFilter>) -> PageResul
     )
     .await
 }
+
+#[derive(Debug, Deserialize)]
+pub struct DiagnosticsFilter {
+    #[serde(default)]
+    days: Option<i64>,
+}
+
+/// The periods the Diagnostics page offers, in days, and the one it shows first.
+const DIAGNOSTICS_PERIODS: [i64; 4] = [1, 7, 30, 90];
+const DIAGNOSTICS_DEFAULT_DAYS: i64 = 7;
+
+/// What phones sharing diagnostic data reported, over the last few days.
+pub async fn diagnostics(visit: Visit, Query(filter): Query<DiagnosticsFilter>) -> PageResult {
+    let Some(admin) = admin_of(&visit).await? else {
+        return Ok(to_sign_in());
+    };
+    let days = filter
+        .days
+        .filter(|days| DIAGNOSTICS_PERIODS.contains(days))
+        .unwrap_or(DIAGNOSTICS_DEFAULT_DAYS);
+    let since = visit.state.now() - days * 86_400;
+    let report = api::diagnostics(
+        State(visit.state.clone()),
+        admin,
+        Query(api::DiagnosticsQuery { since: Some(since) }),
+    )
+    .await?
+    .0;
+    admin_page(
+        &visit,
+        "admin_diagnostics.html",
+        context! {
+            report => Value::from_serialize(&report),
+            days => days,
+            periods => DIAGNOSTICS_PERIODS,
+            since => super::date_time(since),
+        },
+        StatusCode::OK,
+    )
+    .await
+}

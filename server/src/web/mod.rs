@@ -91,6 +91,7 @@ pub fn routes() -> Router<Shared> {
         )
         .route("/admin/policy", get(admin::policy).post(admin::save_policy))
         .route("/admin/audit", get(admin::audit))
+        .route("/admin/diagnostics", get(admin::diagnostics))
         .route("/portal/static/portal.css", get(stylesheet))
         .route("/portal/static/portal.js", get(script))
 }

@@ -63,6 +63,10 @@ fn templates() -> &'static Environment<'static> {
                 include_str!("templates/admin_audit.html"),
             ),
             (
+                "admin_diagnostics.html",
+                include_str!("templates/admin_diagnostics.html"),
+            ),
+            (
                 "password_reset.html",
                 include_str!("templates/password_reset.html"),
             ),
@@ -365,6 +369,7 @@ mod tests {
             "admin_resources.html",
             "admin_policy.html",
             "admin_audit.html",
+            "admin_diagnostics.html",
         ] {
             // Rendering (not only parsing) finds an unknown filter too.
             let rendered = env.get_template(name).and_then(|template| {
@@ -372,6 +377,7 @@ mod tests {
                     subject => minijinja::context! { name => "a b" },
                     policy => minijinja::context! { biometric => "optional" },
                     events => Vec::<String>::new(),
+                    report => minijinja::context! { events => 0, installs => 0 },
                 })
             });
             assert!(rendered.is_ok(), "{name}: {rendered:?}");

@@ -5,6 +5,7 @@
 
 use super::{DeviceInfo, NoGate, PushDevice, PushError, UncheckedCertificates};
 use crate::clock::UnixTime;
+use crate::diagnostics::{self, schema::Event};
 use crate::push::privacyidea::{PrivacyIdeaStore, PrivacyIdeaToken};
 use crate::push::wire::ChallengeKind;
 use crate::push::{PushAccount, PushStore};
@@ -97,6 +98,20 @@ impl PushDevice {
     /// account. Nothing is stored unless every check passes; the vault is free
     /// while the key is made and the server asked.
     pub async fn enroll(
+        &self,
+        vault: &SharedVault,
+        code: EnrollmentCode<'_>,
+        info: &DeviceInfo,
+    ) -> Result<EnrolledPush, PushError> {
+        let result = self.enroll_unrecorded(vault, code, info).await;
+        if let Err(error) = &result {
+            let check = diagnostics::classify::enrollment_check(error);
+            diagnostics::note(vault, Event::EnrollmentFailed { check }, self.local_now());
+        }
+        result
+    }
+
+    async fn enroll_unrecorded(
         &self,
         vault: &SharedVault,
         code: EnrollmentCode<'_>,

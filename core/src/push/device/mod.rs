@@ -9,6 +9,10 @@ mod enrollment;
 mod model;
 mod transport;
 
+use crate::diagnostics::{
+    self,
+    schema::{Bucket, Event, PushStage},
+};
 use std::collections::HashSet;
 use std::future::Future;
 use std::sync::{Arc, PoisonError};
@@ -447,6 +451,33 @@ impl PushDevice {
         vault: &SharedVault,
         payload: &[u8],
     ) -> Result<Option<PushRequest>, PushError> {
+        let result = self.handle_push_payload_unrecorded(vault, payload);
+        let now = self.local_now();
+        match &result {
+            Err(error) => {
+                let reason = diagnostics::classify::verify_failure(error);
+                diagnostics::note(vault, Event::PushVerifyFailed { reason }, now);
+            }
+            Ok(Some(request)) => {
+                // issued_at is the server's clock; seconds_left is by it too.
+                let server_now = request.expires_at - request.seconds_left;
+                let waited = u64::try_from(server_now - request.issued_at).unwrap_or(0);
+                let event = Event::PushTiming {
+                    stage: PushStage::IssuedToVerified,
+                    millis: Bucket::of(waited.saturating_mul(1000)),
+                };
+                diagnostics::note(vault, event, now);
+            }
+            Ok(None) => {}
+        }
+        result
+    }
+
+    fn handle_push_payload_unrecorded(
+        &self,
+        vault: &SharedVault,
+        payload: &[u8],
+    ) -> Result<Option<PushRequest>, PushError> {
         let mut vault = vault.lock();
         let value: serde_json::Value =
             serde_json::from_slice(payload).map_err(|_| PushError::Unverified {
@@ -589,6 +620,18 @@ impl PushDevice {
         number: Option<&str>,
         gate: &dyn BiometricGate,
     ) -> Result<AnswerOutcome, PushError> {
+        let result = self.approve_unrecorded(vault, id, number, gate).await;
+        self.note_refusal(vault, &result);
+        result
+    }
+
+    async fn approve_unrecorded(
+        &self,
+        vault: &SharedVault,
+        id: &str,
+        number: Option<&str>,
+        gate: &dyn BiometricGate,
+    ) -> Result<AnswerOutcome, PushError> {
         let _claim = self.claim_answer(id)?;
         let privacyidea = self.known_privacyidea_request(&mut vault.lock(), id)?;
         if let Some(known) = privacyidea {
@@ -632,6 +675,25 @@ impl PushDevice {
     /// Denies a request; `report_fraud` also says "this was not me" (the server
     /// locks pushes to the user and alerts the administrator).
     pub async fn deny(
+        &self,
+        vault: &SharedVault,
+        id: &str,
+        report_fraud: bool,
+    ) -> Result<AnswerOutcome, PushError> {
+        let result = self.deny_unrecorded(vault, id, report_fraud).await;
+        self.note_refusal(vault, &result);
+        result
+    }
+
+    /// An answer that did not go through, as a diagnostics event.
+    fn note_refusal(&self, vault: &SharedVault, result: &Result<AnswerOutcome, PushError>) {
+        if let Err(error) = result {
+            let problem = diagnostics::classify::answer_problem(error);
+            diagnostics::note(vault, Event::AnswerRefused { problem }, self.local_now());
+        }
+    }
+
+    async fn deny_unrecorded(
         &self,
         vault: &SharedVault,
         id: &str,
@@ -695,8 +757,19 @@ impl PushDevice {
         id: &str,
         decision: WatchDecision,
     ) -> Result<AnswerOutcome, PushError> {
+        let result = self.answer_from_watch_unrecorded(vault, id, decision).await;
+        self.note_refusal(vault, &result);
+        result
+    }
+
+    async fn answer_from_watch_unrecorded(
+        &self,
+        vault: &SharedVault,
+        id: &str,
+        decision: WatchDecision,
+    ) -> Result<AnswerOutcome, PushError> {
         match decision {
-            WatchDecision::Deny { fraud } => self.deny(vault, id, fraud).await,
+            WatchDecision::Deny { fraud } => self.deny_unrecorded(vault, id, fraud).await,
             WatchDecision::Approve { number } => {
                 let claim = self.claim_answer(id)?;
                 let privacyidea = self.known_privacyidea_request(&mut vault.lock(), id)?;
@@ -711,8 +784,33 @@ impl PushDevice {
                 }
                 // `approve` claims the request again, and reads it after.
                 drop(claim);
-                self.approve(vault, id, number.as_deref(), &NoGate).await
+                self.approve_unrecorded(vault, id, number.as_deref(), &NoGate)
+                    .await
             }
+        }
+    }
+
+    /// How long the answer's request took, and how long after the server
+    /// issued the challenge the user answered.
+    fn note_answer_timings(
+        &self,
+        vault: &SharedVault,
+        account: &PushAccount,
+        claims: &ChallengeClaims,
+        round_trip: std::time::Duration,
+    ) {
+        let now = self.local_now();
+        let round_trip = u64::try_from(round_trip.as_millis()).unwrap_or(u64::MAX);
+        let answered_after = u64::try_from(self.server_now(account) - claims.iat).unwrap_or(0);
+        for (stage, millis) in [
+            (PushStage::AnswerRoundTrip, round_trip),
+            (
+                PushStage::IssuedToAnswered,
+                answered_after.saturating_mul(1000),
+            ),
+        ] {
+            let millis = Bucket::of(millis);
+            diagnostics::note(vault, Event::PushTiming { stage, millis }, now);
         }
     }
 
@@ -777,7 +875,9 @@ impl PushDevice {
                 _ => jose::sign(TYP_ANSWER, &answer, signer.as_ref(), false)
                     .map_err(PushError::BadServerMessage)?,
             };
+            let sent = std::time::Instant::now();
             let reply = self.transport.post_jose(&url, jws).await?;
+            self.note_answer_timings(vault, account, claims, sent.elapsed());
             self.learn_offset(&mut vault.lock(), account, &reply)?;
             match reply {
                 Reply::Ok(body) => {

@@ -1,5 +1,6 @@
 import Countersign
 import CountersignFFI
+import os.log
 import UIKit
 
 /// The app's long-lived objects, made once: the screens take
@@ -12,6 +13,12 @@ final class AppEnvironment {
     let prompt: BiometricPrompt
     let pushRegistration: PushRegistration
     let watchRelay: PhoneWatchRelay
+    /// The one network monitor: diagnostics go over Wi-Fi only unless the
+    /// user allows mobile data too.
+    let network = NetworkWatch()
+
+    @MainActor private var sendingDiagnostics = false
+    private let log = OSLog(subsystem: "dev.countersign.app", category: "diagnostics")
 
     private init() {
         let configuration = SharedStorage.sharedConfiguration() ?? SharedStorage.privateConfiguration()
@@ -38,6 +45,41 @@ final class AppEnvironment {
     func enteringForeground() {
         pushRegistration.askIfEnrolled()
         watchRelay.startSharingCodes()
+        sendDiagnostics()
+    }
+
+    /// At launch and at every return to the foreground: the core sends the
+    /// queued diagnostics only when sharing is on, an hour has passed since
+    /// its last attempt and the network is one the user allows, so asking
+    /// often costs a vault read. One send at a time (launch asks twice: the
+    /// app, then its first scene entering the foreground).
+    @MainActor
+    func sendDiagnostics() {
+        guard !sendingDiagnostics else {
+            return
+        }
+        guard let collector = DiagnosticsCollector.url else {
+            os_log("no diagnostics collector is configured (%{public}@)", log: log, type: .info,
+                   DiagnosticsCollector.infoKey)
+            return
+        }
+        sendingDiagnostics = true
+        let environment = DiagnosticsEnvironment.current(appVersion: DiagnosticsEnvironment.marketingVersion)
+        Task { @MainActor in
+            await BackgroundActivity.run("Send diagnostics", closingAfterwards: self.client) {
+                let network = await self.network.current()
+                do {
+                    let sent = try await self.client.sendDiagnostics(
+                        collector: collector, environment: environment, network: network
+                    )
+                    os_log("diagnostics: %{public}@", log: self.log, type: .info, String(describing: sent))
+                } catch {
+                    os_log("diagnostics not sent: %{public}@", log: self.log, type: .info,
+                           CountersignError(any: error).message)
+                }
+            }
+            self.sendingDiagnostics = false
+        }
     }
 
     /// The vault is closed while the app is not in use (0xdead10cc); work

@@ -1,5 +1,6 @@
-// Settings (diagnostics), import, the sign-in approval accounts with Remove,
-// the Protect ID with Copy, the version, and help, terms and privacy.
+// Settings (Share Diagnostic Data, mobile data too, What is shared), import,
+// the sign-in approval accounts with Remove, the Protect ID with Copy, the
+// version, and help, terms and privacy.
 import Countersign
 import CountersignAppModel
 import SwiftUI
@@ -20,8 +21,13 @@ struct MoreView: View {
     var body: some View {
         Form {
             Section(header: Text("Settings")) {
-                Toggle(isOn: diagnostics) { Text("Send anonymous diagnostics") }
+                Toggle(isOn: diagnostics) { Text("Share Diagnostic Data") }
                     .disabled(!model.diagnosticsLoaded)
+                Toggle(isOn: onAnyNetwork) { Text("Send over mobile data too") }
+                    .disabled(!model.networkToggleEnabled)
+                NavigationLink(destination: WhatIsSharedView(model: model)) {
+                    Text("What is shared")
+                }
                 Button("Import accounts from another app") {
                     importing = ImportModel(service: service)
                 }
@@ -88,6 +94,14 @@ struct MoreView: View {
         Binding(
             get: { model.diagnosticsEnabled },
             set: { enabled in Task { @MainActor in await model.setDiagnostics(enabled) } }
+        )
+    }
+
+    /// Saved at once, like `diagnostics`.
+    private var onAnyNetwork: Binding<Bool> {
+        Binding(
+            get: { model.diagnosticsOnAnyNetwork },
+            set: { enabled in Task { @MainActor in await model.setDiagnosticsOnAnyNetwork(enabled) } }
         )
     }
 

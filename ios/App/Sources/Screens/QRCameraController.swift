@@ -1,12 +1,17 @@
 // The live camera: back camera preview filling the view, frames to
 // CameraFrameScanner, and the first code found handed to `onCode` on the main
-// thread. The session stops when the view goes away or a code is found.
+// thread. The session stops when the view goes away or a code is found. How
+// the session ended goes to `onScanEnd` once, for the diagnostics event.
 import AVFoundation
+import Countersign
 import CountersignFFI
 import UIKit
 
 final class QRCameraController: UIViewController {
     var onCode: ((ScanItem) -> Void)?
+    /// Once per controller, on the main thread: the code read
+    /// (`ScanEnd.codeRead`), or `.cancelled` when the screen went away first.
+    var onScanEnd: ((ScanEnd, ScanTally) -> Void)?
 
     private let session = AVCaptureSession()
     /// startRunning blocks for a while: the session is driven from here, never from main.
@@ -27,15 +32,25 @@ final class QRCameraController: UIViewController {
         // need themselves rather than reach into this (main-thread) controller.
         let session = self.session
         let sessionQueue = self.sessionQueue
-        let reader = CameraFrameScanner { [weak self] item in
+        let reader = CameraFrameScanner { [weak self] item, tally in
             sessionQueue.async { session.stopRunning() }
-            DispatchQueue.main.async { self?.onCode?(item) }
+            DispatchQueue.main.async {
+                self?.onScanEnd?(ScanEnd.codeRead(item.kind), tally)
+                self?.onCode?(item)
+            }
         }
         frames = reader
         let frameQueue = self.frameQueue
         sessionQueue.async {
             CaptureSetup.configure(session, frames: reader, on: frameQueue)
         }
+    }
+
+    /// The screen is going away for good (SwiftUI dismantles the view): a
+    /// session that read no code ends here, as cancelled. Safe to call twice.
+    func endScan() {
+        guard let tally = frames?.endWithoutCode() else { return }
+        onScanEnd?(.cancelled, tally)
     }
 
     override func viewDidLayoutSubviews() {

@@ -97,7 +97,7 @@ struct ScanView: View {
     private var cameraArea: some View {
         switch camera {
         case .allowed:
-            CameraView(onCode: found)
+            CameraView(onCode: found, onScanEnd: scanEnded)
                 .id(session)
                 .overlay(Viewfinder())
                 .accessibility(label: Text("Camera: point it at the QR code"))
@@ -142,6 +142,15 @@ struct ScanView: View {
                                 pushToken: push.token)
         enroll = model
         KeepRunning.inBackground("Add a scanned code") { await model.start() }
+    }
+
+    /// The camera session's diagnostics event (the core keeps it only while
+    /// sharing is on). A picture's scan is not reported: it has no frames.
+    private func scanEnded(_ outcome: ScanEnd, _ tally: ScanTally) {
+        let service = self.service
+        KeepRunning.inBackground("Note the scan") {
+            await service.noteScan(outcome, frames: tally.frames, millis: tally.millis)
+        }
     }
 
     private func scanAgain() {

@@ -109,6 +109,32 @@ public final class CountersignClient: CountersignService, @unchecked Sendable {
         try await call { try await $0.setDiagnosticsEnabled(enabled: enabled) }
     }
 
+    public func diagnosticsQueue() async throws -> [String] {
+        try await call { try await $0.diagnosticsQueue() }
+    }
+
+    public func diagnosticsOnAnyNetwork() async throws -> Bool {
+        try await call { try await $0.diagnosticsOnAnyNetwork() }
+    }
+
+    public func setDiagnosticsOnAnyNetwork(_ onAnyNetwork: Bool) async throws {
+        try await call { try await $0.setDiagnosticsOnAnyNetwork(any: onAnyNetwork) }
+    }
+
+    public func noteScan(_ outcome: ScanEnd, frames: UInt32, millis: UInt32) async {
+        // The core's noteScan cannot fail; only opening the vault can, and a
+        // lost diagnostics event is not worth telling anyone about.
+        try? await call { await $0.noteScan(outcome: outcome, frames: frames, millis: millis) }
+    }
+
+    public func sendDiagnostics(collector: URL, environment: DiagnosticsEnvironment,
+                                network: NetworkKind) async throws -> DiagnosticsSent {
+        let collectorUrl = collector.absoluteString
+        return try await call {
+            try await $0.sendDiagnostics(collectorUrl: collectorUrl, environment: environment, network: network)
+        }
+    }
+
     public func enrollPush(uri: String, scannedAt: Date, deviceName: String, pushToken: Data?,
                            acceptUncheckedCertificates: Bool) async throws -> PushAccountItem {
         // The core counts privacyIDEA's ttl in whole Unix seconds.

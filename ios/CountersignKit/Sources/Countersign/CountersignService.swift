@@ -29,7 +29,27 @@ public protocol CountersignService: AnyObject {
     func moveAccount(id: String, position: UInt32) async throws
     func deleteAccount(id: String) async throws
     func diagnosticsEnabled() async throws -> Bool
+
+    /// Off deletes the queued events and the install's random id at once.
     func setDiagnosticsEnabled(_ enabled: Bool) async throws
+
+    /// The events waiting to be sent, each as the JSON that will leave the
+    /// phone (empty while sharing is off).
+    func diagnosticsQueue() async throws -> [String]
+
+    /// True when batches may go over mobile data too (default: Wi-Fi only).
+    func diagnosticsOnAnyNetwork() async throws -> Bool
+    func setDiagnosticsOnAnyNetwork(_ onAnyNetwork: Bool) async throws
+
+    /// The camera screen's outcome: frames read and milliseconds since the
+    /// first. Best effort: a vault that cannot be opened loses the event.
+    func noteScan(_ outcome: ScanEnd, frames: UInt32, millis: UInt32) async
+
+    /// Sends the queue to `collector` (the app's build setting, never a push
+    /// server) when sharing is on, an hour has passed since the last attempt
+    /// and `network` is one the user allows; says which of these held.
+    func sendDiagnostics(collector: URL, environment: DiagnosticsEnvironment,
+                         network: NetworkKind) async throws -> DiagnosticsSent
 
     /// Enrolls this phone from a scanned or typed push enrollment code of
     /// either dialect. `scannedAt` is when the code was read: privacyIDEA's ttl

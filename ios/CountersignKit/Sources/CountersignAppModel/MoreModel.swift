@@ -1,6 +1,7 @@
-// The More screen: the diagnostics setting, this phone's sign-in approval
-// accounts (with Remove), the Protect ID to copy, the version and the help,
-// terms and privacy links.
+// The More screen: the diagnostics settings (Share Diagnostic Data, mobile
+// data too, What is shared), this phone's sign-in approval accounts (with
+// Remove), the Protect ID to copy, the version and the help, terms and
+// privacy links.
 import Combine
 import Countersign
 import CountersignFFI
@@ -29,18 +30,29 @@ public final class MoreModel: ObservableObject {
 
     @Published public private(set) var protectId: String? = nil
     @Published public private(set) var diagnosticsEnabled = false
-    /// The toggle is usable once the saved value is known.
+    /// Batches may go over mobile data too, not only Wi-Fi.
+    @Published public private(set) var diagnosticsOnAnyNetwork = false
+    /// The toggles are usable once the saved values are known.
     @Published public private(set) var diagnosticsLoaded = false
+    /// "What is shared": every field a batch can carry (empty until `loadWhatIsShared`).
+    @Published public private(set) var sharedFields: [SharedFieldItem] = []
+    /// Below that list: what is never shared.
+    @Published public private(set) var neverSharedFooter = ""
     @Published public private(set) var pushAccounts: [PushAccountRow] = []
     /// The Remove confirmation is up for this account.
     @Published public var pendingRemoval: PushAccountRow? = nil
     @Published public var notice: String? = nil
 
     private let service: CountersignService
+    private let disclosure: () -> DiagnosticsDisclosure
 
-    public init(service: CountersignService, version: String) {
+    /// `disclosure` gives what "What is shared" lists; the core's own list
+    /// unless a test passes another.
+    public init(service: CountersignService, version: String,
+                disclosure: @escaping () -> DiagnosticsDisclosure = DiagnosticsDisclosure.fromCore) {
         self.service = service
         self.version = version
+        self.disclosure = disclosure
     }
 
     public var versionText: String {
@@ -51,6 +63,7 @@ public final class MoreModel: ObservableObject {
     public func load() async {
         do {
             diagnosticsEnabled = try await service.diagnosticsEnabled()
+            diagnosticsOnAnyNetwork = try await service.diagnosticsOnAnyNetwork()
             diagnosticsLoaded = true
             protectId = try await service.protectId()
         } catch {
@@ -70,6 +83,32 @@ public final class MoreModel: ObservableObject {
             diagnosticsEnabled = !enabled
             notice = ErrorText(any: error).full
         }
+    }
+
+    /// "Send over mobile data too" means something only while sharing is on.
+    public var networkToggleEnabled: Bool {
+        diagnosticsLoaded && diagnosticsEnabled
+    }
+
+    /// Saves at once; a failed save puts the toggle back and says why.
+    @MainActor
+    public func setDiagnosticsOnAnyNetwork(_ onAnyNetwork: Bool) async {
+        guard diagnosticsLoaded, onAnyNetwork != diagnosticsOnAnyNetwork else { return }
+        diagnosticsOnAnyNetwork = onAnyNetwork
+        do {
+            try await service.setDiagnosticsOnAnyNetwork(onAnyNetwork)
+        } catch {
+            diagnosticsOnAnyNetwork = !onAnyNetwork
+            notice = ErrorText(any: error).full
+        }
+    }
+
+    /// Fills "What is shared" (the core answers at once, from constants). On
+    /// the main thread, like every change a view observes.
+    public func loadWhatIsShared() {
+        let shown = disclosure()
+        sharedFields = shown.fields
+        neverSharedFooter = shown.neverShared.isEmpty ? "" : "Never shared: \(shown.neverShared)."
     }
 
     /// The Protect ID for the pasteboard (the view copies it; it is not a secret).

@@ -749,6 +749,32 @@ public protocol AuthenticatorProtocol: AnyObject, Sendable {
     
     func watchRequest(id: String) async throws  -> WatchRequest
     
+    /**
+     * True when batches may go over mobile data too (default: Wi-Fi only).
+     */
+    func diagnosticsOnAnyNetwork() async throws  -> Bool
+    
+    /**
+     * The events waiting to be sent, each as the JSON that will leave the
+     * phone (empty while sharing is off).
+     */
+    func diagnosticsQueue() async throws  -> [String]
+    
+    /**
+     * The scan screen's outcome: camera frames read and time taken.
+     */
+    func noteScan(outcome: ScanEnd, frames: UInt32, millis: UInt32) async 
+    
+    /**
+     * Sends the queue to `collector_url` (the app's build setting, never a
+     * push server) when sharing is on, an hour has passed since the last
+     * attempt and `network` is one the user allows. Call it at app start and
+     * from a periodic background task.
+     */
+    func sendDiagnostics(collectorUrl: String, environment: DiagnosticsEnvironment, network: NetworkKind) async throws  -> DiagnosticsSent
+    
+    func setDiagnosticsOnAnyNetwork(any: Bool) async throws 
+    
 }
 open class Authenticator: AuthenticatorProtocol, @unchecked Sendable {
     fileprivate let handle: UInt64
@@ -1245,6 +1271,103 @@ open func watchRequest(id: String)async throws  -> WatchRequest  {
             completeFunc: ffi_countersign_ffi_rust_future_complete_rust_buffer,
             freeFunc: ffi_countersign_ffi_rust_future_free_rust_buffer,
             liftFunc: FfiConverterTypeWatchRequest_lift,
+            errorHandler: FfiConverterTypeFfiError_lift
+        )
+}
+    
+    /**
+     * True when batches may go over mobile data too (default: Wi-Fi only).
+     */
+open func diagnosticsOnAnyNetwork()async throws  -> Bool  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_countersign_ffi_fn_method_authenticator_diagnostics_on_any_network(
+                        self.uniffiCloneHandle()
+                )
+            },
+            pollFunc: ffi_countersign_ffi_rust_future_poll_i8,
+            completeFunc: ffi_countersign_ffi_rust_future_complete_i8,
+            freeFunc: ffi_countersign_ffi_rust_future_free_i8,
+            liftFunc: FfiConverterBool.lift,
+            errorHandler: FfiConverterTypeFfiError_lift
+        )
+}
+    
+    /**
+     * The events waiting to be sent, each as the JSON that will leave the
+     * phone (empty while sharing is off).
+     */
+open func diagnosticsQueue()async throws  -> [String]  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_countersign_ffi_fn_method_authenticator_diagnostics_queue(
+                        self.uniffiCloneHandle()
+                )
+            },
+            pollFunc: ffi_countersign_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_countersign_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_countersign_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterSequenceString.lift,
+            errorHandler: FfiConverterTypeFfiError_lift
+        )
+}
+    
+    /**
+     * The scan screen's outcome: camera frames read and time taken.
+     */
+open func noteScan(outcome: ScanEnd, frames: UInt32, millis: UInt32)async   {
+    return
+        try!  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_countersign_ffi_fn_method_authenticator_note_scan(
+                        self.uniffiCloneHandle(),FfiConverterTypeScanEnd_lower(outcome),FfiConverterUInt32.lower(frames),FfiConverterUInt32.lower(millis)
+                )
+            },
+            pollFunc: ffi_countersign_ffi_rust_future_poll_void,
+            completeFunc: ffi_countersign_ffi_rust_future_complete_void,
+            freeFunc: ffi_countersign_ffi_rust_future_free_void,
+            liftFunc: { $0 },
+            errorHandler: nil
+            
+        )
+}
+    
+    /**
+     * Sends the queue to `collector_url` (the app's build setting, never a
+     * push server) when sharing is on, an hour has passed since the last
+     * attempt and `network` is one the user allows. Call it at app start and
+     * from a periodic background task.
+     */
+open func sendDiagnostics(collectorUrl: String, environment: DiagnosticsEnvironment, network: NetworkKind)async throws  -> DiagnosticsSent  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_countersign_ffi_fn_method_authenticator_send_diagnostics(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(collectorUrl),FfiConverterTypeDiagnosticsEnvironment_lower(environment),FfiConverterTypeNetworkKind_lower(network)
+                )
+            },
+            pollFunc: ffi_countersign_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_countersign_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_countersign_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeDiagnosticsSent_lift,
+            errorHandler: FfiConverterTypeFfiError_lift
+        )
+}
+    
+open func setDiagnosticsOnAnyNetwork(any: Bool)async throws   {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_countersign_ffi_fn_method_authenticator_set_diagnostics_on_any_network(
+                        self.uniffiCloneHandle(),FfiConverterBool.lower(any)
+                )
+            },
+            pollFunc: ffi_countersign_ffi_rust_future_poll_void,
+            completeFunc: ffi_countersign_ffi_rust_future_complete_void,
+            freeFunc: ffi_countersign_ffi_rust_future_free_void,
+            liftFunc: { $0 },
             errorHandler: FfiConverterTypeFfiError_lift
         )
 }
@@ -2784,6 +2907,88 @@ public func FfiConverterTypeCodesView_lower(_ value: CodesView) -> RustBuffer {
 
 
 /**
+ * The app's environment as the shell knows it; the core keeps only what the
+ * schema allows (a version number, a language), whatever is passed.
+ */
+public struct DiagnosticsEnvironment: Equatable, Hashable {
+    public var appVersion: String
+    public var platform: AppPlatform
+    /**
+     * The OS version as the platform reports it (`14`, `17.4.1`).
+     */
+    public var osVersion: String
+    public var device: DeviceKind
+    /**
+     * The locale's tag (`de-CH`); only its language is kept.
+     */
+    public var locale: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(appVersion: String, platform: AppPlatform, 
+        /**
+         * The OS version as the platform reports it (`14`, `17.4.1`).
+         */osVersion: String, device: DeviceKind, 
+        /**
+         * The locale's tag (`de-CH`); only its language is kept.
+         */locale: String) {
+        self.appVersion = appVersion
+        self.platform = platform
+        self.osVersion = osVersion
+        self.device = device
+        self.locale = locale
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension DiagnosticsEnvironment: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDiagnosticsEnvironment: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> DiagnosticsEnvironment {
+        return
+            try DiagnosticsEnvironment(
+                appVersion: FfiConverterString.read(from: &buf), 
+                platform: FfiConverterTypeAppPlatform.read(from: &buf), 
+                osVersion: FfiConverterString.read(from: &buf), 
+                device: FfiConverterTypeDeviceKind.read(from: &buf), 
+                locale: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: DiagnosticsEnvironment, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.appVersion, into: &buf)
+        FfiConverterTypeAppPlatform.write(value.platform, into: &buf)
+        FfiConverterString.write(value.osVersion, into: &buf)
+        FfiConverterTypeDeviceKind.write(value.device, into: &buf)
+        FfiConverterString.write(value.locale, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDiagnosticsEnvironment_lift(_ buf: RustBuffer) throws -> DiagnosticsEnvironment {
+    return try FfiConverterTypeDiagnosticsEnvironment.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDiagnosticsEnvironment_lower(_ value: DiagnosticsEnvironment) -> RustBuffer {
+    return FfiConverterTypeDiagnosticsEnvironment.lower(value)
+}
+
+
+/**
  * What an import file would add, shown before anything is written.
  */
 public struct ImportPlan: Equatable, Hashable {
@@ -3467,6 +3672,63 @@ public func FfiConverterTypeScanPoint_lower(_ value: ScanPoint) -> RustBuffer {
 }
 
 
+/**
+ * One line of "What is shared".
+ */
+public struct SharedFieldItem: Equatable, Hashable {
+    public var name: String
+    public var meaning: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(name: String, meaning: String) {
+        self.name = name
+        self.meaning = meaning
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension SharedFieldItem: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSharedFieldItem: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SharedFieldItem {
+        return
+            try SharedFieldItem(
+                name: FfiConverterString.read(from: &buf), 
+                meaning: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: SharedFieldItem, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.name, into: &buf)
+        FfiConverterString.write(value.meaning, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSharedFieldItem_lift(_ buf: RustBuffer) throws -> SharedFieldItem {
+    return try FfiConverterTypeSharedFieldItem.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSharedFieldItem_lower(_ value: SharedFieldItem) -> RustBuffer {
+    return FfiConverterTypeSharedFieldItem.lower(value)
+}
+
+
 public struct SkippedEntry: Equatable, Hashable {
     public var name: String
     public var reason: String
@@ -3676,6 +3938,72 @@ public func FfiConverterTypeAnswerResult_lower(_ value: AnswerResult) -> RustBuf
 
 
 
+public enum AppPlatform: Equatable, Hashable {
+    
+    case android
+    case ios
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension AppPlatform: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAppPlatform: FfiConverterRustBuffer {
+    typealias SwiftType = AppPlatform
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AppPlatform {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .android
+        
+        case 2: return .ios
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: AppPlatform, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .android:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .ios:
+            writeInt(&buf, Int32(2))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAppPlatform_lift(_ buf: RustBuffer) throws -> AppPlatform {
+    return try FfiConverterTypeAppPlatform.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAppPlatform_lower(_ value: AppPlatform) -> RustBuffer {
+    return FfiConverterTypeAppPlatform.lower(value)
+}
+
+
+
+
 public enum BiometricOutcome: Equatable, Hashable {
     
     case passed
@@ -3751,6 +4079,185 @@ public func FfiConverterTypeBiometricOutcome_lift(_ buf: RustBuffer) throws -> B
 #endif
 public func FfiConverterTypeBiometricOutcome_lower(_ value: BiometricOutcome) -> RustBuffer {
     return FfiConverterTypeBiometricOutcome.lower(value)
+}
+
+
+
+
+public enum DeviceKind: Equatable, Hashable {
+    
+    case phone
+    case tablet
+    case watch
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension DeviceKind: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDeviceKind: FfiConverterRustBuffer {
+    typealias SwiftType = DeviceKind
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> DeviceKind {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .phone
+        
+        case 2: return .tablet
+        
+        case 3: return .watch
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: DeviceKind, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .phone:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .tablet:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .watch:
+            writeInt(&buf, Int32(3))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDeviceKind_lift(_ buf: RustBuffer) throws -> DeviceKind {
+    return try FfiConverterTypeDeviceKind.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDeviceKind_lower(_ value: DeviceKind) -> RustBuffer {
+    return FfiConverterTypeDeviceKind.lower(value)
+}
+
+
+
+/**
+ * What a send did.
+ */
+
+public enum DiagnosticsSent: Equatable, Hashable {
+    
+    case off
+    case nothingQueued
+    case notDue(retryInSeconds: Int64
+    )
+    case waitingForNetwork
+    case sent(events: UInt32
+    )
+    case refused(events: UInt32
+    )
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension DiagnosticsSent: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDiagnosticsSent: FfiConverterRustBuffer {
+    typealias SwiftType = DiagnosticsSent
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> DiagnosticsSent {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .off
+        
+        case 2: return .nothingQueued
+        
+        case 3: return .notDue(retryInSeconds: try FfiConverterInt64.read(from: &buf)
+        )
+        
+        case 4: return .waitingForNetwork
+        
+        case 5: return .sent(events: try FfiConverterUInt32.read(from: &buf)
+        )
+        
+        case 6: return .refused(events: try FfiConverterUInt32.read(from: &buf)
+        )
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: DiagnosticsSent, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .off:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .nothingQueued:
+            writeInt(&buf, Int32(2))
+        
+        
+        case let .notDue(retryInSeconds):
+            writeInt(&buf, Int32(3))
+            FfiConverterInt64.write(retryInSeconds, into: &buf)
+            
+        
+        case .waitingForNetwork:
+            writeInt(&buf, Int32(4))
+        
+        
+        case let .sent(events):
+            writeInt(&buf, Int32(5))
+            FfiConverterUInt32.write(events, into: &buf)
+            
+        
+        case let .refused(events):
+            writeInt(&buf, Int32(6))
+            FfiConverterUInt32.write(events, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDiagnosticsSent_lift(_ buf: RustBuffer) throws -> DiagnosticsSent {
+    return try FfiConverterTypeDiagnosticsSent.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDiagnosticsSent_lower(_ value: DiagnosticsSent) -> RustBuffer {
+    return FfiConverterTypeDiagnosticsSent.lower(value)
 }
 
 
@@ -4111,6 +4618,85 @@ public func FfiConverterTypeFfiError_lower(_ value: FfiError) -> RustBuffer {
 }
 
 
+
+public enum NetworkKind: Equatable, Hashable {
+    
+    /**
+     * Wi-Fi, Ethernet.
+     */
+    case unmetered
+    /**
+     * Mobile data.
+     */
+    case metered
+    case none
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension NetworkKind: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeNetworkKind: FfiConverterRustBuffer {
+    typealias SwiftType = NetworkKind
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> NetworkKind {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .unmetered
+        
+        case 2: return .metered
+        
+        case 3: return .none
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: NetworkKind, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .unmetered:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .metered:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .none:
+            writeInt(&buf, Int32(3))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeNetworkKind_lift(_ buf: RustBuffer) throws -> NetworkKind {
+    return try FfiConverterTypeNetworkKind.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeNetworkKind_lower(_ value: NetworkKind) -> RustBuffer {
+    return FfiConverterTypeNetworkKind.lower(value)
+}
+
+
+
 /**
  * Which protocol a push account's server speaks.
  */
@@ -4176,6 +4762,96 @@ public func FfiConverterTypePushDialect_lift(_ buf: RustBuffer) throws -> PushDi
 #endif
 public func FfiConverterTypePushDialect_lower(_ value: PushDialect) -> RustBuffer {
     return FfiConverterTypePushDialect.lower(value)
+}
+
+
+
+/**
+ * How a scan ended, as the scan screen reports it.
+ */
+
+public enum ScanEnd: Equatable, Hashable {
+    
+    case decoded
+    case noQr
+    case unsupportedPayload
+    case cancelled
+    case tooSlow
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension ScanEnd: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeScanEnd: FfiConverterRustBuffer {
+    typealias SwiftType = ScanEnd
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ScanEnd {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .decoded
+        
+        case 2: return .noQr
+        
+        case 3: return .unsupportedPayload
+        
+        case 4: return .cancelled
+        
+        case 5: return .tooSlow
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: ScanEnd, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .decoded:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .noQr:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .unsupportedPayload:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .cancelled:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .tooSlow:
+            writeInt(&buf, Int32(5))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeScanEnd_lift(_ buf: RustBuffer) throws -> ScanEnd {
+    return try FfiConverterTypeScanEnd.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeScanEnd_lower(_ value: ScanEnd) -> RustBuffer {
+    return FfiConverterTypeScanEnd.lower(value)
 }
 
 
@@ -4955,6 +5631,31 @@ fileprivate struct FfiConverterSequenceTypeScanPoint: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeSharedFieldItem: FfiConverterRustBuffer {
+    typealias SwiftType = [SharedFieldItem]
+
+    public static func write(_ value: [SharedFieldItem], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeSharedFieldItem.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [SharedFieldItem] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [SharedFieldItem]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeSharedFieldItem.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeSkippedEntry: FfiConverterRustBuffer {
     typealias SwiftType = [SkippedEntry]
 
@@ -5115,6 +5816,26 @@ public func uniffiForeignFutureHandleCountCountersignFfi() -> Int {
     UNIFFI_FOREIGN_FUTURE_HANDLE_MAP.count
 }
 /**
+ * What is never shared, in one sentence for the same screen.
+ */
+public func neverShared() -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_countersign_ffi_fn_func_never_shared(uniffiCallStatus
+    )
+})
+}
+/**
+ * Everything a diagnostics batch can carry, for the app's "What is shared".
+ */
+public func whatIsShared() -> [SharedFieldItem]  {
+    return try!  FfiConverterSequenceTypeSharedFieldItem.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_countersign_ffi_fn_func_what_is_shared(uniffiCallStatus
+    )
+})
+}
+/**
  * A PNG, JPEG or WebP file (a screenshot, a photo). Large images are scaled
  * down first and the scan gives up after 10 s (`InvalidInput`, "crop it").
  */
@@ -5169,6 +5890,12 @@ private let initializationResult: InitializationResult = {
     let scaffolding_contract_version = ffi_countersign_ffi_uniffi_contract_version()
     if bindings_contract_version != scaffolding_contract_version {
         return InitializationResult.contractVersionMismatch
+    }
+    if (uniffi_countersign_ffi_checksum_func_never_shared() != 56812) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_countersign_ffi_checksum_func_what_is_shared() != 4359) {
+        return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_countersign_ffi_checksum_func_scan_image() != 63654) {
         return InitializationResult.apiChecksumMismatch
@@ -5246,6 +5973,21 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_countersign_ffi_checksum_method_authenticator_watch_request() != 23155) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_countersign_ffi_checksum_method_authenticator_diagnostics_on_any_network() != 50889) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_countersign_ffi_checksum_method_authenticator_diagnostics_queue() != 41306) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_countersign_ffi_checksum_method_authenticator_note_scan() != 30974) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_countersign_ffi_checksum_method_authenticator_send_diagnostics() != 62104) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_countersign_ffi_checksum_method_authenticator_set_diagnostics_on_any_network() != 12859) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_countersign_ffi_checksum_method_biometricprompt_confirm() != 61151) {

@@ -45,6 +45,18 @@ struct DenyCall: Equatable {
     let reportFraud: Bool
 }
 
+struct ScanNote: Equatable {
+    let outcome: ScanEnd
+    let frames: UInt32
+    let millis: UInt32
+}
+
+struct DiagnosticsSendCall: Equatable {
+    let collector: URL
+    let environment: DiagnosticsEnvironment
+    let network: NetworkKind
+}
+
 final class FakeService: CountersignService {
     // Scripts, set by each test.
     var codesAnswers = Script<CodesView>()
@@ -64,8 +76,12 @@ final class FakeService: CountersignService {
     var denyAnswers = Script<AnswerResult>()
     var protectIdAnswers = Script<String>.returning("PROTECT-1234")
     var diagnosticsSaveAnswers: Script<Void> = .succeeding
-    /// Kept like the vault keeps it, so a new screen reads what the last one saved.
+    var onAnyNetworkSaveAnswers: Script<Void> = .succeeding
+    var diagnosticsQueueAnswers = Script<[String]>.returning([])
+    var diagnosticsSendAnswers = Script<DiagnosticsSent>.returning(.nothingQueued)
+    /// Kept like the vault keeps them, so a new screen reads what the last one saved.
     var diagnostics = false
+    var onAnyNetwork = false
 
     // What the models asked for.
     private(set) var addedURIs: [String] = []
@@ -80,6 +96,9 @@ final class FakeService: CountersignService {
     private(set) var approveCalls: [ApproveCall] = []
     private(set) var denyCalls: [DenyCall] = []
     private(set) var diagnosticsSaves: [Bool] = []
+    private(set) var onAnyNetworkSaves: [Bool] = []
+    private(set) var scanNotes: [ScanNote] = []
+    private(set) var diagnosticsSends: [DiagnosticsSendCall] = []
 
     // The codes stream calls `codes()` from its own task while a test reads
     // the records: one lock keeps them consistent.
@@ -161,6 +180,35 @@ final class FakeService: CountersignService {
             diagnosticsSaves.append(enabled)
             try diagnosticsSaveAnswers.next("setDiagnosticsEnabled")
             diagnostics = enabled
+        }
+    }
+
+    func diagnosticsQueue() async throws -> [String] {
+        try locked { try diagnosticsQueueAnswers.next("diagnosticsQueue") }
+    }
+
+    func diagnosticsOnAnyNetwork() async throws -> Bool {
+        locked { onAnyNetwork }
+    }
+
+    func setDiagnosticsOnAnyNetwork(_ onAnyNetwork: Bool) async throws {
+        try locked {
+            onAnyNetworkSaves.append(onAnyNetwork)
+            try onAnyNetworkSaveAnswers.next("setDiagnosticsOnAnyNetwork")
+            self.onAnyNetwork = onAnyNetwork
+        }
+    }
+
+    func noteScan(_ outcome: ScanEnd, frames: UInt32, millis: UInt32) async {
+        locked { scanNotes.append(ScanNote(outcome: outcome, frames: frames, millis: millis)) }
+    }
+
+    func sendDiagnostics(collector: URL, environment: DiagnosticsEnvironment,
+                         network: NetworkKind) async throws -> DiagnosticsSent {
+        try locked {
+            diagnosticsSends.append(DiagnosticsSendCall(collector: collector, environment: environment,
+                                                        network: network))
+            return try diagnosticsSendAnswers.next("sendDiagnostics")
         }
     }
 

@@ -110,6 +110,12 @@ private final class StaticService: CountersignService {
     func deleteAccount(id: String) async throws { throw unused }
     func diagnosticsEnabled() async throws -> Bool { throw unused }
     func setDiagnosticsEnabled(_ enabled: Bool) async throws { throw unused }
+    func diagnosticsQueue() async throws -> [String] { throw unused }
+    func diagnosticsOnAnyNetwork() async throws -> Bool { throw unused }
+    func setDiagnosticsOnAnyNetwork(_ onAnyNetwork: Bool) async throws { throw unused }
+    func noteScan(_ outcome: ScanEnd, frames: UInt32, millis: UInt32) async {}
+    func sendDiagnostics(collector: URL, environment: DiagnosticsEnvironment,
+                         network: NetworkKind) async throws -> DiagnosticsSent { throw unused }
     func enrollPush(uri: String, scannedAt: Date, deviceName: String, pushToken: Data?,
                     acceptUncheckedCertificates: Bool) async throws -> PushAccountItem { throw unused }
     func pushAccounts() async throws -> [PushAccountItem] { throw unused }

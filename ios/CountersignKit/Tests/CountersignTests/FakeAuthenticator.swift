@@ -2,8 +2,9 @@ import CountersignFFI
 import Foundation
 
 /// A scripted core for the client's tests. `codes()` plays its script in order
-/// (the last entry repeats); the push calls record what they were given; every
-/// other requirement throws, so a test that strays there fails loudly.
+/// (the last entry repeats); the push and diagnostics calls record what they
+/// were given; every other requirement throws, so a test that strays there
+/// fails loudly.
 final class FakeAuthenticator: AuthenticatorProtocol, @unchecked Sendable {
     struct Enrollment: Equatable {
         var uri: String
@@ -14,16 +15,37 @@ final class FakeAuthenticator: AuthenticatorProtocol, @unchecked Sendable {
         var acceptUncheckedCertificates: Bool
     }
 
+    struct DiagnosticsSend: Equatable {
+        var collectorUrl: String
+        var environment: DiagnosticsEnvironment
+        var network: NetworkKind
+    }
+
+    struct Scan: Equatable {
+        var outcome: ScanEnd
+        var frames: UInt32
+        var millis: UInt32
+    }
+
     private let lock = NSLock()
     private let codesScript: [Result<CodesView, FfiError>]
     private var codesCallTimes: [Date] = []
     private var enrollments: [Enrollment] = []
     private var pushTokens: [String?] = []
     private var payloads: [Data] = []
+    private let sendResult: Result<DiagnosticsSent, FfiError>
+    private var sends: [DiagnosticsSend] = []
+    private var scans: [Scan] = []
+    private var onAnyNetwork = false
+    private var queue: [String]
 
-    init(codes: [Result<CodesView, FfiError>] = [.success(CodesView(now: 0, items: []))]) {
+    init(codes: [Result<CodesView, FfiError>] = [.success(CodesView(now: 0, items: []))],
+         diagnosticsSend: Result<DiagnosticsSent, FfiError> = .success(.nothingQueued),
+         diagnosticsQueue: [String] = []) {
         precondition(!codes.isEmpty, "script at least one codes() result")
         codesScript = codes
+        sendResult = diagnosticsSend
+        queue = diagnosticsQueue
     }
 
     /// When each `codes()` call began.
@@ -31,6 +53,9 @@ final class FakeAuthenticator: AuthenticatorProtocol, @unchecked Sendable {
     var enrolled: [Enrollment] { locked { enrollments } }
     var updatedTokens: [String?] { locked { pushTokens } }
     var handledPayloads: [Data] { locked { payloads } }
+    var diagnosticsSends: [DiagnosticsSend] { locked { sends } }
+    var notedScans: [Scan] { locked { scans } }
+    var onAnyNetworkSaved: Bool { locked { onAnyNetwork } }
 
     // Synchronous, so the lock is never held across an await.
     private func locked<T>(_ body: () throws -> T) rethrows -> T {
@@ -72,6 +97,32 @@ final class FakeAuthenticator: AuthenticatorProtocol, @unchecked Sendable {
 
     func protectId() async -> String {
         "fake-protect-id"
+    }
+
+    func diagnosticsQueue() async throws -> [String] {
+        locked { queue }
+    }
+
+    func diagnosticsOnAnyNetwork() async throws -> Bool {
+        locked { onAnyNetwork }
+    }
+
+    func setDiagnosticsOnAnyNetwork(any value: Bool) async throws {
+        locked { onAnyNetwork = value }
+    }
+
+    func noteScan(outcome: ScanEnd, frames: UInt32, millis: UInt32) async {
+        locked { scans.append(Scan(outcome: outcome, frames: frames, millis: millis)) }
+    }
+
+    func sendDiagnostics(collectorUrl: String, environment: DiagnosticsEnvironment,
+                         network: NetworkKind) async throws -> DiagnosticsSent {
+        let send = DiagnosticsSend(collectorUrl: collectorUrl, environment: environment, network: network)
+        let result: Result<DiagnosticsSent, FfiError> = locked {
+            sends.append(send)
+            return sendResult
+        }
+        return try result.get()
     }
 
     func accounts(search: String?) async throws -> [AccountItem] {
