@@ -268,3 +268,69 @@ async fn a_malformed_privacyidea_code_fails_at_once_without_making_a_key() {
     let listed = String::from_utf8(listed.stdout).unwrap();
     assert_eq!(listed.trim(), "[]", "nothing was enrolled");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn diagnostics_are_shown_sent_to_a_collector_and_gone_when_turned_off() {
+    let setup = Setup::start().await;
+    setup.enrolled("alice").await;
+    let (id, _) = setup.push("alice").await;
+    let missing = countersign(setup.dir.path(), &["approve", &id], "").await;
+    assert_eq!(missing.status.code(), Some(1));
+
+    let shown = countersign(setup.dir.path(), &["settings", "diagnostics", "--show"], "").await;
+    let shown = String::from_utf8(shown.stdout).unwrap();
+    assert!(
+        shown.contains(r#""event":"answer_refused","problem":"number_required""#),
+        "{shown}"
+    );
+    for private in ["alice", "Berlin", "203.0.113.24", "127.0.0.1", &id] {
+        assert!(!shown.contains(private), "{private} in {shown}");
+    }
+
+    let base = setup.base();
+    let sent = countersign(
+        setup.dir.path(),
+        &["settings", "diagnostics", "--send-to", &base],
+        "",
+    )
+    .await;
+    let sent = String::from_utf8(sent.stdout).unwrap();
+    assert!(sent.starts_with("Sent "), "{sent}");
+    let report = setup
+        .server
+        .admin(
+            reqwest::Method::GET,
+            "/v1/admin/diagnostics?since=0",
+            json!({}),
+        )
+        .await;
+    assert!(
+        report["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|row| row["code"] == "number_required"),
+        "{report}"
+    );
+    let again = countersign(
+        setup.dir.path(),
+        &["settings", "diagnostics", "--send-to", &base],
+        "",
+    )
+    .await;
+    assert!(
+        String::from_utf8(again.stdout)
+            .unwrap()
+            .contains("less than an hour ago")
+    );
+
+    let off = countersign(
+        setup.dir.path(),
+        &["settings", "diagnostics", "off", "--show"],
+        "",
+    )
+    .await;
+    let off = String::from_utf8(off.stdout).unwrap();
+    assert!(off.contains("Queued diagnostic events: 0"), "{off}");
+    assert!(off.contains("Share diagnostic data:  off"), "{off}");
+}
