@@ -161,6 +161,11 @@ fn user_data() -> impl Strategy<Value = UserData> {
         )
 }
 
+fn context_of(data: &UserData) -> serde_json::Value {
+    json!({ "ip": data.ip, "location": data.location,
+            "browser": data.browser, "os": data.note, "time": 0 })
+}
+
 /// Every public operation a user's data goes through, failures included.
 /// Returns the codes the phone showed (they must not leak either).
 async fn use_the_app(app: &Authenticator, server: &Server, data: &UserData) -> Vec<String> {
@@ -207,8 +212,7 @@ async fn use_the_app(app: &Authenticator, server: &Server, data: &UserData) -> V
     )
     .await
     .unwrap();
-    let context = json!({ "ip": data.ip, "location": data.location,
-                          "browser": data.browser, "os": data.note, "time": 0 });
+    let context = context_of(data);
     // A wrong number (the request is then blocked), and a right one.
     let (_, number) = server
         .push_with_context(&data.user, "portal", "login", context.clone())
@@ -237,6 +241,31 @@ async fn use_the_app(app: &Authenticator, server: &Server, data: &UserData) -> V
     app.approve(requests[0].id.clone(), number, Arc::new(Passing))
         .await
         .unwrap();
+    // Denied from the Watch, a new push token, the accounts renamed, previewed
+    // and deleted: every other operation that takes the user's words.
+    let (id, _) = server
+        .push_with_context(&data.user, "portal", "login", context_of(data))
+        .await;
+    app.pending_requests().await.unwrap();
+    app.watch_request(id.clone()).await.unwrap();
+    app.answer_from_watch(id, false, None, false).await.unwrap();
+    app.update_push_token(Some(format!("{}{}", data.note, data.secret)))
+        .await
+        .unwrap();
+    let accounts = app.accounts(Some(data.account.clone())).await.unwrap();
+    app.rename(
+        accounts[0].id.clone(),
+        Some(data.location.clone()),
+        data.browser.clone(),
+    )
+    .await
+    .unwrap();
+    let list = format!(
+        "otpauth://totp/{}:{}3?secret={}\n",
+        data.issuer, data.account, data.secret
+    );
+    app.preview_import(list.into_bytes(), None).await.unwrap();
+    app.delete_account(accounts[0].id.clone()).await.unwrap();
     // A forged notification carrying the user's words.
     let forged =
         json!({ "countersign_challenge": format!("{}.{}.{}", data.note, data.location, data.ip) });
