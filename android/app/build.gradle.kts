@@ -21,6 +21,22 @@ android {
         targetSdk = 36
         versionCode = 1
         versionName = "0.1.0"
+        // Where Share Diagnostic Data sends: the app's own collector, never a
+        // push server. A build for another collector (staging, a self-hosted
+        // countersign-server) passes -Pcountersign.diagnosticsCollectorUrl=https://…
+        // The default is also SendContext.DEFAULT_COLLECTOR_URL (for CI's Maven
+        // build, which has no resources); the core refuses anything but https.
+        resValue(
+            "string",
+            "diagnostics_collector_url",
+            providers.gradleProperty("countersign.diagnosticsCollectorUrl")
+                .getOrElse("https://diagnostics.countersign.dev"),
+        )
+    }
+
+    buildFeatures {
+        // diagnostics_collector_url (defaultConfig); AGP 9 turns resValue off by default.
+        resValues = true
     }
 
     sourceSets {

@@ -7,23 +7,30 @@ import dev.countersign.ffi.AuthenticatorInterface
 import dev.countersign.ffi.BiometricOutcome
 import dev.countersign.ffi.BiometricPrompt
 import dev.countersign.ffi.CodesView
+import dev.countersign.ffi.DiagnosticsEnvironment
+import dev.countersign.ffi.DiagnosticsSent
 import dev.countersign.ffi.FfiException
 import dev.countersign.ffi.HardwareKeyStore
 import dev.countersign.ffi.ImportPlan
 import dev.countersign.ffi.InternalException
 import dev.countersign.ffi.KeyStore
+import dev.countersign.ffi.NetworkKind
 import dev.countersign.ffi.PendingView
 import dev.countersign.ffi.PushAccountItem
 import dev.countersign.ffi.PushFailureItem
 import dev.countersign.ffi.PushRequestItem
 import dev.countersign.ffi.ScanCancellation
+import dev.countersign.ffi.ScanEnd
 import dev.countersign.ffi.ScanItem
 import dev.countersign.ffi.StorageProblem
 import dev.countersign.ffi.Scanner
+import dev.countersign.ffi.SharedFieldItem
 import dev.countersign.core.WatchRequest
 import dev.countersign.ffi.scanImage
 import dev.countersign.ffi.scanImageCancellable
 import dev.countersign.ffi.scanLumaFrame
+import dev.countersign.ffi.neverShared as coreNeverShared
+import dev.countersign.ffi.whatIsShared as coreWhatIsShared
 import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.CoroutineDispatcher
 import kotlinx.coroutines.Dispatchers
@@ -80,6 +87,15 @@ class Countersign private constructor(
         /** One camera frame's luma plane, with every decoding strategy (a still capture). */
         fun scanFrame(width: UInt, height: UInt, rowStride: UInt, rotationDegrees: UInt, luma: ByteArray): ScanItem? =
             mapErrors { scanLumaFrame(width, height, rowStride, rotationDegrees, luma) }
+
+        /**
+         * "What is shared": every field a diagnostics batch can carry, with what
+         * it means. From the core, so the screen says exactly what can be sent.
+         */
+        fun whatIsShared(): List<SharedFieldItem> = mapErrors { coreWhatIsShared() }
+
+        /** What is never shared, in one sentence (lowercase, no final stop) for the same screen. */
+        fun neverShared(): String = mapErrors { coreNeverShared() }
     }
 
     private suspend fun <T> call(block: suspend AuthenticatorInterface.() -> T): T =
@@ -88,10 +104,43 @@ class Countersign private constructor(
     /** The device identity the More screen shows and support asks for. */
     suspend fun protectId(): String = call { protectId() }
 
-    /** "Share diagnostic data": on unless the user switched it off. */
+    /** "Share Diagnostic Data": on unless the user switched it off. */
     suspend fun diagnosticsEnabled(): Boolean = call { diagnosticsEnabled() }
 
+    /** Off also deletes the queued events and this install's random id at once. */
     suspend fun setDiagnosticsEnabled(enabled: Boolean) = call { setDiagnosticsEnabled(enabled) }
+
+    /** The events waiting to be sent, each as the JSON that would leave the phone (empty while sharing is off). */
+    suspend fun diagnosticsQueue(): List<String> = call { diagnosticsQueue() }
+
+    /** "Send over mobile data too": false (the default) sends over Wi-Fi and other unmetered networks only. */
+    suspend fun diagnosticsOnAnyNetwork(): Boolean = call { diagnosticsOnAnyNetwork() }
+
+    suspend fun setDiagnosticsOnAnyNetwork(any: Boolean) = call { setDiagnosticsOnAnyNetwork(any) }
+
+    /**
+     * How a camera scan ended, after [frames] frames and [millis] ms from the
+     * first: queued while sharing is on, nothing otherwise. Out-of-range
+     * values are clamped (the core rounds both down to a power of two anyway).
+     */
+    suspend fun noteScan(outcome: ScanEnd, frames: Int, millis: Long) = call {
+        noteScan(outcome, frames.coerceAtLeast(0).toUInt(), millis.coerceIn(0, UInt.MAX_VALUE.toLong()).toUInt())
+    }
+
+    /**
+     * Sends the queue to [collectorUrl] (the app's build setting, never a push
+     * server) if sharing is on, an hour has passed since the last attempt and
+     * [network] is one the user allows; otherwise says which of those held it
+     * back. A collector that cannot be reached is [CountersignException.Network],
+     * one that is busy (5xx, 429) [CountersignException.ServerRefused]: either
+     * way the events stay queued for the next hour. A URL that is not https is
+     * [CountersignException.InvalidInput].
+     */
+    suspend fun sendDiagnostics(
+        collectorUrl: String,
+        environment: DiagnosticsEnvironment,
+        network: NetworkKind,
+    ): DiagnosticsSent = call { sendDiagnostics(collectorUrl, environment, network) }
 
     /**
      * What FCM delivered, as the JSON object the core reads: the verified request,

@@ -2,6 +2,8 @@ package dev.countersign.app
 
 import android.app.Application
 import dev.countersign.Countersign
+import dev.countersign.app.diagnostics.DiagnosticsSender
+import dev.countersign.app.diagnostics.WhatIsShared
 import dev.countersign.app.gate.CryptoPromptLauncher
 import dev.countersign.app.keys.AndroidKeystoreHardwareKeys
 import dev.countersign.app.keys.AndroidKeystoreSecretStore
@@ -40,17 +42,33 @@ open class CountersignApp : Application() {
 
     val notifications by lazy { PushNotifications(this) }
 
+    /** Share Diagnostic Data: asks the core to send at start and whenever a screen comes to the foreground. */
+    val diagnostics by lazy { DiagnosticsSender(this, scope) { countersign() } }
+
+    /** What the "What is shared" screen lists: the core's own list; screen tests put a scripted one here. */
+    @Volatile
+    var whatIsShared: () -> WhatIsShared = WhatIsShared::fromCore
+
     override fun onCreate() {
         super.onCreate()
         registerActivityLifecycleCallbacks(foreground)
+        registerActivityLifecycleCallbacks(diagnostics)
         // Before anything can reach a push server over https.
         initTls()
         notifications.ensureChannel()
         scope.launch { pushTokenSync().retryIfUnsent() }
+        sendDiagnosticsAtStart()
     }
 
     /** Loads the native library for its JNI entry and hands the verifier the context. */
     protected open fun initTls() = PlatformTls.init(this)
+
+    /**
+     * A process started without a screen (a push, a notification action)
+     * sends too. Screen tests skip it: it would open the core before the test
+     * has put its scripted one in [openCore].
+     */
+    protected open fun sendDiagnosticsAtStart() = diagnostics.send()
 
     fun pushTokenSync(): PushTokenSync = PushTokenSync(this) { countersign().updatePushToken(it) }
 

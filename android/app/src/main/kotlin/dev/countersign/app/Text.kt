@@ -53,7 +53,11 @@ object Text {
     const val WEAK_SECRET = "This account's secret is shorter than 128 bits."
 
     const val SETTINGS = "Settings"
-    const val DIAGNOSTICS = "Send anonymous diagnostics"
+    const val DIAGNOSTICS = "Share Diagnostic Data"
+    const val DIAGNOSTICS_ANY_NETWORK = "Send over mobile data too"
+    const val WHAT_IS_SHARED = "What is shared"
+    const val WHAT_IS_SHARED_INTRO =
+        "Diagnostic data helps us see what goes wrong and how long things take. It can hold these fields, and nothing else:"
     const val VERSION = "Version"
     const val PROTECT_ID = "Protect ID"
     const val COPY = "Copy"
@@ -130,4 +134,7 @@ object Text {
         "$count requests in the last minute. If you are not signing in, deny."
 
     fun expiresIn(seconds: Long): String = "Expires in ${seconds}s"
+
+    /** [what] is the core's sentence: lowercase, without a final stop. */
+    fun neverShared(what: String): String = "Never shared: $what."
 }

@@ -1,24 +1,40 @@
 package dev.countersign.app
 
+import dev.countersign.Countersign
 import dev.countersign.ffi.AnswerResult
 import dev.countersign.ffi.AuthenticatorInterface
 import dev.countersign.ffi.AccountItem
 import dev.countersign.ffi.BiometricPrompt
 import dev.countersign.ffi.CodeItem
 import dev.countersign.ffi.CodesView
+import dev.countersign.ffi.DiagnosticsEnvironment
+import dev.countersign.ffi.DiagnosticsSent
 import dev.countersign.ffi.ImportPlan
+import dev.countersign.ffi.NetworkKind
 import dev.countersign.ffi.PushAccountItem
 import dev.countersign.ffi.PushRequestItem
+import dev.countersign.ffi.ScanEnd
 import dev.countersign.protocol.ChallengeKind
 import java.lang.reflect.Proxy
+import java.util.concurrent.CopyOnWriteArrayList
+import kotlinx.coroutines.Dispatchers
 
 /**
  * The app for screen tests at several SDK levels: each level runs in its own
  * class loader, and the JVM loads a native library into one class loader
- * only, so the TLS set-up (tested on its own in PlatformTlsTest) is skipped.
+ * only, so the TLS set-up (tested on its own in PlatformTlsTest) is skipped,
+ * and a screen whose test scripts no core (the diagnostics send on resume
+ * asks for one) gets an empty scripted core, never the real vault. The send
+ * at start is skipped: the test puts its own core in after onCreate.
  */
-class ScreenTestApp : CountersignApp() {
+open class ScreenTestApp : CountersignApp() {
+    init {
+        openCore = { Countersign.over(FakeCore(), Dispatchers.Unconfined) }
+    }
+
     override fun initTls() = Unit
+
+    override fun sendDiagnosticsAtStart() = Unit
 }
 
 /** One row of the codes view. */
@@ -103,7 +119,44 @@ open class FakeCore : AuthenticatorInterface by notScripted() {
 
     override suspend fun protectId(): String = "pid-123"
 
-    override suspend fun diagnosticsEnabled(): Boolean = true
+    // Share Diagnostic Data: the settings as the core keeps them, and every
+    // call from the app's threads recorded (hence the thread-safe lists).
+    @Volatile var diagnostics = true
+    @Volatile var diagnosticsAnyNetwork = false
+    /** setDiagnosticsEnabled / setDiagnosticsOnAnyNetwork calls, as "enabled true", "anyNetwork false". */
+    val diagnosticsSettings = CopyOnWriteArrayList<String>()
+    var settingFails: ((String) -> Exception?) = { null }
+    val scans = CopyOnWriteArrayList<Triple<ScanEnd, UInt, UInt>>()
+    /** Every sendDiagnostics: collector URL, environment and network. */
+    val sends = CopyOnWriteArrayList<Triple<String, DiagnosticsEnvironment, NetworkKind>>()
+    var sendResult: (NetworkKind) -> DiagnosticsSent = { DiagnosticsSent.NothingQueued }
+
+    override suspend fun diagnosticsEnabled(): Boolean = diagnostics
+
+    override suspend fun setDiagnosticsEnabled(enabled: Boolean) {
+        settingFails("enabled $enabled")?.let { throw it }
+        diagnosticsSettings += "enabled $enabled"
+        diagnostics = enabled
+    }
+
+    override suspend fun diagnosticsOnAnyNetwork(): Boolean = diagnosticsAnyNetwork
+
+    override suspend fun setDiagnosticsOnAnyNetwork(any: Boolean) {
+        settingFails("anyNetwork $any")?.let { throw it }
+        diagnosticsSettings += "anyNetwork $any"
+        diagnosticsAnyNetwork = any
+    }
+
+    override suspend fun diagnosticsQueue(): List<String> = emptyList()
+
+    override suspend fun noteScan(outcome: ScanEnd, frames: UInt, millis: UInt) {
+        scans += Triple(outcome, frames, millis)
+    }
+
+    override suspend fun sendDiagnostics(collectorUrl: String, environment: DiagnosticsEnvironment, network: NetworkKind): DiagnosticsSent {
+        sends += Triple(collectorUrl, environment, network)
+        return sendResult(network)
+    }
 
     override suspend fun enrollPush(
         uri: String,

@@ -3,6 +3,7 @@ package dev.countersign.app
 import dev.countersign.Countersign
 import dev.countersign.app.keys.AndroidKeystoreSecretStore
 import dev.countersign.app.keys.BlobCipher
+import dev.countersign.app.more.WhatIsSharedActivity
 import dev.countersign.app.scan.QrFrameAnalyzer
 import dev.countersign.ffi.ScanKind
 import java.io.File
@@ -15,8 +16,10 @@ import org.junit.Assume.assumeTrue
 import org.junit.Before
 import org.junit.Test
 import org.junit.runner.RunWith
+import org.robolectric.Robolectric
 import org.robolectric.RobolectricTestRunner
 import org.robolectric.RuntimeEnvironment
+import org.robolectric.annotation.Config
 
 /**
  * The app's pieces against the real core (the host build of libcountersign_ffi
@@ -70,5 +73,16 @@ class NativeCoreTest {
         val found = QrFrameAnalyzer.live().analyze(plane, stride, 1, width, height, 0)
         assertEquals(ScanKind.OTPAUTH, found?.kind)
         assertEquals(expected, found?.text)
+    }
+
+    @Test
+    @Config(application = ScreenTestApp::class)
+    fun `What is shared shows every field the real core can send`() {
+        val screen = Robolectric.buildActivity(WhatIsSharedActivity::class.java).setup().get()
+        val shown = texts(screen.findViewById<android.view.View>(android.R.id.content)!!)  // without the action bar's title
+        val fields = Countersign.whatIsShared()
+        assertTrue(fields.size >= 10)
+        for (field in fields) assertTrue(field.name, "${field.name}: ${field.meaning}" in shown)
+        assertEquals(Text.neverShared(Countersign.neverShared()), shown.last())
     }
 }

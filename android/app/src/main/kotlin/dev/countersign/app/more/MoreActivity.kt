@@ -10,6 +10,7 @@ import android.widget.Switch
 import android.widget.Toast
 import androidx.activity.ComponentActivity
 import androidx.lifecycle.lifecycleScope
+import dev.countersign.Countersign
 import dev.countersign.app.CountersignApp
 import dev.countersign.app.Text
 import dev.countersign.app.transfer.ImportActivity
@@ -23,9 +24,10 @@ import dev.countersign.ffi.PushAccountItem
 import kotlinx.coroutines.launch
 
 /**
- * Settings (diagnostics), import, the push accounts with Remove, the app
- * version, the Protect ID with Copy, and help, terms and privacy links. Every
- * core call runs off the main thread (the facade's IO dispatcher).
+ * Settings (Share Diagnostic Data, over mobile data too, What is shared),
+ * import, the push accounts with Remove, the app version, the Protect ID with
+ * Copy, and help, terms and privacy links. Every core call runs off the main
+ * thread (the facade's IO dispatcher).
  */
 class MoreActivity : ComponentActivity() {
     private val app get() = application as CountersignApp
@@ -35,6 +37,7 @@ class MoreActivity : ComponentActivity() {
         super.onCreate(savedInstanceState)
         title = Text.MORE
         val diagnostics = Switch(this).apply { text = Text.DIAGNOSTICS; isEnabled = false }
+        val anyNetwork = Switch(this).apply { text = Text.DIAGNOSTICS_ANY_NETWORK; isEnabled = false }
         val protectId = label()
         pushAccounts = column().apply { setPadding(0, 0, 0, 0) }
         val version = label("${Text.VERSION} ${packageManager.getPackageInfo(packageName, 0).versionName}")
@@ -42,6 +45,8 @@ class MoreActivity : ComponentActivity() {
             column(
                 label(Text.SETTINGS, 20f),
                 diagnostics,
+                anyNetwork,
+                button(Text.WHAT_IS_SHARED) { startActivity(WhatIsSharedActivity.intent(this)) },
                 button(Text.IMPORT_FROM_APP) { startActivity(ImportActivity.intent(this)) },
                 label(Text.PUSH_ACCOUNTS, 20f),
                 pushAccounts,
@@ -60,8 +65,12 @@ class MoreActivity : ComponentActivity() {
             try {
                 val core = app.countersign()
                 diagnostics.isChecked = core.diagnosticsEnabled()
+                anyNetwork.isChecked = core.diagnosticsOnAnyNetwork()
                 diagnostics.isEnabled = true
-                diagnostics.setOnCheckedChangeListener { view, enabled -> save(view, enabled) }
+                // Which networks matters only while sharing is on.
+                anyNetwork.isEnabled = diagnostics.isChecked
+                saves(diagnostics, Countersign::setDiagnosticsEnabled) { enabled -> anyNetwork.isEnabled = enabled }
+                saves(anyNetwork, Countersign::setDiagnosticsOnAnyNetwork)
                 protectId.text = core.protectId()
             } catch (error: Exception) {
                 protectId.text = error.userMessage()
@@ -109,13 +118,26 @@ class MoreActivity : ComponentActivity() {
             }.show()
     }
 
-    private fun save(view: CompoundButton, enabled: Boolean) {
-        lifecycleScope.launch {
-            try {
-                app.countersign().setDiagnosticsEnabled(enabled)
-            } catch (error: Exception) {
-                view.isChecked = !enabled
-                Toast.makeText(this@MoreActivity, error.userMessage(), Toast.LENGTH_LONG).show()
+    /**
+     * Saves [switch] at each change with [save], and shows the state with
+     * [shown]; a failed save puts the switch back (without saving that) and
+     * says why.
+     */
+    private fun saves(switch: CompoundButton, save: suspend Countersign.(Boolean) -> Unit, shown: (Boolean) -> Unit = {}) {
+        var puttingBack = false
+        switch.setOnCheckedChangeListener { _, on ->
+            if (puttingBack) return@setOnCheckedChangeListener
+            shown(on)
+            lifecycleScope.launch {
+                try {
+                    app.countersign().save(on)
+                } catch (error: Exception) {
+                    puttingBack = true
+                    switch.isChecked = !on
+                    puttingBack = false
+                    shown(!on)
+                    Toast.makeText(this@MoreActivity, error.userMessage(), Toast.LENGTH_LONG).show()
+                }
             }
         }
     }

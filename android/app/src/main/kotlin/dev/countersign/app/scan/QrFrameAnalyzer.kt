@@ -11,10 +11,21 @@ typealias FrameScanner = (UInt, UInt, UInt, UInt, ByteArray) -> ScanItem?
 /**
  * Camera2 YUV_420_888 frames → the core's live [LiveScan]. Only the Y plane is
  * read; its row padding goes to the core as the row stride. One analyzer per
- * camera session, called from one thread (the ImageReader's handler).
+ * camera session, called from one thread (the ImageReader's handler). It
+ * counts the frames it read and the time since the first, for the scan's
+ * diagnostics event; [nanoTime] is the clock (a test's own).
  */
-class QrFrameAnalyzer(private val scan: FrameScanner) {
+class QrFrameAnalyzer(private val nanoTime: () -> Long = System::nanoTime, private val scan: FrameScanner) {
     private var reuse: ByteArray? = null
+
+    /** Frames read so far (read from the main thread when the scan ends). */
+    @Volatile var frames = 0
+        private set
+
+    @Volatile private var firstFrameAt = 0L
+
+    /** Milliseconds from the first frame to now; 0 before any frame. */
+    fun millisSinceFirstFrame(): Long = if (frames == 0) 0 else (nanoTime() - firstFrameAt) / 1_000_000
 
     fun analyze(image: Image, rotationDegrees: Int): ScanItem? {
         require(image.format == ImageFormat.YUV_420_888) { "not a YUV_420_888 frame: ${image.format}" }
@@ -23,6 +34,8 @@ class QrFrameAnalyzer(private val scan: FrameScanner) {
     }
 
     fun analyze(plane: java.nio.ByteBuffer, rowStride: Int, pixelStride: Int, width: Int, height: Int, rotationDegrees: Int): ScanItem? {
+        if (frames == 0) firstFrameAt = nanoTime()
+        frames++
         val frame = LumaFrame.of(plane, rowStride, pixelStride, width, height, reuse)
         if (!plane.hasArray()) reuse = frame.bytes
         return scan(
@@ -36,6 +49,6 @@ class QrFrameAnalyzer(private val scan: FrameScanner) {
 
     companion object {
         /** Backed by a live core session (needs the native library). */
-        fun live(scanner: LiveScan = LiveScan()): QrFrameAnalyzer = QrFrameAnalyzer(scanner::pushFrame)
+        fun live(scanner: LiveScan = LiveScan()): QrFrameAnalyzer = QrFrameAnalyzer(scan = scanner::pushFrame)
     }
 }

@@ -23,16 +23,19 @@ import android.view.View
 import android.widget.LinearLayout
 import androidx.activity.ComponentActivity
 import androidx.activity.result.contract.ActivityResultContracts
+import dev.countersign.app.CountersignApp
 import dev.countersign.app.Text
 import dev.countersign.app.ui.button
 import dev.countersign.app.ui.column
 import dev.countersign.app.ui.label
 import dev.countersign.ffi.ScanItem
+import java.util.concurrent.atomic.AtomicReference
 
 /**
  * A minimal Camera2 scanner: back camera, a TextureView preview and a
  * YUV_420_888 ImageReader feeding [QrFrameAnalyzer] on a background thread.
- * The first code found goes to [ScanResultHandler].
+ * The first code found goes to [ScanResultHandler]. How each scan ended goes
+ * to the core's diagnostics ([ScanEnding]).
  */
 class ScanActivity : ComponentActivity(), TextureView.SurfaceTextureListener {
     private lateinit var preview: TextureView
@@ -43,7 +46,11 @@ class ScanActivity : ComponentActivity(), TextureView.SurfaceTextureListener {
     private var camera: CameraDevice? = null
     private var reader: ImageReader? = null
 
-    @Volatile private var analyzer: QrFrameAnalyzer? = null
+    /**
+     * The scan in progress: taken (getAndSet) by whichever ends it first, the
+     * frame that found a code or the camera closing, so it is reported once.
+     */
+    private val analyzer = AtomicReference<QrFrameAnalyzer?>()
 
     /** Asked once per visit, not on every resume: a "don't ask again" would loop. */
     private val askForCamera =
@@ -58,7 +65,7 @@ class ScanActivity : ComponentActivity(), TextureView.SurfaceTextureListener {
 
     override fun onCreate(savedInstanceState: Bundle?) {
         super.onCreate(savedInstanceState)
-        results = ScanResultHandler(this) { message -> status.text = message; analyzer = QrFrameAnalyzer.live() }
+        results = ScanResultHandler(this) { message -> status.text = message; analyzer.set(QrFrameAnalyzer.live()) }
         status = label(Text.SCAN)
         action = button("") {}.apply { visibility = View.GONE }
         preview = TextureView(this).apply { surfaceTextureListener = this@ScanActivity }
@@ -158,20 +165,20 @@ class ScanActivity : ComponentActivity(), TextureView.SurfaceTextureListener {
         val size = sizes.filter { it.width * it.height <= 1920 * 1080 }.maxByOrNull { it.width * it.height }
             ?: Size(1280, 720)
         val handler = Handler(HandlerThread("countersign-scan").also { thread = it; it.start() }.looper)
-        analyzer = QrFrameAnalyzer.live()
+        analyzer.set(QrFrameAnalyzer.live())
         val frames = ImageReader.newInstance(size.width, size.height, ImageFormat.YUV_420_888, 2)
         frames.setOnImageAvailableListener({ source ->
             val image = source.acquireLatestImage() ?: return@setOnImageAvailableListener
             val found =
                 image.use {
                     try {
-                        analyzer?.analyze(it, rotation)
+                        analyzer.get()?.analyze(it, rotation)
                     } catch (_: Exception) {
                         null // a bad frame is skipped, never fatal
                     }
                 }
             if (found != null) {
-                analyzer = null
+                analyzer.getAndSet(null)?.let { ScanEnding.report(app, it, ScanEnding.codeRead(found.kind)) }
                 runOnUiThread { results.handle(found) }
             }
         }, handler)
@@ -216,8 +223,10 @@ class ScanActivity : ComponentActivity(), TextureView.SurfaceTextureListener {
         reader = null
         thread?.quitSafely()
         thread = null
-        analyzer = null
+        analyzer.getAndSet(null)?.let { ScanEnding.report(app, it, ScanEnding.closedAfter(it.frames)) }
     }
+
+    private val app get() = application as CountersignApp
 
     override fun onDestroy() {
         results.close()
