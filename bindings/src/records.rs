@@ -7,7 +7,7 @@ use countersign_core::push::{PrivacyIdeaToken, PushAccount};
 // Core types the screens take as they are (derived behind the `uniffi` feature).
 pub use countersign_core::push::PushAccountStatus;
 pub use countersign_core::push::device::WatchRequest;
-pub use countersign_core::push::wire::ChallengeKind;
+pub use countersign_core::push::wire::{ChallengeKind, RiskLevel};
 use countersign_core::scan::ScanPayload;
 use countersign_core::vault::{AccountSummary, CodeDisplay, CodeEntry};
 
@@ -227,13 +227,24 @@ pub struct PushRequestItem {
     pub number_choices: Option<Vec<String>>,
     /// Requests for the same resource in the last minute (more than 1: a burst).
     pub burst: u32,
-    /// The notification may offer Approve itself: no number, no biometric.
+    /// The notification may offer Approve itself: no number, no biometric,
+    /// no risk.
     pub answer_inline: bool,
+    /// The server's signed risk level: medium and high show a banner with
+    /// the reasons; the core enforces what the level demands.
+    pub risk_level: RiskLevel,
+    /// Why, in the user's words ("a new location").
+    pub risk_reasons: Vec<String>,
 }
 
 impl From<PushRequest> for PushRequestItem {
     fn from(request: PushRequest) -> Self {
         let answer_inline = request.answerable_inline();
+        let risk_reasons = request
+            .risk_reasons
+            .iter()
+            .map(|reason| reason.words().to_owned())
+            .collect();
         PushRequestItem {
             id: request.id,
             account_id: request.account_id,
@@ -255,6 +266,8 @@ impl From<PushRequest> for PushRequestItem {
             number_choices: request.number_choices,
             burst: request.burst,
             answer_inline,
+            risk_level: request.risk_level,
+            risk_reasons,
         }
     }
 }

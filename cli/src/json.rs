@@ -96,6 +96,8 @@ pub fn request(request: &PushRequest) -> Value {
         "number_matching": request.number_matching,
         "number_choices": request.number_choices,
         "burst": request.burst,
+        "risk_level": request.risk_level,
+        "risk_reasons": request.risk_reasons,
     })
 }
 

@@ -27,12 +27,14 @@ fn push(c: &mut Criterion) {
             browser: Some("Firefox 133".into()),
             os: Some("Windows 11".into()),
             time: 1767269998,
+            ..Context::default()
         },
         number_matching: true,
         number_choices: None,
         biometric: Biometric::Required,
         iat: 1767270000,
         exp: 1767270060,
+        risk: None,
     };
     let jws = jose::sign(TYP_CHALLENGE, &claims, &server, false).unwrap();
     let pinned = server.public_jwk();

@@ -80,6 +80,7 @@ fn challenge(id: &str, resource_name: &str, context: Context) -> ChallengeClaims
         biometric: Biometric::Optional,
         iat: NOW,
         exp: NOW + 60,
+        risk: None,
     }
 }
 
@@ -166,4 +167,105 @@ fn over_long_or_multi_line_texts_are_refused_and_not_remembered() {
         }
         assert!(phone.vault.lock().cached_challenge(id).unwrap().is_none());
     }
+}
+
+/// A cancelling prompt: if the core asks, the approval stops with `Gate`.
+struct Cancelling;
+
+#[async_trait::async_trait]
+impl countersign_core::push::device::BiometricGate for Cancelling {
+    async fn confirm(
+        &self,
+        _reason: &str,
+    ) -> Result<(), countersign_core::push::device::GateError> {
+        Err(countersign_core::push::device::GateError::Cancelled)
+    }
+}
+
+#[tokio::test]
+async fn a_signed_high_risk_level_demands_the_number_and_the_user_whatever_else_the_challenge_says()
+{
+    use countersign_core::push::device::GateError;
+    use countersign_core::push::wire::{Risk, RiskLevel, RiskReason};
+
+    let phone = phone();
+    // Biometric optional and no number matching in the challenge itself: only
+    // the risk claim asks for more.
+    let mut claims = challenge("ch_risky", "Salesforce", Context::default());
+    claims.risk = Some(Risk {
+        level: RiskLevel::High,
+        reasons: vec![RiskReason::ImpossibleTravel, RiskReason::NewLocation],
+    });
+    let jws = jose::sign(TYP_CHALLENGE, &claims, &phone.server, false).unwrap();
+    let payload = json!({ "countersign_challenge": jws });
+    let request = phone
+        .device
+        .handle_push_payload(&phone.vault, payload.to_string().as_bytes())
+        .unwrap()
+        .unwrap();
+    assert_eq!(request.risk_level, RiskLevel::High);
+    assert_eq!(
+        request.risk_reasons,
+        [RiskReason::ImpossibleTravel, RiskReason::NewLocation]
+    );
+    assert!(
+        !request.answerable_inline(),
+        "no Approve on the lock screen"
+    );
+
+    // The lock screen's inline Approve: no number, no prompt.
+    let inline = phone
+        .device
+        .approve(&phone.vault, "ch_risky", None, &Cancelling)
+        .await;
+    assert!(
+        matches!(inline, Err(PushError::NumberRequired)),
+        "{inline:?}"
+    );
+    // With the number, the user must still pass the prompt: nothing is sent
+    // while it is cancelled.
+    let unverified = phone
+        .device
+        .approve(&phone.vault, "ch_risky", Some("42"), &Cancelling)
+        .await;
+    assert!(
+        matches!(unverified, Err(PushError::Gate(GateError::Cancelled))),
+        "{unverified:?}"
+    );
+    let watch = phone
+        .device
+        .watch_request(&phone.vault, "ch_risky")
+        .unwrap();
+    assert!(watch.phone_required && watch.number_matching);
+}
+
+#[test]
+fn a_medium_risk_level_is_not_answerable_inline_and_an_absent_one_is_low() {
+    use countersign_core::push::wire::{Risk, RiskLevel};
+
+    let phone = phone();
+    let mut claims = challenge("ch_medium", "Salesforce", Context::default());
+    claims.risk = Some(Risk {
+        level: RiskLevel::Medium,
+        reasons: vec![],
+    });
+    let jws = jose::sign(TYP_CHALLENGE, &claims, &phone.server, false).unwrap();
+    let payload = json!({ "countersign_challenge": jws });
+    let request = phone
+        .device
+        .handle_push_payload(&phone.vault, payload.to_string().as_bytes())
+        .unwrap()
+        .unwrap();
+    assert_eq!(request.risk_level, RiskLevel::Medium);
+    assert!(!request.answerable_inline());
+    let plain = challenge("ch_plain", "Salesforce", Context::default());
+    let jws = jose::sign(TYP_CHALLENGE, &plain, &phone.server, false).unwrap();
+    let payload = json!({ "countersign_challenge": jws });
+    let request = phone
+        .device
+        .handle_push_payload(&phone.vault, payload.to_string().as_bytes())
+        .unwrap()
+        .unwrap();
+    assert_eq!(request.risk_level, RiskLevel::Low);
+    assert!(request.answerable_inline());
 }

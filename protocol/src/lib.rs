@@ -12,6 +12,7 @@ uniffi::setup_scaffolding!("countersign_protocol");
 pub mod diagnostics;
 pub mod enroll_uri;
 pub mod jose;
+pub mod risk;
 pub mod wire;
 
 // The modules name time and secrets as the core does (`crate::clock`).

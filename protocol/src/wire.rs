@@ -1,6 +1,7 @@
 //! The push protocol's messages as Rust types (docs/protocol.md sections 4-9),
 //! shared by the reference server and the phone so the two cannot drift apart.
 
+pub use crate::risk::{Degrees, Risk, RiskLevel, RiskReason};
 use serde::{Deserialize, Serialize};
 
 use super::jose::Jwk;
@@ -158,11 +159,12 @@ fn is_invisible_format(c: char) -> bool {
 impl Context {
     /// The first member that breaks section 6.2's limits, by name.
     pub fn over_limits(&self) -> Option<&'static str> {
-        [
+        let text = [
             ("context.ip", &self.ip),
             ("context.location", &self.location),
             ("context.browser", &self.browser),
             ("context.os", &self.os),
+            ("context.network", &self.network),
         ]
         .into_iter()
         .find(|(_, value)| {
@@ -170,7 +172,20 @@ impl Context {
                 .as_deref()
                 .is_some_and(|text| !is_display_text(text, MAX_CONTEXT_CHARS))
         })
-        .map(|(name, _)| name)
+        .map(|(name, _)| name);
+        if text.is_some() {
+            return text;
+        }
+        match (self.lat, self.lon) {
+            (Some(lat), _) if lat.degrees().abs() > 90.0 => Some("context.lat"),
+            (Some(_), None) | (None, Some(_)) => Some("context.lat"),
+            _ => None,
+        }
+    }
+
+    /// The coordinates, when both are given.
+    pub fn coordinates(&self) -> Option<(Degrees, Degrees)> {
+        self.lat.zip(self.lon)
     }
 }
 
@@ -197,6 +212,16 @@ pub struct Context {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub os: Option<String>,
     pub time: UnixTime,
+    /// The sign-in's coordinates, when the relying party knows them (risk
+    /// signals: new location, impossible travel). Both or neither.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lat: Option<Degrees>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lon: Option<Degrees>,
+    /// The network the sign-in came from, as the relying party names it: an
+    /// ASN (`AS3320`) or a prefix (`203.0.113.0/24`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -213,6 +238,17 @@ pub struct ChallengeClaims {
     pub biometric: Biometric,
     pub iat: UnixTime,
     pub exp: UnixTime,
+    /// The server's risk assessment (section 6.6); absent from servers that
+    /// make none, which is read as low.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub risk: Option<Risk>,
+}
+
+impl ChallengeClaims {
+    /// The risk level, low when the server sent none.
+    pub fn risk_level(&self) -> RiskLevel {
+        self.risk.as_ref().map_or(RiskLevel::Low, |risk| risk.level)
+    }
 }
 
 /// A device-signed request (DPoP-like, section 5).

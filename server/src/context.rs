@@ -2,8 +2,10 @@
 //! section 6.2), with the document's limits enforced here: it is shown on the
 //! phone, so an over-long or control-character text must never reach it.
 //! `time` is optional and defaults to the server's now (section 8.1).
+//! `lat`/`lon` and `network` feed the risk signals (`crate::risk`).
 
 use countersign_otp::clock::UnixTime;
+use countersign_protocol::risk::Degrees;
 use countersign_protocol::wire::{Context, MAX_CONTEXT_CHARS, ProblemType, is_display_text};
 use serde::Deserialize;
 
@@ -25,6 +27,14 @@ pub struct ContextInput {
     pub os: Option<String>,
     #[serde(default)]
     pub time: Option<UnixTime>,
+    /// Degrees; out of ±180 is refused when the body is read, beyond ±90
+    /// latitude (or one without the other) by `validate`.
+    #[serde(default)]
+    pub lat: Option<Degrees>,
+    #[serde(default)]
+    pub lon: Option<Degrees>,
+    #[serde(default)]
+    pub network: Option<String>,
 }
 
 impl ContextInput {
@@ -35,6 +45,7 @@ impl ContextInput {
             ("location", &self.location),
             ("browser", &self.browser),
             ("os", &self.os),
+            ("network", &self.network),
         ] {
             if let Some(value) = value {
                 check_text(state, name, value)?;
@@ -50,13 +61,27 @@ impl ContextInput {
                 ));
             }
         };
-        Ok(Context {
+        let context = Context {
             ip: self.ip,
             location: self.location,
             browser: self.browser,
             os: self.os,
             time,
-        })
+            lat: self.lat,
+            lon: self.lon,
+            network: self.network,
+        };
+        // The protocol's own limits: the texts (checked above, with the
+        // member's name) and coordinates that are a place on Earth.
+        if let Some(member) = context.over_limits() {
+            return Err(state.problem(
+                ProblemType::MalformedRequest,
+                format!(
+                    "{member} is out of bounds: lat and lon come together, lat within ±90 degrees"
+                ),
+            ));
+        }
+        Ok(context)
     }
 }
 

@@ -22,6 +22,7 @@ pub mod mail;
 pub mod passwords;
 pub mod problem;
 pub mod replay;
+pub mod risk;
 pub mod rules;
 pub mod sealing;
 pub mod sessions;
@@ -76,6 +77,7 @@ pub fn router(state: Shared) -> Router {
             "/v1/admin/users/{user}/enrollments",
             post(admin::create_enrollment),
         )
+        .route("/v1/admin/users/{user}/pushes", get(admin::user_pushes))
         .route("/v1/admin/users/{user}/reset", post(admin::reset_user))
         .route("/v1/admin/users/{user}/password", put(admin::set_password))
         .route(

@@ -6,6 +6,7 @@ use crate::db::{Conn, DbResult, OptionalExtension, Sql, Tx, params};
 use crate::delivery::{Delivery, Platform, status};
 use countersign_otp::clock::UnixTime;
 use countersign_protocol::jose;
+use countersign_protocol::risk::RiskLevel;
 use countersign_protocol::wire::{
     Biometric, CHALLENGE_LIFETIME, ChallengeClaims, ChallengeKind, Context, Policy, ProblemType,
     Resource, TYP_CHALLENGE,
@@ -14,6 +15,7 @@ use ring::rand::{SecureRandom, SystemRandom};
 
 use crate::api::portal::PORTAL_RESOURCE;
 use crate::problem::ApiError;
+use crate::risk::{self, Assessment, Level, ResourceRisk, RiskPolicy, RiskView};
 use crate::sessions;
 use crate::state::AppState;
 use crate::store::{self, Who};
@@ -26,6 +28,8 @@ pub struct Effective {
     pub fraud_lock_seconds: i64,
     /// Enrollments must bring an attested user key (ADR 0014); organisation-wide.
     pub require_attested_uv: bool,
+    /// The resource's risk policy (standard without a resource).
+    pub risk: ResourceRisk,
 }
 
 pub fn biometric_from(text: &str) -> Biometric {
@@ -65,17 +69,42 @@ pub async fn effective_policy(db: &impl Sql, resource: Option<&str>) -> DbResult
         max_pending,
         fraud_lock_seconds,
         require_attested_uv,
+        risk: ResourceRisk::default(),
     };
     if let Some(resource) = resource {
-        let overrides: Option<(Option<String>, Option<bool>, Option<i64>)> = db
+        type Overrides = (
+            Option<String>,
+            Option<bool>,
+            Option<i64>,
+            Option<String>,
+            bool,
+        );
+        let overrides: Option<Overrides> = db
             .query_row(
-                "SELECT biometric, number_matching, max_pending FROM resources WHERE id = ?1",
+                "SELECT biometric, number_matching, max_pending, risk, risk_unusual_hour
+                 FROM resources WHERE id = ?1",
                 params![resource],
-                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+                |row| {
+                    Ok((
+                        row.get(0)?,
+                        row.get(1)?,
+                        row.get(2)?,
+                        row.get(3)?,
+                        row.get(4)?,
+                    ))
+                },
             )
             .await
             .optional()?;
-        if let Some((biometric, number_matching, max_pending)) = overrides {
+        if let Some((biometric, number_matching, max_pending, risk, unusual_hour)) = overrides {
+            effective.risk = ResourceRisk {
+                // The admin API stores only known names; NULL is the default.
+                policy: risk
+                    .as_deref()
+                    .and_then(RiskPolicy::from_text)
+                    .unwrap_or_default(),
+                unusual_hour,
+            };
             if let Some(biometric) = biometric {
                 effective.policy.biometric = biometric_from(&biometric);
             }
@@ -117,6 +146,10 @@ pub struct PushCreated {
     pub number: Option<String>,
     pub expires_at: UnixTime,
     pub server_time: UnixTime,
+    /// For the relying-party API only (it adds it): the portal's answers must
+    /// not tell a real push from a decoy, which has none.
+    #[serde(skip_serializing)]
+    pub risk: Option<RiskView>,
 }
 
 /// Who asked for a push, beyond the bearer token.
@@ -251,6 +284,21 @@ async fn create_push_in(
         .await
         .map_err(storage)?;
     check_pending_limit(state, &db, user, resource_id, effective, now, origin).await?;
+    let assessment = risk::assess(&db, user, &risk::Attempt::of(&context, now), effective.risk)
+        .await
+        .map_err(storage)?;
+    if assessment.level == Level::VeryHigh {
+        let refusal = Refusal {
+            device: &device,
+            user,
+            resource_id,
+            kind,
+            context: &context,
+            policy: effective.policy,
+        };
+        return Err(refuse_risky(state, db, refusal, &assessment, origin).await?);
+    }
+    let demands = risk::demands(assessment.level, effective.policy);
     let claims = ChallengeClaims {
         id: random_id("ch_", 16),
         device: device.id.clone(),
@@ -261,13 +309,88 @@ async fn create_push_in(
             name: resource_name,
         },
         context,
-        number_matching: effective.policy.number_matching,
+        number_matching: demands.number_matching,
         number_choices: None,
-        biometric: effective.policy.biometric,
+        biometric: demands.biometric,
         iat: now,
-        exp: now + CHALLENGE_LIFETIME,
+        exp: now + demands.lifetime,
+        risk: assessment.challenge_risk(),
     };
-    issue(state, db, &device, claims, origin).await
+    issue(state, db, &device, claims, origin, Some(&assessment)).await
+}
+
+/// The push a very high risk refuses.
+struct Refusal<'a> {
+    device: &'a store::Device,
+    user: &'a str,
+    resource_id: &'a str,
+    kind: ChallengeKind,
+    context: &'a Context,
+    policy: Policy,
+}
+
+/// Records a push refused for its risk, and alerts the administrator through
+/// the audit log (`risk_refused`, the reasons as its outcome). The row is
+/// kept, never sent: later pushes count it (a burst, a spray goes on being
+/// one) and the admin's views show it.
+async fn refuse_risky(
+    state: &AppState,
+    db: &impl Sql,
+    refusal: Refusal<'_>,
+    assessment: &Assessment,
+    origin: &PushOrigin,
+) -> Result<ApiError, ApiError> {
+    let storage = |e| state.storage(e);
+    let now = state.now();
+    let id = random_id("ch_", 16);
+    let (lat, lon) = micro_degrees(refusal.context);
+    db.execute(
+        "INSERT INTO challenges (id, device, user, resource, kind, number, biometric, jws, iat, exp,
+                                 status, decided_at, delivery, ip, network, lat, lon, context_time,
+                                 risk_score, risk_level, risk_reasons)
+         VALUES (?1, ?2, ?3, ?4, ?5, NULL, ?6, '', ?7, ?7, 'refused', ?7, 'skipped', ?8, ?9, ?10, ?11,
+                 ?12, ?13, ?14, ?15)",
+        params![
+            id,
+            refusal.device.id,
+            refusal.user,
+            refusal.resource_id,
+            refusal.kind.as_str(),
+            biometric_text(refusal.policy.biometric),
+            now,
+            refusal.context.ip,
+            refusal.context.network,
+            lat,
+            lon,
+            refusal.context.time,
+            i64::from(assessment.score),
+            assessment.level.as_str(),
+            risk::reasons_text(&assessment.reasons)
+        ],
+    )
+    .await
+    .map_err(storage)?;
+    store::audit_by(
+        db,
+        now,
+        "risk_refused",
+        origin.who.as_ref(),
+        Some(refusal.user),
+        Some(refusal.resource_id),
+        Some(&risk::reasons_text(&assessment.reasons)),
+        Some(&risk::audit_detail(&id, Some(assessment))),
+    )
+    .await
+    .map_err(storage)?;
+    Ok(risk::refused_problem(assessment, now))
+}
+
+/// A context's coordinates as stored: micro-degrees.
+fn micro_degrees(context: &Context) -> (Option<i64>, Option<i64>) {
+    match context.coordinates() {
+        Some((lat, lon)) => (Some(lat.micro()), Some(lon.micro())),
+        None => (None, None),
+    }
 }
 
 /// After a new device enrolls: the `enrollment_confirm` push that finishes
@@ -335,18 +458,21 @@ pub async fn issue_enrollment_confirmation(
         biometric: Biometric::Optional,
         iat: now,
         exp: now + CHALLENGE_LIFETIME,
+        // Not a sign-in: nothing to assess.
+        risk: None,
     };
     let origin = PushOrigin {
         who: Some(Who::new(format!("device:{device_id}"), client)),
         ..PushOrigin::default()
     };
-    let (_, delivery) = issue(state, &db, &device, claims, &origin).await?;
+    let (_, delivery) = issue(state, &db, &device, claims, &origin, None).await?;
     db.commit().await.map_err(storage)?;
     hand_over(state, delivery);
     Ok(())
 }
 
-/// Signs the challenge, stores it and audits it; its delivery is handed over
+/// Signs the challenge, stores it (with what later risk assessments read, and
+/// its own assessment) and audits it; its delivery is handed over
 /// (`hand_over`) once the caller has committed, so that the dispatcher (on
 /// its own connection) finds the row it is about to update.
 async fn issue(
@@ -355,6 +481,7 @@ async fn issue(
     device: &store::Device,
     claims: ChallengeClaims,
     origin: &PushOrigin,
+    assessment: Option<&Assessment>,
 ) -> Result<(PushCreated, Option<Delivery>), ApiError> {
     let storage = |e| state.storage(e);
     let now = claims.iat;
@@ -370,10 +497,13 @@ async fn issue(
     } else {
         status::POLL_ONLY
     };
+    let (lat, lon) = micro_degrees(&claims.context);
     db.execute(
         "INSERT INTO challenges (id, device, user, resource, kind, number, biometric, jws, iat, exp, session, handoff,
-                                 delivery, delivery_detail)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                                 delivery, delivery_detail, ip, network, lat, lon, context_time,
+                                 risk_score, risk_level, risk_reasons)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,
+                 ?20, ?21, ?22)",
         params![
             claims.id,
             claims.device,
@@ -388,7 +518,15 @@ async fn issue(
             origin.session,
             origin.handoff_hash,
             delivery_status,
-            None::<&str>
+            None::<&str>,
+            claims.context.ip,
+            claims.context.network,
+            lat,
+            lon,
+            claims.context.time,
+            assessment.map(|a| i64::from(a.score)),
+            assessment.map(|a| a.level.as_str()),
+            assessment.map(|a| risk::reasons_text(&a.reasons))
         ],
     ).await
     .map_err(storage)?;
@@ -400,7 +538,7 @@ async fn issue(
         Some(&user),
         Some(&resource_id),
         Some(kind.as_str()),
-        Some(&claims.id),
+        Some(&risk::audit_detail(&claims.id, assessment)),
     )
     .await
     .map_err(storage)?;
@@ -410,6 +548,7 @@ async fn issue(
             number,
             expires_at: claims.exp,
             server_time: now,
+            risk: assessment.map(RiskView::of),
         },
         delivery,
     ))
@@ -443,6 +582,7 @@ fn planned_delivery(
         kind: claims.kind,
         resource: claims.resource.id.clone(),
         biometric_required: claims.biometric == Biometric::Required,
+        in_app: claims.risk_level() == RiskLevel::High,
         expires_at: claims.exp,
         hold: if claims.kind == ChallengeKind::EnrollmentConfirm {
             dispatcher.confirmation_hold
@@ -506,29 +646,57 @@ async fn check_pending_limit(
 /// fraud-locked users with it, so its answers do not tell who exists. It is a
 /// challenge row addressed to no device, so it is pending, then expires, and
 /// counts towards the pending limit exactly like a real push.
+///
+/// Its risk is assessed as a real push's would be, from what is stored under
+/// the name (earlier decoys make bursts and streaks, the address sprays), and
+/// shapes the answer alike (a number from medium, 30 s from high), so that a
+/// risky real push does not stand out from a decoy. (A real user's history
+/// holds more than a name's decoys, which are pruned after 10 minutes and
+/// never approved: docs/server.md says where that can still show.)
 pub async fn create_decoy(
     state: &AppState,
     user: &str,
     resource_id: &str,
     kind: ChallengeKind,
+    context: &Context,
     why: &str,
     origin: &PushOrigin,
 ) -> Result<PushCreated, ApiError> {
     let mut conn = state.db().await?;
     let tx = pending_limit_transaction(state, &mut conn, user, resource_id).await?;
-    let result = create_decoy_in(state, &tx, user, resource_id, kind, why, origin).await;
+    let decoy = Decoy {
+        user,
+        resource_id,
+        kind,
+        context,
+        why,
+    };
+    let result = create_decoy_in(state, &tx, decoy, origin).await;
     finish(state, tx, result).await
+}
+
+/// What a decoy stands in for.
+struct Decoy<'a> {
+    user: &'a str,
+    resource_id: &'a str,
+    kind: ChallengeKind,
+    context: &'a Context,
+    why: &'a str,
 }
 
 async fn create_decoy_in(
     state: &AppState,
     db: &Tx<'_>,
-    user: &str,
-    resource_id: &str,
-    kind: ChallengeKind,
-    why: &str,
+    decoy: Decoy<'_>,
     origin: &PushOrigin,
 ) -> Result<PushCreated, ApiError> {
+    let Decoy {
+        user,
+        resource_id,
+        kind,
+        context,
+        why,
+    } = decoy;
     let now = state.now();
     let storage = |e| state.storage(e);
     // Decoys are only needed while they could be read as pending: keep the
@@ -543,20 +711,36 @@ async fn create_decoy_in(
         .await
         .map_err(storage)?;
     check_pending_limit(state, &db, user, resource_id, effective, now, origin).await?;
+    let assessment = risk::assess(&db, user, &risk::Attempt::of(context, now), effective.risk)
+        .await
+        .map_err(storage)?;
+    // A real push that is refused gets a decoy; so does a decoy at that level.
+    let demands = risk::demands(assessment.level, effective.policy);
     let id = random_id("ch_", 16);
-    let number = effective.policy.number_matching.then(random_number);
+    let number = demands.number_matching.then(random_number);
+    let exp = now + demands.lifetime;
+    let (lat, lon) = micro_degrees(context);
     db.execute(
-        "INSERT INTO challenges (id, device, user, resource, kind, number, biometric, jws, iat, exp)
-         VALUES (?1, '', ?2, ?3, ?4, ?5, ?6, '', ?7, ?8)",
+        "INSERT INTO challenges (id, device, user, resource, kind, number, biometric, jws, iat, exp,
+                                 ip, network, lat, lon, context_time, risk_score, risk_level, risk_reasons)
+         VALUES (?1, '', ?2, ?3, ?4, ?5, ?6, '', ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
         params![
             id,
             user,
             resource_id,
             kind.as_str(),
             number,
-            biometric_text(effective.policy.biometric),
+            biometric_text(demands.biometric),
             now,
-            now + CHALLENGE_LIFETIME
+            exp,
+            context.ip,
+            context.network,
+            lat,
+            lon,
+            context.time,
+            i64::from(assessment.score),
+            assessment.level.as_str(),
+            risk::reasons_text(&assessment.reasons)
         ],
     ).await
     .map_err(storage)?;
@@ -574,8 +758,9 @@ async fn create_decoy_in(
     Ok(PushCreated {
         id,
         number,
-        expires_at: now + CHALLENGE_LIFETIME,
+        expires_at: exp,
         server_time: now,
+        risk: None,
     })
 }
 
@@ -792,13 +977,16 @@ pub struct PushStatus {
     /// the portal's answers must not tell an enrolled user from a decoy.
     #[serde(skip_serializing)]
     pub delivery: String,
+    /// The push's risk: for the relying-party API only, like `delivery`.
+    #[serde(skip_serializing)]
+    pub risk: Option<RiskView>,
     pub server_time: UnixTime,
 }
 
 pub async fn push_status(db: &impl Sql, id: &str, now: UnixTime) -> DbResult<Option<PushStatus>> {
     db.query_row(
         "SELECT kind, status, decided_at, fraud, uv, effect, exp, user, session, resource, handoff,
-                delivery
+                delivery, risk_score, risk_level, risk_reasons
          FROM challenges WHERE id = ?1",
         params![id],
         |row| {
@@ -822,6 +1010,11 @@ pub async fn push_status(db: &impl Sql, id: &str, now: UnixTime) -> DbResult<Opt
                 handoff_hash: row.get(10)?,
                 exp,
                 delivery: row.get(11)?,
+                risk: RiskView::stored(
+                    row.get(12)?,
+                    row.get::<Option<String>>(13)?.as_deref(),
+                    row.get::<Option<String>>(14)?.as_deref(),
+                ),
                 server_time: now,
             })
         },

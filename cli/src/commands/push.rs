@@ -10,7 +10,7 @@ use countersign_core::push::device::{
     PushError, PushRequest, push_accounts as all_push_accounts,
 };
 use countersign_core::push::privacyidea::PiEnrollmentUri;
-use countersign_core::push::wire::ChallengeKind;
+use countersign_core::push::wire::{ChallengeKind, RiskLevel};
 use countersign_core::scan::{ScanPayload, classify};
 use countersign_core::{Clock, SharedVault, SystemClock};
 
@@ -123,6 +123,22 @@ pub fn describe(request: &PushRequest) -> String {
         line.push_str(&format!(
             "\n    {} requests to {} in the last minute: if you did not start them, deny and report",
             request.burst, request.resource.name
+        ));
+    }
+    if request.risk_level > RiskLevel::Low {
+        let reasons: Vec<&str> = request.risk_reasons.iter().map(|r| r.words()).collect();
+        let level = if request.risk_level == RiskLevel::High {
+            "high"
+        } else {
+            "raised"
+        };
+        line.push_str(&format!(
+            "\n    {level} risk: {}; approve only if this is you",
+            if reasons.is_empty() {
+                "the server found this sign-in unusual".to_owned()
+            } else {
+                reasons.join(", ")
+            }
         ));
     }
     match (&request.number_matching, &request.number_choices) {

@@ -14,6 +14,7 @@ use crate::enrollment;
 use crate::extract::JsonBody;
 use crate::ids::IdPath;
 use crate::problem::ApiError;
+use crate::risk::{RiskPolicy, RiskView};
 use crate::rules::{self, biometric_text, random_id};
 use crate::state::{AppState, Shared};
 use crate::store;
@@ -293,6 +294,13 @@ pub struct ResourceBody {
     pub max_pending: Option<i64>,
     /// Opening it from the portal's Apps list asks the phone first.
     pub step_up: Option<bool>,
+    /// How its pushes' risk is treated: `off`, `standard` (the default) or
+    /// `strict` (docs/server.md, "Risk signals and escalation").
+    #[serde(default)]
+    pub risk: Option<String>,
+    /// The unusual-hour signal (off by default).
+    #[serde(default)]
+    pub risk_unusual_hour: Option<bool>,
 }
 
 fn check_overrides(state: &AppState, body: &ResourceBody) -> Result<(), ApiError> {
@@ -308,6 +316,16 @@ fn check_overrides(state: &AppState, body: &ResourceBody) -> Result<(), ApiError
     }
     if body.max_pending.is_some_and(|n| !(1..=100).contains(&n)) {
         return Err(state.problem(ProblemType::MalformedRequest, "max_pending is 1 to 100"));
+    }
+    if body
+        .risk
+        .as_deref()
+        .is_some_and(|risk| RiskPolicy::from_text(risk).is_none())
+    {
+        return Err(state.problem(
+            ProblemType::MalformedRequest,
+            "risk is off, standard or strict",
+        ));
     }
     Ok(())
 }
@@ -334,18 +352,22 @@ pub async fn create_resource(
         .await
         .map_err(|e| state.storage(e))?;
     db.execute(
-        "INSERT INTO resources (id, name, biometric, number_matching, max_pending, step_up)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+        "INSERT INTO resources (id, name, biometric, number_matching, max_pending, step_up, risk,
+                               risk_unusual_hour)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
          ON CONFLICT (id) DO UPDATE SET name = excluded.name, biometric = excluded.biometric,
            number_matching = excluded.number_matching, max_pending = excluded.max_pending,
-           step_up = excluded.step_up",
+           step_up = excluded.step_up, risk = excluded.risk,
+           risk_unusual_hour = excluded.risk_unusual_hour",
         params![
             id,
             name,
             body.biometric,
             body.number_matching,
             body.max_pending,
-            body.step_up.unwrap_or(false)
+            body.step_up.unwrap_or(false),
+            body.risk,
+            body.risk_unusual_hour.unwrap_or(false)
         ],
     )
     .await
@@ -378,12 +400,15 @@ pub async fn create_resource(
 pub async fn list_resources(State(state): State<Shared>, _admin: Admin) -> Reply {
     let db = state.db().await?;
     let resources: Vec<serde_json::Value> = db
-        .query_map("SELECT id, name, biometric, number_matching, max_pending, step_up FROM resources ORDER BY id", params![], |row| {
+        .query_map("SELECT id, name, biometric, number_matching, max_pending, step_up, risk, risk_unusual_hour
+                    FROM resources ORDER BY id", params![], |row| {
             Ok(serde_json::json!({
                 "id": row.get::<String>(0)?, "name": row.get::<String>(1)?,
                 "biometric": row.get::<Option<String>>(2)?, "number_matching": row.get::<Option<bool>>(3)?,
                 "max_pending": row.get::<Option<i64>>(4)?,
                 "step_up": row.get::<bool>(5)?,
+                "risk": risk_policy_text(row.get::<Option<String>>(6)?),
+                "risk_unusual_hour": row.get::<bool>(7)?,
             }))
         }).await
         .map_err(|e| state.storage(e))?;
@@ -415,7 +440,8 @@ pub async fn patch_resource(
         .execute(
             "UPDATE resources SET name = COALESCE(?2, name), biometric = COALESCE(?3, biometric),
                number_matching = COALESCE(?4, number_matching), max_pending = COALESCE(?5, max_pending),
-               step_up = COALESCE(?6, step_up)
+               step_up = COALESCE(?6, step_up), risk = COALESCE(?7, risk),
+               risk_unusual_hour = COALESCE(?8, risk_unusual_hour)
              WHERE id = ?1",
             params![
                 id,
@@ -423,7 +449,9 @@ pub async fn patch_resource(
                 body.biometric,
                 body.number_matching,
                 body.max_pending,
-                body.step_up
+                body.step_up,
+                body.risk,
+                body.risk_unusual_hour
             ],
         ).await
         .map_err(|e| state.storage(e))?;
@@ -469,10 +497,12 @@ async fn policy_snapshot(db: &impl Sql) -> DbResult<serde_json::Value> {
     }))
 }
 
-/// A resource and its overrides (its limits), or `None` if there is none.
+/// A resource and its overrides (its limits and risk settings), or `None` if
+/// there is none.
 async fn resource_snapshot(db: &impl Sql, id: &str) -> DbResult<Option<serde_json::Value>> {
     db.query_row(
-        "SELECT name, biometric, number_matching, max_pending, step_up FROM resources WHERE id = ?1",
+        "SELECT name, biometric, number_matching, max_pending, step_up, risk, risk_unusual_hour
+         FROM resources WHERE id = ?1",
         params![id],
         |row| {
             Ok(serde_json::json!({
@@ -481,10 +511,22 @@ async fn resource_snapshot(db: &impl Sql, id: &str) -> DbResult<Option<serde_jso
                 "number_matching": row.get::<Option<bool>>(2)?,
                 "max_pending": row.get::<Option<i64>>(3)?,
                 "step_up": row.get::<bool>(4)?,
+                "risk": risk_policy_text(row.get::<Option<String>>(5)?),
+                "risk_unusual_hour": row.get::<bool>(6)?,
             }))
         },
-    ).await
+    )
+    .await
     .optional()
+}
+
+/// A resource's stored risk policy as the API shows it: unset is the default.
+fn risk_policy_text(stored: Option<String>) -> &'static str {
+    stored
+        .as_deref()
+        .and_then(RiskPolicy::from_text)
+        .unwrap_or_default()
+        .as_str()
 }
 
 /// What an admin change did, for the audit line: `{"before": …, "after": …}`.
@@ -515,6 +557,8 @@ pub async fn put_policy(
         number_matching: None,
         max_pending: body.max_pending,
         step_up: None,
+        risk: None,
+        risk_unusual_hour: None,
     };
     check_overrides(&state, &as_resource)?;
     if body
@@ -696,6 +740,64 @@ pub async fn unlock_user(
     .map_err(|e| state.storage(e))?;
     Ok(Json(
         serde_json::json!({ "unlocked": user, "server_time": now }),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PushesQuery {
+    pub limit: Option<i64>,
+}
+
+/// A user's latest pushes, newest first, with where they came from and their
+/// risk (refused ones too): what an administrator looks at after a
+/// `risk_refused` or a fraud report.
+pub async fn user_pushes(
+    State(state): State<Shared>,
+    _admin: Admin,
+    Path(user): Path<String>,
+    Query(query): Query<PushesQuery>,
+) -> Reply {
+    let now = state.now();
+    let db = state.db().await?;
+    let storage = |e| state.storage(e);
+    if !store::user_exists(&db, &user).await.map_err(storage)? {
+        return Err(state.problem(ProblemType::NotFound, "no such user"));
+    }
+    let pushes = db
+        .query_map(
+            "SELECT id, iat, resource, kind, status, exp, decided_at, ip, network, lat, lon,
+                    context_time, risk_score, risk_level, risk_reasons
+             FROM challenges WHERE user = ?1 AND device != ''
+             ORDER BY iat DESC, rowid DESC LIMIT ?2",
+            params![&user, query.limit.unwrap_or(50).clamp(1, 500)],
+            |row| {
+                let status: String = row.get(4)?;
+                let exp: i64 = row.get(5)?;
+                let degrees = |micro: Option<i64>| micro.map(|micro| micro as f64 / 1e6);
+                Ok(serde_json::json!({
+                    "id": row.get::<String>(0)?,
+                    "at": row.get::<i64>(1)?,
+                    "resource": row.get::<String>(2)?,
+                    "kind": row.get::<String>(3)?,
+                    "status": if status == "pending" && now >= exp { "expired".to_owned() } else { status },
+                    "decided_at": row.get::<Option<i64>>(6)?,
+                    "ip": row.get::<Option<String>>(7)?,
+                    "network": row.get::<Option<String>>(8)?,
+                    "lat": degrees(row.get(9)?),
+                    "lon": degrees(row.get(10)?),
+                    "time": row.get::<Option<i64>>(11)?,
+                    "risk": RiskView::stored(
+                        row.get(12)?,
+                        row.get::<Option<String>>(13)?.as_deref(),
+                        row.get::<Option<String>>(14)?.as_deref(),
+                    ),
+                }))
+            },
+        )
+        .await
+        .map_err(storage)?;
+    Ok(Json(
+        serde_json::json!({ "user": user, "pushes": pushes, "server_time": now }),
     ))
 }
 

@@ -498,6 +498,8 @@ struct PendingAnswer {
     exp: i64,
     number: Option<String>,
     biometric: String,
+    /// The push's risk level as assessed when it was made (`crate::risk`).
+    risk_level: Option<String>,
 }
 
 pub async fn answer(
@@ -580,7 +582,8 @@ async fn answer_challenge(
     let db = guard.transaction().await.map_err(storage)?;
     let row = db
         .query_row(
-            "SELECT status, decided_at, exp, number, biometric FROM challenges WHERE id = ?1 AND device = ?2",
+            "SELECT status, decided_at, exp, number, biometric, risk_level FROM challenges
+             WHERE id = ?1 AND device = ?2",
             params![challenge_id, device.id],
             |row| {
                 Ok(PendingAnswer {
@@ -589,9 +592,11 @@ async fn answer_challenge(
                     exp: row.get(2)?,
                     number: row.get(3)?,
                     biometric: row.get(4)?,
+                    risk_level: row.get(5)?,
                 })
             },
-        ).await
+        )
+        .await
         .optional()
         .map_err(storage)?;
     let Some(PendingAnswer {
@@ -600,6 +605,7 @@ async fn answer_challenge(
         exp,
         number,
         biometric,
+        risk_level,
     }) = row
     else {
         return Err(state.problem(ProblemType::NotFound, "no such challenge for this device"));
@@ -638,7 +644,11 @@ async fn answer_challenge(
     // A device whose user key is attested proves verification by signing with
     // it; its word alone (`uv: true` under the device key) no longer counts.
     let verified = claims.uv && (by_user_key || !device.user_key_attested());
-    if approve && biometric == "required" && !verified {
+    // A high-risk push needs the user verified and the number matched, by the
+    // stored level rather than the challenge's own fields: whatever else
+    // decided those (a policy change, a bug) cannot lower the bar.
+    let high_risk = risk_level.as_deref() == Some(crate::risk::Level::High.as_str());
+    if approve && (biometric == "required" || high_risk) && !verified {
         store::audit(
             &db,
             now,
@@ -661,7 +671,8 @@ async fn answer_challenge(
         ));
     }
     let number_ok = match (&number, &claims.number) {
-        (None, _) => true,
+        // High risk always has a number; without one nothing can match.
+        (None, _) => !high_risk,
         (Some(expected), Some(given)) => bool::from(expected.as_bytes().ct_eq(given.as_bytes())),
         (Some(_), None) => false,
     };

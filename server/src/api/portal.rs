@@ -99,7 +99,9 @@ fn needs_user(state: &AppState, request: &PortalRequest) -> Result<String, ApiEr
 
 /// What the phone shows for a portal push: the browser's address as the
 /// server sees it, and the browser and OS it claims (length-checked). A
-/// `location` or `ip` from the caller is ignored: the server cannot vouch for it.
+/// `location`, coordinates, network or `ip` from the caller is ignored: the
+/// server cannot vouch for them, and a caller could send a victim's usual
+/// place to hide from the risk signals.
 pub(crate) fn portal_context(
     state: &AppState,
     client: &ClientAddr,
@@ -109,11 +111,16 @@ pub(crate) fn portal_context(
     context.ip = Some(client.0.clone());
     context.location = None;
     context.time = None;
+    context.lat = None;
+    context.lon = None;
+    context.network = None;
     context.validate(state)
 }
 
 /// Starts a portal push; for a user who cannot receive one, a decoy with the
-/// same shape, so the answer does not say whether the user exists.
+/// same shape, so the answer does not say whether the user exists. A push
+/// refused as too risky gets a decoy too: a `risk_refused` only real users
+/// can earn would tell them from unknown names.
 async fn portal_push(
     state: &AppState,
     user: &str,
@@ -121,15 +128,17 @@ async fn portal_push(
     context: Context,
     origin: &PushOrigin,
 ) -> Result<PushCreated, ApiError> {
-    match rules::create_push(state, user, PORTAL_RESOURCE, kind, context, origin).await {
+    match rules::create_push(state, user, PORTAL_RESOURCE, kind, context.clone(), origin).await {
         Err(error)
             if matches!(
                 error.kind(),
                 Some(ProblemType::NotFound | ProblemType::NotEnrolled | ProblemType::FraudLocked)
-            ) =>
+            ) || crate::risk::is_refusal(&error) =>
         {
-            let why = error.kind().map_or("refused", ProblemType::name);
-            rules::create_decoy(state, user, PORTAL_RESOURCE, kind, why, origin).await
+            let why = error
+                .kind()
+                .map_or(crate::risk::REFUSED_PROBLEM, ProblemType::name);
+            rules::create_decoy(state, user, PORTAL_RESOURCE, kind, &context, why, origin).await
         }
         other => other,
     }

@@ -40,7 +40,7 @@ pub async fn create_push(
     State(state): State<Shared>,
     RelyingParty(who): RelyingParty,
     JsonBody(request): JsonBody<PushRequest>,
-) -> Result<(StatusCode, Json<PushCreated>), ApiError> {
+) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
     crate::ids::check_user_name(&state, &request.user)?;
     crate::ids::check(&state, "resource", &request.resource)?;
     let context = request.context.unwrap_or_default().validate(&state)?;
@@ -56,7 +56,17 @@ pub async fn create_push(
         },
     )
     .await?;
-    Ok((StatusCode::CREATED, Json(created)))
+    Ok((StatusCode::CREATED, Json(with_risk(&created))))
+}
+
+/// The push as the relying party sees it: with its risk (`crate::risk`),
+/// which the portal's answers leave out.
+fn with_risk(created: &PushCreated) -> serde_json::Value {
+    let mut reply = serde_json::to_value(created).unwrap_or_default();
+    if let Some(risk) = &created.risk {
+        reply["risk"] = serde_json::to_value(risk).unwrap_or_default();
+    }
+    reply
 }
 
 #[derive(Debug, Deserialize)]
@@ -114,6 +124,9 @@ pub async fn get_push(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let status = wait_for_status(&state, &id, query.wait).await?;
     let mut reply = serde_json::to_value(&status).unwrap_or_default();
+    if let Some(risk) = &status.risk {
+        reply["risk"] = serde_json::to_value(risk).unwrap_or_default();
+    }
     reply["delivery"] = serde_json::Value::from(status.delivery);
     Ok(Json(reply))
 }

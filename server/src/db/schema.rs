@@ -223,6 +223,25 @@ pub(super) const SQLITE_MIGRATIONS: &[&str] = &[
     CREATE INDEX diagnostic_events_by_receipt ON diagnostic_events (received_hour);
     CREATE INDEX diagnostic_events_by_hour ON diagnostic_events (hour, event);
     ",
+    // 8: risk-aware pushes (docs/server.md, "Risk signals and escalation"):
+    // what each push's risk history needs (the sign-in's address, network,
+    // coordinates in micro-degrees and its context time), the assessment
+    // stored with it, and each resource's risk policy. Indexes: a user's
+    // pushes newest first, and pushes from one address in a time window.
+    "
+    ALTER TABLE challenges ADD COLUMN ip TEXT;
+    ALTER TABLE challenges ADD COLUMN network TEXT;
+    ALTER TABLE challenges ADD COLUMN lat INTEGER;
+    ALTER TABLE challenges ADD COLUMN lon INTEGER;
+    ALTER TABLE challenges ADD COLUMN context_time INTEGER;
+    ALTER TABLE challenges ADD COLUMN risk_score INTEGER;
+    ALTER TABLE challenges ADD COLUMN risk_level TEXT;
+    ALTER TABLE challenges ADD COLUMN risk_reasons TEXT;
+    CREATE INDEX challenges_by_user_iat ON challenges (user, iat);
+    CREATE INDEX challenges_by_ip_iat ON challenges (ip, iat);
+    ALTER TABLE resources ADD COLUMN risk TEXT;
+    ALTER TABLE resources ADD COLUMN risk_unusual_hour INTEGER NOT NULL DEFAULT 0;
+    ",
 ];
 
 /// PostgreSQL's schema: the same tables, columns and indexes as SQLite's after
@@ -420,6 +439,20 @@ pub(super) const POSTGRES_MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX diagnostic_events_by_receipt ON diagnostic_events (received_hour);
     CREATE INDEX diagnostic_events_by_hour ON diagnostic_events (hour, event);
+    ",
+    "
+    ALTER TABLE challenges ADD COLUMN ip TEXT;
+    ALTER TABLE challenges ADD COLUMN network TEXT;
+    ALTER TABLE challenges ADD COLUMN lat BIGINT;
+    ALTER TABLE challenges ADD COLUMN lon BIGINT;
+    ALTER TABLE challenges ADD COLUMN context_time BIGINT;
+    ALTER TABLE challenges ADD COLUMN risk_score BIGINT;
+    ALTER TABLE challenges ADD COLUMN risk_level TEXT;
+    ALTER TABLE challenges ADD COLUMN risk_reasons TEXT;
+    CREATE INDEX challenges_by_user_iat ON challenges (\"user\", iat);
+    CREATE INDEX challenges_by_ip_iat ON challenges (ip, iat);
+    ALTER TABLE resources ADD COLUMN risk TEXT;
+    ALTER TABLE resources ADD COLUMN risk_unusual_hour BIGINT NOT NULL DEFAULT 0;
     ",
 ];
 

@@ -72,6 +72,9 @@ pub struct Delivery {
     pub resource: String,
     /// The policy asks for a biometric: the lock screen offers no inline Approve.
     pub biometric_required: bool,
+    /// A high-risk challenge: never approved from the notification; the app
+    /// shows why it is risky before anything can be approved.
+    pub in_app: bool,
     pub expires_at: UnixTime,
     /// Not sent before this much time has passed: an enrollment confirmation
     /// waits for the app to approve it in the foreground, so a phone that

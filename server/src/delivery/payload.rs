@@ -18,6 +18,9 @@ pub const FCM_MAX_DATA_BYTES: usize = 4096;
 pub const CATEGORY: &str = "COUNTERSIGN_REQUEST";
 /// For a request that needs a biometric: Deny only, Approve opens the app.
 pub const CATEGORY_BIOMETRIC: &str = "COUNTERSIGN_REQUEST_BIOMETRIC";
+/// For a high-risk request: no Approve on the notification; opening it shows
+/// the app's review screen with the reasons before anything can be approved.
+pub const CATEGORY_IN_APP: &str = "COUNTERSIGN_REQUEST_IN_APP";
 
 /// Localisation keys the apps define, and the English text shown when an app
 /// has no translation for them.
@@ -48,7 +51,9 @@ pub fn collapse_id(resource: &str) -> String {
 /// The APNs JSON body, and whether it carries the challenge (a payload that
 /// would be too large is sent as a wake-up: the app then fetches).
 pub fn apns(delivery: &Delivery) -> (Vec<u8>, bool) {
-    let category = if delivery.biometric_required {
+    let category = if delivery.in_app {
+        CATEGORY_IN_APP
+    } else if delivery.biometric_required {
         CATEGORY_BIOMETRIC
     } else {
         CATEGORY
@@ -119,6 +124,7 @@ mod tests {
             kind: ChallengeKind::Login,
             resource: "portal".into(),
             biometric_required: false,
+            in_app: false,
             expires_at: 100,
             hold: std::time::Duration::ZERO,
         }
@@ -168,5 +174,21 @@ mod tests {
         assert_eq!(value["aps"]["category"], CATEGORY_BIOMETRIC);
         assert!(collapse_id("portal").len() <= 64);
         assert_ne!(collapse_id("portal"), collapse_id("vpn"));
+    }
+
+    #[test]
+    fn a_high_risk_request_gets_the_in_app_category_and_the_same_neutral_text() {
+        let mut request = delivery("header.claims.signature".into());
+        request.biometric_required = true;
+        request.in_app = true;
+        let (body, carries) = apns(&request);
+        assert!(carries);
+        let value: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(value["aps"]["category"], CATEGORY_IN_APP);
+        assert_eq!(value["aps"]["alert"]["title"], "Sign-in request");
+        assert_eq!(
+            value["aps"]["alert"]["body"],
+            "Open Countersign to review it."
+        );
     }
 }

@@ -337,6 +337,47 @@ fn time_text(value: &serde_json::Value) -> Option<String> {
     value.as_i64().map(super::clock_time)
 }
 
+/// The user's latest pushes as the user page lists them.
+async fn recent_pushes(visit: &Visit, admin: Admin, name: String) -> Result<Vec<Value>, ApiError> {
+    let listed = api::user_pushes(
+        State(visit.state.clone()),
+        admin,
+        Path(name),
+        Query(api::PushesQuery { limit: Some(20) }),
+    )
+    .await?
+    .0;
+    let pushes = listed["pushes"].as_array().cloned().unwrap_or_default();
+    Ok(pushes
+        .iter()
+        .map(|push| {
+            let risk = &push["risk"];
+            let reasons: Vec<&str> = risk["reasons"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|reason| reason.as_str())
+                .collect();
+            context! {
+                id => push["id"].as_str(),
+                time => push["at"].as_i64().map(super::date_time),
+                resource => push["resource"].as_str(),
+                kind => push["kind"].as_str(),
+                status => push["status"].as_str(),
+                ip => push["ip"].as_str(),
+                network => push["network"].as_str(),
+                place => match (push["lat"].as_f64(), push["lon"].as_f64()) {
+                    (Some(lat), Some(lon)) => Some(format!("{lat:.2}, {lon:.2}")),
+                    _ => None,
+                },
+                level => risk["level"].as_str(),
+                score => risk["score"].as_i64(),
+                reasons => reasons.join(", "),
+            }
+        })
+        .collect())
+}
+
 async fn user_page(
     visit: &Visit,
     admin: Admin,
@@ -345,10 +386,17 @@ async fn user_page(
     extra: Value,
     status: StatusCode,
 ) -> PageResult {
-    let user = match api::get_user(State(visit.state.clone()), admin, Path(name)).await {
+    let user = match api::get_user(
+        State(visit.state.clone()),
+        admin.clone(),
+        Path(name.clone()),
+    )
+    .await
+    {
         Ok(Json(user)) => user,
         Err(_) => return Ok(see_other("/admin", Vec::new())),
     };
+    let pushes = recent_pushes(visit, admin, name).await?;
     admin_page(
         visit,
         "admin_user.html",
@@ -365,6 +413,7 @@ async fn user_page(
                 totp_locked_until => user["totp_locked_until"].as_i64(),
                 totp_locked_until_text => time_text(&user["totp_locked_until"]),
             },
+            pushes => pushes,
             notice => user_notice(notice),
             ..extra
         },
@@ -689,6 +738,11 @@ pub struct ResourceForm {
     number_matching: String,
     #[serde(default)]
     step_up: Option<String>,
+    /// `off`, `standard` or `strict`; empty is the default (standard).
+    #[serde(default)]
+    risk: String,
+    #[serde(default)]
+    risk_unusual_hour: Option<String>,
 }
 
 fn on_off(text: &str) -> Option<bool> {
@@ -731,6 +785,8 @@ pub async fn save_resource(visit: Visit, Form(form): Form<ResourceForm>) -> Page
             number_matching: on_off(&form.number_matching),
             max_pending,
             step_up: Some(form.step_up.is_some()),
+            risk: non_empty(&form.risk),
+            risk_unusual_hour: Some(form.risk_unusual_hour.is_some()),
         }),
     )
     .await;

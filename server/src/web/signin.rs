@@ -287,14 +287,28 @@ pub async fn submit(visit: Visit, Form(form): Form<SignInForm>) -> PageResult {
             ))
         }
         Err(error) => {
-            let notice = match error.kind() {
-                Some(ProblemType::RateLimited) => format!(
-                    "A sign-in request is already waiting on your phone. You can try again in {}.",
-                    retry_text(error.0.extension_i64("retry_after").unwrap_or(60))
+            let (notice, status) = match error.kind() {
+                Some(ProblemType::RateLimited) => (
+                    format!(
+                        "A sign-in request is already waiting on your phone. You can try again in {}.",
+                        retry_text(error.0.extension_i64("retry_after").unwrap_or(60))
+                    ),
+                    StatusCode::TOO_MANY_REQUESTS,
                 ),
-                Some(ProblemType::FraudLocked) => "Sign-in pushes to your account are paused \
+                Some(ProblemType::FraudLocked) => (
+                    "Sign-in pushes to your account are paused \
                      after a request was reported as fraud. Use a code, or ask your administrator."
-                    .to_owned(),
+                        .to_owned(),
+                    StatusCode::TOO_MANY_REQUESTS,
+                ),
+                // Which signal it was stays with the administrator: whoever
+                // holds a stolen password should not learn what to avoid.
+                None if crate::risk::is_refusal(&error) => (
+                    "This sign-in looked too risky to send to your phone, so it was blocked \
+                     and your administrator was told. If it was you, ask them to look at it."
+                        .to_owned(),
+                    StatusCode::FORBIDDEN,
+                ),
                 _ => return Err(error.into()),
             };
             let page = visit
@@ -307,7 +321,7 @@ pub async fn submit(visit: Visit, Form(form): Form<SignInForm>) -> PageResult {
                     },
                 )
                 .await?
-                .status(StatusCode::TOO_MANY_REQUESTS)
+                .status(status)
                 .with_cookie(ticket_cookie);
             Ok(page.into_response())
         }

@@ -322,6 +322,10 @@ pub struct Phone {
     pub clock: Arc<TestClock>,
     /// Sent as the enrollment's `user_key` (ADR 0014), with its private half.
     pub user_key: Option<(SoftwareKey, UserKey)>,
+    /// What the phone enrolls as: `desktop` without a push token unless a
+    /// test wants pushes delivered (`ios` and an APNs token).
+    pub platform: String,
+    pub push_token: Option<String>,
 }
 
 impl Phone {
@@ -337,6 +341,8 @@ impl Phone {
             forwarded_for: None,
             clock: harness.clock.clone(),
             user_key: None,
+            platform: "desktop".into(),
+            push_token: None,
         }
     }
 
@@ -369,8 +375,8 @@ impl Phone {
         let claims = EnrollClaims {
             token: uri.token.clone(),
             jwk: self.key.public_jwk(),
-            platform: "desktop".into(),
-            push_token: None,
+            platform: self.platform.clone(),
+            push_token: self.push_token.clone(),
             device_name: "Test phone".into(),
             app_version: "0.1.0".into(),
             iat: self.now(),

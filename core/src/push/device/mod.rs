@@ -36,8 +36,8 @@ use crate::push::jose::{self, Compact, Jwk, JwsSigner, SoftwareKey};
 use crate::push::wire::{
     ATTESTATION_FORMAT_ANDROID_KEY, AnswerClaims, AnswerResponse, AnswerStatus, Biometric,
     ChallengeClaims, ChallengeKind, ChallengesResponse, Decision, DeviceRecord, EnrollClaims,
-    EnrollResponse, KeyAttestation, Problem, ProblemType, RequestClaims, TYP_ANSWER, TYP_CHALLENGE,
-    TYP_DEVICE, TYP_ENROLL, TYP_REQUEST, UserKey,
+    EnrollResponse, KeyAttestation, Problem, ProblemType, RequestClaims, RiskLevel, TYP_ANSWER,
+    TYP_CHALLENGE, TYP_DEVICE, TYP_ENROLL, TYP_REQUEST, UserKey,
 };
 use crate::push::{DeviceKeyRef, PushAccount, PushAccountStatus, PushStore};
 use crate::vault::{SharedVault, Vault, VaultError};
@@ -569,6 +569,12 @@ impl PushDevice {
             claims.iat - BURST_WINDOW,
             claims.iat,
         )?;
+        let risk_level = claims.risk_level();
+        let risk_reasons = claims
+            .risk
+            .as_ref()
+            .map(|risk| risk.reasons.clone())
+            .unwrap_or_default();
         Ok(PushRequest {
             id: claims.id,
             account_id: account.id.clone(),
@@ -585,6 +591,8 @@ impl PushDevice {
             number_matching: claims.number_matching,
             number_choices: claims.number_choices,
             burst,
+            risk_level,
+            risk_reasons,
         })
     }
 
@@ -642,11 +650,21 @@ impl PushDevice {
             return Ok(done);
         }
         self.check_expiry(&account, &claims)?;
-        if claims.number_matching && number.is_none_or(|n| n.trim().is_empty()) {
+        // What the signed risk level demands holds whatever the shell does:
+        // medium needs the number, high the user verified as well (a lock
+        // screen's inline Approve carries neither).
+        let risk = claims.risk_level();
+        let number_needed = claims.number_matching || risk >= RiskLevel::Medium;
+        if number_needed && number.is_none_or(|n| n.trim().is_empty()) {
             return Err(PushError::NumberRequired);
         }
+        let biometric = if risk == RiskLevel::High {
+            Biometric::Required
+        } else {
+            claims.biometric
+        };
         let reason = format!("Approve sign-in to {}", claims.resource.name);
-        let verification = match (claims.biometric, &account.user_key) {
+        let verification = match (biometric, &account.user_key) {
             // The user key's own prompt is the verification, and its
             // signature the proof (ADR 0014).
             (Biometric::Required, Some(alias)) => Verification::UserKey {
@@ -744,8 +762,9 @@ impl PushDevice {
             title: format!("{} to {}", kind_verb(claims.kind), claims.resource.name),
             detail,
             seconds_left: claims.exp - self.server_now(&account),
-            number_matching: claims.number_matching,
-            phone_required: claims.biometric == Biometric::Required,
+            number_matching: claims.number_matching || claims.risk_level() >= RiskLevel::Medium,
+            phone_required: claims.biometric == Biometric::Required
+                || claims.risk_level() == RiskLevel::High,
         })
     }
 
@@ -779,7 +798,8 @@ impl PushDevice {
                         .await;
                 }
                 let (_, claims, _) = self.known_request(&mut vault.lock(), id)?;
-                if claims.biometric == Biometric::Required {
+                if claims.biometric == Biometric::Required || claims.risk_level() == RiskLevel::High
+                {
                     return Err(PushError::PhoneRequired);
                 }
                 // `approve` claims the request again, and reads it after.

@@ -5,7 +5,7 @@ use crate::clock::UnixTime;
 use crate::push::enroll_uri::EnrollUriError;
 use crate::push::jose::JoseError;
 use crate::push::privacyidea::PiUriError;
-use crate::push::wire::{ChallengeKind, Context, Resource};
+use crate::push::wire::{ChallengeKind, Context, Resource, RiskLevel, RiskReason};
 use crate::vault::VaultError;
 
 /// A verified sign-in request, as the approval screen shows it.
@@ -31,6 +31,9 @@ pub struct PushRequest {
     /// Requests for the same resource in the last minute, this one included: more
     /// than one is shown as a burst ("3 sign-in requests to Salesforce").
     pub burst: u32,
+    /// The server's signed risk assessment (low when it sent none), and why.
+    pub risk_level: RiskLevel,
+    pub risk_reasons: Vec<RiskReason>,
 }
 
 impl PushRequest {
@@ -40,6 +43,7 @@ impl PushRequest {
     pub fn answerable_inline(&self) -> bool {
         !self.biometric_required
             && !self.number_matching
+            && self.risk_level == RiskLevel::Low
             && self.number_choices.as_ref().is_none_or(Vec::is_empty)
     }
 }
@@ -266,6 +270,8 @@ mod tests {
             number_matching: number,
             number_choices: choices,
             burst: 1,
+            risk_level: RiskLevel::Low,
+            risk_reasons: Vec::new(),
         }
     }
 
@@ -276,5 +282,8 @@ mod tests {
         assert!(!request(true, false, None).answerable_inline());
         assert!(!request(false, true, None).answerable_inline());
         assert!(!request(false, false, Some(vec!["17".into(), "42".into()])).answerable_inline());
+        let mut risky = request(false, false, None);
+        risky.risk_level = RiskLevel::Medium;
+        assert!(!risky.answerable_inline(), "a risky request opens the app");
     }
 }

@@ -19,7 +19,7 @@ use crate::push::device::{
     within_poll_timeout,
 };
 use crate::push::privacyidea::{PrivacyIdeaStore, PrivacyIdeaToken};
-use crate::push::wire::{ChallengeKind, Context, Resource};
+use crate::push::wire::{ChallengeKind, Context, Resource, RiskLevel};
 use crate::vault::{SharedVault, Vault};
 
 /// A received privacyIDEA request, re-verified from the vault.
@@ -598,6 +598,8 @@ fn request_for(
         number_matching: verified.presence_options.is_some(),
         number_choices: verified.presence_options.clone(),
         burst,
+        risk_level: RiskLevel::Low,
+        risk_reasons: Vec::new(),
     }
 }
 

@@ -1,6 +1,7 @@
-// One sign-in request: what, where, when and how long is left; the number to
-// match when asked; Approve, Deny, Deny and report. The core asks Face ID /
-// Touch ID itself when policy wants it.
+// One sign-in request: what, where, when and how long is left, under a banner
+// when the server judged it risky; the number to match when asked; Approve,
+// Deny, Deny and report. The core asks Face ID / Touch ID itself when policy
+// (or a high risk level) wants it.
 import Combine
 import CountersignAppModel
 import SwiftUI
@@ -56,6 +57,7 @@ struct ApprovalView: View {
             Text(model.title)
                 .font(.title)
                 .fixedSize(horizontal: false, vertical: true)
+            riskBanner
             VStack(alignment: .leading, spacing: 4) {
                 ForEach(model.details, id: \.self) { line in
                     Text(line)
@@ -75,6 +77,26 @@ struct ApprovalView: View {
             answers
         }
         .disabled(model.phase == .answering)
+    }
+
+    /// Orange for medium risk, red for high (the Android app's colours); none for low.
+    @ViewBuilder
+    private var riskBanner: some View {
+        if let banner = model.riskBanner {
+            HStack(alignment: .top, spacing: 8) {
+                Image(systemName: "exclamationmark.triangle.fill")
+                    .accessibility(hidden: true)
+                Text(banner)
+                    .fixedSize(horizontal: false, vertical: true)
+            }
+            .foregroundColor(.white)
+            .padding(12)
+            .frame(maxWidth: .infinity, alignment: .leading)
+            .background(model.isHighRisk
+                ? Color(red: 0.73, green: 0.11, blue: 0.11)
+                : Color(red: 0.71, green: 0.33, blue: 0.04))
+            .cornerRadius(10)
+        }
     }
 
     @ViewBuilder

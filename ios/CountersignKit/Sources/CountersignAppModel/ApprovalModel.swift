@@ -1,6 +1,6 @@
-// One sign-in request: a live countdown, the number to match when the server
-// asks for one, and Approve / Deny / Deny and report. Every answer goes through
-// the core (which asks the biometric prompt when policy wants it); this decides
+// One sign-in request: a live countdown, why the server judged it risky when
+// it did, the number to match when the server asks for one, and Approve / Deny
+// / Deny and report. Every answer goes through the core (which asks the biometric prompt when policy wants it); this decides
 // only what the screen says afterwards and whether it can be tried again.
 import Combine
 import Countersign
@@ -82,6 +82,17 @@ public final class ApprovalModel: ObservableObject, Identifiable {
         return [RequestText.summary(request)] + RequestText.details(request)
     }
 
+    /// Why the server judged this sign-in risky, shown above the details;
+    /// nil for a low-risk request.
+    public var riskBanner: String? {
+        request.flatMap { RequestText.riskBanner($0) }
+    }
+
+    /// Whether the banner is the high-risk one (red rather than orange).
+    public var isHighRisk: Bool {
+        request?.riskLevel == .high
+    }
+
     public var countdownText: String {
         secondsLeft > 0 ? RequestText.expiresIn(secondsLeft) : "Expired: sign in again if it was you"
     }
@@ -89,7 +100,7 @@ public final class ApprovalModel: ObservableObject, Identifiable {
     public var numberEntry: NumberEntry {
         guard let request = request else { return .noNumber }
         if let choices = request.numberChoices, !choices.isEmpty { return .choices(choices) }
-        return request.numberMatching ? .typed : .noNumber
+        return RequestText.needsNumber(request) ? .typed : .noNumber
     }
 
     public var canAnswer: Bool {

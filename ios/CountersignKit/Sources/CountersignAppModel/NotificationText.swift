@@ -43,7 +43,7 @@ public enum NotificationText {
     public static let finishInAppTitle = "Open Countersign to finish"
 
     /// A verified request: the approval screen's title, then who, where, how
-    /// and when, one fact a line.
+    /// and when, one fact a line; a risky request's warning comes first.
     public static func content(for request: PushRequestItem, now: Date) -> Content {
         let category = request.answerInline
             ? NotificationIdentifiers.requestCategory
@@ -62,7 +62,11 @@ public enum NotificationText {
     }
 
     static func bodyLines(_ request: PushRequestItem, now: Date) -> [String] {
-        var lines = [RequestText.summary(request)]
+        var lines: [String] = []
+        if let banner = RequestText.riskBanner(request) {
+            lines.append(banner)
+        }
+        lines.append(RequestText.summary(request))
         if let message = request.message, !message.isEmpty {
             lines.append(message)
         }
@@ -90,7 +94,7 @@ public enum NotificationText {
         if let choices = request.numberChoices, !choices.isEmpty {
             return "Open Countersign to pick the number shown where you are signing in."
         }
-        if request.numberMatching {
+        if RequestText.needsNumber(request) {
             return "Open Countersign to type the number shown where you are signing in."
         }
         return "Open Countersign to confirm it is you."

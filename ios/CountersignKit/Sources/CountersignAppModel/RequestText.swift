@@ -36,6 +36,33 @@ public enum RequestText {
         return lines
     }
 
+    /// What a request the server judged risky says above its details, the
+    /// reasons in the user's words ("a new location"); nil for a low-risk
+    /// request. The Android app says the same, with its own unlock words.
+    public static func riskBanner(level: RiskLevel, reasons: [String]) -> String? {
+        let why = reasons.isEmpty ? "" : ": " + reasons.joined(separator: ", ")
+        switch level {
+        case .low:
+            return nil
+        case .medium:
+            return "Unusual sign-in\(why)"
+        case .high:
+            return "High-risk sign-in\(why). Approve only if this is you; "
+                + "you will be asked for Face ID, Touch ID or your passcode."
+        }
+    }
+
+    public static func riskBanner(_ request: PushRequestItem) -> String? {
+        riskBanner(level: request.riskLevel, reasons: request.riskReasons)
+    }
+
+    /// A number must be typed (when none are offered to pick from): the server
+    /// asks for number matching, or judged the request medium or high risk,
+    /// and the core then refuses an approval without one.
+    public static func needsNumber(_ request: PushRequestItem) -> Bool {
+        request.numberMatching || request.riskLevel != .low
+    }
+
     public static func burst(_ count: UInt32) -> String {
         "\(count) requests in the last minute. If you are not signing in, deny."
     }

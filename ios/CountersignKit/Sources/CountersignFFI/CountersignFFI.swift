@@ -3427,9 +3427,19 @@ public struct PushRequestItem: Equatable, Hashable {
      */
     public var burst: UInt32
     /**
-     * The notification may offer Approve itself: no number, no biometric.
+     * The notification may offer Approve itself: no number, no biometric,
+     * no risk.
      */
     public var answerInline: Bool
+    /**
+     * The server's signed risk level: medium and high show a banner with
+     * the reasons; the core enforces what the level demands.
+     */
+    public var riskLevel: RiskLevel
+    /**
+     * Why, in the user's words ("a new location").
+     */
+    public var riskReasons: [String]
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -3444,8 +3454,16 @@ public struct PushRequestItem: Equatable, Hashable {
          * Requests for the same resource in the last minute (more than 1: a burst).
          */burst: UInt32, 
         /**
-         * The notification may offer Approve itself: no number, no biometric.
-         */answerInline: Bool) {
+         * The notification may offer Approve itself: no number, no biometric,
+         * no risk.
+         */answerInline: Bool, 
+        /**
+         * The server's signed risk level: medium and high show a banner with
+         * the reasons; the core enforces what the level demands.
+         */riskLevel: RiskLevel, 
+        /**
+         * Why, in the user's words ("a new location").
+         */riskReasons: [String]) {
         self.id = id
         self.accountId = accountId
         self.org = org
@@ -3466,6 +3484,8 @@ public struct PushRequestItem: Equatable, Hashable {
         self.numberChoices = numberChoices
         self.burst = burst
         self.answerInline = answerInline
+        self.riskLevel = riskLevel
+        self.riskReasons = riskReasons
     }
 
     
@@ -3503,7 +3523,9 @@ public struct FfiConverterTypePushRequestItem: FfiConverterRustBuffer {
                 numberMatching: FfiConverterBool.read(from: &buf), 
                 numberChoices: FfiConverterOptionSequenceString.read(from: &buf), 
                 burst: FfiConverterUInt32.read(from: &buf), 
-                answerInline: FfiConverterBool.read(from: &buf)
+                answerInline: FfiConverterBool.read(from: &buf), 
+                riskLevel: FfiConverterTypeRiskLevel.read(from: &buf), 
+                riskReasons: FfiConverterSequenceString.read(from: &buf)
         )
     }
 
@@ -3528,6 +3550,8 @@ public struct FfiConverterTypePushRequestItem: FfiConverterRustBuffer {
         FfiConverterOptionSequenceString.write(value.numberChoices, into: &buf)
         FfiConverterUInt32.write(value.burst, into: &buf)
         FfiConverterBool.write(value.answerInline, into: &buf)
+        FfiConverterTypeRiskLevel.write(value.riskLevel, into: &buf)
+        FfiConverterSequenceString.write(value.riskReasons, into: &buf)
     }
 }
 

@@ -591,6 +591,219 @@ public func FfiConverterTypeChallengeKind_lower(_ value: ChallengeKind) -> RustB
 }
 
 
+
+/**
+ * What the level demands of an approval: medium needs the number matched,
+ * high also needs the user verified on the phone and is never approved from
+ * a notification. (Very high never reaches a phone: the server refuses it.)
+ */
+
+public enum RiskLevel: Equatable, Hashable {
+    
+    case low
+    case medium
+    case high
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension RiskLevel: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRiskLevel: FfiConverterRustBuffer {
+    typealias SwiftType = RiskLevel
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RiskLevel {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .low
+        
+        case 2: return .medium
+        
+        case 3: return .high
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: RiskLevel, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .low:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .medium:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .high:
+            writeInt(&buf, Int32(3))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRiskLevel_lift(_ buf: RustBuffer) throws -> RiskLevel {
+    return try FfiConverterTypeRiskLevel.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRiskLevel_lower(_ value: RiskLevel) -> RustBuffer {
+    return FfiConverterTypeRiskLevel.lower(value)
+}
+
+
+
+/**
+ * One signal the server saw, as a closed set the phone words for the user.
+ */
+
+public enum RiskReason: Equatable, Hashable {
+    
+    /**
+     * Many sign-in requests to this user in a short time, across apps.
+     */
+    case burst
+    /**
+     * The user's last requests were denied or left to expire.
+     */
+    case deniedStreak
+    /**
+     * An address this user has not signed in from before.
+     */
+    case newAddress
+    /**
+     * A network (an ASN, a /24) this user has not signed in from before.
+     */
+    case newNetwork
+    /**
+     * A place this user has not signed in from before.
+     */
+    case newLocation
+    /**
+     * Farther from the previous sign-in than anyone can travel in the time between.
+     */
+    case impossibleTravel
+    /**
+     * Outside the hours this user usually signs in.
+     */
+    case unusualHour
+    /**
+     * Many users were sent requests from the same address.
+     */
+    case spray
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension RiskReason: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRiskReason: FfiConverterRustBuffer {
+    typealias SwiftType = RiskReason
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RiskReason {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .burst
+        
+        case 2: return .deniedStreak
+        
+        case 3: return .newAddress
+        
+        case 4: return .newNetwork
+        
+        case 5: return .newLocation
+        
+        case 6: return .impossibleTravel
+        
+        case 7: return .unusualHour
+        
+        case 8: return .spray
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: RiskReason, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .burst:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .deniedStreak:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .newAddress:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .newNetwork:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .newLocation:
+            writeInt(&buf, Int32(5))
+        
+        
+        case .impossibleTravel:
+            writeInt(&buf, Int32(6))
+        
+        
+        case .unusualHour:
+            writeInt(&buf, Int32(7))
+        
+        
+        case .spray:
+            writeInt(&buf, Int32(8))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRiskReason_lift(_ buf: RustBuffer) throws -> RiskReason {
+    return try FfiConverterTypeRiskReason.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRiskReason_lower(_ value: RiskReason) -> RustBuffer {
+    return FfiConverterTypeRiskReason.lower(value)
+}
+
+
 private enum InitializationResult {
     case ok
     case contractVersionMismatch

@@ -163,6 +163,48 @@ final class ApprovalModelTests: XCTestCase {
         XCTAssertEqual(approval.phase, .finished(.closed(ApprovalModel.requestGone)))
     }
 
+    @MainActor
+    func testAMediumRiskRequestShowsWhyAndAsksForTheNumber() async {
+        let service = FakeService()
+        service.approveAnswers = .returning(.approved)
+        let approval = model(Fixtures.request(riskLevel: .medium,
+                                              riskReasons: ["a new location", "a new network"]), service)
+        XCTAssertEqual(approval.riskBanner, "Unusual sign-in: a new location, a new network")
+        XCTAssertFalse(approval.isHighRisk)
+        // The core refuses a risky approval without the number.
+        XCTAssertEqual(approval.numberEntry, .typed)
+        approval.typedNumber = "42"
+        await approval.approve()
+        XCTAssertEqual(service.approveCalls, [ApproveCall(id: "req-1", number: "42")])
+    }
+
+    func testAHighRiskRequestWarnsThatTheUserWillBeVerified() {
+        let approval = model(Fixtures.request(riskLevel: .high,
+                                              riskReasons: ["too far from your last sign-in for the time between them"]),
+                             FakeService())
+        XCTAssertEqual(approval.riskBanner,
+                       "High-risk sign-in: too far from your last sign-in for the time between them. "
+                       + "Approve only if this is you; you will be asked for Face ID, Touch ID or your passcode.")
+        XCTAssertTrue(approval.isHighRisk)
+        XCTAssertEqual(approval.numberEntry, .typed)
+    }
+
+    func testALowRiskRequestHasNoBanner() {
+        let approval = model(Fixtures.request(riskReasons: ["a new location"]), FakeService())
+        XCTAssertNil(approval.riskBanner)
+        XCTAssertFalse(approval.isHighRisk)
+        XCTAssertEqual(approval.numberEntry, .noNumber)
+        XCTAssertFalse(approval.details.contains { $0.contains("a new location") })
+    }
+
+    func testARiskBannerWithoutReasonsStillSaysTheLevel() {
+        XCTAssertEqual(RequestText.riskBanner(level: .medium, reasons: []), "Unusual sign-in")
+        XCTAssertEqual(RequestText.riskBanner(level: .high, reasons: []),
+                       "High-risk sign-in. Approve only if this is you; "
+                       + "you will be asked for Face ID, Touch ID or your passcode.")
+        XCTAssertNil(RequestText.riskBanner(level: .low, reasons: ["a new location"]))
+    }
+
     func testDetailsSayWhereAndHow() {
         let request = Fixtures.request(burst: 3)
         let lines = RequestText.details(request, timeZone: TimeZone(identifier: "UTC")!)

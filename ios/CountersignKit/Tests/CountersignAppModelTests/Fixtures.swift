@@ -29,7 +29,8 @@ enum Fixtures {
     }
 
     static func request(_ id: String = "req-1", secondsLeft: Int64 = 60, numberMatching: Bool = false,
-                        numberChoices: [String]? = nil, burst: UInt32 = 1) -> PushRequestItem {
+                        numberChoices: [String]? = nil, burst: UInt32 = 1,
+                        riskLevel: RiskLevel = .low, riskReasons: [String] = []) -> PushRequestItem {
         PushRequestItem(
             id: id, accountId: "push-1", org: "Example Corp", user: "jane", kind: .login,
             resourceName: "Salesforce", ip: "203.0.113.9", location: "Berlin, DE",
@@ -37,7 +38,9 @@ enum Fixtures {
             issuedAt: 1_700_000_000, expiresAt: 1_700_000_000 + secondsLeft, secondsLeft: secondsLeft,
             biometricRequired: false, numberMatching: numberMatching, numberChoices: numberChoices,
             burst: burst,
-            answerInline: !numberMatching && (numberChoices ?? []).isEmpty
+            // The core's rule (PushRequest::answerable_inline), mirrored.
+            answerInline: !numberMatching && riskLevel == .low && (numberChoices ?? []).isEmpty,
+            riskLevel: riskLevel, riskReasons: riskReasons
         )
     }
 

@@ -7,19 +7,21 @@ final class NotificationTextTests: XCTestCase {
     private var now: Date { Date(timeIntervalSince1970: TimeInterval(attemptedAt) + 5) }
 
     /// A login request; `answerInline` follows the core's rule (no biometric,
-    /// no number), as Rust sets it.
+    /// no number, low risk), as Rust sets it.
     private func request(kind: ChallengeKind = .login, biometric: Bool = false,
                          numberMatching: Bool = false, numberChoices: [String]? = nil,
                          message: String? = nil, burst: UInt32 = 1,
                          location: String? = "Berlin, DE", ip: String? = "203.0.113.9",
-                         browser: String? = "Firefox 133", os: String? = "Windows 11") -> PushRequestItem {
+                         browser: String? = "Firefox 133", os: String? = "Windows 11",
+                         riskLevel: RiskLevel = .low, riskReasons: [String] = []) -> PushRequestItem {
         PushRequestItem(
             id: "req-1", accountId: "push-1", org: "Example Corp", user: "jane", kind: kind,
             resourceName: "Salesforce", ip: ip, location: location, browser: browser, os: os,
             time: attemptedAt, message: message, issuedAt: attemptedAt, expiresAt: attemptedAt + 120,
             secondsLeft: 115, biometricRequired: biometric, numberMatching: numberMatching,
             numberChoices: numberChoices, burst: burst,
-            answerInline: !biometric && !numberMatching && (numberChoices ?? []).isEmpty
+            answerInline: !biometric && !numberMatching && riskLevel == .low && (numberChoices ?? []).isEmpty,
+            riskLevel: riskLevel, riskReasons: riskReasons
         )
     }
 
@@ -45,6 +47,36 @@ final class NotificationTextTests: XCTestCase {
         let content = NotificationText.content(for: request(biometric: true), now: now)
         XCTAssertEqual(content.category, "COUNTERSIGN_REQUEST_IN_APP")
         XCTAssertTrue(content.body.hasSuffix("Open Countersign to confirm it is you."))
+    }
+
+    func testARiskyRequestSaysWhyFirstAndIsAnsweredInTheApp() {
+        let content = NotificationText.content(
+            for: request(riskLevel: .medium, riskReasons: ["a new location", "a new network"]), now: now)
+        XCTAssertEqual(content.category, "COUNTERSIGN_REQUEST_IN_APP")
+        XCTAssertEqual(content.body, """
+            Unusual sign-in: a new location, a new network
+            jane · Example Corp
+            Berlin, DE · 203.0.113.9
+            Firefox 133 on Windows 11
+            Just now
+            Open Countersign to type the number shown where you are signing in.
+            """)
+    }
+
+    func testAHighRiskRequestWarnsInTheBody() {
+        let content = NotificationText.content(
+            for: request(riskLevel: .high, riskReasons: ["an unusual time of day for you"]), now: now)
+        XCTAssertEqual(content.category, "COUNTERSIGN_REQUEST_IN_APP")
+        let lines = content.body.components(separatedBy: "\n")
+        XCTAssertEqual(lines.first, "High-risk sign-in: an unusual time of day for you. "
+            + "Approve only if this is you; you will be asked for Face ID, Touch ID or your passcode.")
+        XCTAssertEqual(lines[1], "jane · Example Corp")
+    }
+
+    func testALowRiskRequestHasNoRiskLine() {
+        let body = NotificationText.content(for: request(riskReasons: ["a new location"]), now: now).body
+        XCTAssertTrue(body.hasPrefix("jane · Example Corp\n"))
+        XCTAssertFalse(body.contains("sign-in:"))
     }
 
     func testTheCategoryFollowsTheCoresRuleNotItsInputs() {

@@ -2,6 +2,7 @@ package dev.countersign.app
 
 import dev.countersign.core.PushAccountStatus
 import dev.countersign.protocol.ChallengeKind
+import dev.countersign.protocol.RiskLevel
 
 /**
  * Every string the app shows. Kept in Kotlin rather than res/values so the CI
@@ -132,6 +133,21 @@ object Text {
 
     fun burst(count: UInt): String =
         "$count requests in the last minute. If you are not signing in, deny."
+
+    /**
+     * What a request the server judged risky says above its details, [reasons]
+     * in the user's words ("a new location"); null for a low-risk request.
+     * High risk is approved only with the number and the user verified.
+     */
+    fun riskBanner(level: RiskLevel, reasons: List<String>): String? {
+        val why = if (reasons.isEmpty()) "" else ": " + reasons.joinToString(", ")
+        return when (level) {
+            RiskLevel.LOW -> null
+            RiskLevel.MEDIUM -> "Unusual sign-in$why"
+            RiskLevel.HIGH ->
+                "High-risk sign-in$why. Approve only if this is you; you will be asked for your fingerprint or screen lock."
+        }
+    }
 
     fun expiresIn(seconds: Long): String = "Expires in ${seconds}s"
 

@@ -15,6 +15,7 @@ import dev.countersign.ffi.PushAccountItem
 import dev.countersign.ffi.PushRequestItem
 import dev.countersign.ffi.ScanEnd
 import dev.countersign.protocol.ChallengeKind
+import dev.countersign.protocol.RiskLevel
 import java.lang.reflect.Proxy
 import java.util.concurrent.CopyOnWriteArrayList
 import kotlinx.coroutines.Dispatchers
@@ -58,6 +59,8 @@ fun request(
     biometricRequired: Boolean = false,
     burst: UInt = 1u,
     kind: ChallengeKind = ChallengeKind.LOGIN,
+    riskLevel: RiskLevel = RiskLevel.LOW,
+    riskReasons: List<String> = emptyList(),
 ) = PushRequestItem(
     id = id,
     accountId = "acct-1",
@@ -79,7 +82,9 @@ fun request(
     numberChoices = numberChoices,
     burst = burst,
     // The core computes it (PushRequest::answerable_inline); a scripted request mirrors it.
-    answerInline = !biometricRequired && !numberMatching && numberChoices.isNullOrEmpty(),
+    answerInline = !biometricRequired && !numberMatching && riskLevel == RiskLevel.LOW && numberChoices.isNullOrEmpty(),
+    riskLevel = riskLevel,
+    riskReasons = riskReasons,
 )
 
 /**

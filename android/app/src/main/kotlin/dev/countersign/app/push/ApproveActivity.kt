@@ -2,6 +2,7 @@ package dev.countersign.app.push
 
 import android.content.Context
 import android.content.Intent
+import android.graphics.Color
 import android.os.Bundle
 import android.text.InputType
 import android.view.View
@@ -21,17 +22,20 @@ import dev.countersign.app.Text
 import dev.countersign.app.gate.BiometricGateAdapter
 import dev.countersign.app.ui.button
 import dev.countersign.app.ui.column
+import dev.countersign.app.ui.dp
 import dev.countersign.app.ui.label
 import dev.countersign.app.userMessage
 import dev.countersign.ffi.AnswerResult
 import dev.countersign.ffi.PushRequestItem
+import dev.countersign.protocol.RiskLevel
 import kotlinx.coroutines.delay
 import kotlinx.coroutines.launch
 
 /**
  * One sign-in request: its details with a live countdown, then Approve (one
  * button per number when the request lists numbers to pick from, a field when
- * the number must be typed), Deny, Deny and report. The core asks
+ * the number must be typed), Deny, Deny and report. A request the server
+ * judged risky shows why in a banner above its details. The core asks
  * [BiometricGateAdapter] (or the user key's own prompt) when policy wants the
  * user confirmed. A second request's notification opens it here (singleTop:
  * [onNewIntent]); the request shown and what was typed survive rotation.
@@ -102,7 +106,7 @@ class ApproveActivity : ComponentActivity() {
             when {
                 !request.numberChoices.isNullOrEmpty() ->
                     request.numberChoices.orEmpty().map { number -> button(number) { approve(request, number, status) } }
-                request.numberMatching -> {
+                PushNotifications.typesNumber(request) -> {
                     val field =
                         EditText(this).apply {
                             hint = Text.TYPE_NUMBER
@@ -116,8 +120,9 @@ class ApproveActivity : ComponentActivity() {
                 else -> listOf(button(Text.APPROVE) { approve(request, null, status) })
             }
         val views =
-            listOf(
+            listOfNotNull(
                 label(Text.title(request.kind, request.resourceName), 22f),
+                riskBanner(request),
                 label(PushNotifications.details(request)),
                 countdown,
             ) + approve +
@@ -139,12 +144,22 @@ class ApproveActivity : ComponentActivity() {
         }
     }
 
+    /** Orange for medium risk, red for high; none for low. */
+    private fun riskBanner(request: PushRequestItem): TextView? {
+        val text = PushNotifications.riskBanner(request) ?: return null
+        return label(text).apply {
+            setTextColor(Color.WHITE)
+            setBackgroundColor(if (request.riskLevel == RiskLevel.HIGH) HIGH_RISK else MEDIUM_RISK)
+            setPadding(dp(12), dp(8), dp(12), dp(8))
+        }
+    }
+
     /** The core's count at loading time, less what has passed since. */
     private fun secondsLeft(request: PushRequestItem): Long =
         request.secondsLeft - (System.currentTimeMillis() - state.loadedAtMillis) / 1_000
 
     private fun approve(request: PushRequestItem, number: String?, status: TextView) {
-        if (request.numberMatching && request.numberChoices.isNullOrEmpty() && number.isNullOrEmpty()) {
+        if (PushNotifications.typesNumber(request) && request.numberChoices.isNullOrEmpty() && number.isNullOrEmpty()) {
             status.text = Text.TYPE_NUMBER
             return
         }
@@ -184,6 +199,8 @@ class ApproveActivity : ComponentActivity() {
 
     companion object {
         private const val TYPED = "typed-number"
+        private const val MEDIUM_RISK = 0xFFB45309.toInt()
+        private const val HIGH_RISK = 0xFFB91C1C.toInt()
 
         fun intent(context: Context, requestId: String): Intent =
             Intent(context, ApproveActivity::class.java)

@@ -10,14 +10,17 @@ import android.graphics.drawable.Icon
 import android.os.Build
 import dev.countersign.app.Text
 import dev.countersign.ffi.PushRequestItem
+import dev.countersign.protocol.RiskLevel
 import java.text.DateFormat
 import java.util.Date
 
 /**
  * Sign-in requests as notifications on the "push" channel. Approve is offered
  * inline only when nothing more is needed; a request that needs a number chosen
- * or the user confirmed (biometric policy) opens [ApproveActivity] instead.
- * The lock screen sees only a generic public version.
+ * or the user confirmed (biometric policy), or that the server judged risky,
+ * opens [ApproveActivity] instead. A risky request's expanded text starts with
+ * the same warning the approval screen shows. The lock screen sees only a
+ * generic public version.
  */
 class PushNotifications(private val context: Context) {
     private val manager = checkNotNull(context.getSystemService(NotificationManager::class.java))
@@ -36,7 +39,7 @@ class PushNotifications(private val context: Context) {
                 .setSmallIcon(android.R.drawable.ic_lock_idle_lock)
                 .setContentTitle(Text.title(request.kind, request.resourceName))
                 .setContentText(summary(request))
-                .setStyle(Notification.BigTextStyle().bigText(details(request)))
+                .setStyle(Notification.BigTextStyle().bigText(listOfNotNull(riskBanner(request), details(request)).joinToString("\n")))
                 .setWhen(request.issuedAt * 1000)
                 .setShowWhen(true)
                 .setTimeoutAfter(maxOf(request.secondsLeft, 1) * 1000)
@@ -117,7 +120,18 @@ class PushNotifications(private val context: Context) {
         const val PENDING_FLAGS = PendingIntent.FLAG_IMMUTABLE or PendingIntent.FLAG_UPDATE_CURRENT
 
         fun choosesNumber(request: PushRequestItem): Boolean =
-            request.numberMatching || !request.numberChoices.isNullOrEmpty()
+            typesNumber(request) || !request.numberChoices.isNullOrEmpty()
+
+        /**
+         * A number must be typed: the server asks for number matching, or
+         * judged the request medium or high risk (the core then refuses an
+         * approval without a number, as it tells the Watch).
+         */
+        fun typesNumber(request: PushRequestItem): Boolean =
+            request.numberMatching || request.riskLevel != RiskLevel.LOW
+
+        /** The warning a medium- or high-risk request shows; null for low risk. */
+        fun riskBanner(request: PushRequestItem): String? = Text.riskBanner(request.riskLevel, request.riskReasons)
 
         /** True when the answer needs a screen (the core's rule, shared with iOS). */
         fun needsApp(request: PushRequestItem): Boolean = !request.answerInline

@@ -17,9 +17,11 @@ import dev.countersign.app.idleUntil
 import dev.countersign.app.request
 import dev.countersign.app.texts
 import dev.countersign.ffi.AnswerResult
+import dev.countersign.protocol.RiskLevel
 import java.time.Duration
 import kotlinx.coroutines.Dispatchers
 import org.junit.Assert.assertEquals
+import org.junit.Assert.assertFalse
 import org.junit.Assert.assertTrue
 import org.junit.Before
 import org.junit.Test
@@ -121,6 +123,46 @@ class ApproveActivityTest {
         assertEquals("7", find(root(controller), EditText::class.java)!!.text.toString())
         // Not fetched again: the ViewModel kept it.
         assertEquals(fetches, core.calls.count { it == "pendingRequests" })
+    }
+
+    @Test
+    fun `a medium-risk request says why above its details, and asks for the number`() {
+        core.pending = { listOf(request(id = "r8", riskLevel = RiskLevel.MEDIUM, riskReasons = listOf("a new location", "a new network"))) }
+        val controller = open("r8")
+        val shown = texts(root(controller))
+        val banner = "Unusual sign-in: a new location, a new network"
+        assertTrue(shown.toString(), banner in shown)
+        // Between the title and the details.
+        assertEquals(shown.toString(), shown.indexOf("Sign in to Salesforce?") + 1, shown.indexOf(banner))
+        // The core refuses a medium-risk approval without the number, so the screen asks for it.
+        tap(controller, Text.APPROVE, answers = false)
+        assertEquals(emptyList<Pair<String, String?>>(), answered)
+        find(root(controller), EditText::class.java)!!.setText("42")
+        tap(controller, Text.APPROVE)
+        assertEquals(listOf("r8" to "42"), answered)
+    }
+
+    @Test
+    fun `a high-risk request warns that the user will be verified`() {
+        core.pending = { listOf(request(id = "r9", riskLevel = RiskLevel.HIGH, riskReasons = listOf("too far from your last sign-in for the time between them"))) }
+        val controller = open("r9")
+        val shown = texts(root(controller))
+        assertTrue(
+            shown.toString(),
+            "High-risk sign-in: too far from your last sign-in for the time between them. " +
+                "Approve only if this is you; you will be asked for your fingerprint or screen lock." in shown,
+        )
+        assertTrue(find(root(controller), EditText::class.java) != null)
+    }
+
+    @Test
+    fun `a low-risk request shows no banner`() {
+        core.pending = { listOf(request(id = "r10", riskReasons = listOf("a new location"))) }
+        val controller = open("r10")
+        val shown = texts(root(controller))
+        assertTrue(shown.toString(), "Sign in to Salesforce?" in shown)
+        assertFalse(shown.toString(), shown.any { it.startsWith("Unusual sign-in") || it.startsWith("High-risk sign-in") || "a new location" in it })
+        assertEquals(null, find(root(controller), EditText::class.java))
     }
 
     @Test

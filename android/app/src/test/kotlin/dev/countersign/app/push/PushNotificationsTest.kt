@@ -8,6 +8,7 @@ import android.os.Build
 import dev.countersign.app.Text
 import dev.countersign.app.request
 import dev.countersign.protocol.ChallengeKind
+import dev.countersign.protocol.RiskLevel
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertFalse
 import org.junit.Assert.assertNotNull
@@ -95,6 +96,36 @@ class PushNotificationsTest {
         val n = notifications.build(request(biometricRequired = true))
         assertEquals(listOf(Text.DENY), n.actions.map { it.title.toString() })
         assertEquals(Text.CONFIRM_IN_APP, n.extras.getString(Notification.EXTRA_SUB_TEXT))
+    }
+
+    @Test
+    fun `a high-risk request offers only Deny and says why first`() {
+        val n = notifications.build(request(riskLevel = RiskLevel.HIGH, riskReasons = listOf("a new location", "an unusual time of day for you")))
+        assertEquals(listOf(Text.DENY), n.actions.map { it.title.toString() })
+        val big = n.extras.getCharSequence(Notification.EXTRA_BIG_TEXT).toString()
+        assertEquals(
+            big,
+            "High-risk sign-in: a new location, an unusual time of day for you. " +
+                "Approve only if this is you; you will be asked for your fingerprint or screen lock.",
+            big.lines().first(),
+        )
+        assertTrue(big, big.contains("Berlin, DE · 203.0.113.7"))
+        assertEquals(ApproveActivity::class.java.name, shadowOf(n.contentIntent).savedIntent.component!!.className)
+    }
+
+    @Test
+    fun `a medium-risk request opens the app for the number, with the reasons`() {
+        val n = notifications.build(request(riskLevel = RiskLevel.MEDIUM, riskReasons = listOf("a new network")))
+        assertEquals(listOf(Text.DENY), n.actions.map { it.title.toString() })
+        assertEquals(Text.CHOOSE_NUMBER, n.extras.getString(Notification.EXTRA_SUB_TEXT))
+        val big = n.extras.getCharSequence(Notification.EXTRA_BIG_TEXT).toString()
+        assertEquals(big, "Unusual sign-in: a new network", big.lines().first())
+    }
+
+    @Test
+    fun `a low-risk request has no risk line`() {
+        val big = notifications.build(request()).extras.getCharSequence(Notification.EXTRA_BIG_TEXT).toString()
+        assertEquals(big, "jane@acme.example · Acme", big.lines().first())
     }
 
     @Test
