@@ -21,15 +21,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio::sync::Mutex;
 
-fn open(dir: &tempfile::TempDir) -> Arc<Authenticator> {
-    Authenticator::open_with(
-        dir.path().join("vault.sqlite").to_str().unwrap().into(),
-        Arc::new(MemoryKeyStore::default()),
-        None,
-        PlainHttp::Loopback,
-    )
-    .unwrap()
-}
+use common::open_loopback as open;
 
 struct Passing;
 

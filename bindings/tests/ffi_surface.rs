@@ -8,7 +8,6 @@ mod common;
 use std::sync::Arc;
 
 use common::MemoryKeyStore;
-use countersign_core::http::PlainHttp;
 use countersign_core::scan::{ScanPayload, classify};
 use countersign_core::{Clock, SystemClock};
 use countersign_ffi::*;
@@ -43,16 +42,7 @@ impl BiometricPrompt for Prompt {
     }
 }
 
-/// The reference server runs on 127.0.0.1 over plain http.
-fn open(dir: &tempfile::TempDir) -> Arc<Authenticator> {
-    Authenticator::open_with(
-        dir.path().join("vault.sqlite").to_str().unwrap().into(),
-        Arc::new(MemoryKeyStore::default()),
-        None,
-        PlainHttp::Loopback,
-    )
-    .unwrap()
-}
+use common::open_loopback as open;
 
 /// `add_account` reads a code by the scanner's rules: what a scan calls an
 /// account adds as one, and anything else says what it is instead.

@@ -15,8 +15,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use common::MemoryKeyStore;
-use countersign_core::http::PlainHttp;
 use countersign_core::{Clock, SystemClock};
 use countersign_ffi::{
     AnswerResult, Authenticator, BiometricOutcome, BiometricPrompt, FfiError, PendingView,
@@ -145,15 +143,7 @@ fn now() -> i64 {
     SystemClock.now()
 }
 
-fn open(dir: &tempfile::TempDir) -> Arc<Authenticator> {
-    Authenticator::open_with(
-        dir.path().join("vault.sqlite").to_str().unwrap().into(),
-        Arc::new(MemoryKeyStore::default()),
-        None,
-        PlainHttp::Loopback,
-    )
-    .unwrap()
-}
+use common::open_loopback as open;
 
 /// 100 `codes()` calls from other tasks, all of which must return.
 async fn codes_from_other_tasks(app: &Arc<Authenticator>) {

@@ -1,11 +1,13 @@
-//! What the FFI's tests share: the platform's key store, kept in memory.
+//! What the FFI's tests share: the platform's key store, kept in memory, and
+//! an `Authenticator` on it that reaches the test server on 127.0.0.1.
 
 #![allow(clippy::unwrap_used)]
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
-use countersign_ffi::{FfiError, KeyStore};
+use countersign_core::http::PlainHttp;
+use countersign_ffi::{Authenticator, FfiError, KeyStore};
 
 /// Keystore / Keychain as a map: what the Kotlin and Swift key stores do,
 /// without a device.
@@ -24,4 +26,17 @@ impl KeyStore for MemoryKeyStore {
         self.0.lock().unwrap().remove(&name);
         Ok(())
     }
+}
+
+/// A new vault in `dir`, its key in memory; plain http to loopback allowed
+/// (the reference server in the tests).
+#[allow(dead_code)] // each test file compiles its own copy; not all of them open this way
+pub fn open_loopback(dir: &tempfile::TempDir) -> Arc<Authenticator> {
+    Authenticator::open_with(
+        dir.path().join("vault.sqlite").to_str().unwrap().into(),
+        Arc::new(MemoryKeyStore::default()),
+        None,
+        PlainHttp::Loopback,
+    )
+    .unwrap()
 }
