@@ -599,6 +599,17 @@ async fn an_administrator_does_in_pages_what_the_admin_api_does() {
     assert!(!browser.text("#audit").await.contains("lee"));
     browser.screenshot("audit").await;
 
+    // What phones reported (nothing yet on this server), and each resource's
+    // risk policy.
+    browser.click("#nav-diagnostics").await;
+    browser
+        .wait_for_text("#diagnostics-about", "Share diagnostic data")
+        .await;
+    browser.screenshot("diagnostics").await;
+    browser.click("#nav-resources").await;
+    browser.wait_for_text("#risk", "standard").await;
+    browser.screenshot("resources-risk").await;
+
     // A TOTP secret issued by the admin works at once.
     browser
         .goto(&format!("{}/admin/users/lee", server.base))
@@ -621,6 +632,7 @@ async fn an_administrator_does_in_pages_what_the_admin_api_does() {
     browser
         .goto(&format!("{}/admin/users/kim", server.base))
         .await;
+    browser.screenshot("user-requests").await;
     browser.click("#reset").await;
     browser.wait_for_text("#notice", "reset").await;
     assert_eq!(browser.text("#device").await, "none");
