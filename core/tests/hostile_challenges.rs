@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use countersign_core::keys::MemorySecretStore;
 use countersign_core::push::PushStore;
-use countersign_core::push::device::{PushDevice, PushError};
+use countersign_core::push::device::{PushDevice, PushError, PushRequest};
 use countersign_core::push::jose;
 use countersign_core::push::wire::{
     Biometric, ChallengeClaims, ChallengeKind, Context, Policy, Resource, TYP_CHALLENGE,
@@ -84,13 +84,17 @@ fn challenge(id: &str, resource_name: &str, context: Context) -> ChallengeClaims
     }
 }
 
-fn deliver(phone: &mut Phone, claims: &ChallengeClaims) -> Result<(), PushError> {
+/// `claims` signed by the phone's server and delivered as a notification.
+fn delivered(phone: &Phone, claims: &ChallengeClaims) -> Result<Option<PushRequest>, PushError> {
     let jws = jose::sign(TYP_CHALLENGE, claims, &phone.server, false).unwrap();
     let payload = json!({ "countersign_challenge": jws });
     phone
         .device
         .handle_push_payload(&phone.vault, payload.to_string().as_bytes())
-        .map(|_| ())
+}
+
+fn deliver(phone: &mut Phone, claims: &ChallengeClaims) -> Result<(), PushError> {
+    delivered(phone, claims).map(|_| ())
 }
 
 #[test]
@@ -196,13 +200,7 @@ async fn a_signed_high_risk_level_demands_the_number_and_the_user_whatever_else_
         level: RiskLevel::High,
         reasons: vec![RiskReason::ImpossibleTravel, RiskReason::NewLocation],
     });
-    let jws = jose::sign(TYP_CHALLENGE, &claims, &phone.server, false).unwrap();
-    let payload = json!({ "countersign_challenge": jws });
-    let request = phone
-        .device
-        .handle_push_payload(&phone.vault, payload.to_string().as_bytes())
-        .unwrap()
-        .unwrap();
+    let request = delivered(&phone, &claims).unwrap().unwrap();
     assert_eq!(request.risk_level, RiskLevel::High);
     assert_eq!(
         request.risk_reasons,
@@ -249,23 +247,11 @@ fn a_medium_risk_level_is_not_answerable_inline_and_an_absent_one_is_low() {
         level: RiskLevel::Medium,
         reasons: vec![],
     });
-    let jws = jose::sign(TYP_CHALLENGE, &claims, &phone.server, false).unwrap();
-    let payload = json!({ "countersign_challenge": jws });
-    let request = phone
-        .device
-        .handle_push_payload(&phone.vault, payload.to_string().as_bytes())
-        .unwrap()
-        .unwrap();
+    let request = delivered(&phone, &claims).unwrap().unwrap();
     assert_eq!(request.risk_level, RiskLevel::Medium);
     assert!(!request.answerable_inline());
     let plain = challenge("ch_plain", "Salesforce", Context::default());
-    let jws = jose::sign(TYP_CHALLENGE, &plain, &phone.server, false).unwrap();
-    let payload = json!({ "countersign_challenge": jws });
-    let request = phone
-        .device
-        .handle_push_payload(&phone.vault, payload.to_string().as_bytes())
-        .unwrap()
-        .unwrap();
+    let request = delivered(&phone, &plain).unwrap().unwrap();
     assert_eq!(request.risk_level, RiskLevel::Low);
     assert!(request.answerable_inline());
 }
