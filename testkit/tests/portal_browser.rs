@@ -38,6 +38,13 @@ async fn sign_in(browser: &Browser, server: &Server, user: &str, password: &str)
     browser.fill("#username", user).await;
     browser.fill("#password", password).await;
     browser.click("#sign-in").await;
+    // The next navigation would abort a POST still in flight (Argon2 is slow
+    // in a debug build), and the server would never count the attempt.
+    browser
+        .wait_for("the sign-in form to be answered", || async {
+            browser.path().await != "/portal/login"
+        })
+        .await;
 }
 
 /// The QR code on the page, read from a screenshot as a phone camera would.
