@@ -3,7 +3,7 @@
 //! Kotlin, so one call returns a whole screen.
 
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use countersign_core::diagnostics;
 use countersign_core::http::PlainHttp;
@@ -13,6 +13,7 @@ use countersign_core::push::device::{
 };
 use countersign_core::scan::account_from_code;
 use countersign_core::transfer;
+use countersign_core::vault::CodesScreen;
 use countersign_core::{Clock, SharedVault, SystemClock, Vault};
 
 use crate::error::FfiError;
@@ -26,6 +27,10 @@ pub struct Authenticator {
     /// Taken for one synchronous step at a time, never across a prompt or a
     /// request (see `SharedVault`): the codes screen stays live during both.
     pub(crate) vault: SharedVault,
+    /// The open codes screen's generators (key states standing in for the
+    /// secrets), from its first `codes()` to `close_codes_view()`. Taken after
+    /// the vault's lock when both are needed, never the other way round.
+    codes_screen: Mutex<Option<CodesScreen>>,
     device: PushDevice,
     pub(crate) plain_http: PlainHttp,
 }
@@ -77,6 +82,7 @@ impl Authenticator {
         }
         Ok(Arc::new(Self {
             vault: SharedVault::new(vault),
+            codes_screen: Mutex::new(None),
             device,
             plain_http,
         }))
@@ -166,13 +172,38 @@ impl Authenticator {
             .collect())
     }
 
-    /// Every account's code and countdown from one clock reading.
+    /// Every account's code and countdown from one clock reading. The first
+    /// call opens the codes screen (each account's secret read once and kept
+    /// as its HMAC key state); later calls only compute codes, until the vault
+    /// changes or `close_codes_view` is called.
     pub async fn codes(&self) -> Result<CodesView, FfiError> {
-        let view = self.vault.lock().codes_view(SystemClock.now())?;
+        let now = SystemClock.now();
+        let vault = self.vault.lock();
+        let mut screen = self
+            .codes_screen
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let open = match screen.take() {
+            Some(open) if open.revision() == vault.codes_revision()? => open,
+            // Outdated or none: the old generators are dropped (zeroized).
+            _ => vault.codes_screen()?,
+        };
+        drop(vault);
+        let view = screen.insert(open).view(now);
         Ok(CodesView {
             now: view.now,
             items: view.entries.into_iter().map(CodeItem::from).collect(),
         })
+    }
+
+    /// The codes screen is gone (closed, or the app went to the background):
+    /// its key states are dropped and zeroized now. The next `codes()` reads
+    /// the vault again.
+    pub fn close_codes_view(&self) {
+        self.codes_screen
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
     }
 
     /// The next HOTP code; the counter is saved before the code is returned.

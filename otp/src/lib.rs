@@ -14,5 +14,5 @@ pub mod uri;
 
 pub use account::OtpAccount;
 pub use clock::{Clock, FixedClock, OffsetClock, SystemClock};
-pub use otp::{Algorithm, OtpCode, OtpError, OtpKind, OtpParams};
+pub use otp::{Algorithm, CodeGenerator, OtpCode, OtpError, OtpKind, OtpParams};
 pub use secret::{SecretBytes, SecretError};

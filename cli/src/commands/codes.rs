@@ -41,8 +41,14 @@ pub fn run(options: &VaultOptions, args: &CodesArgs) -> Result<(), CliError> {
     }
     let mut stdout = std::io::stdout();
     let mut elapsed = 0;
+    // Like the phone's codes screen: secrets read once, key states kept while
+    // the screen is up, read again when another process changes the vault.
+    let mut screen = vault.codes_screen()?;
     loop {
-        let view = vault.codes_view(SystemClock.now())?;
+        if screen.revision() != vault.codes_revision()? {
+            screen = vault.codes_screen()?;
+        }
+        let view = screen.view(SystemClock.now());
         // Clear the screen and go home, then draw: one frame a second.
         write!(stdout, "\x1b[2J\x1b[H{}", render(&view))?;
         writeln!(stdout, "\n(Ctrl-C to leave)")?;

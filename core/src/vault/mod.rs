@@ -6,6 +6,7 @@
 //! full disk never takes back a write that succeeded; reads of one damaged account
 //! never stop the others from opening.
 
+mod codes_screen;
 mod error;
 mod integrity;
 mod schema;
@@ -26,6 +27,7 @@ use crate::keys::SecretStore;
 use crate::otp::{Algorithm, OtpCode, OtpKind, OtpParams};
 use crate::secret::SecretBytes;
 
+pub use codes_screen::{CodesRevision, CodesScreen};
 pub use error::VaultError;
 use integrity::Field;
 pub use schema::{PRIVACYIDEA_TOKENS_PINNED, PUSH_ACCOUNTS_PINNED};
@@ -51,6 +53,8 @@ pub struct Vault {
     store: Arc<dyn SecretStore>,
     vault_id: String,
     opened: OpenReport,
+    /// Distinguishes this open vault from any other (`CodesRevision`).
+    instance: u64,
 }
 
 /// How opening went, for diagnostics: how long it took and what it migrated.
@@ -168,6 +172,7 @@ impl Vault {
                 migrated_from,
                 version: schema::CURRENT_VERSION,
             },
+            instance: codes_screen::next_instance(),
         })
     }
 
@@ -441,63 +446,10 @@ impl Vault {
         Ok(code)
     }
 
-    /// Every account's code at `now` (one clock reading for all of them).
+    /// Every account's code at `now` (one clock reading for all of them). A
+    /// screen that ticks keeps a [`CodesScreen`] instead.
     pub fn codes_view(&self, now: UnixTime) -> Result<CodesView, VaultError> {
-        let mut statement = self.connection.prepare_cached(&format!(
-            "SELECT id, issuer, name, secret, {PARAM_COLUMNS} FROM accounts ORDER BY position"
-        ))?;
-        let mut rows = statement.query([])?;
-        let mut entries = Vec::new();
-        while let Some(row) = rows.next()? {
-            let id: String = row.get(0)?;
-            let issuer: Option<String> = row.get(1)?;
-            let name: String = row.get(2)?;
-            let sealed = row.get_ref(3)?.as_blob().map_err(rusqlite::Error::from)?;
-            let display = match ParamColumns::read(row, 4).map_err(VaultError::from) {
-                Ok(columns) => self.display_code(&id, sealed, &columns, now),
-                Err(error) => CodeDisplay::Unavailable {
-                    reason: error.to_string(),
-                },
-            };
-            entries.push(CodeEntry {
-                id,
-                issuer,
-                name,
-                display,
-            });
-        }
-        Ok(CodesView { now, entries })
-    }
-
-    fn display_code(
-        &self,
-        id: &str,
-        sealed: &[u8],
-        columns: &ParamColumns,
-        now: UnixTime,
-    ) -> CodeDisplay {
-        let params = match columns.verified_params(&self.key, id) {
-            Ok(params) => params,
-            Err(error) => {
-                return CodeDisplay::Unavailable {
-                    reason: error.to_string(),
-                };
-            }
-        };
-        if let OtpKind::Hotp { counter } = params.kind() {
-            return CodeDisplay::HotpReady { counter };
-        }
-        match self.open_secret(id, sealed) {
-            Ok(secret) => match params.code_at(&secret, now) {
-                Ok(code) => CodeDisplay::Code(code),
-                Err(error) => CodeDisplay::Unavailable {
-                    reason: error.to_string(),
-                },
-            },
-            Err(error) => CodeDisplay::Unavailable {
-                reason: error.to_string(),
-            },
-        }
+        Ok(self.codes_screen()?.view(now))
     }
 
     /// "Share diagnostic data": on unless the user switched it off.

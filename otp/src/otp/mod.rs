@@ -2,10 +2,12 @@
 //! verification of a submitted code inside a window of steps.
 //!
 //! Pure functions of (secret, parameters, time): no I/O, no clock of its own.
-//! The HMAC comes from `ring`; see docs/adr/0001-own-otp-generator.md for why the generator is ours and
-//! where `totp-rs` is used.
+//! The HMAC is RFC 2104 over RustCrypto's compression functions with the
+//! key's states kept (`key_state`); see docs/adr/0001-own-otp-generator.md for
+//! why the generator is ours and where `totp-rs` is used.
 
 mod hotp;
+mod key_state;
 mod steam;
 mod totp;
 mod verify;
@@ -159,13 +161,15 @@ impl OtpParams {
 
     /// The code to show at `now` (for HOTP: the code of the stored counter).
     pub fn code_at(&self, secret: &SecretBytes, now: UnixTime) -> Result<OtpCode, OtpError> {
-        let key = hotp::HmacKey::new(self.algorithm, secret)?;
-        let (step, seconds_left, period) = self.current_step(now)?;
-        Ok(OtpCode {
-            value: self.render(&key, step),
-            step,
-            seconds_left,
-            period,
+        self.generator(secret)?.code_at(now)
+    }
+
+    /// These parameters with the secret's HMAC key state computed once, for a
+    /// screen that shows the account's code again and again.
+    pub fn generator(&self, secret: &SecretBytes) -> Result<CodeGenerator, OtpError> {
+        Ok(CodeGenerator {
+            params: *self,
+            key: hotp::key_state(self.algorithm, secret)?,
         })
     }
 
@@ -180,7 +184,7 @@ impl OtpParams {
         now: UnixTime,
         window: u32,
     ) -> Result<Option<VerifiedStep>, OtpError> {
-        let key = hotp::HmacKey::new(self.algorithm, secret)?;
+        let key = hotp::key_state(self.algorithm, secret)?;
         let (current, _, _) = self.current_step(now)?;
         let window = u64::from(window);
         let (first, last) = match self.kind {
@@ -212,12 +216,63 @@ impl OtpParams {
         }
     }
 
-    fn render(&self, key: &hotp::HmacKey, step: u64) -> String {
+    fn render(&self, key: &key_state::KeyState, step: u64) -> String {
         let value = key.truncated_value(step);
         match self.kind {
             OtpKind::Steam { .. } => steam::render(value),
             _ => hotp::render_decimal(value, self.digits),
         }
+    }
+}
+
+/// One account's code generator: its parameters and its secret's HMAC key
+/// state (zeroized on drop). It lives as long as the codes screen that shows
+/// the account, and costs two hash compressions a code.
+#[derive(Clone)]
+pub struct CodeGenerator {
+    params: OtpParams,
+    key: key_state::KeyState,
+}
+
+impl CodeGenerator {
+    pub fn params(&self) -> &OtpParams {
+        &self.params
+    }
+
+    /// The code to show at `now` (for HOTP: the code of the counter the
+    /// parameters were made with).
+    pub fn code_at(&self, now: UnixTime) -> Result<OtpCode, OtpError> {
+        self.code_at_reusing(now, None)
+    }
+
+    /// The code at `now`, reusing `shown`'s value when it is this account's
+    /// code of the same step: a screen ticking every second computes each
+    /// code once per period, not thirty times.
+    pub fn code_at_reusing(
+        &self,
+        now: UnixTime,
+        shown: Option<&OtpCode>,
+    ) -> Result<OtpCode, OtpError> {
+        let (step, seconds_left, period) = self.params.current_step(now)?;
+        let value = match shown {
+            Some(code) if code.step == step => code.value.clone(),
+            _ => self.params.render(&self.key, step),
+        };
+        Ok(OtpCode {
+            value,
+            step,
+            seconds_left,
+            period,
+        })
+    }
+}
+
+impl fmt::Debug for CodeGenerator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CodeGenerator")
+            .field("params", &self.params)
+            .field("key", &"[redacted]")
+            .finish()
     }
 }
 

@@ -304,3 +304,98 @@ proptest! {
         prop_assert_eq!(matched.map(|m| m.step), Some(code.step));
     }
 }
+
+/// RustCrypto's HMAC, truncated as RFC 4226 says: the reference for the
+/// key-state HMAC.
+fn reference_truncated(algorithm: Algorithm, key: &[u8], counter: u64) -> u32 {
+    use hmac::{Hmac, Mac};
+    let message = counter.to_be_bytes();
+    let digest = match algorithm {
+        Algorithm::Sha1 => {
+            let mut mac = Hmac::<sha1::Sha1>::new_from_slice(key).unwrap();
+            mac.update(&message);
+            mac.finalize().into_bytes().to_vec()
+        }
+        Algorithm::Sha256 => {
+            let mut mac = Hmac::<sha2::Sha256>::new_from_slice(key).unwrap();
+            mac.update(&message);
+            mac.finalize().into_bytes().to_vec()
+        }
+        Algorithm::Sha512 => {
+            let mut mac = Hmac::<sha2::Sha512>::new_from_slice(key).unwrap();
+            mac.update(&message);
+            mac.finalize().into_bytes().to_vec()
+        }
+    };
+    let offset = usize::from(digest[digest.len() - 1] & 0x0f);
+    u32::from_be_bytes(digest[offset..offset + 4].try_into().unwrap()) & 0x7fff_ffff
+}
+
+#[test]
+fn key_state_hmac_equals_rustcrypto_hmac_at_every_key_length_around_the_blocks() {
+    // 63..=65 and 127..=129 bytes: keys one short of, equal to and one past a
+    // block, where a key is hashed first; 200: past SHA-512's block too.
+    for length in (0..=70).chain(126..=130).chain([200]) {
+        let key: Vec<u8> = (0..length).map(|i| (i * 7 + 3) as u8).collect();
+        for algorithm in [Algorithm::Sha1, Algorithm::Sha256, Algorithm::Sha512] {
+            let state = key_state::KeyState::new(algorithm, &key);
+            for counter in [0, 1, 59, 0x0123_4567_89ab_cdef, u64::MAX] {
+                assert_eq!(
+                    state.truncated_value(counter),
+                    reference_truncated(algorithm, &key, counter),
+                    "{algorithm}, {length}-byte key, counter {counter}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn a_generator_shows_the_same_codes_as_code_at_and_hides_its_key() {
+    let secret = secret(RFC_SEED_SHA1);
+    let params = totp(Algorithm::Sha1, 8, 30);
+    let generator = params.generator(&secret).unwrap();
+    for time in [59, 1_111_111_109, 2_000_000_000, 20_000_000_000] {
+        assert_eq!(generator.code_at(time), params.code_at(&secret, time));
+    }
+    assert!(!format!("{generator:?}").contains("49"), "{generator:?}");
+    assert_eq!(
+        OtpParams::default_totp()
+            .generator(&SecretBytes::new(Vec::new()))
+            .unwrap_err(),
+        OtpError::EmptySecret
+    );
+}
+
+#[test]
+fn a_shown_code_is_reused_only_within_its_own_step() {
+    let secret = secret(RFC_SEED_SHA1);
+    let generator = totp(Algorithm::Sha1, 8, 30).generator(&secret).unwrap();
+    let shown = generator.code_at(59).unwrap();
+    assert_eq!(shown.value, "94287082");
+    // A stand-in value shows which path was taken.
+    let marked = OtpCode {
+        value: "marked".into(),
+        ..shown.clone()
+    };
+    let same_step = generator.code_at_reusing(40, Some(&marked)).unwrap();
+    assert_eq!(
+        (same_step.value.as_str(), same_step.seconds_left),
+        ("marked", Some(20))
+    );
+    let next_step = generator.code_at_reusing(60, Some(&marked)).unwrap();
+    assert_eq!(next_step, generator.code_at(60).unwrap());
+    assert_ne!(next_step.value, "marked");
+}
+
+proptest! {
+    #[test]
+    fn key_state_hmac_equals_rustcrypto_hmac(
+        key in proptest::collection::vec(any::<u8>(), 1..300),
+        algorithm in prop_oneof![Just(Algorithm::Sha1), Just(Algorithm::Sha256), Just(Algorithm::Sha512)],
+        counter in any::<u64>(),
+    ) {
+        let state = key_state::KeyState::new(algorithm, &key);
+        prop_assert_eq!(state.truncated_value(counter), reference_truncated(algorithm, &key, counter));
+    }
+}

@@ -10,7 +10,8 @@ public enum CodesTick: Equatable {
 extension CountersignService {
     /// A CodesView at every whole second (the first at once) until the
     /// consuming task is cancelled; a failed read is a `.failure` tick, and the
-    /// stream goes on (the next second may succeed).
+    /// stream goes on (the next second may succeed). When the stream ends the
+    /// core's codes screen is closed (its key states zeroized).
     public func codesStream() -> AsyncStream<CodesTick> {
         // Only the newest tick matters to a screen that fell behind.
         AsyncStream(CodesTick.self, bufferingPolicy: .bufferingNewest(1)) { continuation in
@@ -34,6 +35,8 @@ extension CountersignService {
                         break
                     }
                 }
+                // After the last read, so none in flight opens the screen again.
+                self.closeCodesView()
                 continuation.finish()
             }
             // A cancelled consumer (or a dropped iterator) terminates the stream;

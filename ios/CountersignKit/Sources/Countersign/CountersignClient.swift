@@ -85,6 +85,14 @@ public final class CountersignClient: CountersignService, @unchecked Sendable {
         try await call { try await $0.codes() }
     }
 
+    public func closeCodesView() {
+        // A closed vault holds no screen: nothing to open for this.
+        lock.lock()
+        let open = core
+        lock.unlock()
+        open?.closeCodesView()
+    }
+
     public func nextHotpCode(id: String) async throws -> String {
         try await call { try await $0.nextHotpCode(id: id) }
     }

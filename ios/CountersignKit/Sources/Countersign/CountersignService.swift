@@ -19,8 +19,13 @@ public protocol CountersignService: AnyObject {
 
     func accounts(search: String?) async throws -> [AccountItem]
 
-    /// Every account's code and countdown from one clock reading.
+    /// Every account's code and countdown from one clock reading. The first
+    /// call opens the codes screen: the core keeps each account's key state
+    /// until `closeCodesView()`.
     func codes() async throws -> CodesView
+
+    /// The codes screen is gone: the core drops and zeroizes its key states.
+    func closeCodesView()
 
     /// The next HOTP code; the counter is saved before it is returned.
     func nextHotpCode(id: String) async throws -> String

@@ -659,7 +659,17 @@ public protocol AuthenticatorProtocol: AnyObject, Sendable {
     func approve(id: String, number: String?, prompt: BiometricPrompt) async throws  -> AnswerResult
     
     /**
-     * Every account's code and countdown from one clock reading.
+     * The codes screen is gone (closed, or the app went to the background):
+     * its key states are dropped and zeroized now. The next `codes()` reads
+     * the vault again.
+     */
+    func closeCodesView() 
+    
+    /**
+     * Every account's code and countdown from one clock reading. The first
+     * call opens the codes screen (each account's secret read once and kept
+     * as its HMAC key state); later calls only compute codes, until the vault
+     * changes or `close_codes_view` is called.
      */
     func codes() async throws  -> CodesView
     
@@ -918,7 +928,23 @@ open func approve(id: String, number: String?, prompt: BiometricPrompt)async thr
 }
     
     /**
-     * Every account's code and countdown from one clock reading.
+     * The codes screen is gone (closed, or the app went to the background):
+     * its key states are dropped and zeroized now. The next `codes()` reads
+     * the vault again.
+     */
+open func closeCodesView()  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_countersign_ffi_fn_method_authenticator_close_codes_view(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Every account's code and countdown from one clock reading. The first
+     * call opens the codes screen (each account's secret read once and kept
+     * as its HMAC key state); later calls only compute codes, until the vault
+     * changes or `close_codes_view` is called.
      */
 open func codes()async throws  -> CodesView  {
     return
@@ -5942,7 +5968,10 @@ private let initializationResult: InitializationResult = {
     if (uniffi_countersign_ffi_checksum_method_authenticator_approve() != 38751) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_countersign_ffi_checksum_method_authenticator_codes() != 52406) {
+    if (uniffi_countersign_ffi_checksum_method_authenticator_close_codes_view() != 55373) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_countersign_ffi_checksum_method_authenticator_codes() != 28676) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_countersign_ffi_checksum_method_authenticator_delete_account() != 46619) {

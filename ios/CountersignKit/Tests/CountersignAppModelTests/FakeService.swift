@@ -99,6 +99,7 @@ final class FakeService: CountersignService {
     private(set) var onAnyNetworkSaves: [Bool] = []
     private(set) var scanNotes: [ScanNote] = []
     private(set) var diagnosticsSends: [DiagnosticsSendCall] = []
+    private(set) var codesViewsClosed = 0
 
     // The codes stream calls `codes()` from its own task while a test reads
     // the records: one lock keeps them consistent.
@@ -141,6 +142,10 @@ final class FakeService: CountersignService {
 
     func codes() async throws -> CodesView {
         try locked { try codesAnswers.next("codes") }
+    }
+
+    func closeCodesView() {
+        locked { codesViewsClosed += 1 }
     }
 
     func nextHotpCode(id: String) async throws -> String {

@@ -67,6 +67,8 @@ final class CodesStreamTests: XCTestCase {
         let reads = fake.codesCalls.count
         try await Task.sleep(nanoseconds: 1_500_000_000)
         XCTAssertEqual(fake.codesCalls.count, reads)
+        // And the core's codes screen was closed (its key states dropped).
+        XCTAssertEqual(fake.codesViewCloses, 1)
     }
 
     func testAFakeServiceGetsTheStreamToo() async {

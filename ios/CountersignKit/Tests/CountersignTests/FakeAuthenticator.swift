@@ -30,6 +30,7 @@ final class FakeAuthenticator: AuthenticatorProtocol, @unchecked Sendable {
     private let lock = NSLock()
     private let codesScript: [Result<CodesView, FfiError>]
     private var codesCallTimes: [Date] = []
+    private var codesViewsClosed = 0
     private var enrollments: [Enrollment] = []
     private var pushTokens: [String?] = []
     private var payloads: [Data] = []
@@ -50,6 +51,8 @@ final class FakeAuthenticator: AuthenticatorProtocol, @unchecked Sendable {
 
     /// When each `codes()` call began.
     var codesCalls: [Date] { locked { codesCallTimes } }
+    /// How many times the codes screen was closed.
+    var codesViewCloses: Int { locked { codesViewsClosed } }
     var enrolled: [Enrollment] { locked { enrollments } }
     var updatedTokens: [String?] { locked { pushTokens } }
     var handledPayloads: [Data] { locked { payloads } }
@@ -74,6 +77,10 @@ final class FakeAuthenticator: AuthenticatorProtocol, @unchecked Sendable {
             return codesScript[min(codesCallTimes.count, codesScript.count) - 1]
         }
         return try result.get()
+    }
+
+    func closeCodesView() {
+        locked { codesViewsClosed += 1 }
     }
 
     func enrollPush(uri: String, scannedAt: Int64, deviceName: String, platform: String, pushToken: String?,

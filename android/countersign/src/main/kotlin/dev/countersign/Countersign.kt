@@ -165,17 +165,28 @@ class Countersign private constructor(
     /**
      * The codes screen, re-read on each whole multiple of [everyMillis] of the wall
      * clock (each second by default, so countdowns change when the second does):
-     * one FFI call per tick.
+     * one FFI call per tick. While the flow is collected the core keeps each
+     * account's key state, so a tick reads nothing from the vault; when
+     * collection stops (the screen left, the app went to the background) the
+     * core drops and zeroizes them.
      */
     fun codes(everyMillis: Long = 1000): Flow<CodesView> {
         require(everyMillis > 0) { "everyMillis must be positive" }
         return flow {
-            while (true) {
-                emit(mapErrors { core.codes() })
-                delay(everyMillis - System.currentTimeMillis() % everyMillis)
+            try {
+                while (true) {
+                    emit(mapErrors { core.codes() })
+                    delay(everyMillis - System.currentTimeMillis() % everyMillis)
+                }
+            } finally {
+                // Synchronous and cheap: safe in a cancelled coroutine.
+                core.closeCodesView()
             }
         }.flowOn(dispatcher)
     }
+
+    /** Drops the open codes screen's key states now (see [codes]). */
+    fun closeCodesView() = core.closeCodesView()
 
     /** An account from a scanned or typed otpauth:// URI; returns its id. */
     suspend fun add(uri: String): String = call { addAccount(uri) }

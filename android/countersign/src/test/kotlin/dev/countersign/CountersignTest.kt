@@ -1,6 +1,8 @@
 package dev.countersign
 
 import dev.countersign.ffi.AccountKind
+import dev.countersign.ffi.Authenticator
+import dev.countersign.ffi.AuthenticatorInterface
 import dev.countersign.ffi.ScanKind
 import java.io.File
 import kotlinx.coroutines.flow.take
@@ -63,6 +65,28 @@ class CountersignTest {
             assertNull(live.pushFrame(64u, 64u, 64u, 0u, ByteArray(64 * 64) { -1 }))
             assertEquals(false, live.isFinished)
             assertThrows(CountersignException.InvalidInput::class.java) { live.pushFrame(10u, 10u, 10u, 45u, ByteArray(100)) }
+        }
+    }
+
+    @Test
+    fun `stopping the codes flow closes the core's codes screen and loses nothing`(): Unit = runBlocking {
+        Authenticator.open(tempVault(), MemoryKeyStore(), null).use { real ->
+            var closed = 0
+            val counting = object : AuthenticatorInterface by real {
+                override fun closeCodesView() {
+                    closed++
+                    real.closeCodesView()
+                }
+            }
+            val app = Countersign.over(counting)
+            app.add("otpauth://totp/GitHub:jane?secret=$github&issuer=GitHub")
+            assertEquals(2, app.codes(everyMillis = 20).take(2).toList().size)
+            assertEquals(1, closed, "the flow's end closes the screen once")
+            // The key states are gone; the accounts are not.
+            app.add("otpauth://totp/GitLab:jane?secret=JBSWY3DPEHPK3PXP&issuer=GitLab")
+            val view = app.codesNow()
+            assertEquals(listOf("GitHub", "GitLab"), view.items.map { it.issuer })
+            assertEquals(ReferenceOtp.totp(ReferenceOtp.base32(github), view.now), view.items[0].code)
         }
     }
 

@@ -1,6 +1,9 @@
 package dev.countersign
 
 import dev.countersign.ffi.Authenticator
+import dev.countersign.ffi.BiometricOutcome
+import dev.countersign.ffi.BiometricPrompt
+import dev.countersign.ffi.FfiException
 import dev.countersign.ffi.Scanner
 import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.Tag
@@ -9,7 +12,9 @@ import org.junit.jupiter.api.Test
 /**
  * What a call into Rust costs from Kotlin. A measurement, not a test: it asserts
  * nothing about time and is excluded from `mvn test`; run it with
- * `mvn -B -q test -Pbench` (prints medians after warm-up).
+ * `mvn -B -q test -Pbench` (prints medians after warm-up) against the release
+ * library (`cargo build --release -p countersign-ffi` first; the profile points
+ * JNA at target/release).
  */
 @Tag("bench")
 class FfiBenchTest {
@@ -48,8 +53,33 @@ class FfiBenchTest {
             lines += measure("codes view, 100 TOTP accounts: Authenticator.codes()", 500, 5_000) {
                 check(app.codes().items.size == 100)
             }
+            app.closeCodesView()
+            lines += measure("codes view, 100 TOTP accounts, screen reopened each call", 200, 2_000) {
+                check(app.codes().items.size == 100)
+                app.closeCodesView()
+            }
+            // An approval's fixed cost across the FFI: an async call that passes
+            // a foreign callback object and comes back as a typed exception. The
+            // request is unknown, so the core answers before any network or
+            // signing (what a real approval adds is not FFI).
+            val prompt = object : BiometricPrompt {
+                override suspend fun confirm(reason: String): BiometricOutcome = BiometricOutcome.PASSED
+            }
+            lines += measure("approve(): async + callback object + typed error, no I/O", 2_000, 20_000) {
+                try {
+                    app.approve("no-such-request", null, prompt)
+                    error("an unknown request cannot be approved")
+                } catch (expected: FfiException) {
+                }
+            }
             lines += measure("account list, 100 accounts: Authenticator.accounts()", 500, 5_000) {
                 check(app.accounts(null).size == 100)
+            }
+        }
+        Authenticator.open(tempVault(), keys, null).use { app ->
+            for (i in 0 until 1_000) app.addAccount("otpauth://totp/Issuer%20$i:user$i?secret=${secret(i)}")
+            lines += measure("codes view, 1,000 TOTP accounts: Authenticator.codes()", 100, 1_000) {
+                check(app.codes().items.size == 1_000)
             }
         }
         Countersign.open(path, keys).use { facade ->

@@ -189,6 +189,13 @@ open class FakeCore : AuthenticatorInterface by notScripted() {
 
     override suspend fun codes(): CodesView = CodesView(1_700_000_000, codeRows())
 
+    /** How often the codes screen was closed (the codes flow stopped). */
+    var codesViewsClosed = 0
+
+    override fun closeCodesView() {
+        codesViewsClosed++
+    }
+
     override suspend fun addAccount(uri: String): String {
         added += uri
         return addResult(uri)
