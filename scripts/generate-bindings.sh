@@ -9,14 +9,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out="${1:-target/bindings}"
-cargo build -q -p countersign-ffi --features loopback-http
+cargo build -q -p countersign-ffi --features loopback-http,bindgen
 case "$(uname -s)" in
     Darwin) library=target/debug/libcountersign_ffi.dylib ;;
     *) library=target/debug/libcountersign_ffi.so ;;
 esac
 for language in kotlin; do
     rm -rf "$out/$language"
-    cargo run -q -p countersign-ffi --features loopback-http --bin uniffi-bindgen -- \
+    cargo run -q -p countersign-ffi --features loopback-http,bindgen --bin uniffi-bindgen -- \
         generate --library "$library" --language "$language" --out-dir "$out/$language" --no-format
 done
 echo "Kotlin: $out/kotlin/dev/countersign/ffi/countersign_ffi.kt"

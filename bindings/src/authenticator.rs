@@ -3,6 +3,7 @@
 //! Kotlin, so one call returns a whole screen.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use countersign_core::diagnostics;
@@ -30,7 +31,9 @@ pub struct Authenticator {
     /// The open codes screen's generators (key states standing in for the
     /// secrets), from its first `codes()` to `close_codes_view()`. Taken after
     /// the vault's lock when both are needed, never the other way round.
-    codes_screen: Mutex<Option<CodesScreen>>,
+    codes_screen: Mutex<Option<OpenCodesScreen>>,
+    /// Numbers the screens, so a tick can name the view it follows.
+    screens_opened: AtomicU64,
     device: PushDevice,
     pub(crate) plain_http: PlainHttp,
 }
@@ -60,6 +63,47 @@ fn outcome(outcome: AnswerOutcome) -> AnswerResult {
     }
 }
 
+/// An open codes screen, its number, and its rows as the last `codes()`
+/// showed them without their codes (what a tick must leave unchanged).
+struct OpenCodesScreen {
+    screen: CodesScreen,
+    number: u64,
+    rows: Vec<CodeItem>,
+}
+
+impl OpenCodesScreen {
+    fn items(&mut self, now: i64) -> Vec<CodeItem> {
+        self.screen
+            .view(now)
+            .entries
+            .into_iter()
+            .map(CodeItem::from)
+            .collect()
+    }
+}
+
+/// The same row, whatever its code and countdown: a tick may change those
+/// only. (Destructured, so a new field of `CodeItem` must be decided here.)
+fn same_row(shown: &CodeItem, now: &CodeItem) -> bool {
+    let CodeItem {
+        id,
+        issuer,
+        name,
+        code,
+        seconds_left: _,
+        period,
+        hotp_counter,
+        unavailable,
+    } = shown;
+    *id == now.id
+        && *issuer == now.issuer
+        && *name == now.name
+        && code.is_some() == now.code.is_some()
+        && *period == now.period
+        && *hotp_counter == now.hotp_counter
+        && *unavailable == now.unavailable
+}
+
 /// Rust-only: not exported to Kotlin or Swift.
 impl Authenticator {
     /// `open` with the transport policy chosen by the caller: Rust tests on one
@@ -83,6 +127,7 @@ impl Authenticator {
         Ok(Arc::new(Self {
             vault: SharedVault::new(vault),
             codes_screen: Mutex::new(None),
+            screens_opened: AtomicU64::new(0),
             device,
             plain_http,
         }))
@@ -175,25 +220,70 @@ impl Authenticator {
     /// Every account's code and countdown from one clock reading. The first
     /// call opens the codes screen (each account's secret read once and kept
     /// as its HMAC key state); later calls only compute codes, until the vault
-    /// changes or `close_codes_view` is called.
+    /// changes or `close_codes_view` is called. A screen ticking every second
+    /// follows this with `codes_update`.
     pub async fn codes(&self) -> Result<CodesView, FfiError> {
         let now = SystemClock.now();
         let vault = self.vault.lock();
-        let mut screen = self
+        let mut open = self
             .codes_screen
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        let open = match screen.take() {
-            Some(open) if open.revision() == vault.codes_revision()? => open,
+        let mut current = match open.take() {
+            Some(current) if current.screen.revision() == vault.codes_revision()? => current,
             // Outdated or none: the old generators are dropped (zeroized).
-            _ => vault.codes_screen()?,
+            _ => OpenCodesScreen {
+                screen: vault.codes_screen()?,
+                number: self.screens_opened.fetch_add(1, Ordering::Relaxed) + 1,
+                rows: Vec::new(),
+            },
         };
         drop(vault);
-        let view = screen.insert(open).view(now);
-        Ok(CodesView {
-            now: view.now,
-            items: view.entries.into_iter().map(CodeItem::from).collect(),
-        })
+        let items = current.items(now);
+        current.rows = items.clone();
+        let screen = current.number;
+        *open = Some(current);
+        Ok(CodesView { now, items, screen })
+    }
+
+    /// The codes of the view numbered `screen` one tick later, or nothing when
+    /// that view is out of date (an account added, renamed, moved, deleted or
+    /// used, a code that became unavailable, the screen closed): then call
+    /// `codes()` for a whole new view.
+    pub async fn codes_update(&self, screen: u64) -> Result<Option<CodesUpdate>, FfiError> {
+        let now = SystemClock.now();
+        let vault = self.vault.lock();
+        let mut open = self
+            .codes_screen
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let Some(current) = open.as_mut() else {
+            return Ok(None);
+        };
+        if current.number != screen || current.screen.revision() != vault.codes_revision()? {
+            return Ok(None);
+        }
+        drop(vault);
+        let items = current.items(now);
+        if items.len() != current.rows.len()
+            || !items
+                .iter()
+                .zip(&current.rows)
+                .all(|(now, shown)| same_row(shown, now))
+        {
+            return Ok(None);
+        }
+        Ok(Some(CodesUpdate {
+            now,
+            seconds_left: items
+                .iter()
+                .map(|item| item.seconds_left.unwrap_or(0))
+                .collect(),
+            codes: items
+                .into_iter()
+                .map(|item| item.code.unwrap_or_default())
+                .collect(),
+        }))
     }
 
     /// The codes screen is gone (closed, or the app went to the background):

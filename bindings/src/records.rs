@@ -31,6 +31,22 @@ pub struct CodeItem {
 pub struct CodesView {
     pub now: i64,
     pub items: Vec<CodeItem>,
+    /// Which open codes screen this view belongs to: pass it to `codes_update`.
+    #[uniffi(default = 0)]
+    pub screen: u64,
+}
+
+/// The next second of an open codes screen: only what changes, one entry per
+/// item of the `CodesView` it follows, in the same order. Ids, names and
+/// kinds are not sent again: a hundred records cost more to cross the FFI
+/// than their codes cost to compute (docs/benchmarks.md, "FFI cost").
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct CodesUpdate {
+    pub now: i64,
+    /// Each item's code; "" where the item shows none.
+    pub codes: Vec<String>,
+    /// Seconds until each item's code changes; 0 where it shows none.
+    pub seconds_left: Vec<u32>,
 }
 
 impl From<CodeEntry> for CodeItem {

@@ -152,3 +152,42 @@ async fn ticks_across_a_step_boundary_show_the_new_code() {
         tokio::time::sleep(std::time::Duration::from_millis(600)).await;
     }
 }
+
+#[tokio::test]
+async fn a_tick_sends_only_the_codes_and_asks_for_a_new_view_after_any_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = Arc::new(MemoryKeyStore::default());
+    let app = open(&dir.path().join("vault.sqlite"), &keys);
+    // No view yet: nothing to tick.
+    assert_eq!(app.codes_update(1).await.unwrap(), None);
+    app.add_account(uri("GitHub", GITHUB_SECRET)).await.unwrap();
+    app.add_account("otpauth://hotp/Bank:jane?secret=JBSWY3DPEHPK3PXP&counter=5".into())
+        .await
+        .unwrap();
+    let view = app.codes().await.unwrap();
+    let tick = app.codes_update(view.screen).await.unwrap().unwrap();
+    let secret = SecretBytes::from_base32(GITHUB_SECRET).unwrap();
+    let expected = OtpParams::default_totp()
+        .code_at(&secret, tick.now)
+        .unwrap();
+    assert_eq!(tick.codes, [expected.value, String::new()]);
+    assert_eq!(tick.seconds_left, [expected.seconds_left.unwrap(), 0]);
+
+    // Another view's number, a change to the vault, a used HOTP code or a
+    // closed screen: no tick, the shell asks for a whole view.
+    assert_eq!(app.codes_update(view.screen + 1).await.unwrap(), None);
+    app.rename(view.items[0].id.clone(), Some("GitHub".into()), "j".into())
+        .await
+        .unwrap();
+    assert_eq!(app.codes_update(view.screen).await.unwrap(), None);
+    let renamed = app.codes().await.unwrap();
+    assert_eq!(renamed.items[0].name, "j");
+    assert!(app.codes_update(renamed.screen).await.unwrap().is_some());
+    app.next_hotp_code(renamed.items[1].id.clone())
+        .await
+        .unwrap();
+    assert_eq!(app.codes_update(renamed.screen).await.unwrap(), None);
+    let used = app.codes().await.unwrap();
+    app.close_codes_view();
+    assert_eq!(app.codes_update(used.screen).await.unwrap(), None);
+}

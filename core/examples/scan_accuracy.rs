@@ -36,7 +36,11 @@ fn normalise(text: &str) -> String {
 }
 
 fn load_set(set: &str) -> Vec<Sample> {
-    let dir = testdata().join(set);
+    load_dir(&testdata().join(set))
+}
+
+/// A set in gen_frames.py's layout anywhere: frames plus manifest.json.
+fn load_dir(dir: &Path) -> Vec<Sample> {
     let manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
     manifest
@@ -231,14 +235,31 @@ fn main() {
     let per_attempt = std::env::args().any(|arg| arg == "--attempts");
     let misses = std::env::args().any(|arg| arg == "--misses");
     let only_synthetic = std::env::args().any(|arg| arg == "--synthetic");
-    for (set, label) in [
-        ("zxing-blackbox", "real photos"),
-        ("synthetic-seed1", "synthetic 720p frames"),
-    ] {
+    // --set DIR (repeatable): sets made elsewhere, e.g. the hidden seeds of
+    // scripts/scanner/make_hidden_sets.sh, instead of the shared ones.
+    let args: Vec<String> = std::env::args().collect();
+    let extra: Vec<(String, &str)> = args
+        .windows(2)
+        .filter(|pair| pair[0] == "--set")
+        .map(|pair| (pair[1].clone(), "set from --set"))
+        .collect();
+    let sets: Vec<(String, &str)> = if extra.is_empty() {
+        vec![
+            ("zxing-blackbox".to_owned(), "real photos"),
+            ("synthetic-seed1".to_owned(), "synthetic 720p frames"),
+        ]
+    } else {
+        extra
+    };
+    for (set, label) in sets {
         if only_synthetic && set != "synthetic-seed1" {
             continue;
         }
-        let samples = load_set(set);
+        let samples = if label == "set from --set" {
+            load_dir(Path::new(&set))
+        } else {
+            load_set(&set)
+        };
         println!("\n{label} ({set}, {} images)", samples.len());
         println!(
             "{:<44} {:>9} {:>7}  {:>7}  {:>7}  false+",

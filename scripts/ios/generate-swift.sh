@@ -12,14 +12,14 @@ cd "$(dirname "$0")/../.."
 out="${1:-ios/CountersignKit}"
 # The same build as scripts/generate-bindings.sh (library mode reads the
 # metadata of an unstripped library; loopback-http changes no exported API).
-cargo build -q -p countersign-ffi --features loopback-http
+cargo build -q -p countersign-ffi --features loopback-http,bindgen
 case "$(uname -s)" in
     Darwin) library=target/debug/libcountersign_ffi.dylib ;;
     *) library=target/debug/libcountersign_ffi.so ;;
 esac
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-cargo run -q -p countersign-ffi --features loopback-http --bin uniffi-bindgen-swift -- \
+cargo run -q -p countersign-ffi --features loopback-http,bindgen --bin uniffi-bindgen-swift -- \
     "$library" "$work" --swift-sources --headers --modulemap \
     --module-name CountersignRustFFI --modulemap-filename module.modulemap
 rm -rf "$out/Sources/CountersignFFI" "$out/Headers"

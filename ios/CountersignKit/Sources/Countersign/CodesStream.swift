@@ -16,11 +16,24 @@ extension CountersignService {
         // Only the newest tick matters to a screen that fell behind.
         AsyncStream(CodesTick.self, bufferingPolicy: .bufferingNewest(1)) { continuation in
             let producer = Task {
+                // After the first view only the codes cross the FFI; a whole
+                // view again when the core says the rows changed.
+                var shown: CodesView?
                 while !Task.isCancelled {
                     let tick: CodesTick
                     do {
-                        let view = try await self.codes()
-                        tick = .view(view)
+                        var view: CodesView?
+                        if let last = shown, let codes = try await self.codesUpdate(screen: last.screen) {
+                            view = last.after(codes)
+                        }
+                        let current: CodesView
+                        if let next = view {
+                            current = next
+                        } else {
+                            current = try await self.codes()
+                        }
+                        shown = current
+                        tick = .view(current)
                     } catch {
                         tick = .failure(CountersignError(any: error))
                     }
@@ -53,4 +66,19 @@ private func nanosecondsToNextWholeSecond() -> UInt64 {
     let now = Date().timeIntervalSince1970
     let wait = now.rounded(.down) + 1 - now
     return UInt64(wait * 1_000_000_000)
+}
+
+extension CodesView {
+    /// This view one second later: the same rows with `update`'s codes and countdowns.
+    func after(_ update: CodesUpdate) -> CodesView {
+        var next = self
+        next.now = update.now
+        for index in next.items.indices {
+            let code = update.codes[index]
+            next.items[index].code = code.isEmpty ? nil : code
+            let left = update.secondsLeft[index]
+            next.items[index].secondsLeft = left == 0 ? nil : left
+        }
+        return next
+    }
 }

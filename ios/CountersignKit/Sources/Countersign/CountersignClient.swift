@@ -85,6 +85,10 @@ public final class CountersignClient: CountersignService, @unchecked Sendable {
         try await call { try await $0.codes() }
     }
 
+    public func codesUpdate(screen: UInt64) async throws -> CodesUpdate? {
+        try await call { try await $0.codesUpdate(screen: screen) }
+    }
+
     public func closeCodesView() {
         // A closed vault holds no screen: nothing to open for this.
         lock.lock()

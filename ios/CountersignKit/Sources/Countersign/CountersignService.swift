@@ -24,6 +24,11 @@ public protocol CountersignService: AnyObject {
     /// until `closeCodesView()`.
     func codes() async throws -> CodesView
 
+    /// The codes of the view numbered `screen` one second later (only what
+    /// changes crosses the FFI), or nil when that view is out of date: then
+    /// call `codes()` again.
+    func codesUpdate(screen: UInt64) async throws -> CodesUpdate?
+
     /// The codes screen is gone: the core drops and zeroizes its key states.
     func closeCodesView()
 

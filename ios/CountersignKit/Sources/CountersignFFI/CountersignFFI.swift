@@ -669,9 +669,18 @@ public protocol AuthenticatorProtocol: AnyObject, Sendable {
      * Every account's code and countdown from one clock reading. The first
      * call opens the codes screen (each account's secret read once and kept
      * as its HMAC key state); later calls only compute codes, until the vault
-     * changes or `close_codes_view` is called.
+     * changes or `close_codes_view` is called. A screen ticking every second
+     * follows this with `codes_update`.
      */
     func codes() async throws  -> CodesView
+    
+    /**
+     * The codes of the view numbered `screen` one tick later, or nothing when
+     * that view is out of date (an account added, renamed, moved, deleted or
+     * used, a code that became unavailable, the screen closed): then call
+     * `codes()` for a whole new view.
+     */
+    func codesUpdate(screen: UInt64) async throws  -> CodesUpdate?
     
     func deleteAccount(id: String) async throws 
     
@@ -944,7 +953,8 @@ open func closeCodesView()  {try! rustCall() {
      * Every account's code and countdown from one clock reading. The first
      * call opens the codes screen (each account's secret read once and kept
      * as its HMAC key state); later calls only compute codes, until the vault
-     * changes or `close_codes_view` is called.
+     * changes or `close_codes_view` is called. A screen ticking every second
+     * follows this with `codes_update`.
      */
 open func codes()async throws  -> CodesView  {
     return
@@ -958,6 +968,28 @@ open func codes()async throws  -> CodesView  {
             completeFunc: ffi_countersign_ffi_rust_future_complete_rust_buffer,
             freeFunc: ffi_countersign_ffi_rust_future_free_rust_buffer,
             liftFunc: FfiConverterTypeCodesView_lift,
+            errorHandler: FfiConverterTypeFfiError_lift
+        )
+}
+    
+    /**
+     * The codes of the view numbered `screen` one tick later, or nothing when
+     * that view is out of date (an account added, renamed, moved, deleted or
+     * used, a code that became unavailable, the screen closed): then call
+     * `codes()` for a whole new view.
+     */
+open func codesUpdate(screen: UInt64)async throws  -> CodesUpdate?  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_countersign_ffi_fn_method_authenticator_codes_update(
+                        self.uniffiCloneHandle(),FfiConverterUInt64.lower(screen)
+                )
+            },
+            pollFunc: ffi_countersign_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_countersign_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_countersign_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterOptionTypeCodesUpdate.lift,
             errorHandler: FfiConverterTypeFfiError_lift
         )
 }
@@ -2876,17 +2908,101 @@ public func FfiConverterTypeCodeItem_lower(_ value: CodeItem) -> RustBuffer {
 
 
 /**
+ * The next second of an open codes screen: only what changes, one entry per
+ * item of the `CodesView` it follows, in the same order. Ids, names and
+ * kinds are not sent again: a hundred records cost more to cross the FFI
+ * than their codes cost to compute (docs/benchmarks.md, "FFI cost").
+ */
+public struct CodesUpdate: Equatable, Hashable {
+    public var now: Int64
+    /**
+     * Each item's code; "" where the item shows none.
+     */
+    public var codes: [String]
+    /**
+     * Seconds until each item's code changes; 0 where it shows none.
+     */
+    public var secondsLeft: [UInt32]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(now: Int64, 
+        /**
+         * Each item's code; "" where the item shows none.
+         */codes: [String], 
+        /**
+         * Seconds until each item's code changes; 0 where it shows none.
+         */secondsLeft: [UInt32]) {
+        self.now = now
+        self.codes = codes
+        self.secondsLeft = secondsLeft
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension CodesUpdate: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCodesUpdate: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CodesUpdate {
+        return
+            try CodesUpdate(
+                now: FfiConverterInt64.read(from: &buf), 
+                codes: FfiConverterSequenceString.read(from: &buf), 
+                secondsLeft: FfiConverterSequenceUInt32.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: CodesUpdate, into buf: inout [UInt8]) {
+        FfiConverterInt64.write(value.now, into: &buf)
+        FfiConverterSequenceString.write(value.codes, into: &buf)
+        FfiConverterSequenceUInt32.write(value.secondsLeft, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCodesUpdate_lift(_ buf: RustBuffer) throws -> CodesUpdate {
+    return try FfiConverterTypeCodesUpdate.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCodesUpdate_lower(_ value: CodesUpdate) -> RustBuffer {
+    return FfiConverterTypeCodesUpdate.lower(value)
+}
+
+
+/**
  * The whole codes screen from one clock reading, in one call.
  */
 public struct CodesView: Equatable, Hashable {
     public var now: Int64
     public var items: [CodeItem]
+    /**
+     * Which open codes screen this view belongs to: pass it to `codes_update`.
+     */
+    public var screen: UInt64
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(now: Int64, items: [CodeItem]) {
+    public init(now: Int64, items: [CodeItem], 
+        /**
+         * Which open codes screen this view belongs to: pass it to `codes_update`.
+         */screen: UInt64 = UInt64(0)) {
         self.now = now
         self.items = items
+        self.screen = screen
     }
 
     
@@ -2906,13 +3022,15 @@ public struct FfiConverterTypeCodesView: FfiConverterRustBuffer {
         return
             try CodesView(
                 now: FfiConverterInt64.read(from: &buf), 
-                items: FfiConverterSequenceTypeCodeItem.read(from: &buf)
+                items: FfiConverterSequenceTypeCodeItem.read(from: &buf), 
+                screen: FfiConverterUInt64.read(from: &buf)
         )
     }
 
     public static func write(_ value: CodesView, into buf: inout [UInt8]) {
         FfiConverterInt64.write(value.now, into: &buf)
         FfiConverterSequenceTypeCodeItem.write(value.items, into: &buf)
+        FfiConverterUInt64.write(value.screen, into: &buf)
     }
 }
 
@@ -5384,6 +5502,30 @@ fileprivate struct FfiConverterOptionTypeAttestedPublicKey: FfiConverterRustBuff
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeCodesUpdate: FfiConverterRustBuffer {
+    typealias SwiftType = CodesUpdate?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeCodesUpdate.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeCodesUpdate.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypePushRequestItem: FfiConverterRustBuffer {
     typealias SwiftType = PushRequestItem?
 
@@ -5450,6 +5592,31 @@ fileprivate struct FfiConverterOptionSequenceString: FfiConverterRustBuffer {
         case 1: return try FfiConverterSequenceString.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceUInt32: FfiConverterRustBuffer {
+    typealias SwiftType = [UInt32]
+
+    public static func write(_ value: [UInt32], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterUInt32.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [UInt32] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [UInt32]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterUInt32.read(from: &buf))
+        }
+        return seq
     }
 }
 
@@ -5971,7 +6138,10 @@ private let initializationResult: InitializationResult = {
     if (uniffi_countersign_ffi_checksum_method_authenticator_close_codes_view() != 55373) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_countersign_ffi_checksum_method_authenticator_codes() != 28676) {
+    if (uniffi_countersign_ffi_checksum_method_authenticator_codes() != 12607) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_countersign_ffi_checksum_method_authenticator_codes_update() != 26495) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_countersign_ffi_checksum_method_authenticator_delete_account() != 46619) {

@@ -144,6 +144,11 @@ final class FakeService: CountersignService {
         try locked { try codesAnswers.next("codes") }
     }
 
+    /// No ticks: the stream asks for a whole view every second.
+    func codesUpdate(screen: UInt64) async throws -> CodesUpdate? {
+        nil
+    }
+
     func closeCodesView() {
         locked { codesViewsClosed += 1 }
     }

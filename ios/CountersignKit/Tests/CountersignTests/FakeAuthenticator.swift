@@ -79,6 +79,11 @@ final class FakeAuthenticator: AuthenticatorProtocol, @unchecked Sendable {
         return try result.get()
     }
 
+    /// No ticks: the client's stream asks for a whole view every second.
+    func codesUpdate(screen: UInt64) async throws -> CodesUpdate? {
+        nil
+    }
+
     func closeCodesView() {
         locked { codesViewsClosed += 1 }
     }

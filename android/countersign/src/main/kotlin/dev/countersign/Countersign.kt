@@ -6,6 +6,7 @@ import dev.countersign.ffi.Authenticator
 import dev.countersign.ffi.AuthenticatorInterface
 import dev.countersign.ffi.BiometricOutcome
 import dev.countersign.ffi.BiometricPrompt
+import dev.countersign.ffi.CodesUpdate
 import dev.countersign.ffi.CodesView
 import dev.countersign.ffi.DiagnosticsEnvironment
 import dev.countersign.ffi.DiagnosticsSent
@@ -174,8 +175,15 @@ class Countersign private constructor(
         require(everyMillis > 0) { "everyMillis must be positive" }
         return flow {
             try {
+                var shown: CodesView? = null
                 while (true) {
-                    emit(mapErrors { core.codes() })
+                    // After the first view only the codes cross the FFI (a
+                    // tick); a whole view again when the tick says the rows changed.
+                    val last = shown
+                    val tick = if (last == null) null else mapErrors { core.codesUpdate(last.screen) }
+                    val view = if (last != null && tick != null) last.after(tick) else mapErrors { core.codes() }
+                    shown = view
+                    emit(view)
                     delay(everyMillis - System.currentTimeMillis() % everyMillis)
                 }
             } finally {
@@ -453,3 +461,15 @@ private inline fun <T> mapErrors(block: () -> T): T =
     } catch (error: InternalException) {
         throw CountersignException.Internal(error.message ?: "internal error", error)
     }
+
+/** This view one tick later: the same rows with [tick]'s codes and countdowns. */
+internal fun CodesView.after(tick: CodesUpdate): CodesView =
+    copy(
+        now = tick.now,
+        items = items.mapIndexed { index, item ->
+            item.copy(
+                code = tick.codes[index].ifEmpty { null },
+                secondsLeft = tick.secondsLeft[index].takeIf { it != 0u },
+            )
+        },
+    )

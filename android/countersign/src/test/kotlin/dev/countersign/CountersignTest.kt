@@ -3,6 +3,8 @@ package dev.countersign
 import dev.countersign.ffi.AccountKind
 import dev.countersign.ffi.Authenticator
 import dev.countersign.ffi.AuthenticatorInterface
+import dev.countersign.ffi.CodesUpdate
+import dev.countersign.ffi.CodesView
 import dev.countersign.ffi.ScanKind
 import java.io.File
 import kotlinx.coroutines.flow.take
@@ -72,15 +74,26 @@ class CountersignTest {
     fun `stopping the codes flow closes the core's codes screen and loses nothing`(): Unit = runBlocking {
         Authenticator.open(tempVault(), MemoryKeyStore(), null).use { real ->
             var closed = 0
+            var views = 0
+            var ticks = 0
             val counting = object : AuthenticatorInterface by real {
                 override fun closeCodesView() {
                     closed++
                     real.closeCodesView()
                 }
+
+                override suspend fun codes(): CodesView = real.codes().also { views++ }
+
+                override suspend fun codesUpdate(screen: ULong): CodesUpdate? = real.codesUpdate(screen).also { ticks++ }
             }
             val app = Countersign.over(counting)
             app.add("otpauth://totp/GitHub:jane?secret=$github&issuer=GitHub")
-            assertEquals(2, app.codes(everyMillis = 20).take(2).toList().size)
+            val shown = app.codes(everyMillis = 20).take(3).toList()
+            assertEquals(listOf(1, 2), listOf(views, ticks), "one whole view, then only codes")
+            for (view in shown) {
+                assertEquals(ReferenceOtp.totp(ReferenceOtp.base32(github), view.now), view.items.single().code)
+                assertEquals((30 - view.now % 30).toUInt(), view.items.single().secondsLeft)
+            }
             assertEquals(1, closed, "the flow's end closes the screen once")
             // The key states are gone; the accounts are not.
             app.add("otpauth://totp/GitLab:jane?secret=JBSWY3DPEHPK3PXP&issuer=GitLab")

@@ -53,6 +53,10 @@ class FfiBenchTest {
             lines += measure("codes view, 100 TOTP accounts: Authenticator.codes()", 500, 5_000) {
                 check(app.codes().items.size == 100)
             }
+            val view = app.codes()
+            lines += measure("codes tick, 100 TOTP accounts: Authenticator.codesUpdate()", 500, 5_000) {
+                check(app.codesUpdate(view.screen)!!.codes.size == 100)
+            }
             app.closeCodesView()
             lines += measure("codes view, 100 TOTP accounts, screen reopened each call", 200, 2_000) {
                 check(app.codes().items.size == 100)
@@ -80,6 +84,10 @@ class FfiBenchTest {
             for (i in 0 until 1_000) app.addAccount("otpauth://totp/Issuer%20$i:user$i?secret=${secret(i)}")
             lines += measure("codes view, 1,000 TOTP accounts: Authenticator.codes()", 100, 1_000) {
                 check(app.codes().items.size == 1_000)
+            }
+            val view = app.codes()
+            lines += measure("codes tick, 1,000 TOTP accounts: Authenticator.codesUpdate()", 100, 1_000) {
+                check(app.codesUpdate(view.screen)!!.codes.size == 1_000)
             }
         }
         Countersign.open(path, keys).use { facade ->

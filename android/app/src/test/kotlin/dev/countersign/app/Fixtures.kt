@@ -6,6 +6,7 @@ import dev.countersign.ffi.AuthenticatorInterface
 import dev.countersign.ffi.AccountItem
 import dev.countersign.ffi.BiometricPrompt
 import dev.countersign.ffi.CodeItem
+import dev.countersign.ffi.CodesUpdate
 import dev.countersign.ffi.CodesView
 import dev.countersign.ffi.DiagnosticsEnvironment
 import dev.countersign.ffi.DiagnosticsSent
@@ -188,6 +189,9 @@ open class FakeCore : AuthenticatorInterface by notScripted() {
     }
 
     override suspend fun codes(): CodesView = CodesView(1_700_000_000, codeRows())
+
+    /** No ticks: the codes flow asks for a whole view every second. */
+    override suspend fun codesUpdate(screen: ULong): CodesUpdate? = null
 
     /** How often the codes screen was closed (the codes flow stopped). */
     var codesViewsClosed = 0
