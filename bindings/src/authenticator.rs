@@ -63,45 +63,10 @@ fn outcome(outcome: AnswerOutcome) -> AnswerResult {
     }
 }
 
-/// An open codes screen, its number, and its rows as the last `codes()`
-/// showed them without their codes (what a tick must leave unchanged).
+/// An open codes screen and its number.
 struct OpenCodesScreen {
     screen: CodesScreen,
     number: u64,
-    rows: Vec<CodeItem>,
-}
-
-impl OpenCodesScreen {
-    fn items(&mut self, now: i64) -> Vec<CodeItem> {
-        self.screen
-            .view(now)
-            .entries
-            .into_iter()
-            .map(CodeItem::from)
-            .collect()
-    }
-}
-
-/// The same row, whatever its code and countdown: a tick may change those
-/// only. (Destructured, so a new field of `CodeItem` must be decided here.)
-fn same_row(shown: &CodeItem, now: &CodeItem) -> bool {
-    let CodeItem {
-        id,
-        issuer,
-        name,
-        code,
-        seconds_left: _,
-        period,
-        hotp_counter,
-        unavailable,
-    } = shown;
-    *id == now.id
-        && *issuer == now.issuer
-        && *name == now.name
-        && code.is_some() == now.code.is_some()
-        && *period == now.period
-        && *hotp_counter == now.hotp_counter
-        && *unavailable == now.unavailable
 }
 
 /// Rust-only: not exported to Kotlin or Swift.
@@ -235,12 +200,16 @@ impl Authenticator {
             _ => OpenCodesScreen {
                 screen: vault.codes_screen()?,
                 number: self.screens_opened.fetch_add(1, Ordering::Relaxed) + 1,
-                rows: Vec::new(),
             },
         };
         drop(vault);
-        let items = current.items(now);
-        current.rows = items.clone();
+        let items = current
+            .screen
+            .view(now)
+            .entries
+            .into_iter()
+            .map(CodeItem::from)
+            .collect();
         let screen = current.number;
         *open = Some(current);
         Ok(CodesView { now, items, screen })
@@ -264,24 +233,18 @@ impl Authenticator {
             return Ok(None);
         }
         drop(vault);
-        let items = current.items(now);
-        if items.len() != current.rows.len()
-            || !items
-                .iter()
-                .zip(&current.rows)
-                .all(|(now, shown)| same_row(shown, now))
-        {
+        let Some(codes) = current.screen.tick(now) else {
             return Ok(None);
-        }
+        };
         Ok(Some(CodesUpdate {
             now,
-            seconds_left: items
+            seconds_left: codes
                 .iter()
-                .map(|item| item.seconds_left.unwrap_or(0))
+                .map(|code| code.and_then(|code| code.seconds_left).unwrap_or(0))
                 .collect(),
-            codes: items
-                .into_iter()
-                .map(|item| item.code.unwrap_or_default())
+            codes: codes
+                .iter()
+                .map(|code| code.map(|code| code.value.clone()).unwrap_or_default())
                 .collect(),
         }))
     }

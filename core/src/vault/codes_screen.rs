@@ -38,10 +38,12 @@ pub struct CodesRevision {
 
 /// What one row shows, made ready when the screen opened.
 enum RowSource {
-    /// With the code last shown, reused until its step ends.
+    /// With the code last computed, reused until its step ends, and whether
+    /// the last `view` showed a code (or the generator's error).
     Generator {
         generator: CodeGenerator,
         shown: Option<OtpCode>,
+        showing_code: bool,
     },
     HotpReady {
         counter: u64,
@@ -93,22 +95,64 @@ impl CodesScreen {
             .collect();
         CodesView { now, entries }
     }
+
+    /// The codes at `now` row by row (`None` for a row without one), for a
+    /// screen that already shows the rows: nothing else is copied. `None` when
+    /// a row's code appeared or became unavailable since the last `view` (a
+    /// clock moved across an account's T0): the rows must be shown again.
+    pub fn tick(&mut self, now: UnixTime) -> Option<Vec<Option<&OtpCode>>> {
+        let mut rows_changed = false;
+        for row in &mut self.rows {
+            if let RowSource::Generator {
+                generator,
+                shown,
+                showing_code,
+            } = &mut row.source
+            {
+                match generator.code_at_reusing(now, shown.as_ref()) {
+                    Ok(code) => {
+                        rows_changed |= !*showing_code;
+                        *shown = Some(code);
+                    }
+                    Err(_) => rows_changed |= *showing_code,
+                }
+            }
+        }
+        if rows_changed {
+            return None;
+        }
+        Some(
+            self.rows
+                .iter()
+                .map(|row| match &row.source {
+                    RowSource::Generator { shown, .. } => shown.as_ref(),
+                    _ => None,
+                })
+                .collect(),
+        )
+    }
 }
 
 impl RowSource {
     fn display(&mut self, now: UnixTime) -> CodeDisplay {
         match self {
-            RowSource::Generator { generator, shown } => {
-                match generator.code_at_reusing(now, shown.as_ref()) {
-                    Ok(code) => {
-                        *shown = Some(code.clone());
-                        CodeDisplay::Code(code)
-                    }
-                    Err(error) => CodeDisplay::Unavailable {
-                        reason: error.to_string(),
-                    },
+            RowSource::Generator {
+                generator,
+                shown,
+                showing_code,
+            } => match generator.code_at_reusing(now, shown.as_ref()) {
+                Ok(code) => {
+                    *shown = Some(code.clone());
+                    *showing_code = true;
+                    CodeDisplay::Code(code)
                 }
-            }
+                Err(error) => {
+                    *showing_code = false;
+                    CodeDisplay::Unavailable {
+                        reason: error.to_string(),
+                    }
+                }
+            },
             RowSource::HotpReady { counter } => CodeDisplay::HotpReady { counter: *counter },
             RowSource::Unavailable { reason } => CodeDisplay::Unavailable {
                 reason: reason.clone(),
@@ -179,6 +223,7 @@ impl Vault {
                 Ok(generator) => RowSource::Generator {
                     generator,
                     shown: None,
+                    showing_code: false,
                 },
                 Err(error) => unavailable(error.to_string()),
             },

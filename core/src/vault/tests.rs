@@ -202,6 +202,59 @@ fn codes_view_computes_every_code_from_one_clock_reading() {
 }
 
 #[test]
+fn a_screen_tick_reuses_codes_in_their_step_and_asks_again_when_a_code_appears() {
+    let f = fixture();
+    let mut vault = f.open();
+    vault.add(&account(GITHUB), 0).unwrap();
+    // An account whose T0 is 1,000 shows no code before then (a wrong clock).
+    let mut later = account(GITHUB);
+    later.params = OtpParams::new(
+        Algorithm::Sha1,
+        6,
+        OtpKind::Totp {
+            period: 30,
+            t0: 1_000,
+        },
+    )
+    .unwrap();
+    later.name = "later".into();
+    vault.add(&later, 0).unwrap();
+    vault.add(&account(HOTP), 0).unwrap();
+    let mut screen = vault.codes_screen().unwrap();
+    let view = screen.view(59);
+    assert!(matches!(
+        view.entries[1].display,
+        CodeDisplay::Unavailable { .. }
+    ));
+
+    let values = |codes: Vec<Option<&OtpCode>>| -> Vec<Option<String>> {
+        codes
+            .into_iter()
+            .map(|code| code.map(|code| code.value.clone()))
+            .collect()
+    };
+    assert_eq!(
+        values(screen.tick(59).unwrap()),
+        [Some("287082".to_owned()), None, None]
+    );
+    // The next step's code, computed when the step begins.
+    assert_eq!(
+        values(screen.tick(60).unwrap())[0],
+        Some(vault.codes_view(60).unwrap().entries[0].display.clone()).and_then(|display| {
+            match display {
+                CodeDisplay::Code(code) => Some(code.value),
+                _ => None,
+            }
+        })
+    );
+    // At T0 the second account's code appears: the rows must be shown again.
+    assert_eq!(screen.tick(1_000), None);
+    let view = screen.view(1_000);
+    assert!(matches!(view.entries[1].display, CodeDisplay::Code(_)));
+    assert!(screen.tick(1_001).unwrap()[1].is_some());
+}
+
+#[test]
 fn diagnostics_are_on_by_default_and_the_choice_persists() {
     let f = fixture();
     assert!(f.open().diagnostics_enabled().unwrap());

@@ -25,8 +25,8 @@ pub(super) fn render_decimal(value: u32, digits: u8) -> String {
         *slot = b'0' + (rest % 10) as u8;
         rest /= 10;
     }
-    text[..digits]
-        .iter()
-        .map(|&byte| char::from(byte))
-        .collect()
+    // ASCII digits, so this never fails; one exact allocation.
+    std::str::from_utf8(&text[..digits])
+        .map(str::to_owned)
+        .unwrap_or_default()
 }
