@@ -4,7 +4,7 @@
 
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use countersign_core::diagnostics;
 use countersign_core::http::PlainHttp;
@@ -71,6 +71,15 @@ struct OpenCodesScreen {
 
 /// Rust-only: not exported to Kotlin or Swift.
 impl Authenticator {
+    /// The open codes screen, if any. A panic in another call leaves at worst
+    /// an outdated screen, which the revision check replaces, so a poisoned
+    /// lock is taken over.
+    fn open_codes_screen(&self) -> MutexGuard<'_, Option<OpenCodesScreen>> {
+        self.codes_screen
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
     /// `open` with the transport policy chosen by the caller: Rust tests on one
     /// machine reach a server on 127.0.0.1 over plain http with
     /// `PlainHttp::Loopback`; the apps always get `open`'s https-only build.
@@ -190,10 +199,7 @@ impl Authenticator {
     pub async fn codes(&self) -> Result<CodesView, FfiError> {
         let now = SystemClock.now();
         let vault = self.vault.lock();
-        let mut open = self
-            .codes_screen
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
+        let mut open = self.open_codes_screen();
         let mut current = match open.take() {
             Some(current) if current.screen.revision() == vault.codes_revision()? => current,
             // Outdated or none: the old generators are dropped (zeroized).
@@ -222,10 +228,7 @@ impl Authenticator {
     pub async fn codes_update(&self, screen: u64) -> Result<Option<CodesUpdate>, FfiError> {
         let now = SystemClock.now();
         let vault = self.vault.lock();
-        let mut open = self
-            .codes_screen
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
+        let mut open = self.open_codes_screen();
         let Some(current) = open.as_mut() else {
             return Ok(None);
         };
@@ -253,10 +256,7 @@ impl Authenticator {
     /// its key states are dropped and zeroized now. The next `codes()` reads
     /// the vault again.
     pub fn close_codes_view(&self) {
-        self.codes_screen
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take();
+        self.open_codes_screen().take();
     }
 
     /// The next HOTP code; the counter is saved before the code is returned.

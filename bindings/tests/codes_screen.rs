@@ -6,11 +6,9 @@
 
 mod common;
 
-use std::path::Path;
 use std::sync::Arc;
 
-use common::MemoryKeyStore;
-use countersign_core::http::PlainHttp;
+use common::{MemoryKeyStore, open_at};
 use countersign_core::{Clock, OtpParams, SecretBytes, SystemClock};
 use countersign_ffi::*;
 
@@ -18,16 +16,6 @@ const GITHUB_SECRET: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
 
 fn uri(issuer: &str, secret: &str) -> String {
     format!("otpauth://totp/{issuer}:jane?secret={secret}&issuer={issuer}")
-}
-
-fn open(path: &Path, keys: &Arc<MemoryKeyStore>) -> Arc<Authenticator> {
-    Authenticator::open_with(
-        path.to_str().unwrap().into(),
-        keys.clone(),
-        None,
-        PlainHttp::Refuse,
-    )
-    .unwrap()
 }
 
 fn names(view: &CodesView) -> Vec<String> {
@@ -41,7 +29,7 @@ fn names(view: &CodesView) -> Vec<String> {
 async fn every_change_shows_on_the_next_tick_and_codes_stay_right() {
     let dir = tempfile::tempdir().unwrap();
     let keys = Arc::new(MemoryKeyStore::default());
-    let app = open(&dir.path().join("vault.sqlite"), &keys);
+    let app = open_at(&dir.path().join("vault.sqlite"), &keys);
     assert!(app.codes().await.unwrap().items.is_empty());
 
     let github = app.add_account(uri("GitHub", GITHUB_SECRET)).await.unwrap();
@@ -108,11 +96,11 @@ async fn another_process_writing_the_file_shows_on_the_next_tick() {
     let dir = tempfile::tempdir().unwrap();
     let keys = Arc::new(MemoryKeyStore::default());
     let path = dir.path().join("vault.sqlite");
-    let app = open(&path, &keys);
+    let app = open_at(&path, &keys);
     app.add_account(uri("GitHub", GITHUB_SECRET)).await.unwrap();
     assert_eq!(app.codes().await.unwrap().items.len(), 1);
 
-    let other = open(&path, &keys);
+    let other = open_at(&path, &keys);
     other
         .add_account(uri("GitLab", "JBSWY3DPEHPK3PXP"))
         .await
@@ -131,7 +119,7 @@ async fn ticks_across_a_step_boundary_show_the_new_code() {
     // The key state is kept, the time is not: each tick reads the clock.
     let dir = tempfile::tempdir().unwrap();
     let keys = Arc::new(MemoryKeyStore::default());
-    let app = open(&dir.path().join("vault.sqlite"), &keys);
+    let app = open_at(&dir.path().join("vault.sqlite"), &keys);
     app.add_account("otpauth://totp/Fast:jane?secret=JBSWY3DPEHPK3PXP&period=1".into())
         .await
         .unwrap();
@@ -157,7 +145,7 @@ async fn ticks_across_a_step_boundary_show_the_new_code() {
 async fn a_tick_sends_only_the_codes_and_asks_for_a_new_view_after_any_change() {
     let dir = tempfile::tempdir().unwrap();
     let keys = Arc::new(MemoryKeyStore::default());
-    let app = open(&dir.path().join("vault.sqlite"), &keys);
+    let app = open_at(&dir.path().join("vault.sqlite"), &keys);
     // No view yet: nothing to tick.
     assert_eq!(app.codes_update(1).await.unwrap(), None);
     app.add_account(uri("GitHub", GITHUB_SECRET)).await.unwrap();

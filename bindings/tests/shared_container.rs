@@ -11,22 +11,12 @@ mod common;
 use std::path::Path;
 use std::sync::Arc;
 
-use common::MemoryKeyStore;
+use common::{MemoryKeyStore, open_at};
 use countersign_core::http::PlainHttp;
 use countersign_ffi::*;
 
 const GITHUB: &str =
     "otpauth://totp/GitHub:jane?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=GitHub";
-
-fn open(path: &Path, keys: &Arc<MemoryKeyStore>) -> Arc<Authenticator> {
-    Authenticator::open_with(
-        path.to_str().unwrap().into(),
-        keys.clone(),
-        None,
-        PlainHttp::Refuse,
-    )
-    .unwrap()
-}
 
 /// Descriptors this process holds on files under `dir` (the vault, its WAL and
 /// shared-memory files).
@@ -45,7 +35,7 @@ fn open_files_under(dir: &Path) -> Vec<std::path::PathBuf> {
 async fn letting_go_of_the_authenticator_closes_every_vault_file() {
     let dir = tempfile::tempdir().unwrap();
     let keys = Arc::new(MemoryKeyStore::default());
-    let app = open(&dir.path().join("vault.sqlite"), &keys);
+    let app = open_at(&dir.path().join("vault.sqlite"), &keys);
     app.add_account(GITHUB.into()).await.unwrap();
     app.codes().await.unwrap();
     assert!(!open_files_under(dir.path()).is_empty());
@@ -57,7 +47,7 @@ async fn letting_go_of_the_authenticator_closes_every_vault_file() {
     );
 
     // Opened again for the next operation, everything is still there.
-    let again = open(&dir.path().join("vault.sqlite"), &keys);
+    let again = open_at(&dir.path().join("vault.sqlite"), &keys);
     assert_eq!(again.codes().await.unwrap().items.len(), 1);
 }
 
@@ -67,11 +57,11 @@ async fn the_app_and_its_extension_share_one_vault_and_one_key() {
     let path = dir.path().join("vault.sqlite");
     // One store stands for the shared Keychain access group.
     let keys = Arc::new(MemoryKeyStore::default());
-    let app = open(&path, &keys);
+    let app = open_at(&path, &keys);
     let id = app.add_account(GITHUB.into()).await.unwrap();
 
     // The extension opens while the app still holds the vault.
-    let extension = open(&path, &keys);
+    let extension = open_at(&path, &keys);
     let seen = extension.codes().await.unwrap();
     assert_eq!(seen.items[0].id, id);
     assert_eq!(
@@ -99,7 +89,7 @@ async fn the_app_and_its_extension_share_one_vault_and_one_key() {
     app.rename(id.clone(), Some("GitHub".into()), "jane (work)".into())
         .await
         .unwrap();
-    let extension = open(&path, &keys);
+    let extension = open_at(&path, &keys);
     assert_eq!(
         extension.accounts(None).await.unwrap()[0].name,
         "jane (work)"
@@ -110,7 +100,7 @@ async fn the_app_and_its_extension_share_one_vault_and_one_key() {
 async fn an_extension_without_the_shared_key_cannot_open_the_vault() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("vault.sqlite");
-    let app = open(&path, &Arc::new(MemoryKeyStore::default()));
+    let app = open_at(&path, &Arc::new(MemoryKeyStore::default()));
     app.add_account(GITHUB.into()).await.unwrap();
     // A Keychain group missing from the extension's entitlements: another key.
     let stranger = Authenticator::open_with(

@@ -40,3 +40,16 @@ pub fn open_loopback(dir: &tempfile::TempDir) -> Arc<Authenticator> {
     )
     .unwrap()
 }
+
+/// The vault at `path` with its key in `keys`, https only, as a phone opens
+/// it; two calls on one path are two processes sharing the file.
+#[allow(dead_code)] // each test file compiles its own copy; not all of them open this way
+pub fn open_at(path: &std::path::Path, keys: &Arc<MemoryKeyStore>) -> Arc<Authenticator> {
+    Authenticator::open_with(
+        path.to_str().unwrap().into(),
+        keys.clone(),
+        None,
+        PlainHttp::Refuse,
+    )
+    .unwrap()
+}
