@@ -5,7 +5,7 @@ fn main() {
     let os = std::env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
     let env = std::env::var("CARGO_CFG_TARGET_ENV").unwrap_or_default();
     // A cdylib's vtables and string tables need ~18,000 relative relocations
-    // at load time; packed (DT_RELR) they take 3 KB instead of 430 KB. glibc
+    // at load time; packed (DT_RELR) they take 2 KB instead of 430 KB. glibc
     // 2.36 and binutils 2.38 (Debian 12) understand them; the Android
     // equivalent (lld's --pack-dyn-relocs) is docs/benchmarks.md's to-do.
     if os == "linux" && env == "gnu" {
