@@ -101,8 +101,7 @@ impl Login<'_> {
                 let number = push
                     .number
                     .as_deref()
-                    .map(|number| format!(", number {number},"))
-                    .unwrap_or_default();
+                    .map_or_else(|| ",".to_owned(), |number| format!(", number {number},"));
                 let prompt =
                     format!("Approve on your phone{number} then press Enter — or type a code: ");
                 self.ask(conversation, &prompt, Some((&push, started)))
