@@ -166,10 +166,11 @@ fn authenticate(handle: &Handle, arguments: &[String]) -> c_int {
         context: &context,
     };
     let outcome = login.run(&mut handle.conversation());
-    let priority = if outcome.lets_in() {
-        libc::LOG_INFO
-    } else {
-        libc::LOG_NOTICE
+    let priority = match outcome {
+        // Let in without the second factor: worth an operator's attention.
+        Outcome::PassedWhileUnreachable => libc::LOG_WARNING,
+        ref outcome if outcome.lets_in() => libc::LOG_INFO,
+        _ => libc::LOG_NOTICE,
     };
     handle.log(priority, &outcome.log_line(&user));
     match outcome {
