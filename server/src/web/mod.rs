@@ -6,9 +6,9 @@
 
 mod admin;
 mod apps;
-mod cookies;
+pub(crate) mod cookies;
 mod csrf;
-mod page;
+pub(crate) mod page;
 mod password_reset;
 mod qr;
 mod security;
