@@ -166,9 +166,9 @@ async fn continue_to(visit: &Visit, client: &Client, url: &str) -> PageResult {
 pub async fn authorize(visit: Visit, Query(params): Query<AuthorizeParams>) -> PageResult {
     let state = visit.state.clone();
     let now = state.now();
-    let db = state.db().await?;
+    // Pages render with the database (their CSRF key): it is not held here.
     let client = match params.client_id.as_deref() {
-        Some(id) if crate::ids::is_identifier(id) => clients::get(&db, id).await,
+        Some(id) if crate::ids::is_identifier(id) => clients::get(&state.db().await?, id).await,
         _ => Ok(None),
     };
     let client = match client {
@@ -194,6 +194,7 @@ pub async fn authorize(visit: Visit, Query(params): Query<AuthorizeParams>) -> P
             return Ok(see_other(&url, Vec::new()));
         }
     };
+    let db = state.db().await?;
     db.execute(
         "DELETE FROM oidc_requests WHERE expires_at < ?1",
         params![now],
@@ -357,6 +358,7 @@ async fn proceed(visit: &Visit, id: &str, failed: bool) -> PageResult {
     let db = state.db().await?;
     let storage = |e| state.storage(e);
     let Some(pending) = load(&db, id, now).await.map_err(storage)? else {
+        drop(db);
         return error_page(visit, &AuthorizeError::RequestGone).await;
     };
     let Some(client) = clients::get(&db, &pending.client_id)
@@ -366,6 +368,7 @@ async fn proceed(visit: &Visit, id: &str, failed: bool) -> PageResult {
             other => state.storage(DbError::Pool(other.to_string())),
         })?
     else {
+        drop(db);
         return error_page(visit, &AuthorizeError::UnknownClient).await;
     };
     let refuse = |error: AuthorizeError| {
@@ -439,6 +442,7 @@ async fn proceed(visit: &Visit, id: &str, failed: bool) -> PageResult {
     // The request is spent by the one step that deletes it: a second tab
     // racing this one finds it gone.
     if finish(&db, &pending).await.map_err(storage)? != 1 {
+        drop(db);
         return error_page(visit, &AuthorizeError::RequestGone).await;
     }
     let code = random_id("", 32);
