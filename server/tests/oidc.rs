@@ -631,3 +631,102 @@ async fn logout_ends_the_session_and_returns_only_to_a_registered_uri() {
     let next = browser.get(&authorize_path(&client_id, &[])).await;
     assert!(next.location.unwrap().starts_with("/portal/login?oidc="));
 }
+
+#[tokio::test]
+async fn the_admin_portal_page_registers_an_application_and_shows_its_secret_once() {
+    let h = Harness::start().await;
+    let mut browser = FormBrowser::new(&h.base);
+    assert_eq!(
+        browser.get("/admin/oidc").await.location.as_deref(),
+        Some("/admin/login")
+    );
+    let csrf = browser.get("/admin/login").await.csrf().unwrap();
+    browser
+        .post(
+            "/admin/login",
+            &csrf,
+            &[("token", countersign_testkit::ADMIN)],
+        )
+        .await;
+    let page = browser.get("/admin/oidc").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("discovery-url"), "{}", page.body);
+    assert!(
+        page.text_of("discovery-url")
+            .unwrap()
+            .ends_with("/.well-known/openid-configuration")
+    );
+    let csrf = page.csrf().unwrap();
+
+    let refused = browser
+        .post(
+            "/admin/oidc/clients",
+            &csrf,
+            &[
+                ("name", "Wiki"),
+                ("redirect_uris", "http://wiki.example.com/cb"),
+                ("kind", "confidential"),
+                ("alg", "RS256"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(refused.text_of("error").unwrap().contains("https"));
+
+    let created = browser
+        .post(
+            "/admin/oidc/clients",
+            &csrf,
+            &[
+                ("name", "Wiki"),
+                (
+                    "redirect_uris",
+                    "https://wiki.example.com/cb\r\nhttps://wiki.example.com/cb2\r\n",
+                ),
+                ("post_logout_redirect_uris", ""),
+                ("kind", "confidential"),
+                ("alg", "ES256"),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::OK, "{}", created.body);
+    let id = created.text_of("created-client-id").unwrap();
+    let secret = created.text_of("created-client-secret").unwrap();
+    assert!(secret.len() >= 40);
+    let api: Value = h
+        .admin(Method::GET, &format!("/v1/admin/oidc/clients/{id}"), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        api["redirect_uris"],
+        json!([
+            "https://wiki.example.com/cb",
+            "https://wiki.example.com/cb2"
+        ])
+    );
+    assert_eq!(api["id_token_signed_response_alg"], "ES256");
+    let listed = browser.get("/admin/oidc").await;
+    assert!(!listed.body.contains(&secret), "the secret is shown once");
+
+    let forged = browser
+        .post(
+            &format!("/admin/oidc/clients/{id}/delete"),
+            "not-the-token",
+            &[],
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    let deleted = browser
+        .post(&format!("/admin/oidc/clients/{id}/delete"), &csrf, &[])
+        .await;
+    assert!(deleted.text_of("notice").unwrap().contains("deleted"));
+    let rotated = browser.post("/admin/oidc/keys/rotate", &csrf, &[]).await;
+    assert!(
+        rotated
+            .text_of("notice")
+            .unwrap()
+            .contains("New signing keys")
+    );
+}

@@ -78,6 +78,7 @@ fn templates() -> &'static Environment<'static> {
                 "oidc_continue.html",
                 include_str!("templates/oidc_continue.html"),
             ),
+            ("admin_oidc.html", include_str!("templates/admin_oidc.html")),
         ] {
             if let Err(error) = env.add_template(name, source) {
                 // A template that does not parse is a build mistake the
@@ -380,6 +381,7 @@ mod tests {
             "admin_diagnostics.html",
             "oidc_consent.html",
             "oidc_continue.html",
+            "admin_oidc.html",
         ] {
             // Rendering (not only parsing) finds an unknown filter too.
             let rendered = env.get_template(name).and_then(|template| {
