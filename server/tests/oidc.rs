@@ -730,3 +730,78 @@ async fn the_admin_portal_page_registers_an_application_and_shows_its_secret_onc
             .contains("New signing keys")
     );
 }
+
+#[tokio::test]
+async fn a_code_instead_of_the_push_is_otp_in_amr_and_max_age_asks_again() {
+    let h = Harness::start().await;
+    user(&h).await;
+    let account = h.totp_account("jane").await;
+    let (client_id, secret) = confidential(&h).await;
+    let mut browser = FormBrowser::new(&h.base);
+
+    let answer = browser.get(&authorize_path(&client_id, &[])).await;
+    let login = answer.location.unwrap();
+    let id = login.rsplit('=').next().unwrap().to_owned();
+    let csrf = browser.get(&login).await.csrf().unwrap();
+    let second = browser
+        .post(
+            "/portal/login/password",
+            &csrf,
+            &[("username", "jane"), ("password", PASSWORD), ("oidc", &id)],
+        )
+        .await;
+    assert_eq!(second.location.as_deref(), Some("/portal/login/code"));
+    let csrf = browser.get("/portal/login/code").await.csrf().unwrap();
+    let code = account.code_at(h.now()).unwrap().value;
+    let signed_in = browser
+        .post("/portal/login/code", &csrf, &[("code", &code)])
+        .await;
+    assert_eq!(
+        signed_in.location.as_deref(),
+        Some(&*format!("/oidc/resume/{id}"))
+    );
+    let consent = browser
+        .get(&format!("/oidc/resume/{id}"))
+        .await
+        .location
+        .unwrap();
+    let csrf = browser.get(&consent).await.csrf().unwrap();
+    let back = browser
+        .post(&consent, &csrf, &[("decision", "allow")])
+        .await;
+    let code = query(&continued(&back))["code"].clone();
+    let (status, tokens) =
+        exchange(&h, Some((&client_id, &secret)), &code_form(&code, VERIFIER)).await;
+    assert_eq!(status, StatusCode::OK, "{tokens}");
+    let claims = jws::verify(&jwks(&h).await, tokens["id_token"].as_str().unwrap()).unwrap();
+    assert_eq!(claims["amr"], json!(["pwd", "otp", "mfa"]));
+    assert_eq!(claims["acr"], "urn:countersign:acr:mfa");
+    assert_eq!(claims["auth_time"], h.now());
+
+    // max_age: a sign-in younger than it goes straight through; an older one
+    // is asked for again.
+    h.clock.advance(100);
+    let within = browser
+        .get(&authorize_path(&client_id, &[("max_age", "3600")]))
+        .await;
+    assert!(query(&continued(&within)).contains_key("code"));
+    let beyond = browser
+        .get(&authorize_path(&client_id, &[("max_age", "50")]))
+        .await;
+    assert!(beyond.location.unwrap().starts_with("/portal/login?oidc="));
+
+    // Cancel on the consent page is access_denied for the application.
+    let other = register(&h, json!({ "name": "Other", "redirect_uris": [REDIRECT] })).await;
+    let asked = browser
+        .get(&authorize_path(other["client_id"].as_str().unwrap(), &[]))
+        .await;
+    let consent = asked.location.unwrap();
+    assert!(consent.starts_with("/oidc/consent/"), "{consent}");
+    let csrf = browser.get(&consent).await.csrf().unwrap();
+    let cancelled = browser
+        .post(&consent, &csrf, &[("decision", "cancel")])
+        .await;
+    let params = query(&continued(&cancelled));
+    assert_eq!(params["error"], "access_denied");
+    assert_eq!(params["state"], "st-1");
+}
