@@ -260,13 +260,21 @@ async fn the_jwks_has_its_own_keys_and_rotation_keeps_the_old_ones_for_the_grace
             .iter()
             .all(|k| first.iter().all(|old| old["kid"] != k["kid"]))
     );
+    // Keys older than 90 days are replaced when next needed; the old ones
+    // stay published for the grace period.
+    h.clock.advance(keys::MAX_AGE_SECONDS);
+    let aged = jwks(&h).await;
+    assert_eq!(aged.len(), 4);
+    for key in &later {
+        assert!(aged.iter().any(|k| k["kid"] == key["kid"]));
+    }
     let events: Vec<String> = h
         .audit()
         .await
         .iter()
         .map(|e| e["event"].as_str().unwrap().to_owned())
         .collect();
-    assert!(events.iter().filter(|e| *e == "oidc_key_rotated").count() >= 4);
+    assert!(events.iter().filter(|e| *e == "oidc_key_rotated").count() >= 6);
 
     // The private keys are sealed: no PKCS#8 header in the stored rows.
     let stored: Vec<Vec<u8>> = h
