@@ -286,7 +286,6 @@ fn check(
             "state, nonce and scope are at most 1024 characters",
         ));
     }
-    let _ = now;
     Ok(Pending {
         id: random_id("oa_", 18),
         client_id: client.id.clone(),
