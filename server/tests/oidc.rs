@@ -184,15 +184,42 @@ async fn jwks(h: &Harness) -> Vec<Value> {
 #[tokio::test]
 async fn discovery_names_every_endpoint_under_the_public_url() {
     let h = Harness::start().await;
-    let document: Value = h
+    let response = h
         .http
         .get(format!("{}/.well-known/openid-configuration", h.base))
         .send()
         .await
-        .unwrap()
-        .json()
+        .unwrap();
+    // Browser applications may read it (and the JWKS, token and userinfo).
+    assert_eq!(response.headers()["access-control-allow-origin"], "*");
+    let document: Value = response.json().await.unwrap();
+    let preflight = h
+        .http
+        .request(Method::OPTIONS, format!("{}/oidc/userinfo", h.base))
+        .header("origin", "https://app.example.com")
+        .header("access-control-request-headers", "authorization")
+        .send()
         .await
         .unwrap();
+    assert_eq!(preflight.status(), StatusCode::NO_CONTENT);
+    assert!(
+        preflight.headers()["access-control-allow-headers"]
+            .to_str()
+            .unwrap()
+            .contains("Authorization")
+    );
+    let authorize = h
+        .http
+        .get(format!("{}/oidc/authorize", h.base))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        authorize
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
     assert_eq!(document["issuer"], h.base);
     for (name, path) in [
         ("authorization_endpoint", "/oidc/authorize"),

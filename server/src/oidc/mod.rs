@@ -4,11 +4,13 @@
 //! job: discovery, keys (signing keys and the JWKS), jws (ID tokens),
 //! clients (registration and the admin API), uris and pkce (the request
 //! checks), authorize (the browser's way through sign-in and consent), token
-//! (codes for tokens, userinfo), logout, claims (sub, acr, amr).
+//! (codes for tokens, userinfo), logout, claims (sub, acr, amr), cors (the
+//! public endpoints for applications running in a browser).
 
 pub mod authorize;
 pub mod claims;
 pub mod clients;
+pub mod cors;
 pub mod discovery;
 pub mod jws;
 pub mod keys;
@@ -53,17 +55,27 @@ async fn jwks(State(state): State<Shared>) -> Response {
 }
 
 pub fn routes() -> Router<Shared> {
-    Router::new()
+    // What a browser application calls by script; the pages below are
+    // navigations and keep the same-origin rules.
+    let public = Router::new()
         .route("/.well-known/openid-configuration", get(discovery::get))
         .route("/oidc/jwks", get(jwks))
+        .route("/oidc/token", post(token::token).options(cors::preflight))
+        .route(
+            "/oidc/userinfo",
+            get(token::userinfo)
+                .post(token::userinfo)
+                .options(cors::preflight),
+        )
+        .layer(axum::middleware::map_response(cors::allow_any_origin));
+    Router::new()
+        .merge(public)
         .route("/oidc/authorize", get(authorize::authorize))
         .route("/oidc/resume/{id}", get(authorize::resume))
         .route(
             "/oidc/consent/{id}",
             get(authorize::consent_page).post(authorize::consent_submit),
         )
-        .route("/oidc/token", post(token::token))
-        .route("/oidc/userinfo", get(token::userinfo).post(token::userinfo))
         .route("/oidc/logout", get(logout::logout))
         .route(
             "/v1/admin/oidc/clients",
