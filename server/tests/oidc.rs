@@ -840,3 +840,38 @@ async fn a_code_instead_of_the_push_is_otp_in_amr_and_max_age_asks_again() {
     assert_eq!(params["error"], "access_denied");
     assert_eq!(params["state"], "st-1");
 }
+
+#[tokio::test]
+async fn a_reset_ends_the_users_tokens_and_deletion_forgets_its_consents() {
+    let h = Harness::start().await;
+    user(&h).await;
+    let (client_id, secret) = confidential(&h).await;
+    let mut browser = FormBrowser::new(&h.base);
+    let code = code_for(&h, &mut browser, &client_id).await;
+    let (_, tokens) = exchange(&h, Some((&client_id, &secret)), &code_form(&code, VERIFIER)).await;
+    let reset = h
+        .admin(Method::POST, "/v1/admin/users/jane/reset", None)
+        .await;
+    assert!(reset.status().is_success());
+    let revoked = h
+        .http
+        .get(format!("{}/oidc/userinfo", h.base))
+        .bearer_auth(tokens["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoked.status(), 401);
+    assert_eq!(
+        revoked.headers()["www-authenticate"],
+        "Bearer error=\"invalid_token\""
+    );
+    let deleted = h.admin(Method::DELETE, "/v1/admin/users/jane", None).await;
+    assert!(deleted.status().is_success());
+    let consents: i64 = h
+        .db()
+        .await
+        .query_row("SELECT COUNT(*) FROM oidc_consents", &[], |row| row.get(0))
+        .await
+        .unwrap();
+    assert_eq!(consents, 0);
+}

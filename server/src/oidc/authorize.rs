@@ -474,6 +474,14 @@ async fn proceed(visit: &Visit, id: &str, failed: bool) -> PageResult {
     continue_to(visit, &client, &url).await
 }
 
+/// A deleted user's consents go with them: a user later created with the
+/// name is asked afresh.
+pub async fn forget_consents(db: &impl Sql, user: &str) -> Result<(), DbError> {
+    db.execute("DELETE FROM oidc_consents WHERE user = ?1", params![user])
+        .await?;
+    Ok(())
+}
+
 async fn finish(db: &impl Sql, pending: &Pending) -> Result<u64, DbError> {
     db.execute(
         "DELETE FROM oidc_requests WHERE id = ?1",

@@ -372,6 +372,22 @@ pub async fn token(
     .into_response())
 }
 
+/// What an authenticator reset or the user's deletion ends here too: codes
+/// not exchanged yet and live access tokens.
+pub async fn revoke_user(db: &impl Sql, user: &str, now: i64) -> Result<(), DbError> {
+    db.execute(
+        "UPDATE oidc_codes SET used_at = ?2 WHERE user = ?1 AND used_at IS NULL",
+        params![user, now],
+    )
+    .await?;
+    db.execute(
+        "UPDATE oidc_tokens SET revoked_at = ?2 WHERE user = ?1 AND revoked_at IS NULL",
+        params![user, now],
+    )
+    .await?;
+    Ok(())
+}
+
 async fn revoke_bought_by(
     db: &impl Sql,
     code_hash: &str,
