@@ -19,6 +19,7 @@ pub mod files;
 pub mod ids;
 pub mod layers;
 pub mod mail;
+pub mod oidc;
 pub mod passwords;
 pub mod problem;
 pub mod replay;
@@ -105,6 +106,7 @@ pub fn router(state: Shared) -> Router {
         .route("/portal/me", get(portal::me))
         .route("/health", get(|| async { "ok" }))
         .merge(web::routes())
+        .merge(oidc::routes())
         .fallback(move |uri: axum::http::Uri| {
             let state = fallback_state.clone();
             async move { layers::unknown_path(&state, uri.path()) }

@@ -1,5 +1,5 @@
 //! Secrets at rest: TOTP secrets (active and waiting for their first code)
-//! and the server's own secrets (the CSRF key) are sealed with AES-256-GCM
+//! and the server's own secrets (the CSRF key, the OpenID Connect signing keys) are sealed with AES-256-GCM
 //! under a key kept outside the database (a file, or the environment), so a
 //! database dump or backup alone reveals none of them. Each sealed value is
 //! bound to what it is and whose it is (the associated data names the kind
@@ -24,6 +24,8 @@ const KEY_LEN: usize = 32;
 /// What a sealed value is: part of its associated data.
 pub const TOTP_SECRET: &str = "users.totp_secret";
 pub const SERVER_SECRET: &str = "server_secrets.value";
+/// An OpenID Connect signing key's PKCS#8 (`oidc::keys`), bound to its `kid`.
+pub const OIDC_KEY: &str = "oidc_keys.private_key";
 const CHECK: &str = "sealing_check";
 /// The `server_secrets` row holding the check value.
 const CHECK_ROW: &str = "sealing_check";
@@ -275,6 +277,19 @@ where
         db.execute(
             "UPDATE server_secrets SET value = ?2 WHERE name = ?1",
             params![&name, change(SERVER_SECRET, &name, &value)?],
+        )
+        .await?;
+        count += 1;
+    }
+    let keys: Vec<(String, Vec<u8>)> = db
+        .query_map("SELECT kid, private_key FROM oidc_keys", params![], |row| {
+            Ok((row.get(0)?, row.get(1)?))
+        })
+        .await?;
+    for (kid, value) in keys {
+        db.execute(
+            "UPDATE oidc_keys SET private_key = ?2 WHERE kid = ?1",
+            params![&kid, change(OIDC_KEY, &kid, &value)?],
         )
         .await?;
         count += 1;

@@ -18,15 +18,63 @@ pub const IDLE_SECONDS: i64 = 30 * 60;
 /// A session ends this long after sign-in, however active (12 hours).
 pub const ABSOLUTE_SECONDS: i64 = 12 * 3600;
 
+/// How a session's sign-in was made: OpenID Connect reports it as
+/// `auth_time` and `amr` (`oidc::claims`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignIn {
+    /// When the last factor was given (the push approved, the code accepted).
+    pub at: UnixTime,
+    /// RFC 8176 method names, space-separated (`pwd mfa`, `pwd otp mfa`…).
+    pub amr: String,
+}
+
 /// A new session for `user`: the token for the browser (stored as its hash).
 pub async fn create(db: &impl Sql, user: &str, now: UnixTime) -> DbResult<String> {
+    create_signed_in(
+        db,
+        user,
+        now,
+        &SignIn {
+            at: now,
+            amr: "pwd".into(),
+        },
+    )
+    .await
+}
+
+/// A new session that remembers how its sign-in was made.
+pub async fn create_signed_in(
+    db: &impl Sql,
+    user: &str,
+    now: UnixTime,
+    sign_in: &SignIn,
+) -> DbResult<String> {
     let token = random_id("ss_", 24);
     db.execute(
-        "INSERT INTO sessions (token, user, created_at, last_seen_at) VALUES (?1, ?2, ?3, ?3)",
-        params![token_hash(&token), user, now],
+        "INSERT INTO sessions (token, user, created_at, last_seen_at, auth_time, amr)
+         VALUES (?1, ?2, ?3, ?3, ?4, ?5)",
+        params![token_hash(&token), user, now, sign_in.at, &sign_in.amr],
     )
     .await?;
     Ok(token)
+}
+
+/// How a live session's sign-in was made (sessions from before this was
+/// recorded count as a password sign-in at their creation).
+pub async fn sign_in_of(db: &impl Sql, token: &str) -> DbResult<Option<SignIn>> {
+    db.query_row(
+        "SELECT COALESCE(auth_time, created_at), COALESCE(amr, 'pwd') FROM sessions
+         WHERE token = ?1 AND revoked_at IS NULL",
+        params![token_hash(token)],
+        |row| {
+            Ok(SignIn {
+                at: row.get(0)?,
+                amr: row.get(1)?,
+            })
+        },
+    )
+    .await
+    .optional()
 }
 
 /// Forgets a session made but not handed out.

@@ -143,6 +143,9 @@ async fn a_wrong_sealing_key_stops_the_server_and_reseal_moves_to_a_new_one() {
     let first = run(&data, &[]).unwrap();
     let h = Harness::remote(&first.base);
     let account = totp_account(&h, "xia").await;
+    // The OpenID Connect signing keys are secrets too (made on first use).
+    let kids = oidc_kids(&h).await;
+    assert_eq!(kids.len(), 2);
     drop(first);
     assert!(data.join("sealing.key").exists());
 
@@ -189,4 +192,25 @@ async fn a_wrong_sealing_key_stops_the_server_and_reseal_moves_to_a_new_one() {
         .rp_post("/v1/totp/verify", json!({ "user": "xia", "code": code }))
         .await;
     assert_eq!(verified.status(), StatusCode::OK);
+    // The signing keys were re-sealed with the rest: they open and still sign.
+    assert_eq!(oidc_kids(&h).await, kids);
+}
+
+async fn oidc_kids(h: &Harness) -> Vec<String> {
+    let response = h
+        .http
+        .get(format!("{}/oidc/jwks", h.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: serde_json::Value = response.json().await.unwrap();
+    let mut kids: Vec<String> = body["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|key| key["kid"].as_str().unwrap().to_owned())
+        .collect();
+    kids.sort();
+    kids
 }

@@ -311,3 +311,122 @@ async fn an_unreadable_roots_file_stops_the_server_with_the_reason() {
     assert!(error.contains("attestation roots"), "{error}");
     assert!(error.contains("roots.pem"), "{error}");
 }
+
+/// OpenID Connect's `hwk` (docs/oidc.md) is the server's word that the
+/// approving device's user key is attested: a sign-in approved on such a
+/// phone says so in the ID token's `amr`.
+#[tokio::test]
+async fn an_oidc_sign_in_approved_on_an_attested_phone_has_hwk_in_amr() {
+    use countersign_testkit::form_browser::FormBrowser;
+    let (server, mut phone, uri) = attested_phone("ana", KeyDescriptionSpec::default()).await;
+    let h = &server.h;
+    phone.enroll(&uri).await.unwrap();
+    let set = h
+        .admin(
+            reqwest::Method::PUT,
+            "/v1/admin/users/ana/password",
+            Some(json!({ "password": "correct horse battery" })),
+        )
+        .await;
+    assert!(set.status().is_success());
+    let redirect = "http://127.0.0.1:9/cb";
+    let client: serde_json::Value = h
+        .admin(
+            reqwest::Method::POST,
+            "/v1/admin/oidc/clients",
+            Some(json!({ "name": "Wiki", "type": "public", "redirect_uris": [redirect] })),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let client_id = client["client_id"].as_str().unwrap();
+    let verifier = "v".repeat(43);
+    let challenge = data_encoding::BASE64URL_NOPAD
+        .encode(ring::digest::digest(&ring::digest::SHA256, verifier.as_bytes()).as_ref());
+    let mut browser = FormBrowser::new(&h.base);
+    let login = browser
+        .get(&format!(
+            "/oidc/authorize?response_type=code&client_id={client_id}&redirect_uri=http%3A%2F%2F127.0.0.1%3A9%2Fcb&scope=openid&code_challenge={challenge}&code_challenge_method=S256"
+        ))
+        .await
+        .location
+        .unwrap();
+    let id = login.rsplit('=').next().unwrap().to_owned();
+    let csrf = browser.get(&login).await.csrf().unwrap();
+    let waiting = browser
+        .post(
+            "/portal/login/password",
+            &csrf,
+            &[
+                ("username", "ana"),
+                ("password", "correct horse battery"),
+                ("oidc", &id),
+            ],
+        )
+        .await
+        .location
+        .unwrap();
+    let page = browser.get(&waiting).await;
+    let number = page.text_of("number");
+    let push = waiting.rsplit('/').next().unwrap();
+    let answered = phone
+        .answer_by_user_key(push, Decision::Approve, number.as_deref(), true)
+        .await;
+    assert_eq!(
+        answered.status(),
+        StatusCode::OK,
+        "{:?}",
+        answered.text().await
+    );
+    let resume = browser.get(&waiting).await.location.unwrap();
+    assert_eq!(resume, format!("/oidc/resume/{id}"));
+    let consent = browser.get(&resume).await.location.unwrap();
+    let csrf = browser.get(&consent).await.csrf().unwrap();
+    let back = browser
+        .post(&consent, &csrf, &[("decision", "allow")])
+        .await;
+    let start = back.body.find("url=").unwrap() + 4;
+    let url = back.body[start..]
+        .split('"')
+        .next()
+        .unwrap()
+        .replace("&#x2f;", "/")
+        .replace("&amp;", "&");
+    let code = reqwest::Url::parse(&url)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .unwrap()
+        .1
+        .into_owned();
+    let tokens: serde_json::Value = h
+        .http
+        .post(format!("{}/oidc/token", h.base))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", redirect),
+            ("code_verifier", &verifier),
+            ("client_id", client_id),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let payload = tokens["id_token"]
+        .as_str()
+        .unwrap()
+        .split('.')
+        .nth(1)
+        .unwrap();
+    let claims: serde_json::Value = serde_json::from_slice(
+        &data_encoding::BASE64URL_NOPAD
+            .decode(payload.as_bytes())
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(claims["amr"], json!(["pwd", "mfa", "hwk"]));
+}

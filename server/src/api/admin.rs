@@ -239,6 +239,9 @@ pub async fn delete_user(
     revoke_credentials(&db, &name, now, "user_deleted")
         .await
         .map_err(storage)?;
+    crate::oidc::authorize::forget_consents(&db, &name)
+        .await
+        .map_err(storage)?;
     db.execute("DELETE FROM users WHERE name = ?1", params![&name])
         .await
         .map_err(storage)?;
@@ -282,6 +285,7 @@ async fn revoke_credentials(db: &impl Sql, user: &str, now: i64, reason: &str) -
         .await?;
     }
     crate::sessions::revoke_all(db, user, now, reason, None).await?;
+    crate::oidc::token::revoke_user(db, user, now).await?;
     Ok(())
 }
 

@@ -242,6 +242,76 @@ pub(super) const SQLITE_MIGRATIONS: &[&str] = &[
     ALTER TABLE resources ADD COLUMN risk TEXT;
     ALTER TABLE resources ADD COLUMN risk_unusual_hour INTEGER NOT NULL DEFAULT 0;
     ",
+    // 9: the OpenID Connect provider (issue 23, ADR 0021): its signing keys
+    // (sealed, like every secret), registered clients (secrets as hashes),
+    // authorizations waiting for a sign-in, codes and access tokens (as
+    // hashes), remembered consent; and what a portal session's sign-in used
+    // (when, which factors) plus the authorization a sign-in returns to.
+    "
+    CREATE TABLE oidc_keys (
+        kid         TEXT PRIMARY KEY NOT NULL,
+        alg         TEXT NOT NULL,
+        private_key BLOB NOT NULL,
+        public_jwk  TEXT NOT NULL,
+        created_at  INTEGER NOT NULL,
+        retired_at  INTEGER
+    ) WITHOUT ROWID;
+    CREATE INDEX oidc_keys_by_alg ON oidc_keys (alg, retired_at);
+    CREATE TABLE oidc_clients (
+        id                        TEXT PRIMARY KEY NOT NULL,
+        name                      TEXT NOT NULL,
+        secret_hash               TEXT,
+        redirect_uris             TEXT NOT NULL,
+        post_logout_redirect_uris TEXT NOT NULL,
+        id_token_alg              TEXT NOT NULL,
+        created_at                INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE oidc_requests (
+        id             TEXT PRIMARY KEY NOT NULL,
+        client_id      TEXT NOT NULL,
+        redirect_uri   TEXT NOT NULL,
+        scope          TEXT NOT NULL,
+        state          TEXT,
+        nonce          TEXT,
+        code_challenge TEXT NOT NULL,
+        prompt         TEXT,
+        max_age        INTEGER,
+        created_at     INTEGER NOT NULL,
+        expires_at     INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE oidc_codes (
+        hash           TEXT PRIMARY KEY NOT NULL,
+        client_id      TEXT NOT NULL,
+        redirect_uri   TEXT NOT NULL,
+        user           TEXT NOT NULL,
+        scope          TEXT NOT NULL,
+        nonce          TEXT,
+        code_challenge TEXT NOT NULL,
+        auth_time      INTEGER NOT NULL,
+        amr            TEXT NOT NULL,
+        expires_at     INTEGER NOT NULL,
+        used_at        INTEGER
+    ) WITHOUT ROWID;
+    CREATE TABLE oidc_tokens (
+        hash       TEXT PRIMARY KEY NOT NULL,
+        code_hash  TEXT NOT NULL,
+        client_id  TEXT NOT NULL,
+        user       TEXT NOT NULL,
+        scope      TEXT NOT NULL,
+        expires_at INTEGER NOT NULL,
+        revoked_at INTEGER
+    ) WITHOUT ROWID;
+    CREATE INDEX oidc_tokens_by_code ON oidc_tokens (code_hash);
+    CREATE TABLE oidc_consents (
+        user       TEXT NOT NULL,
+        client_id  TEXT NOT NULL,
+        granted_at INTEGER NOT NULL,
+        PRIMARY KEY (user, client_id)
+    ) WITHOUT ROWID;
+    ALTER TABLE sessions ADD COLUMN auth_time INTEGER;
+    ALTER TABLE sessions ADD COLUMN amr TEXT;
+    ALTER TABLE portal_signins ADD COLUMN oidc_request TEXT;
+    ",
 ];
 
 /// PostgreSQL's schema: the same tables, columns and indexes as SQLite's after
@@ -453,6 +523,71 @@ pub(super) const POSTGRES_MIGRATIONS: &[&str] = &[
     CREATE INDEX challenges_by_ip_iat ON challenges (ip, iat);
     ALTER TABLE resources ADD COLUMN risk TEXT;
     ALTER TABLE resources ADD COLUMN risk_unusual_hour BIGINT NOT NULL DEFAULT 0;
+    ",
+    "
+    CREATE TABLE oidc_keys (
+        kid         TEXT PRIMARY KEY NOT NULL,
+        alg         TEXT NOT NULL,
+        private_key BYTEA NOT NULL,
+        public_jwk  TEXT NOT NULL,
+        created_at  BIGINT NOT NULL,
+        retired_at  BIGINT
+    );
+    CREATE INDEX oidc_keys_by_alg ON oidc_keys (alg, retired_at);
+    CREATE TABLE oidc_clients (
+        id                        TEXT PRIMARY KEY NOT NULL,
+        name                      TEXT NOT NULL,
+        secret_hash               TEXT,
+        redirect_uris             TEXT NOT NULL,
+        post_logout_redirect_uris TEXT NOT NULL,
+        id_token_alg              TEXT NOT NULL,
+        created_at                BIGINT NOT NULL
+    );
+    CREATE TABLE oidc_requests (
+        id             TEXT PRIMARY KEY NOT NULL,
+        client_id      TEXT NOT NULL,
+        redirect_uri   TEXT NOT NULL,
+        scope          TEXT NOT NULL,
+        state          TEXT,
+        nonce          TEXT,
+        code_challenge TEXT NOT NULL,
+        prompt         TEXT,
+        max_age        BIGINT,
+        created_at     BIGINT NOT NULL,
+        expires_at     BIGINT NOT NULL
+    );
+    CREATE TABLE oidc_codes (
+        hash           TEXT PRIMARY KEY NOT NULL,
+        client_id      TEXT NOT NULL,
+        redirect_uri   TEXT NOT NULL,
+        \"user\"           TEXT NOT NULL,
+        scope          TEXT NOT NULL,
+        nonce          TEXT,
+        code_challenge TEXT NOT NULL,
+        auth_time      BIGINT NOT NULL,
+        amr            TEXT NOT NULL,
+        expires_at     BIGINT NOT NULL,
+        used_at        BIGINT
+    );
+    CREATE TABLE oidc_tokens (
+        hash       TEXT PRIMARY KEY NOT NULL,
+        code_hash  TEXT NOT NULL,
+        client_id  TEXT NOT NULL,
+        \"user\"       TEXT NOT NULL,
+        scope      TEXT NOT NULL,
+        expires_at BIGINT NOT NULL,
+        revoked_at BIGINT
+    );
+    CREATE INDEX oidc_tokens_by_code ON oidc_tokens (code_hash);
+    CREATE TABLE oidc_consents (
+        \"user\"       TEXT NOT NULL,
+        client_id  TEXT NOT NULL,
+        granted_at BIGINT NOT NULL,
+        PRIMARY KEY (\"user\", client_id)
+    );
+    ALTER TABLE sessions ADD COLUMN auth_time BIGINT;
+    ALTER TABLE sessions ADD COLUMN amr TEXT;
+    ALTER TABLE portal_signins ADD COLUMN oidc_request TEXT;
     ",
 ];
 

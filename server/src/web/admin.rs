@@ -45,7 +45,7 @@ pub struct NoticeQuery {
 }
 
 /// The signed-in administrator of this browser, as the admin API's caller.
-async fn admin_of(visit: &Visit) -> Result<Option<Admin>, ApiError> {
+pub(super) async fn admin_of(visit: &Visit) -> Result<Option<Admin>, ApiError> {
     let Some(token) = cookies::get(&visit.headers, cookies::ADMIN) else {
         return Ok(None);
     };
@@ -76,12 +76,17 @@ async fn admin_of(visit: &Visit) -> Result<Option<Admin>, ApiError> {
     Ok(Some(Admin(Who::new("admin-portal", visit.client.clone()))))
 }
 
-fn to_sign_in() -> Response {
+pub(super) fn to_sign_in() -> Response {
     see_other("/admin/login", Vec::new())
 }
 
 /// An admin page with the admin navigation.
-async fn admin_page(visit: &Visit, template: &str, extra: Value, status: StatusCode) -> PageResult {
+pub(super) async fn admin_page(
+    visit: &Visit,
+    template: &str,
+    extra: Value,
+    status: StatusCode,
+) -> PageResult {
     Ok(visit
         .page(template, context! { admin => true, ..extra })
         .await?
@@ -89,7 +94,7 @@ async fn admin_page(visit: &Visit, template: &str, extra: Value, status: StatusC
         .into_response())
 }
 
-fn problem_text(error: &ApiError) -> String {
+pub(super) fn problem_text(error: &ApiError) -> String {
     error.0.detail.clone()
 }
 

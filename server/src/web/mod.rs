@@ -5,10 +5,11 @@
 //! stays for programs; these pages are for people.
 
 mod admin;
+mod admin_oidc;
 mod apps;
-mod cookies;
+pub(crate) mod cookies;
 mod csrf;
-mod page;
+pub(crate) mod page;
 mod password_reset;
 mod qr;
 mod security;
@@ -92,6 +93,11 @@ pub fn routes() -> Router<Shared> {
         .route("/admin/policy", get(admin::policy).post(admin::save_policy))
         .route("/admin/audit", get(admin::audit))
         .route("/admin/diagnostics", get(admin::diagnostics))
+        .route("/admin/oidc", get(admin_oidc::page))
+        .route("/admin/oidc/clients", post(admin_oidc::create))
+        .route("/admin/oidc/clients/{id}", post(admin_oidc::update))
+        .route("/admin/oidc/clients/{id}/delete", post(admin_oidc::delete))
+        .route("/admin/oidc/keys/rotate", post(admin_oidc::rotate))
         .route("/portal/static/portal.css", get(stylesheet))
         .route("/portal/static/portal.js", get(script))
 }

@@ -70,6 +70,15 @@ fn templates() -> &'static Environment<'static> {
                 "password_reset.html",
                 include_str!("templates/password_reset.html"),
             ),
+            (
+                "oidc_consent.html",
+                include_str!("templates/oidc_consent.html"),
+            ),
+            (
+                "oidc_continue.html",
+                include_str!("templates/oidc_continue.html"),
+            ),
+            ("admin_oidc.html", include_str!("templates/admin_oidc.html")),
         ] {
             if let Err(error) = env.add_template(name, source) {
                 // A template that does not parse is a build mistake the
@@ -370,6 +379,9 @@ mod tests {
             "admin_policy.html",
             "admin_audit.html",
             "admin_diagnostics.html",
+            "oidc_consent.html",
+            "oidc_continue.html",
+            "admin_oidc.html",
         ] {
             // Rendering (not only parsing) finds an unknown filter too.
             let rendered = env.get_template(name).and_then(|template| {

@@ -37,12 +37,34 @@ pub struct SignInForm {
     username: String,
     #[serde(default)]
     password: String,
+    /// The OpenID Connect authorization this sign-in returns to.
+    #[serde(default)]
+    oidc: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
 pub struct SignInQuery {
     #[serde(default)]
     notice: Option<String>,
+    #[serde(default)]
+    oidc: Option<String>,
+}
+
+/// Only an identifier names an authorization: the page returns to a path
+/// built from it (`oidc::resume_path`), never to a URL the visitor gave.
+fn oidc_request(given: Option<&str>) -> Option<String> {
+    given
+        .filter(|id| crate::ids::is_identifier(id))
+        .map(str::to_owned)
+}
+
+/// Where a finished sign-in goes: back to the authorization that sent the
+/// browser here, or the portal.
+fn after_sign_in(oidc: Option<&str>, portal: &str) -> String {
+    match oidc {
+        Some(id) => crate::oidc::resume_path(id, false),
+        None => portal.to_owned(),
+    }
 }
 
 const WRONG: &str = "The username or password is wrong.";
@@ -60,21 +82,29 @@ fn notice_text(notice: Option<&str>) -> Option<&'static str> {
 }
 
 pub async fn page(visit: Visit, Query(query): Query<SignInQuery>) -> PageResult {
-    if visit.user.is_some() {
+    let oidc = oidc_request(query.oidc.as_deref());
+    // An application may ask for a fresh sign-in of a signed-in user.
+    if visit.user.is_some() && oidc.is_none() {
         return Ok(see_other("/portal/security", Vec::new()));
     }
     let notice = notice_text(query.notice.as_deref());
     Ok(visit
-        .page("signin.html", context! { notice => notice })
+        .page("signin.html", context! { notice => notice, oidc => oidc })
         .await?
         .into_response())
 }
 
-async fn form_again(visit: &Visit, username: &str, error: &str, status: StatusCode) -> PageResult {
+async fn form_again(
+    visit: &Visit,
+    username: &str,
+    error: &str,
+    status: StatusCode,
+    oidc: Option<&str>,
+) -> PageResult {
     Ok(visit
         .page(
             "signin.html",
-            context! { error => error, username => username },
+            context! { error => error, username => username, oidc => oidc },
         )
         .await?
         .status(status)
@@ -94,6 +124,7 @@ pub async fn submit(visit: Visit, Form(form): Form<SignInForm>) -> PageResult {
         return Ok(visit.csrf_refused().await?.into_response());
     }
     let state = visit.state.clone();
+    let oidc = oidc_request(form.oidc.as_deref());
     let typed = form.username.trim().to_owned();
     if !crate::ids::is_user_name(&typed) || form.password.is_empty() {
         return form_again(
@@ -101,6 +132,7 @@ pub async fn submit(visit: Visit, Form(form): Form<SignInForm>) -> PageResult {
             &typed,
             "Enter your username and password.",
             StatusCode::BAD_REQUEST,
+            oidc.as_deref(),
         )
         .await;
     }
@@ -152,6 +184,7 @@ pub async fn submit(visit: Visit, Form(form): Form<SignInForm>) -> PageResult {
                     retry_text(seconds)
                 ),
                 StatusCode::TOO_MANY_REQUESTS,
+                oidc.as_deref(),
             )
             .await;
         }
@@ -195,10 +228,11 @@ pub async fn submit(visit: Visit, Form(form): Form<SignInForm>) -> PageResult {
                         retry_text(seconds)
                     ),
                     StatusCode::TOO_MANY_REQUESTS,
+                    oidc.as_deref(),
                 )
                 .await
             }
-            None => form_again(&visit, &typed, WRONG, StatusCode::OK).await,
+            None => form_again(&visit, &typed, WRONG, StatusCode::OK, oidc.as_deref()).await,
         };
     }
     attempt_throttle::record_success(&db, Attempt::SignIn, &username)
@@ -227,7 +261,11 @@ pub async fn submit(visit: Visit, Form(form): Form<SignInForm>) -> PageResult {
         .await
         .map_err(storage)?;
         drop(db);
-        return Ok(signed_in(&visit, &token, "/portal/security?notice=enroll"));
+        return Ok(signed_in(
+            &visit,
+            &token,
+            &after_sign_in(oidc.as_deref(), "/portal/security?notice=enroll"),
+        ));
     }
     let secret = random_id("si_", 24);
     let ticket = token_hash(&secret);
@@ -238,8 +276,8 @@ pub async fn submit(visit: Visit, Form(form): Form<SignInForm>) -> PageResult {
     .await
     .map_err(storage)?;
     db.execute(
-        "INSERT INTO portal_signins (hash, user, expires_at) VALUES (?1, ?2, ?3)",
-        params![ticket, username, now + PORTAL_HANDLE_SECONDS],
+        "INSERT INTO portal_signins (hash, user, expires_at, oidc_request) VALUES (?1, ?2, ?3, ?4)",
+        params![ticket, username, now + PORTAL_HANDLE_SECONDS, &oidc],
     )
     .await
     .map_err(storage)?;
@@ -359,6 +397,21 @@ fn browser_context(visit: &Visit) -> ContextInput {
     }
 }
 
+/// Whether the device that approved push `id` holds a user key whose
+/// attestation the server verified (ADR 0014): OpenID Connect's `hwk`.
+async fn approved_by_attested_key(db: &impl Sql, id: &str) -> DbResult<bool> {
+    let verification: Option<Option<String>> = db
+        .query_row(
+            "SELECT d.user_verification FROM challenges c JOIN devices d ON d.id = c.device
+             WHERE c.id = ?1",
+            params![id],
+            |row| row.get(0),
+        )
+        .await
+        .optional()?;
+    Ok(verification.flatten().as_deref() == Some("attested"))
+}
+
 async fn has_totp(db: &impl Sql, user: &str) -> DbResult<bool> {
     Ok(db
         .query_row(
@@ -371,17 +424,33 @@ async fn has_totp(db: &impl Sql, user: &str) -> DbResult<bool> {
         .unwrap_or(false))
 }
 
-/// This browser's sign-in in progress: (ticket hash, user, push id).
-async fn ticket(visit: &Visit) -> Result<Option<(String, String, Option<String>)>, ApiError> {
+/// This browser's sign-in in progress.
+#[derive(Debug)]
+struct Ticket {
+    hash: String,
+    user: String,
+    push_id: Option<String>,
+    /// The OpenID Connect authorization waiting for this sign-in.
+    oidc: Option<String>,
+}
+
+async fn ticket(visit: &Visit) -> Result<Option<Ticket>, ApiError> {
     let Some(secret) = cookies::get(&visit.headers, cookies::SIGNIN) else {
         return Ok(None);
     };
     let hash = token_hash(secret);
     let db = visit.state.db().await?;
     db.query_row(
-        "SELECT user, push_id FROM portal_signins WHERE hash = ?1 AND expires_at > ?2",
+        "SELECT user, push_id, oidc_request FROM portal_signins WHERE hash = ?1 AND expires_at > ?2",
         params![hash, visit.state.now()],
-        |row| Ok((hash.clone(), row.get(0)?, row.get(1)?)),
+        |row| {
+            Ok(Ticket {
+                hash: hash.clone(),
+                user: row.get(0)?,
+                push_id: row.get(1)?,
+                oidc: row.get(2)?,
+            })
+        },
     )
     .await
     .optional()
@@ -407,7 +476,7 @@ fn signed_in(visit: &Visit, token: &str, next: &str) -> Response {
     )
 }
 
-fn view_of(status: &rules::PushStatus, now: UnixTime) -> WaitStatus {
+fn view_of(status: &rules::PushStatus, now: UnixTime, oidc: Option<&str>) -> WaitStatus {
     let (text, class, next, finished) = match (status.status.as_str(), status.fraud) {
         ("approved", _) => (
             "Approved. Signing you in…".to_owned(),
@@ -445,6 +514,12 @@ fn view_of(status: &rules::PushStatus, now: UnixTime) -> WaitStatus {
             true,
         ),
     };
+    // A sign-in for an application that failed for good is that
+    // application's answer (`access_denied`), not a page to stay on.
+    let next = match (finished, oidc) {
+        (true, Some(id)) => Some(crate::oidc::resume_path(id, true)),
+        _ => next,
+    };
     WaitStatus {
         status_text: text,
         status_class: class,
@@ -457,11 +532,11 @@ fn view_of(status: &rules::PushStatus, now: UnixTime) -> WaitStatus {
 async fn own_push(
     visit: &Visit,
     id: &str,
-) -> Result<Option<(String, String, rules::PushStatus)>, ApiError> {
-    let Some((hash, user, Some(push_id))) = ticket(visit).await? else {
+) -> Result<Option<(Ticket, rules::PushStatus)>, ApiError> {
+    let Some(ticket) = ticket(visit).await? else {
         return Ok(None);
     };
-    if push_id != id {
+    if ticket.push_id.as_deref() != Some(id) {
         return Ok(None);
     }
     let state = &visit.state;
@@ -470,23 +545,33 @@ async fn own_push(
         .await
         .map_err(|e| state.storage(e))?;
     Ok(status
-        .filter(|status| status.handoff_hash.as_deref() == Some(hash.as_str()))
-        .map(|status| (hash, user, status)))
+        .filter(|status| status.handoff_hash.as_deref() == Some(ticket.hash.as_str()))
+        .map(|status| (ticket, status)))
 }
 
 pub async fn wait(visit: Visit, Path(id): Path<String>) -> PageResult {
     if !crate::ids::is_identifier(&id) {
         return Ok(see_other("/portal/login", Vec::new()));
     }
-    let Some((hash, user, status)) = own_push(&visit, &id).await? else {
+    let Some((ticket, status)) = own_push(&visit, &id).await? else {
         return Ok(see_other("/portal/login?notice=expired", Vec::new()));
     };
+    let Ticket {
+        hash, user, oidc, ..
+    } = ticket;
     let state = visit.state.clone();
     let now = state.now();
     if status.status == "approved" {
         let db = state.db().await?;
         let storage = |e| state.storage(e);
-        let token = sessions::create(&db, &user, now).await.map_err(storage)?;
+        let hardware = approved_by_attested_key(&db, &id).await.map_err(storage)?;
+        let sign_in = sessions::SignIn {
+            at: status.decided_at.unwrap_or(now),
+            amr: if hardware { "pwd mfa hwk" } else { "pwd mfa" }.into(),
+        };
+        let token = sessions::create_signed_in(&db, &user, now, &sign_in)
+            .await
+            .map_err(storage)?;
         // The claim and the session are one step: a second reader loses.
         let claimed = db
             .execute(
@@ -514,7 +599,14 @@ pub async fn wait(visit: Visit, Path(id): Path<String>) -> PageResult {
         )
         .await
         .map_err(storage)?;
-        return Ok(signed_in(&visit, &token, "/portal/security"));
+        return Ok(signed_in(
+            &visit,
+            &token,
+            &after_sign_in(oidc.as_deref(), "/portal/security"),
+        ));
+    }
+    if let (Some(oidc), "denied" | "expired") = (&oidc, status.status.as_str()) {
+        return Ok(see_other(&crate::oidc::resume_path(oidc, true), Vec::new()));
     }
     let (number, app, code_allowed) = {
         let db = state.db().await?;
@@ -537,7 +629,7 @@ pub async fn wait(visit: Visit, Path(id): Path<String>) -> PageResult {
             .map_err(storage)?;
         (number, app, has_totp(&db, &user).await.map_err(storage)?)
     };
-    let view = view_of(&status, now);
+    let view = view_of(&status, now, oidc.as_deref());
     let pending = status.status == "pending";
     Ok(visit
         .page(
@@ -568,7 +660,9 @@ pub async fn wait_status(visit: Visit, Path(id): Path<String>) -> Response {
         Ok(None)
     };
     match found {
-        Ok(Some((_, _, status))) => Json(view_of(&status, visit.state.now())).into_response(),
+        Ok(Some((ticket, status))) => {
+            Json(view_of(&status, visit.state.now(), ticket.oidc.as_deref())).into_response()
+        }
         Ok(None) => (
             StatusCode::NOT_FOUND,
             Json(WaitStatus {
@@ -603,7 +697,13 @@ pub async fn code_submit(visit: Visit, Form(form): Form<CodeForm>) -> PageResult
     if !visit.csrf_ok(form.csrf.as_deref()).await? {
         return Ok(visit.csrf_refused().await?.into_response());
     }
-    let Some((hash, user, push_id)) = ticket(&visit).await? else {
+    let Some(Ticket {
+        hash,
+        user,
+        push_id,
+        oidc,
+    }) = ticket(&visit).await?
+    else {
         return Ok(see_other("/portal/login?notice=expired", Vec::new()));
     };
     let state = visit.state.clone();
@@ -614,7 +714,13 @@ pub async fn code_submit(visit: Visit, Form(form): Form<CodeForm>) -> PageResult
             let now = state.now();
             let db = state.db().await?;
             let storage = |e| state.storage(e);
-            let token = sessions::create(&db, &user, now).await.map_err(storage)?;
+            let sign_in = sessions::SignIn {
+                at: now,
+                amr: "pwd otp mfa".into(),
+            };
+            let token = sessions::create_signed_in(&db, &user, now, &sign_in)
+                .await
+                .map_err(storage)?;
             db.execute("DELETE FROM portal_signins WHERE hash = ?1", params![&hash])
                 .await
                 .map_err(storage)?;
@@ -641,7 +747,11 @@ pub async fn code_submit(visit: Visit, Form(form): Form<CodeForm>) -> PageResult
             )
             .await
             .map_err(storage)?;
-            Ok(signed_in(&visit, &token, "/portal/security"))
+            Ok(signed_in(
+                &visit,
+                &token,
+                &after_sign_in(oidc.as_deref(), "/portal/security"),
+            ))
         }
         Err(error) => {
             let message = match error.kind() {
