@@ -8,6 +8,7 @@
 
 pub mod attestation;
 pub mod browser;
+pub mod cli_phone;
 pub mod der;
 pub mod form_browser;
 pub mod postgres;

@@ -9,26 +9,37 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::path::Path;
-use std::process::{Command, Output};
 use std::time::Duration;
 
 use countersign_testkit::browser::Browser;
+use countersign_testkit::cli_phone::CliPhone;
 use countersign_testkit::{Server, Setup};
 use openidconnect::core::{
-    CoreAuthPrompt, CoreAuthenticationFlow, CoreClient, CoreJwsSigningAlgorithm,
-    CoreProviderMetadata,
+    CoreAuthPrompt, CoreAuthenticationFlow, CoreClient, CoreIdTokenClaims, CoreIdTokenVerifier,
+    CoreJwsSigningAlgorithm, CoreProviderMetadata, CoreTokenResponse, CoreUserInfoClaims,
 };
 use openidconnect::{
-    AuthenticationContextClass, AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl,
-    Nonce, OAuth2TokenResponse, PkceCodeChallenge, RedirectUrl, Scope, TokenResponse,
+    AuthenticationContextClass, AuthorizationCode, ClientId, ClientSecret, CsrfToken,
+    EndpointMaybeSet, EndpointNotSet, EndpointSet, IssuerUrl, Nonce, OAuth2TokenResponse,
+    PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope, TokenResponse,
 };
 use reqwest::{Method, Url};
-use serde_json::{Value, json};
+use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::mpsc;
 
 const PASSWORD: &str = "correct horse battery";
+
+/// A client as discovery configures it: authorization endpoint known, token
+/// and userinfo endpoints as the document says.
+type Client = CoreClient<
+    EndpointSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointMaybeSet,
+    EndpointMaybeSet,
+>;
 
 /// The library's HTTP client: the workspace's reqwest, redirects not followed
 /// (as the library asks, so a token request is never sent elsewhere).
@@ -108,45 +119,9 @@ fn param(url: &Url, name: &str) -> Option<String> {
         .map(|(_, value)| value.into_owned())
 }
 
-/// Runs the binary off the async runtime, so the in-process server keeps serving.
-async fn countersign(dir: &Path, args: &[&str]) -> Output {
-    let (dir, args) = (
-        dir.to_owned(),
-        args.iter().map(|a| (*a).to_owned()).collect::<Vec<_>>(),
-    );
-    tokio::task::spawn_blocking(move || {
-        Command::new(env!("CARGO_BIN_EXE_countersign"))
-            .args(&args)
-            .env("COUNTERSIGN_VAULT", dir.join("phone.sqlite"))
-            .env("COUNTERSIGN_KEY_FILE", dir.join("vault.key"))
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap()
-}
-
-fn succeeded(output: &Output) -> String {
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    assert!(
-        output.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    stdout
-}
-
-async fn pending(phone: &Path) -> Vec<Value> {
-    let pending: Value = serde_json::from_str(&succeeded(
-        &countersign(phone, &["pending", "--json"]).await,
-    ))
-    .unwrap();
-    pending["requests"].as_array().cloned().unwrap_or_default()
-}
-
 /// A server (the system's clock, as the CLI reads it), jane with a password
 /// and the CLI phone enrolled for her.
-async fn set_up() -> (Server, tempfile::TempDir) {
+async fn set_up() -> (Server, CliPhone, tempfile::TempDir) {
     let server = Server::start_with(Setup::system_time()).await;
     server
         .admin(
@@ -162,20 +137,10 @@ async fn set_up() -> (Server, tempfile::TempDir) {
             json!({ "kind": "push" }),
         )
         .await;
-    let phone = tempfile::tempdir().unwrap();
-    succeeded(
-        &countersign(
-            phone.path(),
-            &[
-                "enroll",
-                enrollment["uri"].as_str().unwrap(),
-                "--name",
-                "CLI phone",
-            ],
-        )
-        .await,
-    );
-    (server, phone)
+    let dir = tempfile::tempdir().unwrap();
+    let phone = CliPhone::new(env!("CARGO_BIN_EXE_countersign"), dir.path());
+    phone.enroll(enrollment["uri"].as_str().unwrap()).await;
+    (server, phone, dir)
 }
 
 async fn register(server: &Server, app: &App, alg: &str) -> (String, String) {
@@ -194,7 +159,7 @@ async fn register(server: &Server, app: &App, alg: &str) -> (String, String) {
 }
 
 /// The sign-in page's form, then the push the phone answers.
-async fn sign_in_and_answer(browser: &Browser, phone: &Path, approve: bool) {
+async fn sign_in_and_answer(browser: &Browser, phone: &CliPhone, approve: bool) {
     browser.wait_for_element("#username").await;
     browser.fill("#username", "jane").await;
     browser.fill("#password", PASSWORD).await;
@@ -203,37 +168,27 @@ async fn sign_in_and_answer(browser: &Browser, phone: &Path, approve: bool) {
         .wait_for_text("#status", "Waiting for your approval")
         .await;
     let number = browser.text("#number").await;
-    let requests = pending(phone).await;
+    let requests = phone.pending().await;
     assert_eq!(requests.len(), 1, "{requests:?}");
     let id = requests[0]["id"].as_str().unwrap().to_owned();
     if approve {
-        succeeded(&countersign(phone, &["approve", &id, "--number", &number]).await);
+        phone.ok(&["approve", &id, "--number", &number]).await;
     } else {
-        succeeded(&countersign(phone, &["deny", &id]).await);
+        phone.ok(&["deny", &id]).await;
     }
 }
 
-#[tokio::test(flavor = "multi_thread")]
-#[ignore = "needs chromium and chromium-driver (.ci/run installs them)"]
-async fn an_oidc_client_signs_jane_in_with_password_and_push() {
-    let (server, phone) = set_up().await;
-    let mut app = App::start().await;
-    let (client_id, secret) = register(&server, &app, "RS256").await;
+/// One authorization request as the client library builds it.
+struct Attempt {
+    url: Url,
+    state: CsrfToken,
+    nonce: Nonce,
+    verifier: PkceCodeVerifier,
+}
 
-    let http = http_client;
-    let metadata =
-        CoreProviderMetadata::discover_async(IssuerUrl::new(server.base.clone()).unwrap(), &http)
-            .await
-            .unwrap();
-    let client = CoreClient::from_provider_metadata(
-        metadata.clone(),
-        ClientId::new(client_id.clone()),
-        Some(ClientSecret::new(secret)),
-    )
-    .set_redirect_uri(RedirectUrl::new(app.redirect_uri.clone()).unwrap());
-
+fn attempt(client: &Client, prompt_login: bool) -> Attempt {
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
-    let (url, state, nonce) = client
+    let mut request = client
         .authorize_url(
             CoreAuthenticationFlow::AuthorizationCode,
             CsrfToken::new_random,
@@ -241,13 +196,76 @@ async fn an_oidc_client_signs_jane_in_with_password_and_push() {
         )
         .add_scope(Scope::new("profile".into()))
         .add_scope(Scope::new("email".into()))
-        .set_pkce_challenge(challenge)
-        .url();
+        .set_pkce_challenge(challenge);
+    if prompt_login {
+        request = request.add_prompt(CoreAuthPrompt::Login);
+    }
+    let (url, state, nonce) = request.url();
+    Attempt {
+        url,
+        state,
+        nonce,
+        verifier,
+    }
+}
 
+/// The code from the redirect, exchanged by the library, and the ID token's
+/// claims as its verifier accepts them.
+async fn exchange(
+    client: &Client,
+    verifier: &CoreIdTokenVerifier<'_>,
+    attempt: Attempt,
+    callback: &Url,
+) -> (CoreTokenResponse, CoreIdTokenClaims) {
+    let tokens = client
+        .exchange_code(AuthorizationCode::new(
+            param(callback, "code").expect("a code"),
+        ))
+        .unwrap()
+        .set_pkce_verifier(attempt.verifier)
+        .request_async(&http_client)
+        .await
+        .unwrap();
+    let claims = tokens
+        .id_token()
+        .expect("an ID token")
+        .claims(verifier, &attempt.nonce)
+        .expect("the library accepts the ID token")
+        .clone();
+    (tokens, claims)
+}
+
+/// The application's client, configured from the provider's discovery document.
+async fn client(server: &Server, app: &App, alg: &str) -> Client {
+    let (client_id, secret) = register(server, app, alg).await;
+    let metadata = CoreProviderMetadata::discover_async(
+        IssuerUrl::new(server.base.clone()).unwrap(),
+        &http_client,
+    )
+    .await
+    .unwrap();
+    CoreClient::from_provider_metadata(
+        metadata,
+        ClientId::new(client_id),
+        Some(ClientSecret::new(secret)),
+    )
+    .set_redirect_uri(RedirectUrl::new(app.redirect_uri.clone()).unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs chromium and chromium-driver (.ci/run installs them)"]
+async fn an_oidc_client_signs_jane_in_with_password_and_push() {
+    let (server, phone, _dir) = set_up().await;
+    let mut app = App::start().await;
+    let client = client(&server, &app, "RS256").await;
+    let verifier = client.id_token_verifier();
+
+    let first = attempt(&client, false);
+    let state = first.state.secret().clone();
     let mut browser = Browser::start("oidc").await;
-    browser.goto(url.as_str()).await;
+    browser.goto(first.url.as_str()).await;
     browser.wait_for_path("/portal/login").await;
-    sign_in_and_answer(&browser, phone.path(), true).await;
+    sign_in_and_answer(&browser, &phone, true).await;
     browser
         .wait_for_text("#consent-text", "Team Wiki wants to sign you in as jane")
         .await;
@@ -255,22 +273,8 @@ async fn an_oidc_client_signs_jane_in_with_password_and_push() {
     browser.click("#allow").await;
 
     let callback = app.callback().await;
-    assert_eq!(
-        param(&callback, "state").as_deref(),
-        Some(state.secret().as_str())
-    );
-    let code = param(&callback, "code").expect("a code");
-    let tokens = client
-        .exchange_code(AuthorizationCode::new(code))
-        .unwrap()
-        .set_pkce_verifier(verifier)
-        .request_async(&http)
-        .await
-        .unwrap();
-    let id_token = tokens.id_token().expect("an ID token");
-    let claims = id_token
-        .claims(&client.id_token_verifier(), &nonce)
-        .expect("the library accepts the ID token");
+    assert_eq!(param(&callback, "state"), Some(state));
+    let (tokens, claims) = exchange(&client, &verifier, first, &callback).await;
     let methods: Vec<String> = claims
         .auth_method_refs()
         .unwrap()
@@ -290,16 +294,16 @@ async fn an_oidc_client_signs_jane_in_with_password_and_push() {
         ))
     );
     let auth_time = claims.auth_time().expect("auth_time");
-    let age = chrono_age(auth_time.timestamp());
+    let age = seconds_since(auth_time.timestamp());
     assert!((0..120).contains(&age), "auth_time {age} s ago");
     assert_eq!(
         claims.preferred_username().map(|u| u.as_str()),
         Some("jane")
     );
-    let userinfo: openidconnect::core::CoreUserInfoClaims = client
+    let userinfo: CoreUserInfoClaims = client
         .user_info(tokens.access_token().clone(), None)
         .unwrap()
-        .request_async(&http)
+        .request_async(&http_client)
         .await
         .unwrap();
     assert_eq!(userinfo.subject(), claims.subject());
@@ -310,151 +314,66 @@ async fn an_oidc_client_signs_jane_in_with_password_and_push() {
 
     // Again in the same browser: the session and the consent are
     // remembered, so no push is sent and no page is shown.
-    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
-    let (url, _, nonce) = client
-        .authorize_url(
-            CoreAuthenticationFlow::AuthorizationCode,
-            CsrfToken::new_random,
-            Nonce::new_random,
-        )
-        .set_pkce_challenge(challenge)
-        .url();
-    browser.goto(url.as_str()).await;
+    let again = attempt(&client, false);
+    browser.goto(again.url.as_str()).await;
     let callback = app.callback().await;
-    assert!(pending(phone.path()).await.is_empty(), "no push this time");
-    let tokens = client
-        .exchange_code(AuthorizationCode::new(param(&callback, "code").unwrap()))
-        .unwrap()
-        .set_pkce_verifier(verifier)
-        .request_async(&http)
-        .await
-        .unwrap();
-    let again = tokens
-        .id_token()
-        .unwrap()
-        .claims(&client.id_token_verifier(), &nonce)
-        .unwrap()
-        .clone();
-    assert_eq!(again.auth_time(), Some(auth_time), "the same sign-in");
+    assert!(phone.pending().await.is_empty(), "no push this time");
+    let (_, claims) = exchange(&client, &verifier, again, &callback).await;
+    assert_eq!(claims.auth_time(), Some(auth_time), "the same sign-in");
 
     // prompt=login: a fresh password and push, and a later auth_time.
     tokio::time::sleep(Duration::from_millis(1100)).await;
-    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
-    let (url, _, nonce) = client
-        .authorize_url(
-            CoreAuthenticationFlow::AuthorizationCode,
-            CsrfToken::new_random,
-            Nonce::new_random,
-        )
-        .add_prompt(CoreAuthPrompt::Login)
-        .set_pkce_challenge(challenge)
-        .url();
-    browser.goto(url.as_str()).await;
+    let fresh = attempt(&client, true);
+    browser.goto(fresh.url.as_str()).await;
     browser.wait_for_path("/portal/login").await;
-    sign_in_and_answer(&browser, phone.path(), true).await;
+    sign_in_and_answer(&browser, &phone, true).await;
     let callback = app.callback().await;
-    let tokens = client
-        .exchange_code(AuthorizationCode::new(param(&callback, "code").unwrap()))
-        .unwrap()
-        .set_pkce_verifier(verifier)
-        .request_async(&http)
-        .await
-        .unwrap();
-    let fresh = tokens
-        .id_token()
-        .unwrap()
-        .claims(&client.id_token_verifier(), &nonce)
-        .unwrap()
-        .clone();
+    let (_, claims) = exchange(&client, &verifier, fresh, &callback).await;
     assert!(
-        fresh.auth_time().unwrap() > auth_time,
+        claims.auth_time().unwrap() > auth_time,
         "a new push was approved"
     );
 
     // An ES256 client: consent once more (a new application), then the
     // library verifies an ES256 signature through the JWKS.
-    let (es_id, es_secret) = register(&server, &app, "ES256").await;
-    let es_client = CoreClient::from_provider_metadata(
-        metadata,
-        ClientId::new(es_id),
-        Some(ClientSecret::new(es_secret)),
-    )
-    .set_redirect_uri(RedirectUrl::new(app.redirect_uri.clone()).unwrap());
-    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
-    let (url, _, nonce) = es_client
-        .authorize_url(
-            CoreAuthenticationFlow::AuthorizationCode,
-            CsrfToken::new_random,
-            Nonce::new_random,
-        )
-        .set_pkce_challenge(challenge)
-        .url();
-    browser.goto(url.as_str()).await;
+    let es_client = self::client(&server, &app, "ES256").await;
+    let es_verifier = es_client
+        .id_token_verifier()
+        .set_allowed_algs(vec![CoreJwsSigningAlgorithm::EcdsaP256Sha256]);
+    let es = attempt(&es_client, false);
+    browser.goto(es.url.as_str()).await;
     browser.wait_for_element("#allow").await;
     browser.click("#allow").await;
     let callback = app.callback().await;
-    let tokens = es_client
-        .exchange_code(AuthorizationCode::new(param(&callback, "code").unwrap()))
-        .unwrap()
-        .set_pkce_verifier(verifier)
-        .request_async(&http)
-        .await
-        .unwrap();
-    let verifier = es_client
-        .id_token_verifier()
-        .set_allowed_algs(vec![CoreJwsSigningAlgorithm::EcdsaP256Sha256]);
-    tokens
-        .id_token()
-        .unwrap()
-        .claims(&verifier, &nonce)
-        .expect("the library accepts the ES256 ID token");
+    exchange(&es_client, &es_verifier, es, &callback).await;
     browser.finish().await;
 }
 
 /// Seconds since `at`, by the system clock (the server's too here).
-fn chrono_age(at: i64) -> i64 {
+fn seconds_since(at: i64) -> i64 {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
-        .as_secs() as i64;
-    now - at
+        .as_secs();
+    i64::try_from(now).unwrap() - at
 }
 
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs chromium and chromium-driver (.ci/run installs them)"]
 async fn a_push_denied_on_the_phone_sends_access_denied_to_the_client() {
-    let (server, phone) = set_up().await;
+    let (server, phone, _dir) = set_up().await;
     let mut app = App::start().await;
-    let (client_id, secret) = register(&server, &app, "RS256").await;
-    let http = http_client;
-    let metadata =
-        CoreProviderMetadata::discover_async(IssuerUrl::new(server.base.clone()).unwrap(), &http)
-            .await
-            .unwrap();
-    let client = CoreClient::from_provider_metadata(
-        metadata,
-        ClientId::new(client_id),
-        Some(ClientSecret::new(secret)),
-    )
-    .set_redirect_uri(RedirectUrl::new(app.redirect_uri.clone()).unwrap());
-    let (challenge, _verifier) = PkceCodeChallenge::new_random_sha256();
-    let (url, state, _nonce) = client
-        .authorize_url(
-            CoreAuthenticationFlow::AuthorizationCode,
-            CsrfToken::new_random,
-            Nonce::new_random,
-        )
-        .set_pkce_challenge(challenge)
-        .url();
+    let client = client(&server, &app, "RS256").await;
+    let denied = attempt(&client, false);
     let browser = Browser::start("oidc-deny").await;
-    browser.goto(url.as_str()).await;
+    browser.goto(denied.url.as_str()).await;
     browser.wait_for_path("/portal/login").await;
-    sign_in_and_answer(&browser, phone.path(), false).await;
+    sign_in_and_answer(&browser, &phone, false).await;
     let callback = app.callback().await;
     assert_eq!(param(&callback, "error").as_deref(), Some("access_denied"));
     assert_eq!(
         param(&callback, "state").as_deref(),
-        Some(state.secret().as_str())
+        Some(denied.state.secret().as_str())
     );
     assert_eq!(param(&callback, "code"), None);
     browser.finish().await;

@@ -14,11 +14,12 @@
 use std::io::{Read, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Output, Stdio};
+use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use countersign_testkit::cli_phone::CliPhone;
 use countersign_testkit::{ADMIN, RP, Server, Setup};
 use serde_json::{Value, json};
 
@@ -28,8 +29,10 @@ fn build_dir() -> PathBuf {
     exe.parent().unwrap().parent().unwrap().to_owned()
 }
 
+/// The module this test build made: `cargo test` leaves a library that is
+/// only a dependency of the tests in `deps/` (`cargo build` also copies it up).
 fn module() -> PathBuf {
-    let module = build_dir().join("libpam_countersign.so");
+    let module = build_dir().join("deps").join("libpam_countersign.so");
     assert!(module.exists(), "{} is missing", module.display());
     module
 }
@@ -237,53 +240,22 @@ impl Rig {
         PamService::new(label, &config)
     }
 
-    fn phone(&self, user: &str) -> PathBuf {
-        let dir = self.dir.path().join(format!("phone-{user}"));
-        std::fs::create_dir_all(&dir).unwrap();
-        dir
+    fn phone(&self, user: &str) -> CliPhone {
+        CliPhone::new(cli(), &self.dir.path().join(format!("phone-{user}")))
     }
 
     /// `user` with the CLI as their enrolled phone.
     async fn enrolled(&self, user: &str) {
         let uri = self.server.enrollment_uri(user).await;
-        succeeded(&countersign(&self.phone(user), &["enroll", &uri]).await);
+        self.phone(user).enroll(&uri).await;
     }
 
     /// The phone's one waiting request for `user`.
     async fn request(&self, user: &str) -> Value {
-        let pending: Value = serde_json::from_str(&succeeded(
-            &countersign(&self.phone(user), &["pending", "--json"]).await,
-        ))
-        .unwrap();
-        pending["requests"][0].clone()
+        let pending = self.phone(user).pending().await;
+        assert_eq!(pending.len(), 1, "{pending:?}");
+        pending[0].clone()
     }
-}
-
-async fn countersign(dir: &Path, args: &[&str]) -> Output {
-    let (dir, args) = (
-        dir.to_owned(),
-        args.iter().map(|a| (*a).to_owned()).collect::<Vec<_>>(),
-    );
-    tokio::task::spawn_blocking(move || {
-        Command::new(cli())
-            .args(&args)
-            .env("COUNTERSIGN_VAULT", dir.join("phone.sqlite"))
-            .env("COUNTERSIGN_KEY_FILE", dir.join("vault.key"))
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap()
-}
-
-fn succeeded(output: &Output) -> String {
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    assert!(
-        output.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    stdout
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -304,7 +276,9 @@ async fn approved_on_the_phone_with_the_number_lets_the_user_in() {
     assert_eq!(request["os"], host.trim());
     assert_eq!(request["number_matching"], true);
     let id = request["id"].as_str().unwrap();
-    succeeded(&countersign(&rig.phone("alice"), &["approve", id, "--number", &number]).await);
+    rig.phone("alice")
+        .ok(&["approve", id, "--number", &number])
+        .await;
     login.answer("");
     let (let_in, seen) = login.finish().await;
     assert!(let_in, "{seen}");
@@ -324,7 +298,9 @@ async fn enter_before_the_approval_waits_for_it() {
     assert!(!login.seen().contains("authenticated"), "{}", login.seen());
     let request = rig.request("alice").await;
     let id = request["id"].as_str().unwrap();
-    succeeded(&countersign(&rig.phone("alice"), &["approve", id, "--number", &number]).await);
+    rig.phone("alice")
+        .ok(&["approve", id, "--number", &number])
+        .await;
     let (let_in, seen) = login.finish().await;
     assert!(let_in, "{seen}");
 }
@@ -339,13 +315,9 @@ async fn denied_on_the_phone_fails_the_login_and_says_so() {
     let mut login = Pamtester::start(&service, "alice");
     login.number().await;
     let request = rig.request("alice").await;
-    succeeded(
-        &countersign(
-            &rig.phone("alice"),
-            &["deny", request["id"].as_str().unwrap()],
-        )
-        .await,
-    );
+    rig.phone("alice")
+        .ok(&["deny", request["id"].as_str().unwrap()])
+        .await;
     login.answer("");
     let (let_in, seen) = login.finish().await;
     assert!(!let_in, "{seen}");
@@ -385,7 +357,7 @@ async fn a_code_typed_at_the_prompt_lets_the_user_in_and_a_wrong_one_does_not() 
         .as_str()
         .unwrap()
         .to_owned();
-    succeeded(&countersign(&rig.phone("alice"), &["add", &otpauth]).await);
+    rig.phone("alice").ok(&["add", &otpauth]).await;
     let service = rig.service("code", &rig.server.base, "");
 
     // Three wrong codes end the login.
@@ -402,10 +374,8 @@ async fn a_code_typed_at_the_prompt_lets_the_user_in_and_a_wrong_one_does_not() 
     // the next one says so and takes a code, which the phone shows.
     let mut login = Pamtester::start(&service, "alice");
     login.wait_for("Type a code from your authenticator").await;
-    let codes: Value = serde_json::from_str(&succeeded(
-        &countersign(&rig.phone("alice"), &["codes", "--json"]).await,
-    ))
-    .unwrap();
+    let codes: Value =
+        serde_json::from_str(&rig.phone("alice").ok(&["codes", "--json"]).await).unwrap();
     let code = codes["accounts"][0]["code"].as_str().unwrap().to_owned();
     login.answer(&code);
     let (let_in, seen) = login.finish().await;
