@@ -20,7 +20,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use countersign_testkit::cli_phone::CliPhone;
-use countersign_testkit::{ADMIN, RP, Server, Setup};
+use countersign_testkit::{RP, Server, Setup};
 use serde_json::{Value, json};
 
 /// `target/<profile>`, from this test's own path (`target/<profile>/deps/…`).
@@ -187,37 +187,21 @@ impl Rig {
             server,
             dir: tempfile::tempdir().unwrap(),
         };
-        rig.admin(
-            reqwest::Method::POST,
-            "/v1/admin/resources",
-            json!({ "id": "build-01", "name": "SSH to build-01" }),
-        )
-        .await;
-        rig.admin(
-            reqwest::Method::PUT,
-            "/v1/admin/policy",
-            json!({ "number_matching": true }),
-        )
-        .await;
+        rig.server
+            .admin(
+                reqwest::Method::POST,
+                "/v1/admin/resources",
+                json!({ "id": "build-01", "name": "SSH to build-01" }),
+            )
+            .await;
+        rig.server
+            .admin(
+                reqwest::Method::PUT,
+                "/v1/admin/policy",
+                json!({ "number_matching": true }),
+            )
+            .await;
         rig
-    }
-
-    async fn admin(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
-        let response = self
-            .server
-            .http
-            .request(method, format!("{}{path}", self.server.base))
-            .bearer_auth(ADMIN)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        assert!(
-            response.status().is_success(),
-            "{path}: {}",
-            response.status()
-        );
-        response.json().await.unwrap()
     }
 
     /// Writes the configuration (root-owned, as the module demands) and the
@@ -348,6 +332,7 @@ async fn a_code_typed_at_the_prompt_lets_the_user_in_and_a_wrong_one_does_not() 
     let rig = Rig::start().await;
     rig.enrolled("alice").await;
     let otpauth = rig
+        .server
         .admin(
             reqwest::Method::POST,
             "/v1/admin/users/alice/enrollments",
