@@ -494,6 +494,51 @@ async fn a_step_up_app_opens_on_approval_and_a_denial_signs_out_everywhere() {
 
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs chromium and chromium-driver (.ci/run installs them)"]
+async fn an_administrator_registers_an_openid_connect_application_in_the_page() {
+    let server = Server::start().await;
+    let mut browser = Browser::start("admin-oidc").await;
+    browser.goto(&format!("{}/admin", server.base)).await;
+    browser.wait_for_path("/admin/login").await;
+    browser.fill("#token", countersign_testkit::ADMIN).await;
+    browser.click("#admin-sign-in").await;
+    browser.wait_for_path("/admin").await;
+    browser.click("#nav-oidc").await;
+    browser.wait_for_path("/admin/oidc").await;
+    browser.fill("#name", "Team Wiki").await;
+    browser
+        .fill("#redirect_uris", "https://wiki.example.com/oauth2/callback")
+        .await;
+    browser.click("#register-client").await;
+    browser.wait_for_element("#created-client-secret").await;
+    browser.screenshot("application-registered").await;
+    let client_id = browser.text("#created-client-id").await;
+    let secret = browser.text("#created-client-secret").await;
+    assert!(secret.len() >= 32, "{secret}");
+    // The page's client is the API's, with the URI exactly as typed and no
+    // secret shown again.
+    let client = server
+        .admin(
+            Method::GET,
+            &format!("/v1/admin/oidc/clients/{client_id}"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        client["redirect_uris"],
+        json!(["https://wiki.example.com/oauth2/callback"])
+    );
+    assert!(client.get("client_secret").is_none(), "{client}");
+    browser.goto(&format!("{}/admin/oidc", server.base)).await;
+    browser
+        .wait_for_element(&format!("#client-{client_id}"))
+        .await;
+    assert!(!browser.text("#clients").await.contains(&secret));
+    assert!(browser.console_errors().await.is_empty());
+    browser.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs chromium and chromium-driver (.ci/run installs them)"]
 async fn an_administrator_does_in_pages_what_the_admin_api_does() {
     let server = Server::start().await;
     let mut browser = Browser::start("admin").await;
