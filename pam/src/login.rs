@@ -104,7 +104,18 @@ impl Login<'_> {
                     .map_or_else(|| ",".to_owned(), |number| format!(", number {number},"));
                 let prompt =
                     format!("Approve on your phone{number} then press Enter — or type a code: ");
-                self.ask(conversation, &prompt, Some((&push, started)))
+                let outcome = self.ask(conversation, &prompt, Some((&push, started)));
+                if !matches!(
+                    outcome,
+                    Outcome::Approved | Outcome::Denied { .. } | Outcome::Expired
+                ) {
+                    // A code decided, or the login gave up: the phone should
+                    // not go on offering a push nobody waits for, and the
+                    // user's next login should not find it in the way. If
+                    // this fails, the push expires within its minute anyway.
+                    let _ = self.relying_party.withdraw(&push.id);
+                }
+                outcome
             }
             Err(error) => self.without_push(conversation, &error),
         }

@@ -148,6 +148,14 @@ impl RelyingParty {
         })
     }
 
+    /// Takes the push back from the phone (docs/protocol.md 8.1): the login
+    /// ended without its answer.
+    pub fn withdraw(&self, id: &str) -> Result<(), RelyingPartyError> {
+        let request = self.http.delete(format!("{}/v1/pushes/{id}", self.base));
+        let _: serde_json::Value = self.send(request)?;
+        Ok(())
+    }
+
     /// `Ok(())` for a right code; a wrong one is `Refused` with `wrong_code`.
     pub fn verify_code(
         &self,

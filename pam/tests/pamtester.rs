@@ -345,7 +345,7 @@ async fn a_code_typed_at_the_prompt_lets_the_user_in_and_a_wrong_one_does_not() 
     rig.phone("alice").ok(&["add", &otpauth]).await;
     let service = rig.service("code", &rig.server.base, "");
 
-    // Three wrong codes end the login.
+    // Three wrong codes end the login, and take its push back from the phone.
     let mut login = Pamtester::start(&service, "alice");
     login.number().await;
     for _ in 0..3 {
@@ -354,22 +354,54 @@ async fn a_code_typed_at_the_prompt_lets_the_user_in_and_a_wrong_one_does_not() 
     let (let_in, seen) = login.finish().await;
     assert!(!let_in, "{seen}");
     assert_eq!(seen.matches("That code is not right.").count(), 3, "{seen}");
+    assert!(rig.phone("alice").pending().await.is_empty(), "withdrawn");
 
-    // The first login's push still waits on the phone (the pending limit):
-    // the next one says so and takes a code, which the phone shows.
+    // The code the phone shows lets the user in; the push goes back too.
     let mut login = Pamtester::start(&service, "alice");
-    login.wait_for("Type a code from your authenticator").await;
+    login.number().await;
     let codes: Value =
         serde_json::from_str(&rig.phone("alice").ok(&["codes", "--json"]).await).unwrap();
-    let code = codes["accounts"][0]["code"].as_str().unwrap().to_owned();
-    login.answer(&code);
+    login.answer(codes["accounts"][0]["code"].as_str().unwrap());
     let (let_in, seen) = login.finish().await;
+    assert!(let_in, "{seen}");
+    assert!(rig.phone("alice").pending().await.is_empty(), "withdrawn");
+
+    // The pending limit: while one login's push waits on the phone, the next
+    // login says so and takes a code (the next step's: a code counts once).
+    let mut first = Pamtester::start(&service, "alice");
+    let number = first.number().await;
+    let mut second = Pamtester::start(&service, "alice");
+    second.wait_for("Type a code from your authenticator").await;
+    // The server runs on the system clock, as the CLI does.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap();
+    let next_step = (now.as_secs() + 30).to_string();
+    let next_code = rig
+        .phone("alice")
+        .ok(&["code", &otpauth, "--at", &next_step])
+        .await;
+    second.answer(next_code.split_whitespace().next().unwrap());
+    let (let_in, seen) = second.finish().await;
     assert!(let_in, "{seen}");
     // misc_conv prints notes on stdout, buffered until pamtester exits.
     assert!(
         seen.contains("A sign-in is already waiting on your phone"),
         "{seen}"
     );
+    // The first login's push is still the phone's to answer.
+    let request = rig.request("alice").await;
+    rig.phone("alice")
+        .ok(&[
+            "approve",
+            request["id"].as_str().unwrap(),
+            "--number",
+            &number,
+        ])
+        .await;
+    first.answer("");
+    let (let_in, seen) = first.finish().await;
+    assert!(let_in, "{seen}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -63,7 +63,10 @@ pub fn router(state: Shared) -> Router {
         .route("/v1/devices/{id}/push-token", put(device::put_push_token))
         .route("/v1/challenges/{id}/answer", post(device::answer))
         .route("/v1/pushes", post(rp::create_push))
-        .route("/v1/pushes/{id}", get(rp::get_push))
+        .route(
+            "/v1/pushes/{id}",
+            get(rp::get_push).delete(rp::withdraw_push),
+        )
         .route("/v1/totp/verify", post(rp::verify_totp))
         .route("/v1/diagnostics", post(diagnostics::collect))
         .route(

@@ -983,6 +983,25 @@ pub struct PushStatus {
     pub server_time: UnixTime,
 }
 
+/// Ends a pending push nobody waits for any more (a code was used instead,
+/// or the relying party gave up): it expires now, so the phone stops
+/// offering it, an answer is refused as expired, and the pending limit frees
+/// its slot. `true` when it was still pending.
+pub async fn withdraw_push(db: &impl Sql, id: &str, now: UnixTime) -> DbResult<bool> {
+    let withdrawn = db
+        .execute(
+            "UPDATE challenges SET exp = ?2 WHERE id = ?1 AND status = 'pending' AND exp > ?2",
+            params![id, now],
+        )
+        .await?
+        == 1;
+    if withdrawn {
+        // Long polls on every instance read the new state.
+        crate::db::announce_decided(db).await?;
+    }
+    Ok(withdrawn)
+}
+
 pub async fn push_status(db: &impl Sql, id: &str, now: UnixTime) -> DbResult<Option<PushStatus>> {
     db.query_row(
         "SELECT kind, status, decided_at, fraud, uv, effect, exp, user, session, resource, handoff,

@@ -63,6 +63,61 @@ async fn deny_is_reported_as_denied() {
 }
 
 #[tokio::test]
+async fn a_relying_party_withdraws_a_push_nobody_waits_for() {
+    let h = Harness::start().await;
+    let phone = h.enrolled("dana").await;
+    let (id, number) = h.push("dana", "portal").await;
+    assert_eq!(phone.pending().await.len(), 1);
+    let withdraw = |id: String| {
+        h.http
+            .delete(format!("{}/v1/pushes/{id}", h.base))
+            .bearer_auth(RP)
+            .send()
+    };
+    let response = withdraw(id.clone()).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["status"], "expired");
+    // Gone from the phone, an answer is too late, and the pending limit has
+    // its slot back.
+    assert!(phone.pending().await.is_empty());
+    problem(
+        phone
+            .answer(&id, Decision::Approve, number.as_deref(), false, false)
+            .await,
+        ProblemType::Expired,
+    )
+    .await;
+    let (next, number) = h.push("dana", "portal").await;
+    assert!(
+        h.audit()
+            .await
+            .iter()
+            .any(|event| event["event"] == "push_withdrawn" && event["user"] == "dana")
+    );
+
+    // A decided push keeps its outcome; an unknown one is not found; the
+    // call needs the RP token.
+    phone
+        .answer(&next, Decision::Approve, number.as_deref(), false, false)
+        .await;
+    let body: Value = withdraw(next.clone()).await.unwrap().json().await.unwrap();
+    assert_eq!(body["status"], "approved");
+    problem(
+        withdraw("ch_unknown0000000000".into()).await.unwrap(),
+        ProblemType::NotFound,
+    )
+    .await;
+    let anonymous = h
+        .http
+        .delete(format!("{}/v1/pushes/{next}", h.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
 async fn an_answer_after_sixty_seconds_is_refused_as_expired() {
     let h = Harness::start().await;
     let phone = h.enrolled("carol").await;

@@ -131,6 +131,44 @@ pub async fn get_push(
     Ok(Json(reply))
 }
 
+/// Withdraws a push the relying party no longer needs (the user typed a code
+/// instead, or the login gave up): it expires now, so the phone stops
+/// offering it, an answer to it is refused as expired, and it no longer
+/// counts against the pending limit. A push already decided keeps its
+/// outcome; the reply is the push's status either way.
+pub async fn withdraw_push(
+    State(state): State<Shared>,
+    IdPath(id): IdPath,
+    RelyingParty(who): RelyingParty,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let now = state.now();
+    {
+        let db = state.db().await?;
+        let storage = |e| state.storage(e);
+        let status = rules::push_status(&db, &id, now)
+            .await
+            .map_err(storage)?
+            .ok_or_else(|| state.problem(ProblemType::NotFound, "no such push"))?;
+        if rules::withdraw_push(&db, &id, now).await.map_err(storage)? {
+            crate::store::audit_by(
+                &db,
+                now,
+                "push_withdrawn",
+                Some(&who),
+                Some(&status.user),
+                Some(&status.resource),
+                None,
+                Some(&serde_json::json!({ "push": id }).to_string()),
+            )
+            .await
+            .map_err(storage)?;
+        }
+    }
+    state.decided.notify_waiters();
+    let status = wait_for_status(&state, &id, None).await?;
+    Ok(Json(serde_json::to_value(&status).unwrap_or_default()))
+}
+
 #[derive(Debug, Deserialize)]
 pub struct TotpVerify {
     pub user: String,

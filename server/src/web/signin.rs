@@ -727,13 +727,9 @@ pub async fn code_submit(visit: Visit, Form(form): Form<CodeForm>) -> PageResult
             if let Some(push_id) = push_id {
                 // The push is no longer needed: end it, so the phone stops
                 // offering it and no one can approve it later.
-                db.execute(
-                    "UPDATE challenges SET exp = ?2 WHERE id = ?1 AND status = 'pending'",
-                    params![push_id, now],
-                )
-                .await
-                .map_err(storage)?;
-                crate::db::announce_decided(&db).await.map_err(storage)?;
+                rules::withdraw_push(&db, &push_id, now)
+                    .await
+                    .map_err(storage)?;
             }
             store::audit_by(
                 &db,
