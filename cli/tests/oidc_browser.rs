@@ -346,6 +346,18 @@ async fn an_oidc_client_signs_jane_in_with_password_and_push() {
     browser.click("#allow").await;
     let callback = app.callback().await;
     exchange(&es_client, &es_verifier, es, &callback).await;
+
+    // A sign-out link without jane's ID token asks first; confirmed, the
+    // next authorization needs a sign-in again.
+    browser.goto(&format!("{}/oidc/logout", server.base)).await;
+    browser.wait_for_element("#sign-out-confirm").await;
+    browser.screenshot("logout-confirm").await;
+    browser.click("#sign-out-confirm").await;
+    browser
+        .wait_for_text("#message", "You are signed out")
+        .await;
+    browser.goto(attempt(&client, false).url.as_str()).await;
+    browser.wait_for_path("/portal/login").await;
     browser.finish().await;
 }
 

@@ -668,6 +668,76 @@ async fn logout_ends_the_session_and_returns_only_to_a_registered_uri() {
 }
 
 #[tokio::test]
+async fn logout_without_the_users_id_token_asks_first() {
+    let h = Harness::start().await;
+    user(&h).await;
+    let (client_id, _) = confidential(&h).await;
+    let mut browser = FormBrowser::new(&h.base);
+    code_for(&h, &mut browser, &client_id).await;
+
+    // A link any page could hold: a question, and still signed in.
+    let link = format!(
+        "/oidc/logout?client_id={client_id}&post_logout_redirect_uri=http%3A%2F%2F127.0.0.1%3A9%2Fbye&state=s3"
+    );
+    let asked = browser.get(&link).await;
+    assert_eq!(asked.status, StatusCode::OK, "{}", asked.body);
+    assert!(
+        asked
+            .text_of("logout-text")
+            .unwrap()
+            .contains("asks to sign you out"),
+        "{}",
+        asked.body
+    );
+    let still = browser.get(&authorize_path(&client_id, &[])).await;
+    assert!(
+        !still
+            .location
+            .as_deref()
+            .unwrap_or_default()
+            .starts_with("/portal/login"),
+        "still signed in: {:?}",
+        still.location
+    );
+
+    // Without the page's token the form does nothing.
+    let forged = browser
+        .post(
+            "/oidc/logout",
+            "not-the-token",
+            &[("client_id", &client_id)],
+        )
+        .await;
+    assert_ne!(forged.status, StatusCode::OK);
+
+    // Confirmed: signed out, then on to the registered URI with the state.
+    let csrf = asked.csrf().unwrap();
+    let out = browser
+        .post(
+            "/oidc/logout",
+            &csrf,
+            &[
+                ("client_id", client_id.as_str()),
+                ("post_logout_redirect_uri", "http://127.0.0.1:9/bye"),
+                ("state", "s3"),
+            ],
+        )
+        .await;
+    assert_eq!(out.status, StatusCode::OK, "{}", out.body);
+    assert_eq!(out.text_of("continue").as_deref(), Some("Continue to Wiki"));
+    // (minijinja escapes the URL's slashes in the page.)
+    assert!(
+        out.body
+            .replace("&#x2f;", "/")
+            .contains("url=http://127.0.0.1:9/bye?state=s3"),
+        "{}",
+        out.body
+    );
+    let next = browser.get(&authorize_path(&client_id, &[])).await;
+    assert!(next.location.unwrap().starts_with("/portal/login?oidc="));
+}
+
+#[tokio::test]
 async fn the_admin_portal_page_registers_an_application_and_shows_its_secret_once() {
     let h = Harness::start().await;
     let mut browser = FormBrowser::new(&h.base);

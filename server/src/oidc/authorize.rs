@@ -153,7 +153,7 @@ fn error_pairs(error: &AuthorizeError) -> Vec<(&'static str, String)> {
 /// The last step to the client, as a page that moves on by itself: a form
 /// post (consent, a code) may not redirect to another origin under the
 /// portal's `form-action 'self'`, but a page may navigate.
-async fn continue_to(visit: &Visit, client: &Client, url: &str) -> PageResult {
+pub(super) async fn continue_to(visit: &Visit, client: &Client, url: &str) -> PageResult {
     Ok(visit
         .page(
             "oidc_continue.html",

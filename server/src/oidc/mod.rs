@@ -76,7 +76,7 @@ pub fn routes() -> Router<Shared> {
             "/oidc/consent/{id}",
             get(authorize::consent_page).post(authorize::consent_submit),
         )
-        .route("/oidc/logout", get(logout::logout))
+        .route("/oidc/logout", get(logout::logout).post(logout::confirmed))
         .route(
             "/v1/admin/oidc/clients",
             get(clients::api_list).post(clients::api_create),

@@ -71,6 +71,10 @@ fn templates() -> &'static Environment<'static> {
                 include_str!("templates/password_reset.html"),
             ),
             (
+                "oidc_logout.html",
+                include_str!("templates/oidc_logout.html"),
+            ),
+            (
                 "oidc_consent.html",
                 include_str!("templates/oidc_consent.html"),
             ),
@@ -381,6 +385,7 @@ mod tests {
             "admin_diagnostics.html",
             "oidc_consent.html",
             "oidc_continue.html",
+            "oidc_logout.html",
             "admin_oidc.html",
         ] {
             // Rendering (not only parsing) finds an unknown filter too.
