@@ -107,12 +107,18 @@ impl Login<'_> {
                 let outcome = self.ask(conversation, &prompt, Some((&push, started)));
                 if !matches!(
                     outcome,
-                    Outcome::Approved | Outcome::Denied { .. } | Outcome::Expired
+                    Outcome::Approved
+                        | Outcome::Denied { .. }
+                        | Outcome::Expired
+                        | Outcome::Unreachable
+                        | Outcome::PassedWhileUnreachable
                 ) {
                     // A code decided, or the login gave up: the phone should
                     // not go on offering a push nobody waits for, and the
                     // user's next login should not find it in the way. If
                     // this fails, the push expires within its minute anyway.
+                    // (Not when the server is gone: that would only add a
+                    // connection timeout to the login.)
                     let _ = self.relying_party.withdraw(&push.id);
                 }
                 outcome
