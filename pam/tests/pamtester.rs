@@ -234,6 +234,13 @@ impl Rig {
         self.phone(user).enroll(&uri).await;
     }
 
+    /// Approves request `id` on `user`'s phone with the login's number.
+    async fn approve(&self, user: &str, id: &str, number: &str) {
+        self.phone(user)
+            .ok(&["approve", id, "--number", number])
+            .await;
+    }
+
     /// The phone's one waiting request for `user`.
     async fn request(&self, user: &str) -> Value {
         let pending = self.phone(user).pending().await;
@@ -260,9 +267,7 @@ async fn approved_on_the_phone_with_the_number_lets_the_user_in() {
     assert_eq!(request["os"], host.trim());
     assert_eq!(request["number_matching"], true);
     let id = request["id"].as_str().unwrap();
-    rig.phone("alice")
-        .ok(&["approve", id, "--number", &number])
-        .await;
+    rig.approve("alice", id, &number).await;
     login.answer("");
     let (let_in, seen) = login.finish().await;
     assert!(let_in, "{seen}");
@@ -282,9 +287,7 @@ async fn enter_before_the_approval_waits_for_it() {
     assert!(!login.seen().contains("authenticated"), "{}", login.seen());
     let request = rig.request("alice").await;
     let id = request["id"].as_str().unwrap();
-    rig.phone("alice")
-        .ok(&["approve", id, "--number", &number])
-        .await;
+    rig.approve("alice", id, &number).await;
     let (let_in, seen) = login.finish().await;
     assert!(let_in, "{seen}");
 }
@@ -391,13 +394,7 @@ async fn a_code_typed_at_the_prompt_lets_the_user_in_and_a_wrong_one_does_not() 
     );
     // The first login's push is still the phone's to answer.
     let request = rig.request("alice").await;
-    rig.phone("alice")
-        .ok(&[
-            "approve",
-            request["id"].as_str().unwrap(),
-            "--number",
-            &number,
-        ])
+    rig.approve("alice", request["id"].as_str().unwrap(), &number)
         .await;
     first.answer("");
     let (let_in, seen) = first.finish().await;

@@ -168,6 +168,16 @@ fn code_form<'a>(code: &'a str, verifier: &'a str) -> Vec<(&'a str, &'a str)> {
     ]
 }
 
+/// `GET /oidc/userinfo` with an access token.
+async fn userinfo(h: &Harness, access_token: &str) -> reqwest::Response {
+    h.http
+        .get(format!("{}/oidc/userinfo", h.base))
+        .bearer_auth(access_token)
+        .send()
+        .await
+        .unwrap()
+}
+
 async fn jwks(h: &Harness) -> Vec<Value> {
     let body: Value = h
         .http
@@ -551,17 +561,11 @@ async fn codes_are_bound_single_use_short_lived_and_need_the_verifier() {
     assert!(claims["auth_time"].as_i64().unwrap() <= claims["iat"].as_i64().unwrap());
 
     let access = tokens["access_token"].as_str().unwrap();
-    let userinfo = h
-        .http
-        .get(format!("{}/oidc/userinfo", h.base))
-        .bearer_auth(access)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(userinfo.status(), 200);
-    let userinfo: Value = userinfo.json().await.unwrap();
-    assert_eq!(userinfo["sub"], claims["sub"]);
-    assert_eq!(userinfo["preferred_username"], "jane");
+    let answer = userinfo(&h, access).await;
+    assert_eq!(answer.status(), 200);
+    let info: Value = answer.json().await.unwrap();
+    assert_eq!(info["sub"], claims["sub"]);
+    assert_eq!(info["preferred_username"], "jane");
 
     // A replay is refused and revokes what the first exchange bought.
     let (status, body) = exchange(&h, basic, &code_form(&code, VERIFIER)).await;
@@ -569,13 +573,7 @@ async fn codes_are_bound_single_use_short_lived_and_need_the_verifier() {
         (status, body["error"].as_str()),
         (StatusCode::BAD_REQUEST, Some("invalid_grant"))
     );
-    let revoked = h
-        .http
-        .get(format!("{}/oidc/userinfo", h.base))
-        .bearer_auth(access)
-        .send()
-        .await
-        .unwrap();
+    let revoked = userinfo(&h, access).await;
     assert_eq!(revoked.status(), 401);
 
     // The session and the consent are remembered: straight back with a code.
@@ -923,13 +921,7 @@ async fn a_reset_ends_the_users_tokens_and_deletion_forgets_its_consents() {
         .admin(Method::POST, "/v1/admin/users/jane/reset", None)
         .await;
     assert!(reset.status().is_success());
-    let revoked = h
-        .http
-        .get(format!("{}/oidc/userinfo", h.base))
-        .bearer_auth(tokens["access_token"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap();
+    let revoked = userinfo(&h, tokens["access_token"].as_str().unwrap()).await;
     assert_eq!(revoked.status(), 401);
     assert_eq!(
         revoked.headers()["www-authenticate"],
